@@ -1,0 +1,39 @@
+# Two commands: `make run` and `make test`. Each sets up .venv itself (idempotent: a stamp file
+# is rebuilt only when pyproject.toml changes) and then does its job.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test setup lint format bench clean
+
+run: setup
+	$(BIN)/python run_bot.py $(ARGS)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "subbot needs Python 3.11 or newer (found " + sys.version.split()[0] + "); set PY=python3.11")'
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	@echo "Installing subbot and its dependencies into $(VENV) (first run takes a few minutes)..."
+	@# torch first, pinned to the CPU build: left to the resolver it would pull a multi-GB CUDA build.
+	$(BIN)/python -m pip install --disable-pip-version-check -q "torch==2.13.0"
+	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[dev]"
+	@touch $(STAMP)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: setup
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) data/*.db data/*.db-* data/chroma .pytest_cache

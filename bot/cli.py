@@ -1,0 +1,102 @@
+"""Command line: start the bot, or run one maintenance command (migrate, seed-demo, …).
+
+Start-up problems (a bad setting, an unreachable database) end in one line naming the cause,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.exc import OperationalError
+
+from bot.services import Services, build_services
+from config.settings import SettingsError, load_settings
+
+log = logging.getLogger("subbot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="run_bot.py",
+        description="subbot: Slack chat-ops bot for subscription businesses.",
+    )
+    p.add_argument("--console", action="store_true", help="talk to the bot in this terminal")
+    p.add_argument(
+        "--as",
+        dest="speaker",
+        default="U_SUPPORT1",
+        metavar="SLACK_USER_ID",
+        help="speak as this user in the console (default U_SUPPORT1)",
+    )
+    sub = p.add_subparsers(dest="command", metavar="command")
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    seed = sub.add_parser("seed-demo", help="create the Nimbus Notes demo company")
+    seed.add_argument("--generated", type=int, default=200, help="generated accounts (200)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as err:
+        print(f"subbot: configuration error: {err}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    services = build_services(settings)
+    try:
+        return _dispatch(args, services)
+    except OperationalError as err:
+        print(
+            f"subbot: database unavailable ({settings.db_url.split('@')[-1]}): "
+            f"{err.orig or err}".splitlines()[0],
+            file=sys.stderr,
+        )
+        return 3
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        services.db.dispose()
+
+
+def _dispatch(args: argparse.Namespace, services: Services) -> int:
+    if args.command == "migrate":
+        services.db.migrate()
+        print("Schema is up to date.")
+        return 0
+    if args.command == "seed-demo":
+        services.db.migrate()
+        return _seed(services, args.generated)
+    # Default: start the bot on whatever is configured.
+    prepare(services)
+    from bot.console import run_console
+
+    return run_console(services, speaker=args.speaker)
+
+
+def _seed(services: Services, generated: int = 200) -> int:
+    from store.demo import seed_demo
+
+    report = seed_demo(services.db, services.clock, generated=generated)
+    if report.created:
+        print(
+            f"Seeded the Nimbus Notes demo for {services.clock.today().isoformat()}: "
+            f"{report.accounts} accounts, {report.subscriptions} subscriptions, "
+            f"{report.invoices} invoices, {report.deals} deals."
+        )
+    else:
+        print("The database already holds data; the demo seed changed nothing.")
+    return 0
+
+
+def prepare(services: Services) -> None:
+    """What `make run` needs before talking: the schema, and demo data on an empty store."""
+    services.db.migrate()
+    if services.db.is_empty():
+        _seed(services)

@@ -1,0 +1,30 @@
+"""The composition root: builds the store, clock and operations once from settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from config.clock import Clock, clock_from_settings
+from config.settings import Settings
+from store.db import Database
+from store.lifecycle import Lifecycle
+from store.payments import PaymentGateway, SimulatedGateway
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    clock: Clock
+    lifecycle: Lifecycle
+
+
+def build_services(settings: Settings, gateway: PaymentGateway | None = None) -> Services:
+    db = Database(settings.db_url)
+    clock = clock_from_settings(settings)
+    return Services(
+        settings=settings,
+        db=db,
+        clock=clock,
+        lifecycle=Lifecycle(db, clock, gateway or SimulatedGateway()),
+    )

@@ -1,0 +1,140 @@
+"""Settings from environment variables (and `.env`), validated once at start-up.
+
+Every setting of the product is here so that README can list them from one place and a bad
+value stops start-up with one line naming the variable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(Exception):
+    """A configuration value is wrong; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # --- store and clock -------------------------------------------------------------
+    data_dir: Path = Field(default=ROOT / "data", validation_alias="SUBBOT_DATA_DIR")
+    database_url: str = Field(default="", validation_alias="DATABASE_URL")
+    timezone: str = Field(default="UTC", validation_alias="SUBBOT_TIMEZONE")
+    today: dt.date | None = Field(default=None, validation_alias="SUBBOT_TODAY")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", validation_alias="SUBBOT_LOG_LEVEL"
+    )
+
+    # --- knowledge -----------------------------------------------------------------
+    embeddings: Literal["local", "openai"] = Field(
+        default="local", validation_alias="SUBBOT_EMBEDDINGS"
+    )
+    chroma_host: str | None = Field(default=None, validation_alias="CHROMA_HOST")
+    chroma_port: int = Field(default=8000, validation_alias="CHROMA_PORT", ge=1, le=65535)
+    docs_dir: Path = Field(default=ROOT / "knowledge" / "docs", validation_alias="SUBBOT_DOCS_DIR")
+    chroma_collection: str = Field(
+        default="nimbus_knowledge",
+        validation_alias="SUBBOT_CHROMA_COLLECTION",
+        min_length=3,
+        max_length=48,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]$",
+    )
+    openai_embedding_model: str = Field(
+        default="text-embedding-3-small", validation_alias="SUBBOT_OPENAI_EMBEDDING_MODEL"
+    )
+    # Below this cosine similarity (0–1) between question and best passage the bot says it has
+    # no good answer instead of showing a weak passage (tuned in bench/retrieval.py).
+    retrieval_min_score: float = Field(
+        default=0.25, validation_alias="SUBBOT_RETRIEVAL_MIN_SCORE", ge=0.0, le=1.0
+    )
+
+    # --- LLM -----------------------------------------------------------------------
+    openai_api_key: str | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
+
+    @field_validator("today", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        if value in (None, ""):
+            return None
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip())
+            except ValueError as exc:
+                raise ValueError(f"{value!r} is not a date in YYYY-MM-DD form") from exc
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _db_url(cls, value: str) -> str:
+        if value and "://" not in value:
+            raise ValueError(f"{value!r} is not a database URL (e.g. sqlite:///data/subbot.db)")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def db_url(self) -> str:
+        """The SQLAlchemy URL: DATABASE_URL, or a SQLite file under the data directory."""
+        if self.database_url:
+            return normalise_db_url(self.database_url)
+        return f"sqlite:///{self.data_dir / 'subbot.db'}"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.data_dir / "chroma"
+
+
+def normalise_db_url(url: str) -> str:
+    """Point bare postgres URLs at psycopg 3, the driver we install."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+_ALIASES = {
+    name: (field.validation_alias or name).upper()  # type: ignore[union-attr]
+    for name, field in Settings.model_fields.items()
+}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning pydantic's report into one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            key = str(err["loc"][0]) if err["loc"] else "?"
+            var = _ALIASES.get(key, key.upper())
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{var}: {msg}")
+        raise SettingsError("; ".join(problems)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from store.billing import (
+    Discount,
+    add_months,
+    check_discount,
+    consecutive_paid_months,
+    discount_limit,
+    effective_discount,
+    loyalty_tier,
+    winback_discount,
+)
+from tests.unit.billing_strategies import dates
+
+
+@pytest.mark.parametrize(
+    ("months", "expected"),
+    [
+        (0, None),
+        (11, None),
+        (12, ("Silver", 5)),
+        (23, ("Silver", 5)),
+        (24, ("Gold", 10)),
+        (35, ("Gold", 10)),
+        (36, ("Platinum", 15)),
+        (120, ("Platinum", 15)),
+    ],
+)
+def test_loyalty_tiers(months: int, expected: tuple[str, int] | None) -> None:
+    assert loyalty_tier(months) == expected
+
+
+def test_consecutive_paid_months_respects_month_ends() -> None:
+    jan31 = date(2025, 1, 31)
+    assert consecutive_paid_months(jan31, jan31) == 0
+    assert consecutive_paid_months(jan31, date(2025, 2, 27)) == 0
+    assert consecutive_paid_months(jan31, date(2025, 2, 28)) == 1  # Feb has no 31st
+    assert consecutive_paid_months(jan31, date(2025, 3, 30)) == 1
+    assert consecutive_paid_months(jan31, date(2025, 3, 31)) == 2
+    assert consecutive_paid_months(date(2023, 1, 15), date(2024, 1, 14)) == 11
+    assert consecutive_paid_months(date(2023, 1, 15), date(2024, 1, 15)) == 12
+    with pytest.raises(ValueError):
+        consecutive_paid_months(date(2025, 2, 1), date(2025, 1, 1))
+
+
+@given(dates, dates)
+def test_consecutive_paid_months_is_the_largest_whole_month(a: date, b: date) -> None:
+    since, on = min(a, b), max(a, b)
+    months = consecutive_paid_months(since, on)
+    assert add_months(since, months) <= on < add_months(since, months + 1)
+
+
+def test_loyalty_and_sales_do_not_stack() -> None:
+    gold = 24
+    # sales bigger -> sales
+    assert effective_discount(15, gold) == Discount(Decimal(15), "sales")
+    # loyalty bigger -> loyalty
+    assert effective_discount(5, gold) == Discount(Decimal(10), "loyalty:Gold")
+    # tie -> sales
+    assert effective_discount(10, gold) == Discount(Decimal(10), "sales")
+    # only one of them
+    assert effective_discount(None, 12) == Discount(Decimal(5), "loyalty:Silver")
+    assert effective_discount(Decimal("7.5"), 0) == Discount(Decimal("7.5"), "sales")
+    assert effective_discount(None, 11) is None
+    assert effective_discount(0, 11) is None
+
+
+@given(
+    st.one_of(st.none(), st.decimals(min_value=0, max_value=100, places=2)),
+    st.integers(min_value=0, max_value=100),
+)
+def test_effective_discount_is_the_larger(sales: Decimal | None, months: int) -> None:
+    tier = loyalty_tier(months)
+    candidates = [p for p in (sales, None if tier is None else Decimal(tier[1])) if p]
+    result = effective_discount(sales, months)
+    if not candidates:
+        assert result is None
+    else:
+        assert result is not None
+        assert result.percent == max(candidates)
+
+
+def test_discount_limits_by_role() -> None:
+    assert discount_limit("sales") == 10
+    assert discount_limit("manager") == 25
+    assert discount_limit("admin") is None
+    for role in ("support", "customer", "guest", "nobody"):
+        assert discount_limit(role) == 0
+
+
+def test_check_discount() -> None:
+    assert check_discount("sales", 10) is None
+    assert check_discount("sales", 11) is not None
+    assert check_discount("manager", 25) is None
+    assert check_discount("manager", Decimal("25.5")) is not None
+    assert check_discount("admin", 90) is None
+    assert check_discount("support", 1) == "The support role cannot grant discounts."
+    assert check_discount("admin", 0) is not None
+    assert check_discount("admin", 101) is not None
+
+
+def test_discount_validation_and_winback() -> None:
+    with pytest.raises(ValueError):
+        Discount(Decimal(101), "sales")
+    with pytest.raises(TypeError):
+        Discount(10.0, "sales")  # type: ignore[arg-type]
+    offer = winback_discount()
+    assert offer == Discount(Decimal(20), "winback")
+    assert offer.label == "Win-back offer (20%)"
