@@ -85,6 +85,8 @@ class Actor:
 
 
 SYSTEM = Actor("system", "system", "scheduler")
+# Driver messages that mean "another transaction got there first" (SQLite and PostgreSQL).
+_CONFLICT_WORDS = ("database is locked", "deadlock detected", "could not serialize")
 
 
 @dataclass(frozen=True)
@@ -363,17 +365,17 @@ class Lifecycle:
                     invoice_number=ctx.invoice.number if ctx.invoice else None,
                     message=" ".join(preview.notes),
                 )
-        except StoreError as err:
-            self.record_refusal(actor, action, subscription_id, err.reason)
-            raise
-        except (StaleDataError, OperationalError) as err:
-            if isinstance(err, OperationalError) and "locked" not in str(err).lower():
-                raise
-            raise ConcurrentChange() from None
-        except IntegrityError:
+        except (StoreError, StaleDataError, OperationalError, IntegrityError) as err:
+            # A twin request with the same key may have won the race: then this is a repeat.
             done = self.find_applied(idempotency_key)
             if done is not None:
                 return done
+            if isinstance(err, StoreError):
+                self.record_refusal(actor, action, subscription_id, err.reason)
+                raise
+            text = str(err).lower()
+            if isinstance(err, StaleDataError) or any(w in text for w in _CONFLICT_WORDS):
+                raise ConcurrentChange() from None
             raise
         return outcome
 

@@ -31,10 +31,13 @@ def test_two_concurrent_changes_cannot_both_win(db, clock, monkeypatch):
     def change(seats: int) -> None:
         try:
             results[seats] = ops.apply(
-                "seats", sid, {"seats": seats}, Actor("U_SUPPORT1", "support"),
+                "seats",
+                sid,
+                {"seats": seats},
+                Actor("U_SUPPORT1", "support"),
                 idempotency_key=f"race-{seats}",
             )
-        except Exception as exc:  # noqa: BLE001 - the test inspects what was raised
+        except Exception as exc:
             results[seats] = exc
 
     threads = [threading.Thread(target=change, args=(n,)) for n in (12, 15)]
@@ -67,10 +70,15 @@ def test_the_same_key_from_many_threads_applies_once(db, clock, attempts):
         start.wait()
         try:
             outcomes.append(
-                ops.apply("seats", sid, {"seats": 11}, Actor("U_SUPPORT1", "support"),
-                          idempotency_key="double-click")
+                ops.apply(
+                    "seats",
+                    sid,
+                    {"seats": 11},
+                    Actor("U_SUPPORT1", "support"),
+                    idempotency_key="double-click",
+                )
             )
-        except ConcurrentChange as exc:
+        except Exception as exc:
             outcomes.append(exc)
 
     threads = [threading.Thread(target=confirm) for _ in range(attempts)]
@@ -78,6 +86,8 @@ def test_the_same_key_from_many_threads_applies_once(db, clock, attempts):
         t.start()
     for t in threads:
         t.join(timeout=60)
+    errors = [o for o in outcomes if isinstance(o, Exception)]
+    assert all(isinstance(e, ConcurrentChange) for e in errors), errors
     applied = [o for o in outcomes if not isinstance(o, Exception) and o.applied]
     assert len(applied) == 1
     with db.read() as s:

@@ -84,7 +84,10 @@ def test_upgrade_previews_the_brief_example_then_applies_exactly_once(db, ops, c
         assert s.scalar(select(func.count()).select_from(Payment)) == 1
     [audit] = audits(db)
     assert (audit.actor, audit.actor_role, audit.action, audit.outcome) == (
-        "U_SUPPORT1", "support", "change_plan", "applied"
+        "U_SUPPORT1",
+        "support",
+        "change_plan",
+        "applied",
     )
     assert audit.before["plan"] == "Pro" and audit.after["plan"] == "Business"
     assert audit.idempotency_key == "k1" and audit.source == "console"
@@ -93,8 +96,9 @@ def test_upgrade_previews_the_brief_example_then_applies_exactly_once(db, ops, c
 def test_monthly_to_annual_restarts_the_period_and_charges_the_year(db, ops, clock):
     clock.set_today(D(2026, 11, 1))
     sid = make_subscription(db, "Annualco", plan="pro", seats=5, start=D(2026, 11, 1))
-    out = ops.apply("change_plan", sid, {"plan": "pro", "interval": "annual"}, SUPPORT,
-                    idempotency_key="a1")
+    out = ops.apply(
+        "change_plan", sid, {"plan": "pro", "interval": "annual"}, SUPPORT, idempotency_key="a1"
+    )
     assert out.preview.total_cents == 220_500
     sub = sub_of(db, sid)
     assert (sub.current_period_start, sub.current_period_end) == (D(2026, 11, 1), D(2027, 11, 1))
@@ -251,8 +255,12 @@ def test_cancel_now_after_fourteen_days_refunds_nothing(db, ops, clock):
 
 def test_reactivating_a_cancelled_subscription_starts_a_paid_period(db, ops, clock):
     sid = make_subscription(
-        db, "Comeback", status=SubStatus.CANCELED, canceled_on=D(2026, 11, 8),
-        start=D(2026, 10, 8), seats=3,
+        db,
+        "Comeback",
+        status=SubStatus.CANCELED,
+        canceled_on=D(2026, 11, 8),
+        start=D(2026, 10, 8),
+        seats=3,
     )
     out = ops.apply("reactivate", sid, {}, SUPPORT, idempotency_key="re")
     sub = sub_of(db, sid)
@@ -263,8 +271,14 @@ def test_reactivating_a_cancelled_subscription_starts_a_paid_period(db, ops, clo
 
 # ---- trials -----------------------------------------------------------------------------------
 def test_trial_extension_once_and_at_most_fourteen_days(db, ops):
-    sid = make_subscription(db, "Trialco", status=SubStatus.TRIALING, trial_end=D(2026, 11, 18),
-                            end=D(2026, 11, 18), card=None)
+    sid = make_subscription(
+        db,
+        "Trialco",
+        status=SubStatus.TRIALING,
+        trial_end=D(2026, 11, 18),
+        end=D(2026, 11, 18),
+        card=None,
+    )
     with pytest.raises(NotAllowed, match="1 to 14 days"):
         ops.preview("extend_trial", sid, {"days": 20}, SUPPORT)
     ops.apply("extend_trial", sid, {"days": 7}, SUPPORT, idempotency_key="t1")
@@ -274,28 +288,43 @@ def test_trial_extension_once_and_at_most_fourteen_days(db, ops):
 
 
 def test_trial_without_a_card_expires_and_with_one_converts(db, ops, clock):
-    nocard = make_subscription(db, "Nocard", status=SubStatus.TRIALING, start=D(2026, 11, 2),
-                               trial_end=D(2026, 11, 16), end=D(2026, 11, 16), card=None)
-    card = make_subscription(db, "Card", status=SubStatus.TRIALING, start=D(2026, 11, 2),
-                             trial_end=D(2026, 11, 16), end=D(2026, 11, 16), seats=6)
+    nocard = make_subscription(
+        db,
+        "Nocard",
+        status=SubStatus.TRIALING,
+        start=D(2026, 11, 2),
+        trial_end=D(2026, 11, 16),
+        end=D(2026, 11, 16),
+        card=None,
+    )
+    card = make_subscription(
+        db,
+        "Card",
+        status=SubStatus.TRIALING,
+        start=D(2026, 11, 2),
+        trial_end=D(2026, 11, 16),
+        end=D(2026, 11, 16),
+        seats=6,
+    )
     ops.apply("convert_trial", nocard, {}, SYSTEM, idempotency_key="t-a")
     ops.apply("convert_trial", card, {}, SYSTEM, idempotency_key="t-b")
     expired, converted = sub_of(db, nocard), sub_of(db, card)
     assert (expired.status, expired.cancel_reason) == (SubStatus.CANCELED, "trial_expired")
     assert converted.status is SubStatus.ACTIVE
     assert (converted.current_period_start, converted.current_period_end) == (
-        D(2026, 11, 16), D(2026, 12, 16)
+        D(2026, 11, 16),
+        D(2026, 12, 16),
     )
     with db.read() as s:
         inv = s.scalars(select(Invoice)).one()
-        assert (inv.reason, inv.total_cents, inv.status) == ("first", 6 * 4_900,
-                                                             InvoiceStatus.PAID)
+        assert (inv.reason, inv.total_cents, inv.status) == ("first", 6 * 4_900, InvoiceStatus.PAID)
 
 
 # ---- discounts --------------------------------------------------------------------------------
 def test_discount_limits_by_role_and_the_larger_discount_applies_at_renewal(db, ops, clock):
-    sid = make_subscription(db, "Loyal", seats=10, start=D(2026, 11, 1),
-                            paid_since=D(2024, 10, 1))  # 25 months by Dec 1: Gold 10 %
+    sid = make_subscription(
+        db, "Loyal", seats=10, start=D(2026, 11, 1), paid_since=D(2024, 10, 1)
+    )  # 25 months by Dec 1: Gold 10 %
     with pytest.raises(NotAllowed, match="10"):
         ops.preview("discount", sid, {"percent": "15%"}, SALES)
     with pytest.raises(InvalidRequest, match="percentage"):
@@ -313,8 +342,15 @@ def test_discount_limits_by_role_and_the_larger_discount_applies_at_renewal(db, 
 
 # ---- payments and dunning ---------------------------------------------------------------------
 def _past_due(db: Database, ops: Lifecycle, clock: Clock) -> int:
-    sid = make_subscription(db, "Umbrella", plan="starter", seats=8, start=D(2026, 10, 14),
-                            end=D(2026, 11, 14), card="fail")
+    sid = make_subscription(
+        db,
+        "Umbrella",
+        plan="starter",
+        seats=8,
+        start=D(2026, 10, 14),
+        end=D(2026, 11, 14),
+        card="fail",
+    )
     clock.set_today(D(2026, 11, 14))
     ops.apply("renew", sid, {}, SYSTEM, idempotency_key="renew-1")
     sub = sub_of(db, sid)
@@ -351,7 +387,8 @@ def test_dunning_retries_on_days_3_5_7_suspends_then_cancels_at_30(db, ops, cloc
             continue
     with db.read() as s:
         attempts = s.scalars(
-            select(Payment.attempted_on).where(Payment.status == PaymentStatus.FAILED)
+            select(Payment.attempted_on)
+            .where(Payment.status == PaymentStatus.FAILED)
             .order_by(Payment.attempted_on)
         ).all()
         inv = s.scalars(select(Invoice)).one()
@@ -360,7 +397,9 @@ def test_dunning_retries_on_days_3_5_7_suspends_then_cancels_at_30(db, ops, cloc
     sub = sub_of(db, sid)
     assert sub.suspended_on == D(2026, 11, 21)
     assert (sub.status, sub.cancel_reason, sub.canceled_on) == (
-        SubStatus.CANCELED, "nonpayment", D(2026, 12, 14)
+        SubStatus.CANCELED,
+        "nonpayment",
+        D(2026, 12, 14),
     )
 
 

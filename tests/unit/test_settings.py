@@ -12,8 +12,14 @@ from config.settings import SettingsError, load_settings
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch, tmp_path):
-    for var in ("DATABASE_URL", "SUBBOT_TIMEZONE", "SUBBOT_TODAY", "SUBBOT_EMBEDDINGS",
-                "CHROMA_PORT", "SUBBOT_DATA_DIR"):
+    for var in (
+        "DATABASE_URL",
+        "SUBBOT_TIMEZONE",
+        "SUBBOT_TODAY",
+        "SUBBOT_EMBEDDINGS",
+        "CHROMA_PORT",
+        "SUBBOT_DATA_DIR",
+    ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
 
