@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
@@ -34,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", metavar="command")
     sub.add_parser("migrate", help="bring the database schema up to date")
+    index = sub.add_parser("index", help="(re)build the knowledge index from knowledge/docs")
+    index.add_argument("--rebuild", action="store_true", help="drop the index and embed all")
     seed = sub.add_parser("seed-demo", help="create the Nimbus Notes demo company")
     seed.add_argument("--generated", type=int, default=200, help="generated accounts (200)")
     return p
@@ -71,14 +74,20 @@ def _dispatch(args: argparse.Namespace, services: Services) -> int:
         services.db.migrate()
         print("Schema is up to date.")
         return 0
+    if args.command == "index":
+        return _index(services, rebuild=args.rebuild)
     if args.command == "seed-demo":
         services.db.migrate()
         return _seed(services, args.generated)
     # Default: start the bot on whatever is configured.
     prepare(services)
     from bot.console import run_console
+    from bot.core import Core
 
-    return run_console(services, speaker=args.speaker)
+    core = Core(services, retriever_factory=retriever_factory(services))
+    return run_console(
+        core, speaker=args.speaker, history=services.settings.data_dir / ".console_history"
+    )
 
 
 def _seed(services: Services, generated: int = 200) -> int:
@@ -96,8 +105,32 @@ def _seed(services: Services, generated: int = 200) -> int:
     return 0
 
 
+def _index(services: Services, *, rebuild: bool = False) -> int:
+    from knowledge.indexer import build_index, reset_index
+
+    if rebuild:
+        reset_index(services.settings)
+    report = build_index(services.settings, progress=sys.stderr.isatty())
+    print(report.summary())
+    return 0
+
+
+def retriever_factory(services: Services) -> Callable[[], Any]:
+    def build() -> Any:
+        from knowledge.retrieval import Retriever
+
+        return Retriever.from_settings(services.settings)
+
+    return build
+
+
 def prepare(services: Services) -> None:
     """What `make run` needs before talking: the schema, and demo data on an empty store."""
+    from knowledge.indexer import build_index
+
     services.db.migrate()
     if services.db.is_empty():
         _seed(services)
+    report = build_index(services.settings, progress=sys.stderr.isatty())
+    if report.embedded:
+        print(report.summary())

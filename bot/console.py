@@ -1,64 +1,73 @@
-"""Terminal console: the same core as Slack, one message per line.
+"""Terminal console: the same core as Slack, speaking as a chosen user.
 
-Until the conversation core lands (issue 4) this console knows `plans`, `account <name>` and
-`quit`; everything else gets a short pointer to what it can do.
+On a terminal it is interactive with readline history; with stdin not a terminal it reads one
+message per line, prints each reply and exits 0 at the end of input, so sessions can be
+scripted (`printf 'upgrade Initech to Business\\nyes\\n' | run_bot.py --console`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy import select
+from bot.core import Core
+from bot.render_text import render
 
-from bot.services import Services
-from store.accounts import current_subscription, resolve_account
-from store.billing import format_money
-from store.errors import StoreError
-from store.models import Plan
+QUIT = {"quit", "exit", ":q"}
 
 
-def reply(services: Services, text: str) -> str:
-    words = text.strip().split(maxsplit=1)
-    if not words:
-        return ""
-    verb, rest = words[0].lower(), (words[1] if len(words) > 1 else "")
-    with services.db.read() as s:
-        if verb == "plans":
-            rows = []
-            for p in s.scalars(select(Plan).order_by(Plan.rank)):
-                price = (
-                    f"{format_money(p.monthly_cents)}/seat/month"
-                    if p.monthly_cents is not None
-                    else "by contract"
-                )
-                rows.append(f"{p.name:<11} {price}")
-            return "\n".join(rows)
-        if verb == "account" and rest:
-            try:
-                account = resolve_account(s, rest)
-            except StoreError as err:
-                return err.reason
-            sub = current_subscription(s, account)
-            if sub is None:
-                return f"{account.name}: no subscription."
-            return (
-                f"{account.name}: {sub.plan.name} {sub.interval}, {sub.seats} seats, "
-                f"{sub.status}, period {sub.current_period_start} → {sub.current_period_end}"
-            )
-    return "I know `plans`, `account <name>` and `quit` for now."
+def _enable_history(path: Path) -> None:
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - e.g. Windows without pyreadline
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):
+        readline.read_history_file(path)
+    readline.set_history_length(1000)
+    import atexit
+
+    atexit.register(lambda: contextlib.suppress(OSError) and readline.write_history_file(path))
 
 
 def run_console(
-    services: Services, speaker: str, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+    core: Core,
+    speaker: str,
+    *,
+    stdin: TextIO | None = None,
+    stdout: TextIO | None = None,
+    history: Path | None = None,
+    conversation_id: str | None = None,
 ) -> int:
-    interactive = stdin.isatty()
+    stdin = stdin or sys.stdin
+    stdout = stdout or sys.stdout
+    conversation = conversation_id or f"console:{speaker}"
+    interactive = stdin.isatty() and stdout.isatty()
     if interactive:
-        print(f"subbot console as {speaker}. Type `quit` to leave.", file=stdout)
-    for line in stdin:
-        text = line.strip()
-        if text.lower() in {"quit", "exit"}:
+        if history is not None:
+            _enable_history(history)
+        print(
+            f"subbot console, speaking as {speaker}. `help` lists commands; "
+            "`quit` or Ctrl-D leaves.",
+            file=stdout,
+        )
+    while True:
+        try:
+            line = input("you> ") if interactive else stdin.readline()
+        except EOFError:
             break
-        if text:
-            print(reply(services, text), file=stdout, flush=True)
+        if not interactive and line == "":
+            break
+        text = line.strip()
+        if text.lower() in QUIT:
+            break
+        if not text:
+            continue
+        reply = core.handle(speaker, text, conversation, source="console")
+        if not interactive:
+            print(f"> {text}", file=stdout)
+        print(render(reply), file=stdout, flush=True)
+        print(file=stdout)
     return 0

@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 class Clock:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     fixed_today: dt.date | None = None
+    shift: dt.timedelta = dt.timedelta(0)  # tests move time forward (expiry, retries)
 
     def now(self) -> dt.datetime:
         """Aware 'now' in the company's zone; on a fixed day the wall time is kept."""
         real = dt.datetime.now(self.zone)
-        if self.fixed_today is None:
-            return real
-        return dt.datetime.combine(self.fixed_today, real.timetz())
+        if self.fixed_today is not None:
+            real = dt.datetime.combine(self.fixed_today, real.timetz())
+        return real + self.shift
 
     def today(self) -> dt.date:
         return self.fixed_today if self.fixed_today is not None else self.now().date()

@@ -100,6 +100,10 @@ LOYALTY_TIERS: tuple[tuple[int, str, int], ...] = (  # (consecutive paid months,
     (24, "Gold", 10),
     (12, "Silver", 5),
 )
+STALL_DAYS = 14  # an open deal with no logged activity for this long is stalled
+STALL_DAYS_NEGOTIATION = 7
+STALL_MANAGER_DAYS = 21  # from here a stalled deal also reaches the manager digest
+TRIAL_ALERT_DAYS = 3
 DISCOUNT_LIMITS_PERCENT: dict[str, int | None] = {  # None = no limit
     "sales": 10,
     "manager": 25,

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from faker import Faker
 from sqlalchemy import func, select
@@ -24,16 +25,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from config.clock import Clock
-from store import ledger
+from store import ledger, revenue
 from store.billing.discounts import consecutive_paid_months, effective_discount
 from store.billing.lifecycle import paused_period_end, trial_end_date
 from store.billing.lines import Line
+from store.billing.metrics import monthly_value
+from store.billing.money import round_half_up
 from store.billing.periods import Interval, Period, add_months, nth_period_end
 from store.billing.pricing import Terms, renewal_lines, terms_for
 from store.catalog import CATALOG, TRIAL_DAYS, TRIAL_PLAN_CODE, plan_by_code
 from store.db import Database
 from store.models import (
     Account,
+    AuditEvent,
     Contact,
     Deal,
     DealActivity,
@@ -115,7 +119,7 @@ def seed_demo(db: Database, clock: Clock, *, generated: int = 200, seed: int = 4
         with db.uow() as session:
             if _count(session, Plan):
                 return _report(session, created=False)
-            _Seeder(session, clock.today(), generated=generated, seed=seed).run()
+            _Seeder(session, clock.today(), generated=generated, seed=seed, zone=clock.zone).run()
             return _report(session, created=True)
     except IntegrityError:
         # Another process seeded at the same moment: its data stands, ours rolled back.
@@ -195,6 +199,7 @@ class _Seeder:
     accounts: dict[str, Account] = field(default_factory=dict)
     pending: list[_PendingInvoice] = field(default_factory=list)
     usage_rows: list[tuple[Account, dt.date, int]] = field(default_factory=list)
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
@@ -218,6 +223,7 @@ class _Seeder:
             for acct, day, seats in self.usage_rows
         )
         self.issue_invoices()
+        self.add_history()
 
     def add_plans_and_staff(self) -> None:
         for spec in CATALOG:
@@ -880,3 +886,114 @@ class _Seeder:
             invoice.status = InvoiceStatus.PAID
             invoice.paid_on = paid_on
         self.session.flush()
+
+    # -- audit history --------------------------------------------------------------------
+
+    def add_history(self) -> None:
+        """Audit rows, with MRR before and after, for the events the seeded state shows.
+
+        Only what the data implies, from the first day of last month on (what the reports
+        read): sign-ups (`started_on` with a first invoice), pauses (`pause_start`), and
+        cancellations that took effect at a period end (`canceled_on` of a paid
+        subscription). Renewals that left MRR unchanged and trials that ran out unpaid move
+        no MRR and get no row.
+        """
+        since = add_months(self.today.replace(day=1), -1)
+        events: list[AuditEvent] = []
+        for acct in self.accounts.values():
+            for sub in acct.subscriptions:
+                events.extend(self.history_of(sub, since))
+        events.sort(key=lambda e: (e.occurred_at, e.subscription_id or 0))
+        self.session.add_all(events)
+        self.session.flush()
+
+    def history_of(self, sub: Subscription, since: dt.date) -> list[AuditEvent]:
+        events: list[AuditEvent] = []
+        name = sub.account.name
+        label = f"{sub.plan.name} {'annual' if sub.interval is IntervalCol.YEAR else 'monthly'}"
+        paid = sub.paid_since is not None
+        if paid and since <= sub.started_on <= self.today:
+            events.append(
+                self.audit(
+                    sub,
+                    sub.started_on,
+                    "subscribe",
+                    f"{name} subscribed to {label} ({sub.seats} seats).",
+                    before={"status": ""},
+                    after={"status": SubStatus.ACTIVE.value},
+                    mrr=(0, self.mrr_on(sub, sub.started_on)),
+                )
+            )
+        start, end = sub.pause_start, sub.pause_end
+        if sub.status is SubStatus.PAUSED and start and end and since <= start <= self.today:
+            pause = f"{start.isoformat()} → {end.isoformat()}"
+            events.append(
+                self.audit(
+                    sub,
+                    start,
+                    "pause",
+                    f"Pause {name} for {(end - start).days} days, {pause}.",
+                    before={"status": SubStatus.ACTIVE.value, "pause": ""},
+                    after={"status": SubStatus.PAUSED.value, "pause": pause},
+                    mrr=(self.mrr_on(sub, start), 0),
+                    actor=self.staff["U_SUPPORT1"],
+                )
+            )
+        ended = sub.canceled_on
+        if (
+            sub.status is SubStatus.CANCELED
+            and paid
+            and ended is not None
+            and since <= ended <= self.today
+        ):
+            # The cancellation took effect when the paid period ended: the billing schedule's
+            # `renew` writes this row in the product, so the actor is the system.
+            events.append(
+                self.audit(
+                    sub,
+                    ended,
+                    "renew",
+                    f"{name}: cancelled on {ended.isoformat()}, at the end of the paid period "
+                    f"({sub.cancel_reason}).",
+                    before={"status": SubStatus.ACTIVE.value, "cancel_at_period_end": "yes"},
+                    after={
+                        "status": SubStatus.CANCELED.value,
+                        "cancel_at_period_end": "no",
+                        "canceled_on": ended.isoformat(),
+                    },
+                    mrr=(self.mrr_on(sub, ended), 0),
+                )
+            )
+        return events
+
+    def mrr_on(self, sub: Subscription, day: dt.date) -> int:
+        """The subscription's MRR on `day` had it been active: `store.revenue`'s maths."""
+        return round_half_up(monthly_value(revenue.terms(sub), revenue.discount_percent(sub, day)))
+
+    def audit(
+        self,
+        sub: Subscription,
+        day: dt.date,
+        action: str,
+        summary: str,
+        *,
+        before: dict[str, str],
+        after: dict[str, str],
+        mrr: tuple[int, int],
+        actor: Staff | None = None,
+    ) -> AuditEvent:
+        return AuditEvent(
+            occurred_at=dt.datetime.combine(day, dt.time(12, 0), tzinfo=self.zone),
+            actor=actor.slack_user_id if actor else "system",
+            actor_role=str(actor.role) if actor else "system",
+            action=action,
+            outcome="applied",
+            account_id=sub.account_id,
+            subscription_id=sub.id,
+            summary=summary,
+            before=before,
+            after=after,
+            source="seed",
+            mrr_before_cents=mrr[0],
+            mrr_after_cents=mrr[1],
+        )

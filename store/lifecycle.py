@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from config.clock import Clock
 from store import catalog, ledger
+from store.audit import record_refusal
 from store.billing import (
     ChangeTiming,
     DunningStep,
@@ -63,6 +64,8 @@ from store.errors import (
     PaymentDeclined,
     StoreError,
 )
+from store.lifecycle_types import SYSTEM as SYSTEM
+from store.lifecycle_types import Actor as Actor
 from store.models import (
     AuditEvent,
     IntervalCol,
@@ -73,18 +76,8 @@ from store.models import (
     SubStatus,
 )
 from store.payments import PaymentGateway, SimulatedGateway
+from store.revenue import subscription_mrr
 
-
-@dataclass(frozen=True)
-class Actor:
-    """Who asks, in which role, through which surface (for the audit row)."""
-
-    user_id: str
-    role: str
-    source: str = "console"
-
-
-SYSTEM = Actor("system", "system", "scheduler")
 # Driver messages that mean "another transaction got there first" (SQLite and PostgreSQL).
 _CONFLICT_WORDS = ("database is locked", "deadlock detected", "could not serialize")
 
@@ -335,6 +328,7 @@ class Lifecycle:
                     session, subscription_id, actor, preview=False, key=idempotency_key
                 )
                 before = snapshot(ctx.sub)
+                mrr_before = subscription_mrr(ctx.sub, ctx.today)
                 preview = self._run(ctx, action, fn, params)
                 audit = AuditEvent(
                     occurred_at=self.clock.now(),
@@ -355,6 +349,8 @@ class Lifecycle:
                     },
                     source=actor.source,
                     idempotency_key=idempotency_key,
+                    mrr_before_cents=mrr_before,
+                    mrr_after_cents=subscription_mrr(ctx.sub, ctx.today),
                 )
                 session.add(audit)
                 session.flush()
@@ -411,22 +407,20 @@ class Lifecycle:
     def record_refusal(
         self, actor: Actor, action: str, subscription_id: int | None, reason: str
     ) -> None:
-        """Audit a refused request in its own transaction (the request itself changed nothing)."""
-        with self.db.uow() as s:
-            sub = s.get(Subscription, subscription_id) if subscription_id else None
-            s.add(
-                AuditEvent(
-                    occurred_at=self.clock.now(),
-                    actor=actor.user_id,
-                    actor_role=actor.role,
-                    action=action,
-                    outcome="refused",
-                    account_id=sub.account_id if sub else None,
-                    subscription_id=sub.id if sub else None,
-                    summary=reason[:500],
-                    source=actor.source,
-                )
-            )
+        account_id = None
+        if subscription_id:
+            with self.db.read() as s:
+                sub = s.get(Subscription, subscription_id)
+                account_id = sub.account_id if sub else None
+        record_refusal(
+            self.db,
+            self.clock,
+            actor,
+            action,
+            reason,
+            account_id=account_id,
+            subscription_id=subscription_id if account_id else None,
+        )
 
     # ---- internals --------------------------------------------------------------------
     def _handler(self, action: str) -> Handler:

@@ -368,6 +368,44 @@ class AuditEvent(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(32))
     idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    # Monthly recurring revenue of the subscription before and after, so MRR movement
+    # (new, expansion, contraction, churn) is explained by the audit trail itself.
+    mrr_before_cents: Mapped[int | None] = mapped_column(Integer)
+    mrr_after_cents: Mapped[int | None] = mapped_column(Integer)
+
+
+class PendingStatus(StrEnum):
+    PENDING = "pending"
+    APPLIED = "applied"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class PendingAction(Base):
+    """A previewed write waiting for a person to confirm it; survives restarts."""
+
+    __tablename__ = "pending_actions"
+    __table_args__ = (Index("ix_pending_actions_conversation_status", "conversation_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    action: Mapped[str] = mapped_column(String(48))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
+    permission: Mapped[str] = mapped_column(String(48))
+    requester_id: Mapped[str] = mapped_column(String(64))
+    requester_role: Mapped[str] = mapped_column(String(16))
+    conversation_id: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(32))
+    summary: Mapped[str] = mapped_column(String(500))
+    preview: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[PendingStatus] = mapped_column(_enum(PendingStatus, "pending_status"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    audit_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class AlertDelivery(Base):

@@ -91,6 +91,7 @@ def test_upgrade_previews_the_brief_example_then_applies_exactly_once(db, ops, c
     )
     assert audit.before["plan"] == "Pro" and audit.after["plan"] == "Business"
     assert audit.idempotency_key == "k1" and audit.source == "console"
+    assert (audit.mrr_before_cents, audit.mrr_after_cents) == (49_000, 99_000)
 
 
 def test_monthly_to_annual_restarts_the_period_and_charges_the_year(db, ops, clock):

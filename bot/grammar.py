@@ -1,0 +1,290 @@
+"""The command grammar of BRIEF §9: one table parses commands and generates `help`.
+
+Parsing turns text into a skill name and arguments, a helpful error ("did you mean …",
+"usage: …"), or None when the text is no command and should get a knowledge answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+Builder = Callable[[re.Match[str]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: str
+    usage: str
+    help: str
+    skill: str
+    pattern: str = ""  # regex for what follows the verb ("" = nothing)
+    build: Builder = lambda m: {}
+
+
+@dataclass(frozen=True)
+class Parsed:
+    skill: str
+    args: dict[str, Any]
+    verb: str
+
+
+@dataclass(frozen=True)
+class ParseError:
+    message: str
+
+
+ACCOUNT = r"(?P<account>.+?)"
+PLAN_CHANGE = (
+    rf"{ACCOUNT}\s+to\s+(?P<plan>[\w-]+)(?:\s+(?P<billing>monthly|annual|annually|yearly))?"
+)
+
+
+def _billing(m: re.Match[str]) -> str | None:
+    word = (m.group("billing") or "").lower()
+    return None if not word else ("monthly" if word == "monthly" else "annual")
+
+
+def _plan_change(direction: str) -> Builder:
+    def build(m: re.Match[str]) -> dict[str, Any]:
+        args: dict[str, Any] = {"account": m["account"], "plan": m["plan"], "direction": direction}
+        if _billing(m):
+            args["billing"] = _billing(m)
+        return args
+
+    return build
+
+
+def _window(m: re.Match[str]) -> dict[str, Any]:
+    if m.group("days"):
+        return {"days": int(m["days"])}
+    if m.group("period"):
+        return {"period": re.sub(r"\s+", "_", m["period"].lower())}
+    return {}
+
+
+def _discount(m: re.Match[str]) -> dict[str, Any]:
+    args: dict[str, Any] = {"account": m["account"], "percent": m["percent"]}
+    if m.group("months"):
+        args["months"] = int(m["months"])
+    return args
+
+
+def _unit(word: str) -> str:
+    word = word.lower()
+    return word if word.endswith("s") else word + "s"
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("help", "help", "what I can do", "help"),
+    Command("plans", "plans", "the plans and their prices", "list_plans"),
+    Command(
+        "plan",
+        "plan <name>",
+        "one plan's price, limits and features",
+        "plan_details",
+        r"(?P<name>\S+)",
+        lambda m: {"name": m["name"]},
+    ),
+    Command(
+        "account",
+        "account <name|id>",
+        "an account and its subscription",
+        "find_account",
+        ACCOUNT,
+        lambda m: {"account": m["account"]},
+    ),
+    Command(
+        "invoices",
+        "invoices <account>",
+        "an account's recent invoices",
+        "list_invoices",
+        ACCOUNT,
+        lambda m: {"account": m["account"]},
+    ),
+    Command(
+        "pause",
+        "pause <account> for <N> days|weeks|months",
+        "pause a monthly plan",
+        "pause_subscription",
+        rf"{ACCOUNT}\s+for\s+(?P<n>\d+)\s+(?P<unit>days?|weeks?|months?)",
+        lambda m: {"account": m["account"], "length": int(m["n"]), "unit": _unit(m["unit"])},
+    ),
+    Command(
+        "resume",
+        "resume <account>",
+        "end a pause now",
+        "resume_subscription",
+        ACCOUNT,
+        lambda m: {"account": m["account"]},
+    ),
+    Command(
+        "upgrade",
+        "upgrade <account> to <plan> [monthly|annual]",
+        "upgrade now, prorated",
+        "change_plan",
+        PLAN_CHANGE,
+        _plan_change("upgrade"),
+    ),
+    Command(
+        "downgrade",
+        "downgrade <account> to <plan> [monthly|annual]",
+        "downgrade at the end of the period",
+        "change_plan",
+        PLAN_CHANGE,
+        _plan_change("downgrade"),
+    ),
+    Command(
+        "seats",
+        "seats <account> <N>",
+        "set the number of seats",
+        "set_seats",
+        rf"{ACCOUNT}\s+(?P<n>\d+)",
+        lambda m: {"account": m["account"], "seats": int(m["n"])},
+    ),
+    Command(
+        "cancel",
+        "cancel <account> [now]",
+        "cancel at period end (or now: managers)",
+        "cancel_subscription",
+        rf"{ACCOUNT}(?P<now>\s+now)?",
+        lambda m: {"account": m["account"], "now": bool(m.group("now"))},
+    ),
+    Command(
+        "reactivate",
+        "reactivate <account>",
+        "undo a cancellation",
+        "reactivate_subscription",
+        ACCOUNT,
+        lambda m: {"account": m["account"]},
+    ),
+    Command(
+        "extend-trial",
+        "extend-trial <account> <N> days",
+        "extend a trial once (≤ 14 days)",
+        "extend_trial",
+        rf"{ACCOUNT}\s+(?P<n>\d+)\s+days?",
+        lambda m: {"account": m["account"], "days": int(m["n"])},
+    ),
+    Command(
+        "discount",
+        "discount <account> <P>% [for <N> months]",
+        "a discount on renewals",
+        "apply_discount",
+        rf"{ACCOUNT}\s+(?P<percent>\d+(?:\.\d+)?)\s*%(?:\s+for\s+(?P<months>\d+)\s+months?)?",
+        _discount,
+    ),
+    Command(
+        "retry-payment",
+        "retry-payment <account>",
+        "charge an overdue invoice again",
+        "retry_payment",
+        ACCOUNT,
+        lambda m: {"account": m["account"]},
+    ),
+    Command(
+        "renewals",
+        "renewals [next <N> days|this month|next month]",
+        "renewals coming up (default: next 30 days)",
+        "renewals",
+        r"(?:next\s+(?P<days>\d+)\s+days?|(?P<period>this\s+month|next\s+month))?",
+        _window,
+    ),
+    Command(
+        "stalled",
+        "stalled [<rep>]",
+        "deals with no activity for too long",
+        "stalled_deals",
+        r"(?P<rep>.+)?",
+        lambda m: {"rep": m["rep"]} if m.group("rep") else {},
+    ),
+    Command("mrr", "mrr", "MRR, ARR and this month's movement", "mrr_report"),
+    Command(
+        "summary",
+        "summary [this month|next month|this quarter]",
+        "renewal summary for a period (default: next month)",
+        "renewal_summary",
+        r"(?P<period>this\s+month|next\s+month|this\s+quarter)?",
+        lambda m: {"period": re.sub(r"\s+", "_", m["period"].lower())} if m.group("period") else {},
+    ),
+    Command("at-risk", "at-risk", "accounts at risk of churning, with owners", "at_risk_accounts"),
+    Command(
+        "audit",
+        "audit [<account>]",
+        "recent changes and refusals",
+        "audit_log",
+        r"(?P<account>.+)?",
+        lambda m: {"account": m["account"]} if m.group("account") else {},
+    ),
+    Command(
+        "confirm",
+        "confirm <action id>",
+        "confirm a pending action",
+        "confirm",
+        r"(?P<id>[0-9a-f]{6,32})",
+        lambda m: {"id": m["id"]},
+    ),
+    Command(
+        "discard",
+        "discard <action id>",
+        "drop a pending action",
+        "discard",
+        r"(?P<id>[0-9a-f]{6,32})",
+        lambda m: {"id": m["id"]},
+    ),
+)
+BY_VERB = {c.verb: c for c in COMMANDS}
+ALIASES = {
+    "extend_trial": "extend-trial",
+    "retry_payment": "retry-payment",
+    "retry": "retry-payment",
+    "atrisk": "at-risk",
+    "at_risk": "at-risk",
+    "renewal": "renewals",
+    "invoice": "invoices",
+}
+
+
+def parse(text: str) -> Parsed | ParseError | None:
+    """Parse one message. Questions (ending in “?”) are never commands."""
+    words = text.strip().split(maxsplit=1)
+    if not words:
+        return None
+    head = words[0].lower()
+    rest = words[1].strip() if len(words) > 1 else ""
+    verb = ALIASES.get(head, head)
+    command = BY_VERB.get(verb)
+    if text.rstrip().endswith("?") and (command is None or rest):
+        return None
+    if command is None:
+        return _near_miss(head, text)
+    if not command.pattern:
+        if rest:
+            return ParseError(f"`{command.verb}` takes nothing after it. Usage: `{command.usage}`")
+        return Parsed(command.skill, {}, command.verb)
+    match = re.fullmatch(command.pattern, rest, flags=re.IGNORECASE)
+    if match is None:
+        return ParseError(f"I couldn't read that. Usage: `{command.usage}`")
+    return Parsed(command.skill, command.build(match), command.verb)
+
+
+def _near_miss(head: str, text: str) -> ParseError | None:
+    """A short message whose first word is close to a command is probably a typo."""
+    if len(head) < 3 or len(text.split()) > 6:
+        return None
+    best = process.extractOne(head, list(BY_VERB), scorer=fuzz.ratio, score_cutoff=75)
+    if best is None:
+        return None
+    return ParseError(
+        f"I don't know “{head}”. Did you mean `{BY_VERB[best[0]].usage}`? "
+        "Say `help` for every command."
+    )
+
+
+def help_text() -> list[tuple[str, str]]:
+    """(usage, what it does) for every command, in table order."""
+    return [(c.usage, c.help) for c in COMMANDS]

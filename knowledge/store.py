@@ -1,0 +1,101 @@
+"""The Chroma side of the index: one client factory for embedded and server mode.
+
+`PersistentClient` under `data/chroma` by default; with CHROMA_HOST set, the same code talks to
+a Chroma server (`chroma run`). Collections are always opened with `embedding_function=None`
+and fed vectors we computed: Chroma's default embedder downloads an ONNX model and fails
+offline, and a `None` function makes any accidental text-only call fail loudly instead.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import chromadb
+from chromadb.api import ClientAPI
+from chromadb.api.models.Collection import Collection
+from chromadb.config import Settings as ChromaSettings
+
+from config.settings import Settings
+from knowledge.chunking import Chunk
+
+SCHEMA_VERSION = 1
+
+
+def make_client(settings: Settings) -> ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+        )
+    settings.chroma_path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def collection_name(settings: Settings, embedder: str) -> str:
+    """`<SUBBOT_CHROMA_COLLECTION>_<embedder>`: one collection per embedding model."""
+    return f"{settings.chroma_collection}_{embedder}"
+
+
+def open_collection(client: ClientAPI, name: str, *, embedder: str) -> Collection:
+    if len(name) < 3:
+        raise ValueError(f"Chroma collection names need 3+ characters: {name!r}")
+    return client.get_or_create_collection(
+        name,
+        embedding_function=None,
+        configuration={"hnsw": {"space": "cosine"}},
+        metadata={"embedder": embedder, "schema": SCHEMA_VERSION},
+    )
+
+
+def chunk_metadata(chunk: Chunk, *, doc_hash: str, doc_chunks: int) -> dict[str, Any]:
+    """Citation data plus what incremental indexing needs (hash, expected chunk count)."""
+    return {
+        "doc_path": chunk.doc_path,
+        "doc_hash": doc_hash,
+        "doc_chunks": doc_chunks,
+        "title": chunk.title,
+        "section": chunk.section,
+        "section_path": json.dumps(list(chunk.section_path), ensure_ascii=False),
+        "chunk_index": chunk.index,
+    }
+
+
+def chunk_from_record(text: str, meta: dict[str, Any]) -> Chunk:
+    return Chunk(
+        doc_path=str(meta["doc_path"]),
+        title=str(meta["title"]),
+        section_path=tuple(json.loads(str(meta.get("section_path") or "[]"))),
+        text=text,
+        index=int(meta.get("chunk_index", 0)),
+    )
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    id: str
+    chunk: Chunk
+    meta: dict[str, Any]
+
+
+def iter_records(
+    collection: Collection, *, documents: bool = True, page: int = 5_000
+) -> Iterator[StoredChunk]:
+    """Every record of the collection, paged so a large server-side index is not one reply."""
+    include: list[Any] = ["metadatas", "documents"] if documents else ["metadatas"]
+    offset = 0
+    while True:
+        got = collection.get(include=include, limit=page, offset=offset)
+        ids = got["ids"]
+        if not ids:
+            return
+        metas = got["metadatas"] or []
+        texts = got["documents"] if documents and got["documents"] else [""] * len(ids)
+        for cid, meta, text in zip(ids, metas, texts, strict=True):
+            meta_dict = dict(meta or {})
+            yield StoredChunk(cid, chunk_from_record(text or "", meta_dict), meta_dict)
+        if len(ids) < page:
+            return
+        offset += page

@@ -1,0 +1,271 @@
+"""Read skills: plans, one plan, an account card, its invoices, the audit log."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from skills.base import Args, NoArgs, skill
+from skills.context import SkillContext
+from skills.parts import Facts, Reply, Table
+from skills.policy import authorize
+from store import catalog
+from store.accounts import current_subscription, resolve_account
+from store.audit import recent_events
+from store.billing import format_money, next_retry_date
+from store.models import Account, Invoice, Role, Subscription, SubStatus, UsageSnapshot
+from store.revenue import subscription_mrr
+
+
+def fmt_date(d: object) -> str:
+    if d is None:
+        return "—"
+    return f"{d:%b} {d.day}, {d.year}"  # type: ignore[str-format]
+
+
+def load_account(ctx: SkillContext, session: Session, query: str, permission: str) -> Account:
+    """Resolve what the person typed to one account they are allowed to touch."""
+    if ctx.speaker.role is Role.CUSTOMER and query.strip().lower() in {"my account", "mine", "me"}:
+        account = session.get(Account, min(ctx.speaker.account_ids))
+        assert account is not None
+    else:
+        authorize(ctx.speaker.role, permission)  # no account search for roles without it
+        account = resolve_account(session, query)
+    authorize(
+        ctx.speaker.role,
+        permission,
+        account_id=account.id,
+        own_accounts=ctx.speaker.account_ids,
+    )
+    return account
+
+
+class PlanArgs(Args):
+    name: str = Field(description="Plan name: Starter, Pro, Business or Enterprise")
+
+
+class AccountArgs(Args):
+    account: str = Field(description="Account name, domain or id, e.g. 'Initech' or '#12'")
+
+
+@skill("list_plans", "List the Nimbus Notes plans with prices and main limits.", NoArgs)
+def list_plans(ctx: SkillContext, args: NoArgs) -> Reply:
+    rows = []
+    for p in catalog.CATALOG:
+        monthly = format_money(p.monthly_cents) if p.monthly_cents else "contract"
+        annual = format_money(p.annual_cents) if p.annual_cents else "contract"
+        seats = (
+            f"up to {p.max_seats}"
+            if p.max_seats
+            else (f"{p.min_seats}+" if p.min_seats > 1 else "unlimited")
+        )
+        rows.append((p.name, monthly, annual, seats))
+    return Reply(
+        parts=(
+            Table(
+                "Plans (per seat)",
+                ("Plan", "Monthly", "Annual", "Seats"),
+                tuple(rows),
+                note="Annual billing is 10 × the monthly price: two months free.",
+            ),
+        ),
+        data={"plans": [p.code for p in catalog.CATALOG]},
+    )
+
+
+@skill("plan_details", "Show one plan's price, limits and features.", PlanArgs)
+def plan_details(ctx: SkillContext, args: PlanArgs) -> Reply:
+    wanted = args.name.lower()
+    for p in catalog.CATALOG:
+        if wanted in (p.code, p.name.lower()):
+            items = [
+                (
+                    "Monthly",
+                    f"{format_money(p.monthly_cents)} per seat"
+                    if p.monthly_cents
+                    else "by contract",
+                ),
+                (
+                    "Annual",
+                    f"{format_money(p.annual_cents)} per seat" if p.annual_cents else "by contract",
+                ),
+                ("Seats", f"up to {p.max_seats}" if p.max_seats else f"from {p.min_seats}"),
+            ]
+            if p.storage_gb_per_seat:
+                items.append(("Storage", f"{p.storage_gb_per_seat} GB per seat"))
+            if p.support_first_response_hours:
+                items.append(
+                    ("Support", f"first response within {p.support_first_response_hours} h")
+                )
+            if p.uptime_sla:
+                items.append(("Uptime SLA", p.uptime_sla))
+            if p.features:
+                items.append(("Includes", ", ".join(p.features)))
+            return Reply(parts=(Facts(p.name, tuple(items)),), data={"plan": p.code})
+    names = ", ".join(p.name for p in catalog.CATALOG)
+    return Reply.error(f"There is no plan called “{args.name}”. Plans: {names}.")
+
+
+@skill(
+    "find_account",
+    "Look up an account by name, domain or id (typos are tolerated) and show its "
+    "subscription: plan, seats, status, renewal date, MRR, owner and contacts.",
+    AccountArgs,
+)
+def find_account(ctx: SkillContext, args: AccountArgs) -> Reply:
+    today = ctx.clock.today()
+    with ctx.db.read() as s:
+        account = load_account(ctx, s, args.account, "read_account")
+        sub = current_subscription(s, account)
+        items: list[tuple[str, str]] = [
+            ("Account", f"{account.name} (#{account.id})"),
+            ("Owner", account.owner.name if account.owner else "—"),
+        ]
+        data: dict[str, object] = {"account_id": account.id}
+        if sub is None:
+            items.append(("Subscription", "none"))
+        else:
+            items += subscription_items(s, sub, today)
+            data |= {
+                "subscription_id": sub.id,
+                "status": str(sub.status),
+                "mrr_cents": subscription_mrr(sub, today),
+            }
+        contacts = ", ".join(c.name for c in account.contacts)
+        if contacts:
+            items.append(("Contacts", contacts))
+        return Reply(parts=(Facts(account.name, tuple(items)),), data=data)
+
+
+def subscription_items(s: Session, sub: Subscription, today: object) -> list[tuple[str, str]]:
+    billing = "annual" if str(sub.interval) == "year" else "monthly"
+    items = [
+        (
+            "Plan",
+            f"{sub.plan.name} {billing}, {sub.seats} seats at "
+            f"{format_money(sub.unit_price_cents)}/seat",
+        ),
+        ("Status", str(sub.status).replace("_", " ")),
+    ]
+    if sub.status is SubStatus.TRIALING:
+        items.append(("Trial ends", fmt_date(sub.trial_end)))
+    elif sub.status is SubStatus.CANCELED:
+        items.append(("Cancelled", f"{fmt_date(sub.canceled_on)} ({sub.cancel_reason or '—'})"))
+    else:
+        label = "Cancels on" if sub.cancel_at_period_end else "Renews on"
+        items.append((label, fmt_date(sub.current_period_end)))
+    if sub.status is SubStatus.PAUSED:
+        items.append(("Paused", f"{fmt_date(sub.pause_start)} → {fmt_date(sub.pause_end)}"))
+    if sub.status is SubStatus.PAST_DUE and sub.past_due_since:
+        nxt = next_retry_date(sub.past_due_since, min(sub.dunning_retries, 3))
+        items.append(
+            ("Payment failed", f"{fmt_date(sub.past_due_since)}; next retry {fmt_date(nxt)}")
+        )
+        if sub.suspended_on:
+            items.append(("Suspended", fmt_date(sub.suspended_on)))
+    if sub.pending_plan or sub.pending_interval or sub.pending_seats:
+        what = []
+        if sub.pending_plan:
+            what.append(sub.pending_plan.name)
+        if sub.pending_interval:
+            what.append("annual" if str(sub.pending_interval) == "year" else "monthly")
+        if sub.pending_seats:
+            what.append(f"{sub.pending_seats} seats")
+        items.append(("At renewal", " ".join(what)))
+    if sub.discount_percent:
+        until = f" until {fmt_date(sub.discount_ends_on)}" if sub.discount_ends_on else ""
+        items.append(("Discount", f"{sub.discount_percent.normalize():f}%{until}"))
+    items.append(("MRR", format_money(subscription_mrr(sub, today))))  # type: ignore[arg-type]
+    usage = s.scalar(
+        select(UsageSnapshot)
+        .where(UsageSnapshot.account_id == sub.account_id, UsageSnapshot.taken_on <= today)
+        .order_by(UsageSnapshot.taken_on.desc())
+        .limit(1)
+    )
+    if usage is not None:
+        items.append(("Seats in use", f"{usage.active_seats} of {sub.seats}"))
+    return items
+
+
+class InvoiceArgs(AccountArgs):
+    limit: int = Field(default=10, ge=1, le=50, description="How many recent invoices")
+
+
+@skill(
+    "list_invoices",
+    "List an account's recent invoices with number, date, period, total and status, and "
+    "the lines of the latest one (explains a charge).",
+    InvoiceArgs,
+)
+def list_invoices(ctx: SkillContext, args: InvoiceArgs) -> Reply:
+    with ctx.db.read() as s:
+        account = load_account(ctx, s, args.account, "read_account")
+        invoices = s.scalars(
+            select(Invoice)
+            .where(Invoice.account_id == account.id)
+            .options(selectinload(Invoice.lines), selectinload(Invoice.credit_notes))
+            .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
+            .limit(args.limit)
+        ).all()
+        if not invoices:
+            return Reply.text(f"{account.name} has no invoices yet.")
+        rows = tuple(
+            (
+                inv.number,
+                fmt_date(inv.issued_on),
+                f"{fmt_date(inv.period_start)} → {fmt_date(inv.period_end)}"
+                if inv.period_start
+                else "—",
+                format_money(inv.total_cents),
+                str(inv.status) + (" (refunded)" if inv.credit_notes else ""),
+                inv.reason,
+            )
+            for inv in invoices
+        )
+        latest = invoices[0]
+        lines = tuple((ln.description, format_money(ln.amount_cents)) for ln in latest.lines)
+        return Reply(
+            parts=(
+                Table(
+                    f"Invoices of {account.name}",
+                    ("Number", "Issued", "Period", "Total", "Status", "Reason"),
+                    rows,
+                ),
+                Facts(f"Lines of {latest.number}", lines),
+            ),
+            data={"invoices": [i.number for i in invoices]},
+        )
+
+
+class AuditArgs(Args):
+    account: str | None = Field(default=None, description="Limit to one account")
+    limit: int = Field(default=15, ge=1, le=100)
+
+
+@skill(
+    "audit_log", "Show recent audited changes and refusals (who, what, when, outcome).", AuditArgs
+)
+def audit_log(ctx: SkillContext, args: AuditArgs) -> Reply:
+    authorize(ctx.speaker.role, "audit")
+    account_id = None
+    if args.account:
+        with ctx.db.read() as s:
+            account_id = resolve_account(s, args.account).id
+    events = recent_events(ctx.db, account_id=account_id, limit=args.limit)
+    if not events:
+        return Reply.text("The audit log is empty.")
+    rows = tuple(
+        (
+            e.occurred_at.strftime("%Y-%m-%d %H:%M"),
+            f"{e.actor} ({e.actor_role})",
+            e.action,
+            e.outcome,
+            e.summary[:120],
+        )
+        for e in events
+    )
+    return Reply(
+        parts=(Table("Audit log", ("When", "Who", "Action", "Outcome", "What"), rows),),
+        data={"events": [e.id for e in events]},
+    )

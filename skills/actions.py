@@ -1,0 +1,214 @@
+"""Write skills: each previews a lifecycle operation and returns a card to confirm.
+
+Nothing changes here: `skills.pending.confirm` applies the change once a person allowed to do
+it confirms. The permission checked depends on what the change really is (an upgrade or a
+downgrade, adding or removing seats, cancelling now or at period end).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import Field
+from sqlalchemy.orm import Session
+
+from skills.accounts import AccountArgs, load_account
+from skills.base import skill
+from skills.context import SkillContext
+from skills.parts import Reply
+from skills.pending import propose
+from skills.policy import authorize
+from store.accounts import current_subscription
+from store.billing import ChangeTiming, Interval, add_months, classify_change
+from store.errors import StoreError
+from store.lifecycle import find_plan, terms_of
+from store.models import Subscription
+
+
+def _propose(
+    ctx: SkillContext,
+    account_query: str,
+    action: str,
+    params: dict[str, Any],
+    permission: str | Callable[[Session, Subscription], str],
+) -> Reply:
+    with ctx.db.read() as s:
+        account = load_account(ctx, s, account_query, "read_account")
+        sub = current_subscription(s, account)
+        if sub is None:
+            return Reply.refusal(f"{account.name} has no subscription.")
+        perm = permission if isinstance(permission, str) else permission(s, sub)
+        authorize(
+            ctx.speaker.role, perm, account_id=account.id, own_accounts=ctx.speaker.account_ids
+        )
+        sub_id = sub.id
+    preview = ctx.lifecycle.preview(action, sub_id, params, ctx.actor)
+    return propose(ctx, preview, permission=perm)
+
+
+class PauseArgs(AccountArgs):
+    length: int = Field(ge=1, le=400, description="How long to pause, in `unit`s")
+    unit: Literal["days", "weeks", "months"] = "days"
+
+
+@skill(
+    "pause_subscription",
+    "Pause a monthly subscription for 7 to 90 days (once in 12 months). Returns a preview "
+    "to confirm; the next renewal moves later by the pause.",
+    PauseArgs,
+    writes=True,
+)
+def pause_subscription(ctx: SkillContext, args: PauseArgs) -> Reply:
+    today = ctx.clock.today()
+    if args.unit == "months":
+        days = (add_months(today, args.length) - today).days
+    else:
+        days = args.length * (7 if args.unit == "weeks" else 1)
+    return _propose(ctx, args.account, "pause", {"days": days}, "pause")
+
+
+@skill(
+    "resume_subscription",
+    "Resume a paused subscription now (the renewal date moves back "
+    "by the unused pause days). Returns a preview to confirm.",
+    AccountArgs,
+    writes=True,
+)
+def resume_subscription(ctx: SkillContext, args: AccountArgs) -> Reply:
+    return _propose(ctx, args.account, "resume", {}, "resume")
+
+
+class ChangePlanArgs(AccountArgs):
+    plan: str = Field(description="Target plan: Starter, Pro or Business")
+    billing: Literal["monthly", "annual"] | None = Field(
+        default=None, description="Billing interval; leave out to keep the current one"
+    )
+    direction: Literal["upgrade", "downgrade"] | None = Field(
+        default=None, description="What the person asked for, to catch a mix-up"
+    )
+
+
+@skill(
+    "change_plan",
+    "Upgrade (applies now, prorated: credit for unused days, charge for the new plan) or "
+    "downgrade (applies at the end of the period) a subscription's plan or billing interval. "
+    "Returns a preview with the money lines to confirm.",
+    ChangePlanArgs,
+    writes=True,
+)
+def change_plan(ctx: SkillContext, args: ChangePlanArgs) -> Reply:
+    interval = None if args.billing is None else ("year" if args.billing == "annual" else "month")
+
+    def permission(s: Session, sub: Subscription) -> str:
+        plan = find_plan(s, args.plan)
+        try:
+            new = terms_of(sub, plan, Interval(interval or str(sub.interval)))
+            timing = classify_change(terms_of(sub), new)
+        except (ValueError, StoreError):
+            return "upgrade"  # not a valid change: the preview refuses it with the reason
+        return "upgrade" if timing is ChangeTiming.NOW else "downgrade"
+
+    params: dict[str, Any] = {"plan": args.plan}
+    if interval:
+        params["interval"] = interval
+    if args.direction:
+        params["expect"] = args.direction
+    return _propose(ctx, args.account, "change_plan", params, permission)
+
+
+class SeatsArgs(AccountArgs):
+    seats: int = Field(ge=1, le=100_000, description="The new total number of seats")
+
+
+@skill(
+    "set_seats",
+    "Set the number of seats: adding applies now (prorated charge), removing applies at "
+    "renewal. Returns a preview to confirm.",
+    SeatsArgs,
+    writes=True,
+)
+def set_seats(ctx: SkillContext, args: SeatsArgs) -> Reply:
+    def permission(s: Session, sub: Subscription) -> str:
+        return "add_seats" if args.seats > sub.seats else "remove_seats"
+
+    return _propose(ctx, args.account, "seats", {"seats": args.seats}, permission)
+
+
+class CancelArgs(AccountArgs):
+    now: bool = Field(
+        default=False,
+        description="Cancel immediately (managers only; refunds the first invoice within the "
+        "14-day money-back guarantee). Default: at the end of the paid period.",
+    )
+
+
+@skill(
+    "cancel_subscription",
+    "Cancel a subscription at the end of the paid period (default) "
+    "or immediately. Returns a preview to confirm.",
+    CancelArgs,
+    writes=True,
+)
+def cancel_subscription(ctx: SkillContext, args: CancelArgs) -> Reply:
+    return _propose(
+        ctx, args.account, "cancel", {"now": args.now}, "cancel_now" if args.now else "cancel"
+    )
+
+
+@skill(
+    "reactivate_subscription",
+    "Withdraw a scheduled cancellation, or reactivate a "
+    "subscription cancelled less than 30 days ago (charges a new period). Returns a preview.",
+    AccountArgs,
+    writes=True,
+)
+def reactivate_subscription(ctx: SkillContext, args: AccountArgs) -> Reply:
+    return _propose(ctx, args.account, "reactivate", {}, "reactivate")
+
+
+class ExtendTrialArgs(AccountArgs):
+    days: int = Field(ge=1, le=365, description="Days to add to the trial (at most 14, once)")
+
+
+@skill(
+    "extend_trial",
+    "Extend a free trial once, by up to 14 days. Returns a preview.",
+    ExtendTrialArgs,
+    writes=True,
+)
+def extend_trial(ctx: SkillContext, args: ExtendTrialArgs) -> Reply:
+    return _propose(ctx, args.account, "extend_trial", {"days": args.days}, "extend_trial")
+
+
+class DiscountArgs(AccountArgs):
+    percent: Decimal = Field(gt=0, le=100, description="Percent off, e.g. 10")
+    months: int | None = Field(
+        default=None, ge=1, le=36, description="How many months; leave out for no end"
+    )
+
+
+@skill(
+    "apply_discount",
+    "Give an account a percentage off its next invoices (sales up to 10 %, managers up to "
+    "25 %, more needs an admin). Does not stack with loyalty: the larger applies.",
+    DiscountArgs,
+    writes=True,
+)
+def apply_discount(ctx: SkillContext, args: DiscountArgs) -> Reply:
+    params: dict[str, Any] = {"percent": str(args.percent)}
+    if args.months:
+        params["months"] = args.months
+    return _propose(ctx, args.account, "discount", params, "discount")
+
+
+@skill(
+    "retry_payment",
+    "Retry the overdue invoice of a past-due account now with the card "
+    "on file. Returns a preview to confirm.",
+    AccountArgs,
+    writes=True,
+)
+def retry_payment(ctx: SkillContext, args: AccountArgs) -> Reply:
+    return _propose(ctx, args.account, "retry_payment", {}, "retry_payment")

@@ -1,0 +1,94 @@
+"""Skills: typed tools with a name, a description and a pydantic argument model.
+
+The same registry feeds the command grammar, the console, Slack and the LLM's tool schemas,
+so a skill is described once. `invoke` is the one door: it validates arguments, turns policy
+refusals and store errors into one-line replies, and audits refusals.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from skills.context import SkillContext
+from skills.parts import Reply
+from skills.policy import Refused
+from store.audit import record_refusal
+from store.errors import StoreError
+
+A = TypeVar("A", bound=BaseModel)
+
+
+class Args(BaseModel):
+    """Base of every skill's arguments: unknown fields are errors, strings are stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class NoArgs(Args):
+    pass
+
+
+@dataclass(frozen=True)
+class Skill:
+    name: str
+    description: str
+    args: type[BaseModel]
+    run: Callable[[SkillContext, Any], Reply]
+    writes: bool = False
+
+
+REGISTRY: dict[str, Skill] = {}
+
+
+def skill(
+    name: str, description: str, args: type[A], *, writes: bool = False
+) -> Callable[[Callable[[SkillContext, A], Reply]], Callable[[SkillContext, A], Reply]]:
+    def register(fn: Callable[[SkillContext, A], Reply]) -> Callable[[SkillContext, A], Reply]:
+        if name in REGISTRY:
+            raise ValueError(f"skill {name!r} registered twice")
+        REGISTRY[name] = Skill(name, description, args, fn, writes)
+        return fn
+
+    return register
+
+
+SKILL_MODULES = ("skills.accounts", "skills.actions", "skills.knowledge", "skills.reports")
+
+
+def all_skills() -> dict[str, Skill]:
+    """Every skill, after importing the modules that define them."""
+    for module in SKILL_MODULES:
+        importlib.import_module(module)
+    return REGISTRY
+
+
+def invoke(ctx: SkillContext, name: str, raw_args: dict[str, Any]) -> Reply:
+    skills = all_skills()
+    if name not in skills:
+        return Reply.error(f"There is no skill called “{name}”.")
+    chosen = skills[name]
+    try:
+        args = chosen.args.model_validate(raw_args)
+    except ValidationError as err:
+        first = err.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "input"
+        return Reply.error(f"{where}: {first['msg']}")
+    try:
+        return chosen.run(ctx, args)
+    except Refused as refusal:
+        record_refusal(
+            ctx.db,
+            ctx.clock,
+            ctx.actor,
+            name,
+            refusal.reason,
+            account_id=refusal.account_id,
+        )
+        return Reply.refusal(refusal.reason)
+    except StoreError as err:
+        return Reply.refusal(err.reason)

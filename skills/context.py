@@ -1,0 +1,59 @@
+"""Who is asking and with what: the speaker, their role and the services skills use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from config.clock import Clock
+from store.db import Database
+from store.lifecycle import Actor, Lifecycle
+from store.models import Contact, Role, Staff
+
+
+@dataclass(frozen=True)
+class Speaker:
+    """A person as the policy sees them. Unknown people are guests."""
+
+    user_id: str
+    name: str
+    role: Role
+    account_ids: frozenset[int] = frozenset()
+
+    def actor(self, source: str) -> Actor:
+        return Actor(self.user_id, str(self.role), source)
+
+
+def identify(session: Session, user_id: str) -> Speaker:
+    """Role from the staff table, else customer from the account contacts, else guest."""
+    staff = session.scalar(select(Staff).where(Staff.slack_user_id == user_id))
+    if staff is not None:
+        return Speaker(user_id, staff.name, staff.role)
+    contacts = session.scalars(select(Contact).where(Contact.slack_user_id == user_id)).all()
+    if contacts:
+        return Speaker(
+            user_id, contacts[0].name, Role.CUSTOMER, frozenset(c.account_id for c in contacts)
+        )
+    return Speaker(user_id, user_id, Role.GUEST)
+
+
+@dataclass
+class SkillContext:
+    """Everything a skill needs; built by the core for each request."""
+
+    db: Database
+    clock: Clock
+    lifecycle: Lifecycle
+    speaker: Speaker
+    conversation_id: str
+    source: str
+    knowledge: Callable[[], Any] | None = None  # lazily builds a Retriever
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def actor(self) -> Actor:
+        return self.speaker.actor(self.source)

@@ -1,0 +1,117 @@
+"""The parts a reply is made of: plain data that the console, Slack and the LLM all read.
+
+Skills return these; adapters render them (console as aligned text, Slack as Block Kit) and
+the agent receives them as JSON. Money and dates are already formatted for people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Tone = Literal["plain", "success", "refusal", "error", "info"]
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+    tone: Tone = "plain"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """A titled list of label → value pairs (an account card, a total)."""
+
+    title: str
+    items: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    document: str
+    section: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Sources:
+    sources: tuple[Source, ...]
+
+
+@dataclass(frozen=True)
+class MoneyLine:
+    description: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    field: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class PendingCard:
+    """A previewed write awaiting confirmation, or its final state once decided."""
+
+    action_id: str
+    title: str
+    summary: str
+    changes: tuple[ChangeRow, ...] = ()
+    lines: tuple[MoneyLine, ...] = ()
+    total: str = ""
+    notes: tuple[str, ...] = ()
+    requester: str = ""
+    expires_at: dt.datetime | None = None
+    status: Literal["pending", "applied", "cancelled", "expired"] = "pending"
+    decided_by: str = ""
+    outcome: str = ""
+
+
+Part = Text | Facts | Table | Sources | PendingCard
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the core answers. `private` replies go only to the asker where a channel allows."""
+
+    parts: tuple[Part, ...]
+    private: bool = False
+    kind: Literal["answer", "refusal", "error", "pending", "applied", "help"] = "answer"
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def text(cls, text: str, tone: Tone = "plain", **kw: Any) -> Reply:
+        return cls(parts=(Text(text, tone),), **kw)
+
+    @classmethod
+    def refusal(cls, reason: str) -> Reply:
+        return cls(parts=(Text(reason, "refusal"),), private=True, kind="refusal")
+
+    @classmethod
+    def error(cls, reason: str) -> Reply:
+        return cls(parts=(Text(reason, "error"),), private=True, kind="error")
+
+    @property
+    def pending(self) -> PendingCard | None:
+        for part in self.parts:
+            if isinstance(part, PendingCard):
+                return part
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-friendly form (for the LLM and for logs)."""
+        return {
+            "kind": self.kind,
+            "parts": [{"type": type(p).__name__, **asdict(p)} for p in self.parts],
+        }

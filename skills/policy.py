@@ -1,0 +1,107 @@
+"""Who may do what (BRIEF §7), enforced inside the skills so no adapter or model can skip it.
+
+A permission is a short name; `authorize` raises `Refused` with a one-line reason, and every
+refusal is written to the audit log by the caller.
+"""
+
+from __future__ import annotations
+
+from store.models import Role
+
+G, C, SU, SA, M, A = (
+    Role.GUEST,
+    Role.CUSTOMER,
+    Role.SUPPORT,
+    Role.SALES,
+    Role.MANAGER,
+    Role.ADMIN,
+)
+EVERYONE = frozenset({G, C, SU, SA, M, A})
+STAFF_READ = frozenset({SU, SA, M, A})
+
+# permission -> roles allowed. Customers are further limited to their own accounts.
+MATRIX: dict[str, frozenset[Role]] = {
+    "ask": EVERYONE,
+    "read_account": STAFF_READ | {C},
+    "upgrade": frozenset({C, SU, M, A}),
+    "downgrade": frozenset({SU, M, A}),
+    "add_seats": frozenset({C, SU, M, A}),
+    "remove_seats": frozenset({SU, M, A}),
+    "pause": frozenset({C, SU, M, A}),
+    "resume": frozenset({SU, M, A}),
+    "cancel": frozenset({C, SU, M, A}),
+    "cancel_now": frozenset({M, A}),
+    "reactivate": frozenset({SU, M, A}),
+    "extend_trial": frozenset({SU, M, A}),
+    "retry_payment": frozenset({SU, M, A}),
+    "discount": frozenset({SA, M, A}),
+    "log_activity": frozenset({SA, M, A}),
+    "snooze": frozenset({SA, M, A}),
+    "renewals": frozenset({SU, SA, M, A}),
+    "stalled": frozenset({SA, M, A}),
+    "reports": frozenset({M, A}),
+    "audit": frozenset({M, A}),
+}
+
+WHAT = {
+    "read_account": "look at accounts",
+    "upgrade": "upgrade subscriptions",
+    "downgrade": "downgrade subscriptions",
+    "add_seats": "add seats",
+    "remove_seats": "remove seats",
+    "pause": "pause subscriptions",
+    "resume": "resume subscriptions",
+    "cancel": "cancel subscriptions",
+    "cancel_now": "cancel immediately with a refund",
+    "reactivate": "reactivate subscriptions",
+    "extend_trial": "extend trials",
+    "retry_payment": "retry payments",
+    "discount": "grant discounts",
+    "log_activity": "log deal activity",
+    "snooze": "snooze nudges",
+    "renewals": "see renewals",
+    "stalled": "see stalled deals",
+    "reports": "see revenue reports",
+    "audit": "read the audit log",
+}
+
+
+class Refused(Exception):
+    def __init__(self, reason: str, account_id: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.account_id = account_id
+
+
+def check(
+    role: Role,
+    permission: str,
+    *,
+    account_id: int | None = None,
+    own_accounts: frozenset[int] = frozenset(),
+) -> str | None:
+    """The reason `role` may not use `permission` (on `account_id`), or None when it may."""
+    allowed = MATRIX[permission]
+    what = WHAT.get(permission, permission.replace("_", " "))
+    if role not in allowed:
+        if role is Role.GUEST:
+            return (
+                f"I don't know you yet, so I can only answer questions about plans and "
+                f"policies; ask a Nimbus Notes admin to add you before you {what}."
+            )
+        return f"Your role ({role}) may not {what}."
+    if role is Role.CUSTOMER and account_id is not None and account_id not in own_accounts:
+        return "You can only see and change your own company's account."
+    return None
+
+
+def authorize(
+    role: Role,
+    permission: str,
+    *,
+    account_id: int | None = None,
+    own_accounts: frozenset[int] = frozenset(),
+) -> None:
+    reason = check(role, permission, account_id=account_id, own_accounts=own_accounts)
+    if reason:
+        raise Refused(reason, account_id)

@@ -1,0 +1,107 @@
+"""The sales pipeline: which open deals have gone quiet (BRIEF §6, stalled deal).
+
+`is_stalled` is the rule in plain Python; `stalled_deals` is the same rule as one SQL query, so
+the scheduler can scan a large pipeline without loading every deal. Tests hold the two to each
+other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from store.catalog import STALL_DAYS, STALL_DAYS_NEGOTIATION
+from store.models import Account, Deal, DealStage, Staff
+
+CLOSED_STAGES = frozenset({DealStage.WON, DealStage.LOST})
+OPEN_STAGES = tuple(s for s in DealStage if s not in CLOSED_STAGES)
+
+
+def stall_days(stage: DealStage) -> int:
+    """Days without logged activity after which an open deal in `stage` counts as stalled."""
+    return STALL_DAYS_NEGOTIATION if stage is DealStage.NEGOTIATION else STALL_DAYS
+
+
+def is_stalled(
+    stage: DealStage | str,
+    last_activity_on: dt.date,
+    today: dt.date,
+    snoozed_until: dt.date | None = None,
+) -> bool:
+    """Open, quiet for at least the stage's stall days, and not snoozed past today."""
+    stage = DealStage(stage)
+    if stage in CLOSED_STAGES:
+        return False
+    if snoozed_until is not None and snoozed_until > today:
+        return False
+    return (today - last_activity_on).days >= stall_days(stage)
+
+
+@dataclass(frozen=True)
+class StalledDeal:
+    deal_id: int
+    name: str
+    account_name: str | None
+    stage: DealStage
+    owner_name: str
+    owner_slack_id: str
+    amount_cents: int
+    last_activity_on: dt.date
+    days_idle: int
+
+
+def stalled_deals(
+    session: Session, today: dt.date, owner_slack_id: str | None = None
+) -> list[StalledDeal]:
+    """Every stalled deal (oldest activity first), optionally of one owner, in one query.
+
+    Each stage gets its own cut-off date, so the condition is a range on
+    (stage, last_activity_on) that `ix_deals_stage_last_activity` answers directly.
+    """
+    negotiation_cutoff = today - dt.timedelta(days=STALL_DAYS_NEGOTIATION)
+    default_cutoff = today - dt.timedelta(days=STALL_DAYS)
+    other_open = [s for s in OPEN_STAGES if s is not DealStage.NEGOTIATION]
+    stmt = (
+        select(
+            Deal.id,
+            Deal.name,
+            Account.name,
+            Deal.stage,
+            Staff.name,
+            Staff.slack_user_id,
+            Deal.amount_cents,
+            Deal.last_activity_on,
+        )
+        .join(Staff, Staff.id == Deal.owner_id)
+        .outerjoin(Account, Account.id == Deal.account_id)
+        .where(
+            or_(
+                and_(
+                    Deal.stage == DealStage.NEGOTIATION,
+                    Deal.last_activity_on <= negotiation_cutoff,
+                ),
+                and_(Deal.stage.in_(other_open), Deal.last_activity_on <= default_cutoff),
+            ),
+            or_(Deal.snoozed_until.is_(None), Deal.snoozed_until <= today),
+        )
+        .order_by(Deal.last_activity_on, Deal.id)
+    )
+    if owner_slack_id is not None:
+        stmt = stmt.where(Staff.slack_user_id == owner_slack_id)
+    return [
+        StalledDeal(
+            deal_id=row[0],
+            name=row[1],
+            account_name=row[2],
+            stage=DealStage(row[3]),
+            owner_name=row[4],
+            owner_slack_id=row[5],
+            amount_cents=row[6],
+            last_activity_on=row[7],
+            days_idle=(today - row[7]).days,
+        )
+        for row in session.execute(stmt)
+    ]

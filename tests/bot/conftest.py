@@ -1,0 +1,94 @@
+"""A seeded demo store and a conversation core over it, with a scripted knowledge index."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.console import run_console
+from bot.core import Core
+from bot.services import Services
+from config.clock import Clock
+from config.settings import load_settings
+from store.db import Database
+from store.demo import seed_demo
+from store.lifecycle import Lifecycle
+
+
+@dataclass(frozen=True)
+class Source:  # the shape of knowledge.retrieval.Source
+    title: str
+    section: str
+    path: str
+
+
+@dataclass(frozen=True)
+class KnowledgeAnswer:  # the shape of knowledge.retrieval.KnowledgeAnswer
+    found: bool
+    text: str
+    sources: tuple[Source, ...] = ()
+
+
+class ScriptedRetriever:
+    """Answers from a fixed table; stands in for the embedding index in core tests."""
+
+    def __init__(self) -> None:
+        self.questions: list[str] = []
+
+    def answer(self, query: str) -> KnowledgeAnswer:
+        self.questions.append(query)
+        if "hold" in query.lower() or "pause" in query.lower():
+            return KnowledgeAnswer(
+                True,
+                "Monthly plans can be paused for 7 to 90 days, once in any 12 months.",
+                (Source("Pausing your subscription", "How pausing works", "policies/pausing.md"),),
+            )
+        return KnowledgeAnswer(False, "I don't have a good answer to that in our documents.")
+
+
+@pytest.fixture
+def demo_db(tmp_path: Path, clock: Clock) -> Iterator[Database]:
+    db = Database(f"sqlite:///{tmp_path / 'demo.db'}")
+    db.migrate()
+    seed_demo(db, clock)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def services(demo_db: Database, clock: Clock, tmp_path: Path) -> Services:
+    settings = load_settings(SUBBOT_DATA_DIR=str(tmp_path))
+    return Services(settings=settings, db=demo_db, clock=clock, lifecycle=Lifecycle(demo_db, clock))
+
+
+@pytest.fixture
+def retriever() -> ScriptedRetriever:
+    return ScriptedRetriever()
+
+
+@pytest.fixture
+def core(services: Services, retriever: ScriptedRetriever) -> Core:
+    return Core(services, retriever_factory=lambda: retriever)
+
+
+@pytest.fixture
+def console(core: Core):
+    """Run a scripted console session as a user; returns everything it printed."""
+
+    def run(user: str, *lines: str, conversation: str | None = None) -> str:
+        out = io.StringIO()
+        code = run_console(
+            core,
+            user,
+            stdin=io.StringIO("\n".join(lines) + "\n"),
+            stdout=out,
+            conversation_id=conversation,
+        )
+        assert code == 0
+        return out.getvalue()
+
+    return run

@@ -1,0 +1,197 @@
+"""Scripted console sessions as the demo's named users (issue 4's "done when")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+
+from store.accounts import resolve_account
+from store.models import AuditEvent, Invoice, PendingAction, Subscription
+
+
+def blocks_of(out: str) -> list[str]:
+    """One block per message: the console echoes each input line as `> text`."""
+    return re.split(r"(?m)^> ", out)[1:]
+
+
+def audit_rows(db, **where):
+    with db.read() as s:
+        stmt = select(AuditEvent).order_by(AuditEvent.id)
+        for key, value in where.items():
+            stmt = stmt.where(getattr(AuditEvent, key) == value)
+        return list(s.scalars(stmt))
+
+
+def upgrade_invoices(db, account: str) -> list[Invoice]:
+    with db.read() as s:
+        acc = resolve_account(s, account)
+        return list(
+            s.scalars(
+                select(Invoice).where(Invoice.account_id == acc.id, Invoice.reason == "upgrade")
+            )
+        )
+
+
+def test_support_upgrades_initech_with_a_preview_and_it_applies_once(console, demo_db):
+    out = console("U_SUPPORT1", "upgrade Initech to Business", "yes", "yes")
+    preview, applied, again = blocks_of(out)
+    assert "-$245.00" in preview and "$495.00" in preview and "$250.00" in preview
+    assert "Confirm? (yes / no)" in preview
+    assert "Applied by U_SUPPORT1" in applied and "INV-2026-" in applied
+    assert "nothing waiting for a confirmation" in again
+    [invoice] = upgrade_invoices(demo_db, "Initech")
+    assert invoice.total_cents == 25_000
+    [audit] = audit_rows(demo_db, action="change_plan", outcome="applied")
+    assert audit.actor == "U_SUPPORT1" and audit.before["plan"] == "Pro"
+
+
+def test_no_drops_the_pending_change(console, demo_db):
+    out = console("U_SUPPORT1", "seats Initech 12", "no", "yes")
+    assert "Cancelled by U_SUPPORT1" in out
+    with demo_db.read() as s:
+        assert resolve_account(s, "Initech").subscriptions[0].seats == 10
+    assert audit_rows(demo_db, action="seats") == []
+
+
+def test_a_customer_contact_sees_only_their_own_account(console, demo_db):
+    out = console(
+        "U_INITECH1",
+        "account Globex",
+        "upgrade Globex to Business",
+        "account Initech",
+        "cancel Initech now",
+    )
+    blocks = blocks_of(out)
+    assert "only see and change your own company's account" in blocks[0]
+    assert "only see and change your own company's account" in blocks[1]
+    assert "Pro monthly, 10 seats" in blocks[2]
+    assert "may not cancel immediately" in blocks[3]
+    refused = audit_rows(demo_db, actor="U_INITECH1", outcome="refused")
+    assert len(refused) == 3
+    with demo_db.read() as s:
+        globex = resolve_account(s, "Globex")
+    assert refused[0].account_id == globex.id
+
+
+def test_a_customer_may_upgrade_their_own_account(console, demo_db):
+    out = console("U_INITECH1", "upgrade Initech to Business", "yes")
+    assert "Applied by U_INITECH1" in out
+    assert len(upgrade_invoices(demo_db, "Initech")) == 1
+
+
+def test_a_sales_rep_is_refused_a_fifteen_percent_discount(console, demo_db):
+    out = console("U_SALES1", "discount Initech 15%", "discount Initech 10% for 3 months", "yes")
+    blocks = blocks_of(out)
+    assert "10" in blocks[0] and "⛔" in blocks[0]
+    assert "Applied by U_SALES1" in blocks[2]
+    [refusal] = audit_rows(demo_db, action="discount", outcome="refused")
+    assert refusal.actor == "U_SALES1" and refusal.actor_role == "sales"
+    [applied] = audit_rows(demo_db, action="discount", outcome="applied")
+    assert applied.after["discount"].startswith("10%")
+
+
+def test_pausing_an_annual_plan_is_refused_with_the_policy_reason(console, demo_db):
+    out = console("U_SUPPORT1", "pause Globex for 30 days")
+    assert "Annual plans cannot be paused; only monthly plans can." in out
+    [refusal] = audit_rows(demo_db, action="pause", outcome="refused")
+    assert "Annual plans" in refusal.summary
+    with demo_db.read() as s:
+        assert str(resolve_account(s, "Globex").subscriptions[0].status) == "active"
+
+
+def test_renewals_next_thirty_days_lists_globex(console):
+    out = console("U_MANAGER1", "renewals next 30 days")
+    assert "Globex" in out
+
+
+def test_stalled_lists_the_two_stalled_deals_only(console):
+    out = console("U_MANAGER1", "stalled")
+    assert "Acme new business" in out and "Globex expansion" in out
+    assert "Initech upsell" not in out
+
+
+def test_every_refusal_and_change_is_in_the_audit_log(console, demo_db):
+    console("U_SALES1", "discount Initech 15%")
+    console("U_SUPPORT1", "pause Globex for 30 days", "upgrade Initech to Business", "yes")
+    out = console("U_MANAGER1", "audit")
+    assert "discount" in out and "pause" in out and "change_plan" in out
+    assert out.count("refused") >= 2 and "applied" in out
+
+
+def test_unknown_people_are_guests(console, demo_db, retriever):
+    out = console("U_STRANGER", "account Initech", "can we put our subscription on hold?")
+    blocks = blocks_of(out)
+    assert "I don't know you yet" in blocks[0]
+    assert "7 to 90 days" in blocks[1] and "policies/pausing.md" in blocks[1]
+    assert retriever.questions == ["can we put our subscription on hold?"]
+
+
+def test_helpful_errors_for_typos_and_bad_input(console):
+    out = console(
+        "U_SUPPORT1",
+        "pasue Initech for 3 days",
+        "pause Initech",
+        "seats Initech 0",
+        "account Intech",
+        "upgrade Initech to Platinum",
+        "help",
+    )
+    blocks = blocks_of(out)
+    assert "Did you mean `pause <account> for <N> days|weeks|months`" not in blocks[0]
+    assert "Did you mean pause <account> for <N> days|weeks|months" in blocks[0]
+    assert "Usage: pause <account> for <N> days|weeks|months" in blocks[1]
+    assert "seats" in blocks[2] and "Traceback" not in out
+    assert "Did you mean Initech" in blocks[3]
+    assert "no plan called “Platinum”" in blocks[4]
+    for usage in ("renewals [next <N> days|this month|next month]", "stalled [<rep>]", "mrr"):
+        assert usage in blocks[5]
+
+
+def test_a_pending_action_survives_a_restart(services, retriever, demo_db, console):
+    from bot.core import Core
+
+    console("U_SUPPORT1", "upgrade Initech to Business")
+    restarted = Core(services, retriever_factory=lambda: retriever)  # a new process, same DB
+    reply = restarted.handle("U_SUPPORT1", "yes", "console:U_SUPPORT1")
+    assert reply.kind == "applied"
+    assert len(upgrade_invoices(demo_db, "Initech")) == 1
+
+
+def test_a_pending_action_expires_after_fifteen_minutes(console, demo_db, clock):
+    console("U_SUPPORT1", "seats Initech 12")
+    clock.shift = dt.timedelta(minutes=16)
+    out = console("U_SUPPORT1", "yes")
+    assert "nothing waiting" in out
+    with demo_db.read() as s:
+        [action] = s.scalars(select(PendingAction)).all()
+    out = console("U_SUPPORT1", f"confirm {action.id}")
+    assert "expired after 15 minutes" in out
+    with demo_db.read() as s:
+        assert s.get(Subscription, action.subscription_id).seats == 10
+
+
+def test_confirmation_by_someone_else(core, demo_db, console):
+    console("U_SUPPORT1", "upgrade Initech to Business")
+    with demo_db.read() as s:
+        [action] = s.scalars(select(PendingAction)).all()
+    refused = core.confirm("U_SALES2", action.id, "slack:C1")
+    assert refused.kind == "refusal" and "may not upgrade" in refused.parts[0].text
+    applied = core.confirm("U_MANAGER1", action.id, "slack:C1")
+    twice = core.confirm("U_ADMIN1", action.id, "slack:C1")
+    assert applied.kind == "applied" and twice.kind == "applied"
+    assert "Already applied by U_MANAGER1" in twice.parts[-1].text
+    assert len(upgrade_invoices(demo_db, "Initech")) == 1
+
+
+def test_a_failure_inside_is_an_apology_not_a_traceback(core, monkeypatch):
+    import skills.base
+
+    def boom(*_a, **_k):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(skills.base, "all_skills", boom)
+    reply = core.handle("U_SUPPORT1", "account Initech", "c")
+    assert reply.kind == "error" and "nothing was changed (ref " in reply.parts[0].text
+    assert "fire" not in reply.parts[0].text
