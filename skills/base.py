@@ -57,7 +57,13 @@ def skill(
     return register
 
 
-SKILL_MODULES = ("skills.accounts", "skills.actions", "skills.knowledge", "skills.reports")
+SKILL_MODULES = (
+    "skills.accounts",
+    "skills.actions",
+    "skills.deals",
+    "skills.knowledge",
+    "skills.reports",
+)
 
 
 def all_skills() -> dict[str, Skill]:

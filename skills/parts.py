@@ -78,7 +78,30 @@ class PendingCard:
     outcome: str = ""
 
 
-Part = Text | Facts | Table | Sources | PendingCard
+@dataclass(frozen=True)
+class Button:
+    """A button on a message. `action` names what it does (e.g. "alert:snooze"); `value` is
+    the opaque argument the handler gets back (a deal id, an account id)."""
+
+    label: str
+    action: str
+    value: str
+    style: Literal["primary", "danger"] | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One nudge in a digest: what happened, why it matters, and what can be done."""
+
+    kind: str  # stalled_deal | renewal | trial_ending | failed_payment | ...
+    title: str
+    detail: str
+    urgency: int = 0  # higher first
+    buttons: tuple[Button, ...] = ()
+    key: str = ""  # the alert's stable key (kind, subject, episode)
+
+
+Part = Text | Facts | Table | Sources | PendingCard | Alert
 
 
 @dataclass(frozen=True)

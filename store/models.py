@@ -406,6 +406,9 @@ class PendingAction(Base):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     audit_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Set when the LLM agent proposed it: the paused run and the tool call it resumes.
+    thread_id: Mapped[str | None] = mapped_column(String(200))
+    tool_call_id: Mapped[str | None] = mapped_column(String(200), unique=True)
 
 
 class AlertDelivery(Base):
