@@ -62,6 +62,38 @@ class Settings(BaseSettings):
     # --- LLM -----------------------------------------------------------------------
     openai_api_key: str | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    model: str = Field(default="gpt-4o-mini", validation_alias="SUBBOT_MODEL", min_length=1)
+    llm_timeout: float = Field(default=30.0, validation_alias="SUBBOT_LLM_TIMEOUT", gt=0, le=600)
+    llm_max_retries: int = Field(default=2, validation_alias="SUBBOT_LLM_MAX_RETRIES", ge=0, le=10)
+    agent_max_model_calls: int = Field(
+        default=8, validation_alias="SUBBOT_AGENT_MAX_CALLS", ge=1, le=50
+    )
+    agent_turn_seconds: float = Field(
+        default=90.0, validation_alias="SUBBOT_AGENT_TURN_SECONDS", gt=0, le=900
+    )
+    memory_tokens: int = Field(
+        default=3000, validation_alias="SUBBOT_MEMORY_TOKENS", ge=200, le=200_000
+    )
+
+    # --- Slack ---------------------------------------------------------------------
+    slack_bot_token: str | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_app_token: str | None = Field(default=None, validation_alias="SLACK_APP_TOKEN")
+    slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
+    slack_api_base_url: str | None = Field(default=None, validation_alias="SLACK_API_BASE_URL")
+    slack_workers: int = Field(default=8, validation_alias="SUBBOT_SLACK_WORKERS", ge=1, le=64)
+
+    # --- scheduler and alerts -------------------------------------------------------
+    scheduler_enabled: bool = Field(default=True, validation_alias="SUBBOT_SCHEDULER")
+    billing_run_at: dt.time = Field(default=dt.time(6, 0), validation_alias="SUBBOT_BILLING_RUN_AT")
+    alerts_at: dt.time = Field(default=dt.time(9, 0), validation_alias="SUBBOT_ALERTS_AT")
+    business_hours: str = Field(
+        default="09:00-18:00",
+        validation_alias="SUBBOT_BUSINESS_HOURS",
+        pattern=r"^\d{2}:\d{2}-\d{2}:\d{2}$",
+    )
+    channel_renewals: str = Field(default="#renewals", validation_alias="SUBBOT_CHANNEL_RENEWALS")
+    channel_billing: str = Field(default="#billing", validation_alias="SUBBOT_CHANNEL_BILLING")
+    channel_managers: str = Field(default="#managers", validation_alias="SUBBOT_CHANNEL_MANAGERS")
 
     @field_validator("timezone")
     @classmethod
@@ -90,6 +122,15 @@ class Settings(BaseSettings):
         if value and "://" not in value:
             raise ValueError(f"{value!r} is not a database URL (e.g. sqlite:///data/subbot.db)")
         return value
+
+    @property
+    def llm_enabled(self) -> bool:
+        """The agent runs when a key or an OpenAI-compatible server is configured."""
+        return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token)
 
     @property
     def zone(self) -> ZoneInfo:
