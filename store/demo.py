@@ -227,15 +227,7 @@ class _Seeder:
 
     def add_plans_and_staff(self) -> None:
         for spec in CATALOG:
-            plan = Plan(
-                code=spec.code,
-                name=spec.name,
-                rank=spec.rank,
-                monthly_cents=spec.monthly_cents,
-                annual_cents=spec.annual_cents,
-                min_seats=spec.min_seats,
-                max_seats=spec.max_seats,
-            )
+            plan = Plan.from_spec(spec)
             self.plans[spec.code] = plan
             self.session.add(plan)
         for slack_id, name, role, tz in STAFF:

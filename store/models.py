@@ -30,6 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from store.catalog import PlanSpec
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -127,6 +129,19 @@ class Plan(Base):
     @property
     def is_contract(self) -> bool:
         return self.monthly_cents is None
+
+    @classmethod
+    def from_spec(cls, spec: PlanSpec) -> Plan:
+        """The stored row of a catalog plan (the catalog stays the one truth)."""
+        return cls(
+            code=spec.code,
+            name=spec.name,
+            rank=spec.rank,
+            monthly_cents=spec.monthly_cents,
+            annual_cents=spec.annual_cents,
+            min_seats=spec.min_seats,
+            max_seats=spec.max_seats,
+        )
 
 
 class Staff(Base):

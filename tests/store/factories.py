@@ -24,15 +24,7 @@ def ensure_plans(session: Session) -> dict[str, Plan]:
     plans = {p.code: p for p in session.scalars(select(Plan))}
     for spec in catalog.CATALOG:
         if spec.code not in plans:
-            plan = Plan(
-                code=spec.code,
-                name=spec.name,
-                rank=spec.rank,
-                monthly_cents=spec.monthly_cents,
-                annual_cents=spec.annual_cents,
-                min_seats=spec.min_seats,
-                max_seats=spec.max_seats,
-            )
+            plan = Plan.from_spec(spec)
             session.add(plan)
             plans[spec.code] = plan
     session.flush()
