@@ -81,13 +81,19 @@ def _dispatch(args: argparse.Namespace, services: Services) -> int:
         return _seed(services, args.generated)
     # Default: start the bot on whatever is configured.
     prepare(services)
+    from bot.agent import build_brain
     from bot.console import run_console
     from bot.core import Core
 
-    core = Core(services, retriever_factory=retriever_factory(services))
-    return run_console(
-        core, speaker=args.speaker, history=services.settings.data_dir / ".console_history"
-    )
+    brain = build_brain(services)
+    core = Core(services, retriever_factory=retriever_factory(services), brain=brain)
+    try:
+        return run_console(
+            core, speaker=args.speaker, history=services.settings.data_dir / ".console_history"
+        )
+    finally:
+        if brain is not None:
+            brain.close()
 
 
 def _seed(services: Services, generated: int = 200) -> int:

@@ -27,7 +27,11 @@ NO = {"no", "n", "cancel", "stop", "don't", "dont", "abort", "reject", "no thank
 
 
 class Brain(Protocol):
-    """Free-text understanding (the LLM agent); absent when no model is configured."""
+    """Free-text understanding (the LLM agent); absent when no model is configured.
+
+    A brain may also define `decided(ctx, action_id, reply) -> Reply`, called after a person
+    confirmed or dropped a pending action, to resume the agent run that proposed it.
+    """
 
     def handle(self, ctx: SkillContext, text: str) -> Reply: ...
 
@@ -60,7 +64,8 @@ class Core:
         self, user_id: str, action_id: str, conversation_id: str, source: str = "console"
     ) -> Reply:
         try:
-            return pending.confirm(self.context(user_id, conversation_id, source), action_id)
+            ctx = self.context(user_id, conversation_id, source)
+            return self._decided(ctx, action_id, pending.confirm(ctx, action_id))
         except Exception:
             return self._failure("confirm", user_id)
 
@@ -68,7 +73,8 @@ class Core:
         self, user_id: str, action_id: str, conversation_id: str, source: str = "console"
     ) -> Reply:
         try:
-            return pending.cancel(self.context(user_id, conversation_id, source), action_id)
+            ctx = self.context(user_id, conversation_id, source)
+            return self._decided(ctx, action_id, pending.cancel(ctx, action_id))
         except Exception:
             return self._failure("discard", user_id)
 
@@ -102,8 +108,8 @@ class Core:
             action_id = pending.latest_pending(ctx)
             if action_id is not None:
                 if word in YES:
-                    return pending.confirm(ctx, action_id)
-                return pending.cancel(ctx, action_id)
+                    return self._decided(ctx, action_id, pending.confirm(ctx, action_id))
+                return self._decided(ctx, action_id, pending.cancel(ctx, action_id))
             if word in YES:
                 return Reply.text("There is nothing waiting for a confirmation here.", private=True)
         parsed = parse(text)
@@ -116,10 +122,24 @@ class Core:
         if parsed.skill == "help":
             return help_reply()
         if parsed.skill == "confirm":
-            return pending.confirm(ctx, parsed.args["id"])
+            return self._decided(ctx, parsed.args["id"], pending.confirm(ctx, parsed.args["id"]))
         if parsed.skill == "discard":
-            return pending.cancel(ctx, parsed.args["id"])
+            return self._decided(ctx, parsed.args["id"], pending.cancel(ctx, parsed.args["id"]))
         return invoke(ctx, parsed.skill, parsed.args)
+
+    # ---- brain hook: resume the agent run that proposed a decided action ---------------------
+    def _decided(self, ctx: SkillContext, action_id: str, reply: Reply) -> Reply:
+        """Let the brain resume its paused run; the decision itself already happened, so a
+        failing brain never hides it."""
+        hook = getattr(self.brain, "decided", None)
+        if hook is None:
+            return reply
+        try:
+            result: Reply = hook(ctx, action_id, reply)
+            return result
+        except Exception:
+            log.exception("the brain failed to resume after action %s", action_id)
+            return reply
 
     def _failure(self, what: str, user_id: str) -> Reply:
         ref = secrets.token_hex(4)

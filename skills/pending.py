@@ -24,6 +24,14 @@ from store.models import PendingAction, PendingStatus
 
 EXPIRY = dt.timedelta(minutes=15)
 
+# ---- agent hooks ---------------------------------------------------------------
+# The LLM agent previews a write through the same skill as a command does; it passes the paused
+# run's thread and the model's tool call id in `SkillContext.extras` under these keys, so the
+# write skills need not know about the agent. The tool call id is unique: a resumed step finds
+# its pending action by it and never proposes (or applies) twice.
+AGENT_THREAD = "agent_thread_id"
+AGENT_TOOL_CALL = "agent_tool_call_id"
+
 TITLES = {
     "pause": "Pause subscription",
     "resume": "Resume subscription",
@@ -62,8 +70,20 @@ def card_of(row: PendingAction) -> PendingCard:
     )
 
 
-def propose(ctx: SkillContext, preview: Preview, *, permission: str) -> Reply:
-    """Store the preview as a pending action and answer with its confirmation card."""
+def propose(
+    ctx: SkillContext,
+    preview: Preview,
+    *,
+    permission: str,
+    thread_id: str | None = None,
+    tool_call_id: str | None = None,
+) -> Reply:
+    """Store the preview as a pending action and answer with its confirmation card.
+
+    `thread_id` / `tool_call_id` (or the same keys in `ctx.extras`) tie it to a paused agent run.
+    """
+    thread_id = thread_id or ctx.extras.get(AGENT_THREAD)
+    tool_call_id = tool_call_id or ctx.extras.get(AGENT_TOOL_CALL)
     now = _utc(ctx.clock.now())
     card = {
         "title": f"{TITLES.get(preview.action, preview.action)}: {preview.account_name}",
@@ -90,10 +110,31 @@ def propose(ctx: SkillContext, preview: Preview, *, permission: str) -> Reply:
         status=PendingStatus.PENDING,
         created_at=now,
         expires_at=now + EXPIRY,
+        thread_id=thread_id,
+        tool_call_id=tool_call_id,
     )
     with ctx.db.uow() as s:
         s.add(row)
     return Reply(parts=(card_of(row),), kind="pending", data={"action_id": row.id})
+
+
+def by_tool_call(ctx: SkillContext, tool_call_id: str) -> PendingAction | None:
+    """The pending action an agent tool call proposed (any status; expiry brought up to date)."""
+    with ctx.db.uow() as s:
+        row = s.scalar(select(PendingAction).where(PendingAction.tool_call_id == tool_call_id))
+        if (
+            row is not None
+            and row.status is PendingStatus.PENDING
+            and _utc(row.expires_at) <= _utc(ctx.clock.now())
+        ):
+            row.status = PendingStatus.EXPIRED
+        return row
+
+
+def get(ctx: SkillContext, action_id: str) -> PendingAction | None:
+    """A pending action by id, expiry brought up to date (None when unknown)."""
+    row = _load(ctx, action_id)
+    return None if isinstance(row, Reply) else row
 
 
 def latest_pending(ctx: SkillContext) -> str | None:
