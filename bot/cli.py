@@ -88,6 +88,8 @@ def _dispatch(args: argparse.Namespace, services: Services) -> int:
     brain = build_brain(services)
     core = Core(services, retriever_factory=retriever_factory(services), brain=brain)
     try:
+        if not args.console and (services.settings.slack_enabled or args.http):
+            return _run_slack(services, core, args)
         return run_console(
             core, speaker=args.speaker, history=services.settings.data_dir / ".console_history"
         )
@@ -109,6 +111,19 @@ def _seed(services: Services, generated: int = 200) -> int:
     else:
         print("The database already holds data; the demo seed changed nothing.")
     return 0
+
+
+def _run_slack(services: Services, core: Any, args: argparse.Namespace) -> int:
+    from bot.slack.app import run_socket_mode, serve_http
+
+    if args.http:
+        return serve_http(services, core, port=args.port, host=args.host)
+    if services.settings.slack_app_token:
+        return run_socket_mode(services, core)
+    print(
+        "subbot: Slack: set SLACK_APP_TOKEN for Socket Mode, or start with --http", file=sys.stderr
+    )
+    return 2
 
 
 def _index(services: Services, *, rebuild: bool = False) -> int:

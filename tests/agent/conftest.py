@@ -30,8 +30,8 @@ from store.db import Database
 from store.demo import seed_demo
 from store.lifecycle import Lifecycle
 from store.models import AuditEvent, Invoice, PendingAction, Subscription
-from tests.bot.conftest import KnowledgeAnswer, Source
 from tests.conftest import TODAY
+from tests.fakes import KnowledgeAnswer, Source
 
 _ids = itertools.count(1)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,37 +16,7 @@ from config.settings import load_settings
 from store.db import Database
 from store.demo import seed_demo
 from store.lifecycle import Lifecycle
-
-
-@dataclass(frozen=True)
-class Source:  # the shape of knowledge.retrieval.Source
-    title: str
-    section: str
-    path: str
-
-
-@dataclass(frozen=True)
-class KnowledgeAnswer:  # the shape of knowledge.retrieval.KnowledgeAnswer
-    found: bool
-    text: str
-    sources: tuple[Source, ...] = ()
-
-
-class ScriptedRetriever:
-    """Answers from a fixed table; stands in for the embedding index in core tests."""
-
-    def __init__(self) -> None:
-        self.questions: list[str] = []
-
-    def answer(self, query: str) -> KnowledgeAnswer:
-        self.questions.append(query)
-        if "hold" in query.lower() or "pause" in query.lower():
-            return KnowledgeAnswer(
-                True,
-                "Monthly plans can be paused for 7 to 90 days, once in any 12 months.",
-                (Source("Pausing your subscription", "How pausing works", "policies/pausing.md"),),
-            )
-        return KnowledgeAnswer(False, "I don't have a good answer to that in our documents.")
+from tests.fakes import ScriptedRetriever
 
 
 @pytest.fixture

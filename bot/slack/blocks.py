@@ -1,0 +1,462 @@
+"""Reply parts → Slack Block Kit, as pure functions (no I/O, no Slack client).
+
+Everything that posts to Slack renders through here: conversation replies, confirmation cards,
+App Home sections and the scheduler's alert digests (`reply_blocks` and `fallback_text` are
+the two names other modules import). Slack's limits are enforced here rather than discovered
+as `invalid_blocks` errors at send time: at most 50 blocks per message, 3,000 characters per
+section text, 10 fields per section, tables as preformatted text with capped rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from skills.parts import (
+    Alert,
+    Button,
+    Facts,
+    Part,
+    PendingCard,
+    Reply,
+    Sources,
+    Table,
+    Text,
+)
+
+Block = dict[str, Any]
+
+MAX_BLOCKS = 50  # per message (a Home tab or modal allows 100)
+MAX_TEXT = 3000  # section text
+MAX_FIELD = 2000  # one section field
+MAX_FIELDS = 10  # fields per section
+MAX_CONTEXT = 3000  # text of one context element (Slack's own limit is looser)
+MAX_FALLBACK = 3000  # the `text` that notifications and screen readers show
+MAX_ROWS = 25  # table rows shown before "and N more"
+MAX_CELL = 40  # a table cell is clipped to this many characters
+MAX_BUTTON_VALUE = 2000
+MAX_ID = 255  # action_id and block_id
+
+CONFIRM_ACTION = "pending:confirm"
+CANCEL_ACTION = "pending:cancel"
+
+TONE_MARKS = {"refusal": "⛔ ", "error": "⚠️ ", "success": "✅ ", "info": "", "plain": ""}
+ALERT_MARKS = {
+    "stalled_deal": "🧊",
+    "renewal": "🔁",
+    "trial_ending": "⏳",
+    "failed_payment": "💳",
+    "manager_report": "📊",
+}
+_USER_ID = re.compile(r"^[UW][A-Z0-9_]{2,}$")
+
+
+# ---- text helpers ----------------------------------------------------------------------------
+def escape(text: str) -> str:
+    """Slack's three control characters; everything we show comes from data, not markup."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int, note: str = "… (cut short: too long for Slack)") -> str:
+    """`text` within `limit` characters, saying so when something was cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(0, limit - len(note))].rstrip() + note
+
+
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+_UNDER = re.compile(r"__(.+?)__")
+_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
+_HEADING = re.compile(r"(?m)^#{1,6}\s+(.+?)\s*$")
+
+
+def mrkdwn(text: str) -> str:
+    """Escape, then turn the bits of Markdown our parts use into Slack mrkdwn."""
+    out = escape(text)
+    out = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", out)
+    out = _HEADING.sub(r"*\1*", out)
+    out = _BOLD.sub(r"*\1*", out)
+    return _UNDER.sub(r"_\1_", out)
+
+
+def mention(user: str) -> str:
+    """A Slack user id as a mention (`<@U123>`); anything else (a name, "system") as text."""
+    if _USER_ID.match(user):
+        return f"<@{user}>"
+    return escape(user) if user else "someone"
+
+
+def _plain(text: str) -> str:
+    return text.replace("`", "")
+
+
+def section(text: str, *, block_id: str | None = None) -> Block:
+    block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": clip(text, MAX_TEXT)}}
+    if block_id:
+        block["block_id"] = block_id[:MAX_ID]
+    return block
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": clip(text, MAX_CONTEXT)}]}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": clip(text, 150, "…")}}
+
+
+def divider() -> Block:
+    return {"type": "divider"}
+
+
+def button(
+    label: str, action_id: str, value: str, style: str | None = None, url: str | None = None
+) -> Block:
+    element: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": clip(label, 75, "…"), "emoji": True},
+        "action_id": action_id[:MAX_ID],
+        "value": value[:MAX_BUTTON_VALUE],
+    }
+    if style in ("primary", "danger"):
+        element["style"] = style
+    if url:
+        element["url"] = url
+    return element
+
+
+def chunk_lines(lines: Sequence[str], limit: int, *, fence: bool = False) -> list[str]:
+    """Group lines into texts of at most `limit` characters (each fenced as code if asked)."""
+    extra = 8 if fence else 0  # the two ``` fences and their newlines
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for raw in lines:
+        line = clip(raw, limit - extra - 1, "…")
+        if current and size + len(line) + 1 > limit - extra:
+            chunks.append("\n".join(current))
+            current, size = [], 0
+        current.append(line)
+        size += len(line) + 1
+    if current:
+        chunks.append("\n".join(current))
+    if fence:
+        return [f"```\n{c}\n```" for c in chunks]
+    return chunks
+
+
+# ---- parts -----------------------------------------------------------------------------------
+class _Ids:
+    """Keeps every action_id of one message unique (Slack rejects duplicates in a block, and
+    a digest may carry the same kind of button on several alerts)."""
+
+    def __init__(self) -> None:
+        self.seen: Counter[str] = Counter()
+        self.alerts = 0
+
+    def action(self, name: str) -> str:
+        self.seen[name] += 1
+        n = self.seen[name]
+        return name if n == 1 else f"{name}#{n}"
+
+
+def text_blocks(part: Text) -> list[Block]:
+    body = TONE_MARKS.get(part.tone, "") + mrkdwn(part.text)
+    return [section(t) for t in chunk_lines(body.split("\n"), MAX_TEXT)]
+
+
+def facts_blocks(part: Facts) -> list[Block]:
+    blocks: list[Block] = []
+    fields = [
+        {"type": "mrkdwn", "text": clip(f"*{mrkdwn(label)}*\n{mrkdwn(value)}", MAX_FIELD)}
+        for label, value in part.items
+    ]
+    title = f"*{mrkdwn(part.title)}*" if part.title else ""
+    if not fields:
+        return [section(title)] if title else []
+    for start in range(0, len(fields), MAX_FIELDS):
+        block: Block = {"type": "section", "fields": fields[start : start + MAX_FIELDS]}
+        if start == 0 and title:
+            block["text"] = {"type": "mrkdwn", "text": clip(title, MAX_TEXT)}
+        blocks.append(block)
+    return blocks
+
+
+def _cell(value: str) -> str:
+    value = _plain(value).replace("\n", " ")
+    return clip(value, MAX_CELL, "…")
+
+
+def table_lines(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], max_rows: int = MAX_ROWS
+) -> list[str]:
+    """Aligned plain-text lines of a table, at most `max_rows` rows then "and N more"."""
+    shown = [tuple(_cell(c) for c in row) for row in rows[:max_rows]]
+    heads = tuple(_cell(c) for c in columns)
+    widths = [len(h) for h in heads]
+    for row in shown:
+        for i, cell in enumerate(row[: len(widths)]):
+            widths[i] = max(widths[i], len(cell))
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=False)).rstrip()
+
+    out = [line(heads), "  ".join("-" * w for w in widths)]
+    out += [line(row) for row in shown]
+    if len(rows) > max_rows:
+        out.append(f"… and {len(rows) - max_rows} more")
+    return out
+
+
+def table_blocks(part: Table, *, max_rows: int = MAX_ROWS) -> list[Block]:
+    title = f"*{mrkdwn(part.title)}*"
+    if not part.rows:
+        return [section(f"{title}: none.")]
+    blocks: list[Block] = []
+    if len(part.columns) == 2:
+        # Two columns read better as a list ("`command` — what it does") than as a grid.
+        lines = [title] + [
+            f"• {mrkdwn(a)} — {mrkdwn(b)}" for a, b in (tuple(r[:2]) for r in part.rows)
+        ]
+        blocks += [section(t) for t in chunk_lines(lines, MAX_TEXT)]
+    else:
+        blocks.append(section(title))
+        lines = [escape(ln) for ln in table_lines(part.columns, part.rows, max_rows)]
+        blocks += [section(t) for t in chunk_lines(lines, MAX_TEXT, fence=True)]
+    if part.note:
+        blocks.append(context(mrkdwn(part.note)))
+    return blocks
+
+
+def sources_blocks(part: Sources) -> list[Block]:
+    if not part.sources:
+        return []
+    items = [
+        f"{i}. *{mrkdwn(s.document)}*"
+        + (f" › {mrkdwn(s.section)}" if s.section else "")
+        + f" (`{escape(s.path)}`)"
+        for i, s in enumerate(part.sources, 1)
+    ]
+    return [context("Sources: " + "  ".join(items))]
+
+
+def _when(moment: dt.datetime | None) -> str:
+    if moment is None:
+        return ""
+    utc = moment.astimezone(dt.UTC) if moment.tzinfo else moment
+    # Slack formats the date in each reader's own time zone; the fallback is UTC.
+    return f"<!date^{int(utc.timestamp())}^{{time}}|{utc:%H:%M} UTC>"
+
+
+def card_status_text(card: PendingCard) -> str:
+    outcome = f" {mrkdwn(card.outcome)}" if card.outcome else ""
+    if card.status == "applied":
+        return f"✅ Applied by {mention(card.decided_by)}.{outcome}"
+    if card.status == "cancelled":
+        return f"🚫 Cancelled by {mention(card.decided_by)}.{outcome}"
+    if card.status == "expired":
+        return "⌛ Expired: nothing was changed. Ask again for a fresh preview."
+    return ""
+
+
+def card_blocks(card: PendingCard) -> list[Block]:
+    """A previewed change; its `status` decides whether it shows buttons or the outcome."""
+    block_id = f"card:{card.action_id}"
+    blocks: list[Block] = [section(f"*{mrkdwn(card.title)}*\n{mrkdwn(card.summary)}")]
+    blocks[0]["block_id"] = block_id[:MAX_ID]
+    if card.changes:
+        blocks += facts_blocks(
+            Facts(
+                "",
+                tuple(
+                    (c.field[:1].upper() + c.field[1:], f"{c.before or '—'} → {c.after or '—'}")
+                    for c in card.changes
+                ),
+            )
+        )
+    if card.lines:
+        width = min(max(len("Total due now"), *(len(ln.description) for ln in card.lines)), 60)
+        lines = [
+            f"{clip(ln.description, 60, '…').ljust(width)}  {ln.amount:>12}" for ln in card.lines
+        ]
+        lines.append(f"{'Total due now'.ljust(width)}  {card.total:>12}")
+        blocks += [
+            section(t) for t in chunk_lines([escape(x) for x in lines], MAX_TEXT, fence=True)
+        ]
+    if card.notes:
+        blocks.append(context("\n".join(mrkdwn(n) for n in card.notes)))
+    if card.status == "pending":
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"pending:{card.action_id}"[:MAX_ID],
+                "elements": [
+                    button("Confirm", CONFIRM_ACTION, card.action_id, "primary"),
+                    button("Cancel", CANCEL_ACTION, card.action_id),
+                ],
+            }
+        )
+        who = f"Requested by {mention(card.requester)}" if card.requester else "Waiting"
+        expires = f" · expires {_when(card.expires_at)}" if card.expires_at else ""
+        blocks.append(context(f"{who}{expires} · ref `{escape(card.action_id)}`"))
+    else:
+        blocks.append(section(card_status_text(card), block_id=f"outcome:{card.action_id}"))
+    return blocks
+
+
+def alert_blocks(part: Alert, ids: _Ids | None = None) -> list[Block]:
+    """One nudge: a section, and its buttons (action_id = the button's action, made unique
+    within the message with a `#n` suffix; value = the button's value)."""
+    ids = ids or _Ids()
+    ids.alerts += 1
+    n = ids.alerts
+    mark = ALERT_MARKS.get(part.kind, "🔔")
+    blocks: list[Block] = [
+        section(f"{mark} *{mrkdwn(part.title)}*\n{mrkdwn(part.detail)}", block_id=f"alert:{n}")
+    ]
+    if part.buttons:
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"alert-actions:{n}",
+                "elements": [_alert_button(b, ids) for b in part.buttons[:25]],
+            }
+        )
+    return blocks
+
+
+def _alert_button(b: Button, ids: _Ids) -> Block:
+    return button(b.label, ids.action(b.action), b.value, b.style)
+
+
+def part_blocks(part: Part, ids: _Ids | None = None) -> list[Block]:
+    if isinstance(part, Text):
+        return text_blocks(part)
+    if isinstance(part, Facts):
+        return facts_blocks(part)
+    if isinstance(part, Table):
+        return table_blocks(part)
+    if isinstance(part, Sources):
+        return sources_blocks(part)
+    if isinstance(part, PendingCard):
+        return card_blocks(part)
+    if isinstance(part, Alert):
+        return alert_blocks(part, ids)
+    return [section(mrkdwn(str(part)))]
+
+
+def cap_blocks(blocks: list[Block], limit: int = MAX_BLOCKS) -> list[Block]:
+    """At most `limit` blocks; the last one says how many were left out."""
+    if len(blocks) <= limit:
+        return blocks
+    kept = blocks[: limit - 1]
+    if kept and kept[-1].get("type") == "divider":
+        kept = kept[:-1]
+    left = len(blocks) - len(kept)
+    return [*kept, context(f"… and {left} more blocks not shown (Slack's limit is {limit}).")]
+
+
+# ---- the two names other modules import ------------------------------------------------------
+def reply_blocks(reply: Reply, *, limit: int = MAX_BLOCKS) -> list[Block]:
+    """The Block Kit blocks of a reply, within Slack's per-message limits."""
+    ids = _Ids()
+    blocks: list[Block] = []
+    for part in reply.parts:
+        blocks += part_blocks(part, ids)
+    return cap_blocks(blocks, limit)
+
+
+def fallback_text(reply: Reply) -> str:
+    """The plain `text` of a message: shown in notifications and read by screen readers."""
+    lines: list[str] = []
+    for part in reply.parts:
+        lines += _fallback_lines(part)
+    text = "\n".join(line for line in lines if line) or "subbot"
+    return clip(escape(_plain(text)), MAX_FALLBACK, "…")
+
+
+def _fallback_lines(part: Part) -> list[str]:
+    if isinstance(part, Text):
+        return [TONE_MARKS.get(part.tone, "") + part.text]
+    if isinstance(part, Facts):
+        return [part.title] if part.title else []
+    if isinstance(part, Table):
+        n = len(part.rows)
+        return [f"{part.title} ({n} {'row' if n == 1 else 'rows'})"]
+    if isinstance(part, PendingCard):
+        status = {
+            "pending": "waiting for confirmation",
+            "applied": f"applied by {part.decided_by}",
+            "cancelled": f"cancelled by {part.decided_by}",
+            "expired": "expired",
+        }[part.status]
+        return [f"{part.title}: {part.summary} ({status})"]
+    if isinstance(part, Alert):
+        return [f"{part.title}: {part.detail}"]
+    return []
+
+
+# ---- follow-ups on messages already posted ---------------------------------------------------
+def mark_alert_done(blocks: Iterable[Block], action_block_id: str, note: str) -> list[Block]:
+    """The message's blocks with one alert's buttons replaced by what was done about it."""
+    out: list[Block] = []
+    for block in blocks:
+        if block.get("block_id") == action_block_id and block.get("type") == "actions":
+            out.append(context(note))
+        else:
+            out.append(block)
+    return out
+
+
+def action_name(action_id: str) -> str:
+    """`alert:snooze#2` → `alert:snooze` (undo the uniqueness suffix)."""
+    return action_id.split("#", 1)[0]
+
+
+# ---- modal -----------------------------------------------------------------------------------
+LOG_ACTIVITY_CALLBACK = "alert:log_activity"
+ACTIVITY_KINDS = (("call", "Call"), ("email", "Email"), ("meeting", "Meeting"), ("note", "Note"))
+
+
+def log_activity_modal(deal: str, private_metadata: str) -> Block:
+    """The form behind an alert's "Log activity" button (a form beats typing the command)."""
+
+    def option(value: str, label: str) -> Block:
+        return {"text": {"type": "plain_text", "text": label}, "value": value}
+
+    return {
+        "type": "modal",
+        "callback_id": LOG_ACTIVITY_CALLBACK,
+        "private_metadata": private_metadata[:3000],
+        "title": {"type": "plain_text", "text": "Log deal activity"},
+        "submit": {"type": "plain_text", "text": "Log it"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(f"Deal *{escape(deal)}*: logging an activity restarts its stalled clock."),
+            {
+                "type": "input",
+                "block_id": "kind",
+                "label": {"type": "plain_text", "text": "What happened"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "kind",
+                    "initial_option": option("call", "Call"),
+                    "options": [option(v, label) for v, label in ACTIVITY_KINDS],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "note",
+                "label": {"type": "plain_text", "text": "Note / next step"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "note",
+                    "multiline": True,
+                    "max_length": 2000,
+                },
+            },
+        ],
+    }

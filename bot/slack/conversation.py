@@ -1,0 +1,96 @@
+"""A person's message → one answer in its thread (shared by the mention and message listeners).
+
+Which messages are ours to answer: DMs always; in channels, messages that mention the bot
+and, without a mention, messages in a thread the bot has already answered in. Slack delivers
+a channel mention twice (`app_mention` and `message`) and retries an event it did not see
+acknowledged; both collapse on one key per channel message (`msg:<channel>:<ts>`), claimed
+with an INSERT so only one replica and one listener ever answers it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.slack.deps import APOLOGY, BUSY, SlackDeps, guarded
+from bot.slack.incoming import Turn, from_bot, mentions, to_turn
+from skills.parts import Reply
+
+log = logging.getLogger("subbot.slack")
+
+
+def on_message_event(
+    deps: SlackDeps,
+    event: dict[str, Any],
+    *,
+    event_id: str,
+    bot_user_id: str | None,
+    bot_id: str | None,
+    retry: str | None = None,
+) -> None:
+    """Runs on Bolt's listener pool after the ack: decide, dedupe, queue. Never slow."""
+    if from_bot(event, bot_user_id, bot_id):
+        return
+    turn = to_turn(event, bot_user_id=bot_user_id, event_id=event_id)
+    if turn is None:
+        return
+
+    def accept() -> None:
+        if not addressed(deps, event, turn, bot_user_id):
+            return
+        if not deps.ledger.claim(turn.dedupe_key):
+            log.info(
+                "skipped duplicate delivery of %s in %s (event %s%s)",
+                turn.ts,
+                turn.channel,
+                event_id,
+                f", retry {retry}" if retry else "",
+            )
+            return
+        deps.run(
+            turn.conversation,
+            f"turn {event_id}",
+            lambda: answer(deps, turn),
+            lambda: deps.sender.say(turn.channel, BUSY, thread_ts=turn.thread_ts),
+        )
+
+    def apologise(ref: str) -> None:
+        deps.sender.say(turn.channel, APOLOGY.format(ref=ref), thread_ts=turn.thread_ts)
+
+    # e.g. the database is unreachable: say so rather than stay silent
+    guarded(f"event {event_id} in {turn.channel}", accept, apologise)
+
+
+def addressed(deps: SlackDeps, event: dict[str, Any], turn: Turn, bot_user_id: str | None) -> bool:
+    if turn.is_dm or event.get("type") == "app_mention":
+        return True
+    if mentions(event.get("text") or "", bot_user_id):
+        return True
+    thread_ts = event.get("thread_ts")
+    return bool(thread_ts) and deps.ledger.knows_thread(turn.channel, thread_ts)
+
+
+def answer(deps: SlackDeps, turn: Turn) -> None:
+    """Runs on the worker pool: show "thinking", ask the core, deliver the reply."""
+
+    def apologise(ref: str) -> None:
+        deps.sender.say(turn.channel, APOLOGY.format(ref=ref), thread_ts=turn.thread_ts)
+
+    def work() -> None:
+        deps.sender.thinking(turn.channel, turn.thread_ts)
+        reply = deps.core.handle(turn.user, turn.text, turn.conversation, "slack")
+        deliver(deps, turn, reply)
+
+    guarded(f"turn {turn.event_id} in {turn.conversation}", work, apologise)
+
+
+def deliver(deps: SlackDeps, turn: Turn, reply: Reply) -> None:
+    """Private replies (help, refusals) go only to the asker in a channel; the rest in thread."""
+    if reply.private and not turn.is_dm:
+        in_thread = turn.thread_ts if turn.thread_ts != turn.ts else None
+        deps.sender.ephemeral(turn.channel, turn.user, reply, thread_ts=in_thread)
+        deps.sender.status(turn.channel, turn.thread_ts, "")  # no public reply clears it
+        return
+    ts = deps.sender.post(turn.channel, reply, thread_ts=turn.thread_ts)
+    if ts is not None and not turn.is_dm:
+        deps.ledger.remember_thread(turn.channel, turn.thread_ts)

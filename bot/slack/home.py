@@ -1,0 +1,238 @@
+"""The App Home dashboard as a pure function of plain data (`HomeData` → a `home` view).
+
+The listener gathers the numbers through the report skills as the viewer (so each person sees
+only what their role may see) and this module only lays them out, within Slack's limits:
+100 blocks per view, 3,000 characters per section, a few rows per list with "and N more".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.slack.blocks import (
+    Block,
+    cap_blocks,
+    chunk_lines,
+    context,
+    divider,
+    escape,
+    header,
+    mrkdwn,
+    reply_blocks,
+    section,
+)
+from skills.parts import Reply
+from store.billing import format_money
+
+MAX_VIEW_BLOCKS = 100
+ROWS = 8  # rows per list on the dashboard; the full list is one command away
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One alert addressed to the viewer (from the alert outbox)."""
+
+    kind: str
+    title: str
+    detail: str = ""
+    status: str = ""
+    when: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class HomeData:
+    user: str
+    name: str
+    role: str
+    as_of: dt.date
+    mrr: dict[str, Any] | None = None  # mrr_report data
+    renewals: dict[str, Any] | None = None  # renewals data (next 30 days)
+    stalled: dict[str, Any] | None = None  # stalled_deals data
+    failed_payments: list[dict[str, Any]] | None = None  # at-risk accounts past due
+    queue: list[QueueItem] = field(default_factory=list)
+    account: Reply | None = None  # a customer's own account card
+    hidden: dict[str, str] = field(default_factory=dict)  # section → why it is not shown
+    errors: dict[str, str] = field(default_factory=dict)  # section → what went wrong
+
+
+def _day(d: str | dt.date | None) -> str:
+    if d is None:
+        return "—"
+    day = dt.date.fromisoformat(d) if isinstance(d, str) else d
+    return f"{day:%b} {day.day}"
+
+
+def _signed(cents: int) -> str:
+    return f"+{format_money(cents)}" if cents > 0 else format_money(cents)
+
+
+def _more(total: int, shown: int, command: str) -> list[str]:
+    if total <= shown:
+        return []
+    return [f"_… and {total - shown} more: `{command}`_"]
+
+
+def _list_section(title: str, lines: list[str]) -> list[Block]:
+    return [section(t) for t in chunk_lines([title, *lines], 3000)]
+
+
+LABELS = {
+    "mrr": "Revenue (MRR)",
+    "renewals": "Renewals",
+    "stalled_deals": "Stalled deals",
+    "failed_payments": "Failed payments",
+}
+
+
+def _label(key: str) -> str:
+    return escape(LABELS.get(key, key.replace("_", " ").capitalize()))
+
+
+# ---- sections --------------------------------------------------------------------------------
+def mrr_blocks(data: dict[str, Any]) -> list[Block]:
+    move = data.get("movement", {})
+    title = (
+        f"*💰 MRR {format_money(data['mrr_cents'])}*  ·  ARR {format_money(data['arr_cents'])}"
+        f"  ·  {data.get('paying_subscriptions', 0)} paying subscriptions"
+    )
+    fields = [
+        ("New", _signed(move.get("new", 0))),
+        ("Expansion", _signed(move.get("expansion", 0))),
+        ("Contraction", _signed(-move.get("contraction", 0))),
+        ("Churn", _signed(-move.get("churn", 0))),
+        ("Net this month", _signed(move.get("net", 0))),
+    ]
+    return [
+        {
+            "type": "section",
+            "block_id": "home:mrr",
+            "text": {"type": "mrkdwn", "text": title},
+            "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields],
+        }
+    ]
+
+
+def renewals_blocks(data: dict[str, Any]) -> list[Block]:
+    items = data.get("renewals", [])
+    at_risk = sum(1 for r in items if r.get("risks"))
+    title = (
+        f"*🔁 Renewals in the next 30 days:* {data.get('count', len(items))}, "
+        f"{format_money(data.get('total_arr_cents', 0))} ARR"
+        + (f", {at_risk} with a risk flag" if at_risk else "")
+    )
+    lines = []
+    for r in items[:ROWS]:
+        risk = f"  ⚠️ {escape(', '.join(r['risks']).replace('_', ' '))}" if r.get("risks") else ""
+        lines.append(
+            f"• *{escape(r['account'])}* · {escape(r['plan'])} {r['billing']} · renews "
+            f"{_day(r.get('renews_on'))} · {format_money(r['arr_cents'])} · "
+            f"{escape(r.get('owner') or '—')}{risk}"
+        )
+    if not items:
+        lines.append("Nothing renews in the next 30 days.")
+    lines += _more(len(items), ROWS, "/sub renewals next 30 days")
+    return _list_section(title, lines)
+
+
+def stalled_blocks(data: dict[str, Any]) -> list[Block]:
+    deals = data.get("deals", [])
+    title = f"*🧊 Stalled deals:* {data.get('count', len(deals))}"
+    lines = [
+        f"• *{escape(d['deal'])}* ({escape(d.get('account') or 'prospect')}) · "
+        f"{escape(d['stage'])} · {d['days_idle']} days quiet · {escape(d['owner'])} · "
+        f"{format_money(d['amount_cents'])}"
+        for d in deals[:ROWS]
+    ]
+    if not deals:
+        lines.append("No stalled deals. 🎉")
+    lines += _more(len(deals), ROWS, "/sub stalled")
+    return _list_section(title, lines)
+
+
+def failed_payments_blocks(accounts: list[dict[str, Any]]) -> list[Block]:
+    stake = sum(a.get("arr_cents", 0) for a in accounts)
+    title = f"*💳 Failed payments:* {len(accounts)} accounts past due"
+    if accounts:
+        title += f", {format_money(stake)} ARR at stake"
+    lines = []
+    for a in accounts[:ROWS]:
+        days = a.get("past_due_days")
+        overdue = f"past due {days} days" if days is not None else "past due"
+        if a.get("suspended"):
+            overdue += ", suspended"
+        lines.append(
+            f"• *{escape(a['account'])}* · {overdue} · {format_money(a.get('arr_cents', 0))} "
+            f"ARR · {escape(a.get('owner') or '—')}"
+        )
+    if not accounts:
+        lines.append("No failed payments. 🎉")
+    lines += _more(len(accounts), ROWS, "/sub account <name>")
+    return _list_section(title, lines)
+
+
+def queue_blocks(queue: list[QueueItem]) -> list[Block]:
+    title = "*📥 Your queue*"
+    lines = []
+    for item in queue[:ROWS]:
+        detail = f" — {mrkdwn(item.detail)}" if item.detail else ""
+        lines.append(f"• *{mrkdwn(item.title)}*{detail}")
+    if not queue:
+        lines.append("Nothing waiting for you.")
+    if len(queue) > ROWS:
+        lines.append(f"_… and {len(queue) - ROWS} more in your DMs_")
+    return _list_section(title, lines)
+
+
+def home_view(data: HomeData) -> dict[str, Any]:
+    """The `home` view for `views.publish`."""
+    blocks: list[Block] = [
+        header("Nimbus Notes · subscriptions"),
+        context(
+            f"Hello {escape(data.name)} ({escape(data.role)}) · as of {_day(data.as_of)}, "
+            f"{data.as_of.year} · updated when you open this tab"
+        ),
+    ]
+    sections: list[tuple[str, list[Block]]] = []
+    if data.role == "guest":
+        sections.append(
+            (
+                "welcome",
+                [
+                    section(
+                        "I don't know you yet, so I can answer questions about Nimbus Notes "
+                        "plans and policies. A Nimbus Notes admin can add you as staff, or as a "
+                        "contact of your company's account, to see more here."
+                    )
+                ],
+            )
+        )
+    if data.mrr is not None:
+        sections.append(("mrr", mrr_blocks(data.mrr)))
+    if data.renewals is not None:
+        sections.append(("renewals", renewals_blocks(data.renewals)))
+    if data.stalled is not None:
+        sections.append(("stalled", stalled_blocks(data.stalled)))
+    if data.failed_payments is not None:
+        sections.append(("failed_payments", failed_payments_blocks(data.failed_payments)))
+    if data.account is not None:
+        sections.append(("account", reply_blocks(data.account, limit=30)))
+    if data.role not in ("guest", "customer") or data.queue:
+        sections.append(("queue", queue_blocks(data.queue)))
+    for _key, part in sections:
+        blocks.append(divider())
+        blocks += part
+    notes = [f"*{_label(k)}*: {escape(v)}" for k, v in data.hidden.items()]
+    notes += [f"⚠️ {_label(k)}: {escape(v)}" for k, v in data.errors.items()]
+    if notes:
+        blocks.append(divider())
+        blocks.append(context("\n".join(notes)))
+    blocks.append(divider())
+    blocks.append(
+        context(
+            "Ask me anything in the *Messages* tab, mention me in a channel, or type "
+            "`/sub help` for the commands."
+        )
+    )
+    return {"type": "home", "blocks": cap_blocks(blocks, MAX_VIEW_BLOCKS)}

@@ -1,0 +1,185 @@
+"""The bot's real HTTP mode on a loopback port, talking to a fake Slack, over a demo store.
+
+Each test gets: a fresh copy of the seeded Nimbus Notes demo (seeded once per session, then
+copied: seeding takes most of a second), a `FakeSlack` Web API, the Bolt app built exactly as
+production builds it (`bot.slack.app.build`) with SLACK_API_BASE_URL pointing at the fake, and
+its HTTP server on 127.0.0.1 with a random port. `SlackHarness` sends signed requests the way
+Slack does and waits for the bot to finish (no sleeps).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.core import Core
+from bot.services import Services
+from bot.slack.app import HttpServer, SlackBot, build, make_client, start_http
+from config.clock import Clock
+from config.settings import load_settings
+from store.db import Database
+from store.demo import seed_demo
+from store.lifecycle import Lifecycle
+from tests.conftest import TODAY
+from tests.fakes import ScriptedRetriever
+from tests.slack.fake_slack import FakeSlack, SignedSender, block_actions
+
+SECRET = "test-signing-secret"
+TOKEN = "xoxb-test-token"
+CHANNEL = "C_SUPPORT"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo company seeded once; each test works on its own copy of the file."""
+    path = tmp_path_factory.mktemp("slack_demo") / "demo.db"
+    db = Database(f"sqlite:///{path}")
+    db.migrate()
+    seed_demo(db, Clock(fixed_today=TODAY))
+    db.dispose()  # closing the last connection checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        yield fake
+
+
+@pytest.fixture
+def slack_services(
+    demo_template: Path, tmp_path: Path, fake_slack: FakeSlack
+) -> Iterator[Services]:
+    path = tmp_path / "demo.db"
+    shutil.copy(demo_template, path)
+    db = Database(f"sqlite:///{path}")
+    clock = Clock(fixed_today=TODAY)
+    settings = load_settings(
+        SUBBOT_DATA_DIR=str(tmp_path),
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_BASE_URL=fake_slack.base_url,
+    )
+    yield Services(settings=settings, db=db, clock=clock, lifecycle=Lifecycle(db, clock))
+    db.dispose()
+
+
+@pytest.fixture
+def retriever() -> ScriptedRetriever:
+    return ScriptedRetriever()
+
+
+@pytest.fixture
+def slack_core(slack_services: Services, retriever: ScriptedRetriever) -> Core:
+    return Core(slack_services, retriever_factory=lambda: retriever)
+
+
+@dataclass
+class SlackHarness:
+    fake: FakeSlack
+    bot: SlackBot
+    server: HttpServer
+    sender: SignedSender
+    services: Services
+
+    _ts: int = 0
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    def settle(self) -> None:
+        """Wait until everything the bot acked has been handled."""
+        assert self.bot.drain(timeout=20), "the bot did not finish its work in 20 s"
+
+    def new_ts(self) -> str:
+        self._ts += 1
+        return f"1800000000.{self._ts:06d}"
+
+    # ---- events ------------------------------------------------------------------------------
+    def message(
+        self,
+        text: str,
+        *,
+        user: str = "U_SUPPORT1",
+        channel: str = CHANNEL,
+        ts: str | None = None,
+        thread_ts: str | None = None,
+        channel_type: str = "channel",
+        kind: str = "message",
+        **extra: Any,
+    ) -> dict[str, Any]:
+        event: dict[str, Any] = {
+            "type": kind,
+            "user": user,
+            "text": text,
+            "ts": ts or self.new_ts(),
+            "channel": channel,
+            "event_ts": ts or "",
+            **extra,
+        }
+        if kind == "message":
+            event["channel_type"] = channel_type
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        return event
+
+    def mention(self, text: str, **kw: Any) -> dict[str, Any]:
+        return self.message(f"<@{self.fake.bot_user_id}> {text}", kind="app_mention", **kw)
+
+    def send(self, event: dict[str, Any], **kw: Any) -> int:
+        status, _ = self.sender.event(event, **kw)
+        return status
+
+    # ---- clicks ------------------------------------------------------------------------------
+    def click(
+        self,
+        posted: dict[str, Any],
+        action_id: str,
+        *,
+        user: str,
+        channel: str = CHANNEL,
+        value: str | None = None,
+        hook: str = "click",
+    ) -> int:
+        """Click the button `action_id` on a message the bot posted (`posted` = its message)."""
+        for block in posted.get("blocks", []):
+            for element in block.get("elements", []):
+                if element.get("action_id") == action_id:
+                    payload = block_actions(
+                        user=user,
+                        action_id=action_id,
+                        value=value if value is not None else element["value"],
+                        block_id=block["block_id"],
+                        channel=channel,
+                        message=posted,
+                        response_url=self.fake.response_url(hook),
+                    )
+                    status, _ = self.sender.interaction(payload)
+                    return status
+        raise AssertionError(f"no button {action_id} on the message")
+
+
+@pytest.fixture
+def harness(
+    fake_slack: FakeSlack, slack_services: Services, slack_core: Core
+) -> Iterator[SlackHarness]:
+    client = make_client(TOKEN, fake_slack.base_url)
+    bot = build(slack_services, slack_core, client=client)
+    server = start_http(bot.app, "127.0.0.1", 0)
+    try:
+        yield SlackHarness(
+            fake=fake_slack,
+            bot=bot,
+            server=server,
+            sender=SignedSender(server.url, SECRET),
+            services=slack_services,
+        )
+    finally:
+        server.stop()
+        bot.close(timeout=20)
