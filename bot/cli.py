@@ -7,6 +7,7 @@ never a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 from collections.abc import Callable, Sequence
@@ -37,9 +38,21 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="bring the database schema up to date")
     index = sub.add_parser("index", help="(re)build the knowledge index from knowledge/docs")
     index.add_argument("--rebuild", action="store_true", help="drop the index and embed all")
+    billing = sub.add_parser("billing-run", help="run the daily billing schedule now")
+    billing.add_argument("--date", type=_iso_date, help="run as of this day (YYYY-MM-DD)")
+    alerts = sub.add_parser("alerts", help="gather and send today's alerts now")
+    alerts.add_argument("--dry-run", action="store_true", help="only print what would be sent")
+    alerts.add_argument("--date", type=_iso_date, help="as of this day (YYYY-MM-DD)")
     seed = sub.add_parser("seed-demo", help="create the Nimbus Notes demo company")
     seed.add_argument("--generated", type=int, default=200, help="generated accounts (200)")
     return p
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,7 +65,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    for noisy in ("alembic", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     services = build_services(settings)
     try:
         return _dispatch(args, services)
@@ -79,6 +93,17 @@ def _dispatch(args: argparse.Namespace, services: Services) -> int:
     if args.command == "seed-demo":
         services.db.migrate()
         return _seed(services, args.generated)
+    if args.command == "billing-run":
+        from bot.jobs import billing_run_command
+
+        services.db.migrate()
+        return billing_run_command(services, args.date)
+    if args.command == "alerts":
+        from bot.jobs import alerts_command
+
+        services.db.migrate()
+        notifier = None if args.dry_run else _notifier(services)
+        return alerts_command(services, args.date, args.dry_run, notifier)
     # Default: start the bot on whatever is configured.
     prepare(services)
     from bot.agent import build_brain
@@ -87,13 +112,22 @@ def _dispatch(args: argparse.Namespace, services: Services) -> int:
 
     brain = build_brain(services)
     core = Core(services, retriever_factory=retriever_factory(services), brain=brain)
+    use_slack = not args.console and (services.settings.slack_enabled or args.http)
+    scheduler = None
+    if services.settings.scheduler_enabled:
+        from bot.scheduler import build_scheduler
+
+        scheduler = build_scheduler(services, _notifier(services, slack=use_slack))
+        scheduler.start()
     try:
-        if not args.console and (services.settings.slack_enabled or args.http):
+        if use_slack:
             return _run_slack(services, core, args)
         return run_console(
             core, speaker=args.speaker, history=services.settings.data_dir / ".console_history"
         )
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         if brain is not None:
             brain.close()
 
@@ -111,6 +145,21 @@ def _seed(services: Services, generated: int = 200) -> int:
     else:
         print("The database already holds data; the demo seed changed nothing.")
     return 0
+
+
+def _notifier(services: Services, *, slack: bool | None = None) -> Any:
+    """Where scheduled messages go: Slack when configured, else printed in the console."""
+    settings = services.settings
+    if slack is None:
+        slack = settings.slack_enabled
+    if slack and settings.slack_bot_token:
+        from bot.notify import SlackNotifier
+        from bot.slack.app import make_client
+
+        return SlackNotifier(make_client(settings.slack_bot_token, settings.slack_api_base_url))
+    from bot.notify import ConsoleNotifier
+
+    return ConsoleNotifier(save_dir=settings.data_dir / "charts")
 
 
 def _run_slack(services: Services, core: Any, args: argparse.Namespace) -> int:

@@ -211,6 +211,7 @@ COMMANDS: tuple[Command, ...] = (
         r"(?P<period>this\s+month|next\s+month|this\s+quarter)?",
         lambda m: {"period": re.sub(r"\s+", "_", m["period"].lower())} if m.group("period") else {},
     ),
+    Command("report", "report", "the weekly manager report, on demand", "manager_report"),
     Command("at-risk", "at-risk", "accounts at risk of churning, with owners", "at_risk_accounts"),
     Command(
         "audit",

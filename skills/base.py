@@ -62,6 +62,7 @@ SKILL_MODULES = (
     "skills.actions",
     "skills.deals",
     "skills.knowledge",
+    "skills.manager_report",
     "skills.reports",
 )
 

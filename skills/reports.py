@@ -22,34 +22,15 @@ from skills.parts import Facts, Part, Reply, Table, Text
 from skills.policy import authorize
 from store import reporting
 from store.billing import add_months, arr, format_money, logo_churn, renewal_rate
+from store.billing.periods import format_day, format_month
 from store.catalog import STALL_DAYS, STALL_DAYS_NEGOTIATION
 from store.deals import stalled_deals as query_stalled_deals
 from store.models import IntervalCol, Role, Staff, Subscription
 from store.reporting import Risk, SubscriptionRow
 from store.revenue import total_mrr
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
 # ---- formatting ----------------------------------------------------------------------------
-def _day(d: dt.date | None) -> str:
-    """ "Dec 16, 2026", whatever the process locale."""
-    if d is None:
-        return "—"
-    return f"{_MONTHS[d.month - 1][:3]} {d.day}, {d.year}"
+_day = format_day
 
 
 def _span(start: dt.date, end: dt.date) -> str:
@@ -57,7 +38,7 @@ def _span(start: dt.date, end: dt.date) -> str:
 
 
 def _month_name(first: dt.date) -> str:
-    return f"{_MONTHS[first.month - 1]} {first.year}"
+    return format_month(first)
 
 
 def _percent(ratio: Decimal | None) -> str:

@@ -206,6 +206,8 @@ class Subscription(Base):
         CheckConstraint("seats > 0", name="seats_positive"),
         Index("ix_subscriptions_status_period_end", "status", "current_period_end"),
         Index("ix_subscriptions_status_trial_end", "status", "trial_end"),
+        Index("ix_subscriptions_status_canceled_on", "status", "canceled_on"),
+        Index("ix_subscriptions_status_pause_end", "status", "pause_end"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -430,6 +432,7 @@ class AlertDelivery(Base):
     """The outbox of scheduled alerts; the unique key makes a second send impossible."""
 
     __tablename__ = "alert_deliveries"
+    __table_args__ = (Index("ix_alert_deliveries_status_not_before", "status", "not_before"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     alert_key: Mapped[str] = mapped_column(String(200), unique=True)

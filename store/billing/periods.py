@@ -105,7 +105,31 @@ def format_date_range(start: date, end: date) -> str:
     return f"{_short(start)}, {start.year} – {_short(last)}, {last.year}"
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_MONTHS = tuple(name[:3] for name in MONTH_NAMES)
+
+
+def format_day(d: date | None) -> str:
+    """ "Dec 16, 2026" whatever the process locale; "—" for no date."""
+    return "—" if d is None else f"{_short(d)}, {d.year}"
+
+
+def format_month(first: date) -> str:
+    """ "November 2026"."""
+    return f"{MONTH_NAMES[first.month - 1]} {first.year}"
 
 
 def _short(d: date) -> str:

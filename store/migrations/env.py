@@ -11,10 +11,21 @@ config = context.config
 target_metadata = Base.metadata
 
 
+# Tables other libraries own in our database: APScheduler's job store.
+FOREIGN_TABLES = {"apscheduler_jobs"}
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
+        include_object=include_object,
         render_as_batch=connection.dialect.name == "sqlite",  # type: ignore[attr-defined]
         compare_type=True,
     )

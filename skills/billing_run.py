@@ -1,0 +1,306 @@
+"""The daily billing run: renewals, trial ends, pauses that are over, dunning, win-back.
+
+It only selects what is due, through indexed conditions, and hands every item to the
+lifecycle as the system actor under the key `billing:<action>:<subscription>:<day>`. The
+lifecycle applies a key once, so running the same day again (by hand, after a crash, on a
+second replica) changes nothing. One subscription that fails is logged and reported; the
+run goes on with the others.
+
+Failed charges need no message here: the alert rules read failed payments from the ledger,
+so a billing-run failure and a manual retry are announced the same way. Win-back messages
+(survey at +7 days, offer at +30) are queued in the outbox under their stable keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from config.clock import Clock
+from skills import alerts
+from store.billing import next_retry_date
+from store.catalog import DUNNING_CANCEL_DAYS, DUNNING_RETRY_DAYS
+from store.db import Database
+from store.errors import StoreError
+from store.lifecycle import SYSTEM, Lifecycle
+from store.models import (
+    Account,
+    Invoice,
+    Payment,
+    PaymentStatus,
+    Subscription,
+    SubStatus,
+)
+
+log = logging.getLogger(__name__)
+
+# A pause is of a monthly plan and starts inside the current period, and the period end
+# moves by the pause length: so period_end − pause_end ≤ one month. Bounding period_end
+# lets `ix_subscriptions_status_period_end` narrow the paused rows to those near their end.
+_PAUSE_SLACK = dt.timedelta(days=31)
+
+Action = Literal["end_pause", "convert_trial", "renew", "dunning"]
+ORDER: tuple[Action, ...] = ("end_pause", "convert_trial", "renew", "dunning")
+Result = Literal["applied", "already_done", "refused", "error"]
+
+
+class BillingServices(Protocol):
+    """What the run needs from `bot.services.Services` (kept structural: skills import no bot)."""
+
+    db: Database
+    clock: Clock
+    lifecycle: Lifecycle
+
+
+@dataclass(frozen=True)
+class Due:
+    action: Action
+    subscription_id: int
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    action: Action
+    subscription_id: int
+    account: str
+    result: Result
+    summary: str
+    invoice: str | None = None
+
+
+@dataclass(frozen=True)
+class FailedCharge:
+    subscription_id: int
+    account: str
+    invoice: str
+    amount_cents: int
+    next_retry: dt.date | None
+
+
+@dataclass
+class BillingRunReport:
+    on: dt.date
+    items: list[ItemResult] = field(default_factory=list)
+    failed_charges: list[FailedCharge] = field(default_factory=list)
+    winback_queued: int = 0
+
+    def count(self, result: Result, action: Action | None = None) -> int:
+        return sum(
+            1 for i in self.items if i.result == result and (action is None or i.action == action)
+        )
+
+    @property
+    def errors(self) -> list[ItemResult]:
+        return [i for i in self.items if i.result in ("error", "refused")]
+
+    def summary(self) -> str:
+        """A few lines for the CLI and the log."""
+        lines = [f"Billing run for {self.on.isoformat()}:"]
+        labels = {
+            "end_pause": "pauses ended",
+            "convert_trial": "trials ended",
+            "renew": "renewals",
+            "dunning": "payment retries / dunning",
+        }
+        for action in ORDER:
+            done = self.count("applied", action)
+            again = self.count("already_done", action)
+            bad = sum(1 for i in self.errors if i.action == action)
+            if done or again or bad:
+                extra = f", {again} already done" if again else ""
+                extra += f", {bad} failed" if bad else ""
+                lines.append(f"  {labels[action]}: {done} applied{extra}")
+        if len(lines) == 1:
+            lines.append("  nothing was due.")
+        for charge in self.failed_charges:
+            nxt = f"next retry {charge.next_retry.isoformat()}" if charge.next_retry else "no retry"
+            lines.append(
+                f"  charge failed: {charge.account} {charge.invoice} "
+                f"({charge.amount_cents / 100:,.2f} USD), {nxt}"
+            )
+        if self.winback_queued:
+            lines.append(f"  win-back messages queued: {self.winback_queued}")
+        for item in self.errors:
+            lines.append(f"  ! {item.account} ({item.action}): {item.summary}")
+        return "\n".join(lines)
+
+
+def idempotency_key(action: str, subscription_id: int, on: dt.date) -> str:
+    return f"billing:{action}:{subscription_id}:{on.isoformat()}"
+
+
+# ---- selection ------------------------------------------------------------------------------
+def _dunning_due(on: dt.date) -> Any:
+    """past_due rows whose next step (a retry or the cancellation) has come, in SQL.
+
+    Mirrors `store.billing.dunning_step`: the k-th retry is due from first failure + the
+    k-th retry day, the cancellation from + the cancel days.
+    """
+    days = dt.timedelta
+    steps = [
+        and_(
+            Subscription.dunning_retries == k,
+            Subscription.past_due_since <= on - days(days=after),
+        )
+        for k, after in enumerate(DUNNING_RETRY_DAYS)
+    ]
+    return or_(Subscription.past_due_since <= on - days(days=DUNNING_CANCEL_DAYS), *steps)
+
+
+def select_due(session: Session, on: dt.date) -> list[Due]:
+    """Everything the run must do on `on`, in the order it is done."""
+    queries: dict[Action, Any] = {
+        "end_pause": select(Subscription.id).where(
+            Subscription.status == SubStatus.PAUSED,
+            Subscription.current_period_end <= on + _PAUSE_SLACK,
+            Subscription.pause_end <= on,
+        ),
+        "convert_trial": select(Subscription.id).where(
+            Subscription.status == SubStatus.TRIALING, Subscription.trial_end <= on
+        ),
+        "renew": select(Subscription.id).where(
+            Subscription.status == SubStatus.ACTIVE, Subscription.current_period_end <= on
+        ),
+        "dunning": select(Subscription.id).where(
+            Subscription.status == SubStatus.PAST_DUE,
+            Subscription.past_due_since.is_not(None),
+            _dunning_due(on),
+        ),
+    }
+    out: list[Due] = []
+    for action in ORDER:
+        # Sorted here, not in SQL: an ORDER BY id makes SQLite walk the whole table in rowid
+        # order instead of using the (status, date) index.
+        ids = sorted(session.scalars(queries[action]))
+        out.extend(Due(action, sid) for sid in ids)
+    return out
+
+
+# ---- the run --------------------------------------------------------------------------------
+def _lifecycle_on(services: BillingServices, on: dt.date) -> Lifecycle:
+    """The lifecycle dates everything by its clock: run another day on a clock fixed to it."""
+    if services.clock.today() == on:
+        return services.lifecycle
+    clock = Clock(zone=services.clock.zone, fixed_today=on)
+    return Lifecycle(services.db, clock, services.lifecycle.gateway)
+
+
+def _names(session: Session, ids: Sequence[int]) -> dict[int, str]:
+    names: dict[int, str] = {}
+    for i in range(0, len(ids), 500):
+        names.update(
+            session.execute(
+                select(Subscription.id, Account.name)
+                .join(Account, Account.id == Subscription.account_id)
+                .where(Subscription.id.in_(ids[i : i + 500]))
+            ).all()
+        )
+    return names
+
+
+def _failed_charges(session: Session, on: dt.date) -> list[FailedCharge]:
+    """Charges that failed on `on` (from the ledger), with when they are tried again."""
+    rows = session.execute(
+        select(
+            Subscription.id,
+            Account.name,
+            Invoice.number,
+            Invoice.total_cents,
+            Subscription.status,
+            Subscription.past_due_since,
+            Subscription.dunning_retries,
+        )
+        .select_from(Payment)
+        .join(Invoice, Invoice.id == Payment.invoice_id)
+        .join(Subscription, Subscription.id == Invoice.subscription_id)
+        .join(Account, Account.id == Invoice.account_id)
+        .where(Payment.status == PaymentStatus.FAILED, Payment.attempted_on == on)
+        .order_by(Payment.id)
+    )
+    out = []
+    for sid, name, number, amount, status, since, retries in rows:
+        nxt = None
+        if SubStatus(status) is SubStatus.PAST_DUE and since is not None:
+            nxt = next_retry_date(since, retries)
+        out.append(FailedCharge(sid, name, number, amount, nxt))
+    return out
+
+
+def run_billing(
+    services: BillingServices,
+    on: dt.date,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    now: dt.datetime | None = None,
+    hours: alerts.BusinessHours | None = None,
+) -> BillingRunReport:
+    """Apply everything due on `on`; idempotent per day. `progress(done, total)` is optional."""
+    db = services.db
+    lifecycle = _lifecycle_on(services, on)
+    with db.read() as s:
+        due = select_due(s, on)
+        names = _names(s, sorted({d.subscription_id for d in due}))
+    report = BillingRunReport(on=on)
+    for n, item in enumerate(due, 1):
+        name = names.get(item.subscription_id, f"#{item.subscription_id}")
+        key = idempotency_key(item.action, item.subscription_id, on)
+        try:
+            outcome = lifecycle.apply(
+                item.action, item.subscription_id, {}, SYSTEM, idempotency_key=key
+            )
+            report.items.append(
+                ItemResult(
+                    item.action,
+                    item.subscription_id,
+                    name,
+                    "applied" if outcome.applied else "already_done",
+                    outcome.preview.summary,
+                    outcome.invoice_number,
+                )
+            )
+        except StoreError as err:
+            log.warning("billing %s for %s (%s) refused: %s", item.action, name, key, err.reason)
+            report.items.append(
+                ItemResult(item.action, item.subscription_id, name, "refused", err.reason)
+            )
+        except Exception as err:  # one bad subscription must not stop the run
+            log.exception("billing %s for %s (%s) failed", item.action, name, key)
+            report.items.append(
+                ItemResult(item.action, item.subscription_id, name, "error", repr(err)[:300])
+            )
+        if progress is not None:
+            progress(n, len(due))
+    with db.read() as s:
+        report.failed_charges = _failed_charges(s, on)
+    report.winback_queued = queue_winback(services, on, now=now, hours=hours)
+    return report
+
+
+def queue_winback(
+    services: BillingServices,
+    on: dt.date,
+    *,
+    now: dt.datetime | None = None,
+    hours: alerts.BusinessHours | None = None,
+) -> int:
+    """Queue the win-back survey and offer messages due on `on`; returns how many were new."""
+    zone: ZoneInfo = services.clock.zone
+    if now is None:
+        now = dt.datetime.combine(on, services.clock.now().timetz())
+    if hours is None:
+        settings = getattr(services, "settings", None)
+        hours = (
+            alerts.BusinessHours.parse(settings.business_hours)
+            if settings is not None
+            else alerts.BusinessHours()
+        )
+    with services.db.read() as s:
+        notices = alerts.winback_notices(s, on)
+    return len(alerts.queue(services.db, notices, now, hours, zone))
