@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
         metavar="SLACK_USER_ID",
         help="speak as this user in the console (default U_SUPPORT1)",
     )
+    p.add_argument("--http", action="store_true", help="Slack HTTP mode (Events API)")
+    p.add_argument("--host", default="127.0.0.1", help="HTTP mode address (127.0.0.1)")
+    p.add_argument("--port", type=int, default=3000, help="HTTP mode port (3000)")
     sub = p.add_subparsers(dest="command", metavar="command")
     sub.add_parser("migrate", help="bring the database schema up to date")
     index = sub.add_parser("index", help="(re)build the knowledge index from knowledge/docs")
