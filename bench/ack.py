@@ -35,13 +35,14 @@ from slack_bolt import App  # noqa: E402
 
 from bot.core import Core  # noqa: E402
 from bot.services import Services  # noqa: E402
-from bot.slack.app import HttpServer, build, make_client, start_http  # noqa: E402
+from bot.slack.app import build, make_client  # noqa: E402
 from config.clock import Clock  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.demo import seed_demo  # noqa: E402
 from store.lifecycle import Lifecycle  # noqa: E402
 from tests.slack.fake_slack import SignedSender  # noqa: E402
+from tests.slack.wsgi_server import HttpServer, start_http  # noqa: E402
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench"

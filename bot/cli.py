@@ -1,7 +1,17 @@
-"""Command line: start the bot, or run one maintenance command (migrate, seed-demo, …).
+"""Command line: start the bot in one of its modes, or run one maintenance command.
 
-Start-up problems (a bad setting, an unreachable database) end in one line naming the cause,
-never a traceback.
+    run_bot.py                       Slack when SLACK_BOT_TOKEN is set (Socket Mode), else console
+    run_bot.py --console [--as U]    the console, as a chosen Slack user id
+    run_bot.py --http [--host H] [--port P]   Slack HTTP mode in one process (jobs included)
+    run_bot.py serve                 production HTTP: gunicorn workers, never the scheduler
+    run_bot.py scheduler             the scheduled jobs alone (one per deployment)
+    run_bot.py migrate | seed-demo | index | billing-run | alerts
+
+Every way this can go wrong before the bot runs ends in one line on stderr, never a
+traceback: exit 2 for a bad command line or setting, 3 when something the bot needs (the
+database, the Chroma server, the data directory, Slack) is unavailable. Imports are lazy so
+`--help` and argument errors are instant and `serve` can switch Prometheus to multiprocess
+mode before any metric exists.
 """
 
 from __future__ import annotations
@@ -10,45 +20,69 @@ import argparse
 import datetime as dt
 import logging
 import sys
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
 
-from sqlalchemy.exc import OperationalError
+from bot.start import Unavailable
+from config.settings import Settings, SettingsError, load_settings
 
-from bot.services import Services, build_services
-from config.settings import SettingsError, load_settings
+if TYPE_CHECKING:
+    from bot.services import Services
 
 log = logging.getLogger("subbot")
 
+USAGE_ERROR = 2
+UNAVAILABLE = 3
+INTERRUPTED = 130
 
-def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="run_bot.py",
-        description="subbot: Slack chat-ops bot for subscription businesses.",
-    )
-    p.add_argument("--console", action="store_true", help="talk to the bot in this terminal")
-    p.add_argument(
-        "--as",
-        dest="speaker",
-        default="U_SUPPORT1",
-        metavar="SLACK_USER_ID",
-        help="speak as this user in the console (default U_SUPPORT1)",
-    )
-    p.add_argument("--http", action="store_true", help="Slack HTTP mode (Events API)")
-    p.add_argument("--host", default="127.0.0.1", help="HTTP mode address (127.0.0.1)")
-    p.add_argument("--port", type=int, default=3000, help="HTTP mode port (3000)")
-    sub = p.add_subparsers(dest="command", metavar="command")
-    sub.add_parser("migrate", help="bring the database schema up to date")
-    index = sub.add_parser("index", help="(re)build the knowledge index from knowledge/docs")
-    index.add_argument("--rebuild", action="store_true", help="drop the index and embed all")
-    billing = sub.add_parser("billing-run", help="run the daily billing schedule now")
-    billing.add_argument("--date", type=_iso_date, help="run as of this day (YYYY-MM-DD)")
-    alerts = sub.add_parser("alerts", help="gather and send today's alerts now")
-    alerts.add_argument("--dry-run", action="store_true", help="only print what would be sent")
-    alerts.add_argument("--date", type=_iso_date, help="as of this day (YYYY-MM-DD)")
-    seed = sub.add_parser("seed-demo", help="create the Nimbus Notes demo company")
-    seed.add_argument("--generated", type=int, default=200, help="generated accounts (200)")
-    return p
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 3000
+DEFAULT_SPEAKER = "U_SUPPORT1"
+
+MODES = """\
+start modes (no command):
+  run_bot.py                      Slack if SLACK_BOT_TOKEN is set: Socket Mode with
+                                  SLACK_APP_TOKEN; otherwise the console on demo data
+  run_bot.py --console [--as U]   the console, speaking as Slack user U (default U_SUPPORT1)
+  run_bot.py --http [--host H] [--port P]
+                                  Slack HTTP mode in one process (127.0.0.1:3000 by default);
+                                  needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
+The start modes migrate the database, seed the demo into an empty one, index the documents
+and run the scheduled jobs in the same process (SUBBOT_SCHEDULER=false turns that off).
+A deployment runs `serve` replicas beside exactly one `scheduler` instead.
+
+exit codes: 0 done, 2 bad command line or setting, 3 a needed service or directory is
+unavailable, 130 interrupted."""
+
+
+class UsageError(Exception):
+    """The command line and the settings do not make a runnable combination."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        """One line, not argparse's usage block: `run_bot.py: … (see --help)`."""
+        self.exit(USAGE_ERROR, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535)")
+    return port
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1 or value > 64:
+        raise argparse.ArgumentTypeError(f"{value} is out of range (1-64)")
+    return value
 
 
 def _iso_date(text: str) -> dt.date:
@@ -58,152 +92,213 @@ def _iso_date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date in YYYY-MM-DD form") from None
 
 
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="run_bot.py",
+        description="subbot: Slack chat-ops bot and assistant for subscription businesses.",
+        epilog=MODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    start = p.add_argument_group("start options (without a command)")
+    start.add_argument("--console", action="store_true", help="talk to the bot in this terminal")
+    start.add_argument(
+        "--as",
+        dest="speaker",
+        metavar="USER",
+        help=f"console speaker, a Slack user id (default {DEFAULT_SPEAKER})",
+    )
+    start.add_argument("--http", action="store_true", help="Slack HTTP mode in this process")
+    start.add_argument("--host", help=f"--http address (default {DEFAULT_HOST})")
+    start.add_argument("--port", type=_port, help=f"--http port (default {DEFAULT_PORT})")
+
+    sub = p.add_subparsers(dest="command", metavar="command", title="commands")
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    seed = sub.add_parser("seed-demo", help="create the Nimbus Notes demo company (once)")
+    seed.add_argument("--generated", type=int, default=200, help="generated accounts (200)")
+    index = sub.add_parser("index", help="(re)index the documents in SUBBOT_DOCS_DIR")
+    index.add_argument("--rebuild", action="store_true", help="drop the index and embed all")
+    billing = sub.add_parser("billing-run", help="run the daily billing schedule now")
+    billing.add_argument("--date", type=_iso_date, help="as of this day (YYYY-MM-DD)")
+    alerts = sub.add_parser("alerts", help="gather and send today's alerts now")
+    alerts.add_argument("--dry-run", action="store_true", help="only print what would be sent")
+    alerts.add_argument("--date", type=_iso_date, help="as of this day (YYYY-MM-DD)")
+    sub.add_parser(
+        "scheduler",
+        help="run the scheduled jobs alone (one per deployment, beside `serve`)",
+        description="Run the daily billing run, the alerts and the weekly report on their "
+        "schedule, and nothing else. Messages go to Slack with SLACK_BOT_TOKEN, else stdout.",
+    )
+    serve = sub.add_parser(
+        "serve",
+        help="production Slack HTTP server (gunicorn; no scheduled jobs)",
+        description="Serve POST /slack/events, GET /healthz, /readyz and /metrics with "
+        "gunicorn. Needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET. Run `migrate` and `index` "
+        "before, and one `scheduler` beside the replicas.",
+    )
+    serve.add_argument("--host", default=None, help=f"address (default {DEFAULT_HOST})")
+    serve.add_argument("--port", type=_port, default=None, help=f"port (default {DEFAULT_PORT})")
+    serve.add_argument(
+        "--workers", type=_positive, default=None, help="worker processes (SUBBOT_WEB_WORKERS)"
+    )
+    return p
+
+
+# ---- which mode: a pure decision, tested without starting anything ----------------------------
+def start_mode(args: argparse.Namespace, settings: Settings) -> str:
+    """`console`, `socket` or `http` for a start without a command; UsageError otherwise.
+
+    A command with start options, or Slack settings that cannot work together, is refused
+    here, before anything is migrated or started.
+    """
+    start_flags = [
+        flag
+        for flag, value in (
+            ("--console", args.console),
+            ("--as", args.speaker),
+            ("--http", args.http),
+        )
+        if value
+    ]
+    if args.command is not None:
+        if start_flags:
+            raise UsageError(f"{start_flags[0]} starts the bot; it does not go with {args.command}")
+        if args.command != "serve" and (args.host or args.port):
+            raise UsageError("--host and --port go with --http or serve")
+        return args.command
+    if args.console and args.http:
+        raise UsageError("choose --console or --http, not both")
+    if (args.host or args.port) and not args.http:
+        raise UsageError("--host and --port go with --http (or the serve command)")
+    if args.http:
+        _need_http(settings, "--http")
+        return "http"
+    if args.console:
+        return "console"
+    if settings.slack_bot_token:
+        if args.speaker:
+            raise UsageError("--as speaks in the console: add --console (Slack tokens are set)")
+        if not settings.slack_app_token:
+            raise UsageError(
+                "SLACK_BOT_TOKEN is set but SLACK_APP_TOKEN is not: set it for Socket Mode, "
+                "start with --http for HTTP mode, or --console"
+            )
+        return "socket"
+    if settings.slack_app_token:
+        raise UsageError(
+            "SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not (Socket Mode needs both)"
+        )
+    return "console"
+
+
+def _need_http(settings: Settings, what: str) -> None:
+    missing = [
+        name
+        for name, value in (
+            ("SLACK_BOT_TOKEN", settings.slack_bot_token),
+            ("SLACK_SIGNING_SECRET", settings.slack_signing_secret),
+        )
+        if not value
+    ]
+    if missing:
+        raise UsageError(f"{what} needs {' and '.join(missing)} (HTTP mode verifies every request)")
+
+
+# ---- entry point -----------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
+        mode = start_mode(args, settings)
+        if mode == "serve":
+            _need_http(settings, "serve")
     except SettingsError as err:
-        print(f"subbot: configuration error: {err}", file=sys.stderr)
-        return 2
+        return _say(f"configuration error: {err}", USAGE_ERROR)
+    except UsageError as err:
+        return _say(str(err), USAGE_ERROR)
+    if mode == "serve":
+        from bot.metrics import use_multiprocess_dir
+
+        use_multiprocess_dir(settings.data_dir)  # before any metric exists (see bot.metrics)
+    _configure_logging(settings)
+    from bot import stopping
+
+    stopper = stopping.install()
+    try:
+        return _run(mode, args, settings)
+    except stopping.Stop as stop:
+        return stop.code
+    except KeyboardInterrupt:
+        return INTERRUPTED
+    except BrokenPipeError:
+        return stopping.quiet_broken_pipe()
+    except Unavailable as err:
+        return _say(str(err), UNAVAILABLE)
+    finally:
+        stopper.uninstall()
+
+
+def _say(message: str, code: int) -> int:
+    print(f"subbot: {message}", file=sys.stderr)
+    return code
+
+
+def _configure_logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("alembic", "apscheduler"):
+    for noisy in ("alembic", "apscheduler", "httpx", "chromadb"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _run(mode: str, args: argparse.Namespace, settings: Settings) -> int:
+    from bot import start
+    from bot.services import build_services
+
+    start.check_data_dir(settings)
     services = build_services(settings)
     try:
-        return _dispatch(args, services)
-    except OperationalError as err:
-        print(
-            f"subbot: database unavailable ({settings.db_url.split('@')[-1]}): "
-            f"{err.orig or err}".splitlines()[0],
-            file=sys.stderr,
-        )
-        return 3
-    except KeyboardInterrupt:
-        return 130
+        with start.unavailable_as_one_line(settings):
+            return _dispatch(mode, args, services)
     finally:
         services.db.dispose()
 
 
-def _dispatch(args: argparse.Namespace, services: Services) -> int:
-    if args.command == "migrate":
+def _dispatch(mode: str, args: argparse.Namespace, services: Services) -> int:
+    from bot import start
+
+    if mode == "migrate":
         services.db.migrate()
         print("Schema is up to date.")
         return 0
-    if args.command == "index":
-        return _index(services, rebuild=args.rebuild)
-    if args.command == "seed-demo":
+    if mode == "seed-demo":
         services.db.migrate()
-        return _seed(services, args.generated)
-    if args.command == "billing-run":
+        return start.seed(services, args.generated)
+    if mode == "index":
+        return start.index(services, rebuild=args.rebuild)
+    if mode == "billing-run":
         from bot.jobs import billing_run_command
 
         services.db.migrate()
         return billing_run_command(services, args.date)
-    if args.command == "alerts":
+    if mode == "alerts":
         from bot.jobs import alerts_command
 
         services.db.migrate()
-        notifier = None if args.dry_run else _notifier(services)
+        notifier = None if args.dry_run else start.notifier(services)
         return alerts_command(services, args.date, args.dry_run, notifier)
-    # Default: start the bot on whatever is configured.
-    prepare(services)
-    from bot.agent import build_brain
-    from bot.console import run_console
-    from bot.core import Core
-
-    brain = build_brain(services)
-    core = Core(services, retriever_factory=retriever_factory(services), brain=brain)
-    use_slack = not args.console and (services.settings.slack_enabled or args.http)
-    scheduler = None
-    if services.settings.scheduler_enabled:
-        from bot.scheduler import build_scheduler
-
-        scheduler = build_scheduler(services, _notifier(services, slack=use_slack))
-        scheduler.start()
-    try:
-        if use_slack:
-            return _run_slack(services, core, args)
-        return run_console(
-            core, speaker=args.speaker, history=services.settings.data_dir / ".console_history"
+    if mode == "scheduler":
+        return start.run_scheduler(services)
+    if mode == "serve":
+        return start.run_serve(
+            services,
+            host=args.host or DEFAULT_HOST,
+            port=args.port or DEFAULT_PORT,
+            workers=args.workers,
         )
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        if brain is not None:
-            brain.close()
-
-
-def _seed(services: Services, generated: int = 200) -> int:
-    from store.demo import seed_demo
-
-    report = seed_demo(services.db, services.clock, generated=generated)
-    if report.created:
-        print(
-            f"Seeded the Nimbus Notes demo for {services.clock.today().isoformat()}: "
-            f"{report.accounts} accounts, {report.subscriptions} subscriptions, "
-            f"{report.invoices} invoices, {report.deals} deals."
-        )
-    else:
-        print("The database already holds data; the demo seed changed nothing.")
-    return 0
-
-
-def _notifier(services: Services, *, slack: bool | None = None) -> Any:
-    """Where scheduled messages go: Slack when configured, else printed in the console."""
-    settings = services.settings
-    if slack is None:
-        slack = settings.slack_enabled
-    if slack and settings.slack_bot_token:
-        from bot.notify import SlackNotifier
-        from bot.slack.app import make_client
-
-        return SlackNotifier(make_client(settings.slack_bot_token, settings.slack_api_base_url))
-    from bot.notify import ConsoleNotifier
-
-    return ConsoleNotifier(save_dir=settings.data_dir / "charts")
-
-
-def _run_slack(services: Services, core: Any, args: argparse.Namespace) -> int:
-    from bot.slack.app import run_socket_mode, serve_http
-
-    if args.http:
-        return serve_http(services, core, port=args.port, host=args.host)
-    if services.settings.slack_app_token:
-        return run_socket_mode(services, core)
-    print(
-        "subbot: Slack: set SLACK_APP_TOKEN for Socket Mode, or start with --http", file=sys.stderr
+    return start.run_bot(
+        services,
+        mode,
+        speaker=args.speaker or DEFAULT_SPEAKER,
+        host=args.host or DEFAULT_HOST,
+        port=args.port or DEFAULT_PORT,
     )
-    return 2
-
-
-def _index(services: Services, *, rebuild: bool = False) -> int:
-    from knowledge.indexer import build_index, reset_index
-
-    if rebuild:
-        reset_index(services.settings)
-    report = build_index(services.settings, progress=sys.stderr.isatty())
-    print(report.summary())
-    return 0
-
-
-def retriever_factory(services: Services) -> Callable[[], Any]:
-    def build() -> Any:
-        from knowledge.retrieval import Retriever
-
-        return Retriever.from_settings(services.settings)
-
-    return build
-
-
-def prepare(services: Services) -> None:
-    """What `make run` needs before talking: the schema, and demo data on an empty store."""
-    from knowledge.indexer import build_index
-
-    services.db.migrate()
-    if services.db.is_empty():
-        _seed(services)
-    report = build_index(services.settings, progress=sys.stderr.isatty())
-    if report.embedded:
-        print(report.summary())

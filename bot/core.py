@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from bot.grammar import ParseError, help_text, parse
 from bot.services import Services
+from config.metrics import TURN_SECONDS
 from skills import pending
 from skills.base import invoke
 from skills.context import SkillContext, identify
@@ -117,15 +118,18 @@ class Core:
             return Reply(parts=(Text(parsed.message, "error"),), private=True, kind="help")
         if parsed is None:
             if self.brain is not None:
-                return self.brain.handle(ctx, text)
-            return invoke(ctx, "search_knowledge", {"question": text})
+                with TURN_SECONDS.labels("assistant").time():
+                    return self.brain.handle(ctx, text)
+            with TURN_SECONDS.labels("knowledge").time():
+                return invoke(ctx, "search_knowledge", {"question": text})
         if parsed.skill == "help":
             return help_reply()
         if parsed.skill == "confirm":
             return self._decided(ctx, parsed.args["id"], pending.confirm(ctx, parsed.args["id"]))
         if parsed.skill == "discard":
             return self._decided(ctx, parsed.args["id"], pending.cancel(ctx, parsed.args["id"]))
-        return invoke(ctx, parsed.skill, parsed.args)
+        with TURN_SECONDS.labels("command").time():
+            return invoke(ctx, parsed.skill, parsed.args)
 
     # ---- brain hook: resume the agent run that proposed a decided action ---------------------
     def _decided(self, ctx: SkillContext, action_id: str, reply: Reply) -> Reply:

@@ -283,13 +283,22 @@ def deliver(
 
 
 def _settle(
-    db: Database, ids: Sequence[int], ok: bool, now: dt.datetime, report: DeliveryReport
+    db: Database,
+    rows: Sequence[outbox.Delivery],
+    ok: bool,
+    now: dt.datetime,
+    report: DeliveryReport,
 ) -> None:
+    from config.metrics import ALERTS
+
+    ids = [r.id for r in rows]
     with db.uow() as s:
         if ok:
             outbox.mark_sent(s, ids, now)
         else:
             outbox.mark_failed(s, ids, "the notifier did not accept the message", now)
+    for row in rows:
+        ALERTS.labels(row.kind, "sent" if ok else "failed").inc()
     if ok:
         report.alerts += len(ids)
     else:
@@ -315,7 +324,7 @@ def _send_digest(
         channel=alerts.is_channel(recipient),
     )
     ok = _safe(lambda: notifier.send(recipient, reply), recipient)
-    _settle(db, ids, ok, now, report)
+    _settle(db, [r for r in rows if r.id in set(ids)], ok, now, report)
     if ok:
         report.messages += 1
         report.recipients.append(recipient)
@@ -353,7 +362,7 @@ def _send_report(
             built[as_of] = builder(as_of)
         except Exception:  # a report that cannot be built now is tried again next run
             log.exception("could not build the report of %s", as_of)
-            _settle(db, ids, False, now, report)
+            _settle(db, [row], False, now, report)
             return
     reply, png = built[as_of]
     if row.kind == "manager_report":
@@ -369,7 +378,7 @@ def _send_report(
             ),
             row.recipient,
         )
-    _settle(db, ids, ok, now, report)
+    _settle(db, [row], ok, now, report)
     if ok:
         report.messages += 1
         report.recipients.append(row.recipient)

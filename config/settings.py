@@ -81,6 +81,21 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_api_base_url: str | None = Field(default=None, validation_alias="SLACK_API_BASE_URL")
     slack_workers: int = Field(default=8, validation_alias="SUBBOT_SLACK_WORKERS", ge=1, le=64)
+    # A replica that took a Slack request keeps a lease on it while it works; when the lease
+    # runs out (the replica died) another one finishes the request.
+    slack_lease_seconds: float = Field(
+        default=30.0, validation_alias="SUBBOT_SLACK_LEASE_SECONDS", ge=1, le=3600
+    )
+
+    # --- web server (run_bot.py serve) and metrics ------------------------------------
+    web_workers: int = Field(default=2, validation_alias="SUBBOT_WEB_WORKERS", ge=1, le=64)
+    web_threads: int = Field(default=8, validation_alias="SUBBOT_WEB_THREADS", ge=1, le=256)
+    web_graceful_seconds: float = Field(
+        default=30.0, validation_alias="SUBBOT_WEB_GRACEFUL_SECONDS", ge=0, le=600
+    )
+    metrics_port: int | None = Field(
+        default=None, validation_alias="SUBBOT_METRICS_PORT", ge=1, le=65535
+    )
 
     # --- scheduler and alerts -------------------------------------------------------
     scheduler_enabled: bool = Field(default=True, validation_alias="SUBBOT_SCHEDULER")

@@ -23,6 +23,7 @@ import numpy as np
 from chromadb.api.models.Collection import Collection
 from langchain_core.embeddings import Embeddings
 
+from config.metrics import RETRIEVAL_SECONDS
 from config.settings import Settings, get_settings
 from knowledge.chunking import SECTION_SEPARATOR, Chunk
 from knowledge.embeddings import embedder_name, make_embeddings
@@ -231,6 +232,10 @@ class Retriever:
         `min_score` overrides the retriever's threshold; 0 returns the raw ranking (the
         benchmark uses that). In `bm25` mode the threshold applies to the BM25 score.
         """
+        with RETRIEVAL_SECONDS.time():
+            return self._search(query, k, min_score)
+
+    def _search(self, query: str, k: int, min_score: float | None) -> list[Passage]:
         corpus = self._get_corpus()
         threshold = self.min_score if min_score is None else min_score
         if not query.strip() or not corpus.ids or k <= 0:

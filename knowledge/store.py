@@ -24,14 +24,38 @@ from knowledge.chunking import Chunk
 SCHEMA_VERSION = 1
 
 
+class KnowledgeUnavailable(Exception):
+    """The Chroma server cannot be reached; the message names it in one line."""
+
+
 def make_client(settings: Settings) -> ClientAPI:
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     if settings.chroma_host:
-        return chromadb.HttpClient(
-            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
-        )
+        try:
+            return chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+            )
+        except Exception as err:  # chromadb raises ValueError("Could not connect …")
+            raise KnowledgeUnavailable(
+                f"Chroma server unavailable at {settings.chroma_host}:{settings.chroma_port} "
+                f"(CHROMA_HOST): {str(err).splitlines()[0] if str(err) else type(err).__name__}"
+            ) from None
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def indexed_chunks(settings: Settings) -> int:
+    """How many passages the current embedder's collection holds (0: not indexed yet)."""
+    from knowledge.embeddings import embedder_name
+
+    client = make_client(settings)
+    name = collection_name(settings, embedder_name(settings))
+    try:
+        return int(client.get_collection(name).count())
+    except Exception as err:
+        if "does not exist" in str(err) or "not found" in str(err).lower():
+            return 0
+        raise
 
 
 def collection_name(settings: Settings, embedder: str) -> str:

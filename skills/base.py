@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from config.metrics import ACTIONS
 from skills.context import SkillContext
 from skills.parts import Reply
 from skills.policy import Refused
@@ -88,6 +89,7 @@ def invoke(ctx: SkillContext, name: str, raw_args: dict[str, Any]) -> Reply:
     try:
         return chosen.run(ctx, args)
     except Refused as refusal:
+        ACTIONS.labels(name, "refused").inc()
         record_refusal(
             ctx.db,
             ctx.clock,
@@ -98,4 +100,5 @@ def invoke(ctx: SkillContext, name: str, raw_args: dict[str, Any]) -> Reply:
         )
         return Reply.refusal(refusal.reason)
     except StoreError as err:
+        ACTIONS.labels(name, "refused").inc()
         return Reply.refusal(err.reason)

@@ -16,7 +16,7 @@ from skills.base import Args, skill
 from skills.context import SkillContext
 from skills.parts import Reply
 from skills.policy import authorize
-from store.models import AuditEvent, Deal, DealActivity, Staff
+from store.models import AuditEvent, Deal, DealActivity, Staff, row_id
 
 
 class DealRef(Args):
@@ -26,7 +26,8 @@ class DealRef(Args):
 def _find_deal(s, ref: str) -> Deal | None:  # type: ignore[no-untyped-def]
     ref = ref.strip().lstrip("#")
     if ref.isdigit():
-        return s.get(Deal, int(ref))
+        key = row_id(ref)
+        return s.get(Deal, key) if key is not None else None
     return s.scalar(select(Deal).where(Deal.name.ilike(ref)))
 
 

@@ -13,6 +13,7 @@ from dataclasses import asdict
 
 from sqlalchemy import select
 
+from config.metrics import ACTIONS
 from skills.context import SkillContext
 from skills.parts import ChangeRow, MoneyLine, PendingCard, Reply, Text
 from skills.policy import Refused, authorize
@@ -115,6 +116,7 @@ def propose(
     )
     with ctx.db.uow() as s:
         s.add(row)
+    ACTIONS.labels(preview.action, "proposed").inc()
     return Reply(parts=(card_of(row),), kind="pending", data={"action_id": row.id})
 
 
@@ -206,6 +208,7 @@ def confirm(ctx: SkillContext, action_id: str) -> Reply:
             refusal.reason,
             account_id=row.account_id,
         )
+        ACTIONS.labels(row.action, "refused").inc()
         return Reply.refusal(refusal.reason)
     try:
         outcome = ctx.lifecycle.apply(
@@ -222,6 +225,7 @@ def confirm(ctx: SkillContext, action_id: str) -> Reply:
             live.status = PendingStatus.CANCELLED
             live.decided_by, live.decided_at = ctx.speaker.user_id, _utc(ctx.clock.now())
             live.result = {"message": f"Not applied: {err.reason}"}
+        ACTIONS.labels(row.action, "refused").inc()
         return Reply.refusal(f"Not applied: {err.reason}")
     with ctx.db.uow() as s:
         live = s.get(PendingAction, row.id)
@@ -240,6 +244,7 @@ def confirm(ctx: SkillContext, action_id: str) -> Reply:
         return Reply(
             parts=(card, Text(f"Already applied by {card.decided_by}.", "info")), kind="applied"
         )
+    ACTIONS.labels(row.action, "applied").inc()
     return Reply(parts=(card,), kind="applied", data={"audit_id": outcome.audit_id})
 
 
@@ -263,5 +268,6 @@ def cancel(ctx: SkillContext, action_id: str) -> Reply:
             live.decided_by = ctx.speaker.user_id
             live.decided_at = _utc(ctx.clock.now())
             live.result = {"message": "Cancelled; nothing was changed."}
+            ACTIONS.labels(row.action, "discarded").inc()
         card = card_of(live)
     return Reply(parts=(card,), kind="answer")

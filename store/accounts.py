@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from store.errors import Ambiguous, NotFound
-from store.models import Account, Subscription, SubStatus
+from store.models import Account, Subscription, SubStatus, row_id
 
 FUZZY_CUTOFF = 80
 _ID = re.compile(r"^(?:#|acc[-_ ]?|id[: ]?)?(\d+)$", re.IGNORECASE)
@@ -39,7 +39,8 @@ def find_accounts(session: Session, query: str) -> list[Account]:
         return []
     m = _ID.match(text)
     if m:
-        account = session.get(Account, int(m.group(1)))
+        key = row_id(m.group(1))
+        account = session.get(Account, key) if key is not None else None
         return [account] if account else []
     lowered = text.lower()
     exact = session.scalars(

@@ -9,10 +9,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x5B_B0_7D_B1  # pg_advisory_xact_lock key held while migrating
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -67,6 +68,20 @@ class Database:
     def migrate(self, revision: str = "head") -> None:
         upgrade(self.url, revision, engine=self.engine)
 
+    def schema_revision(self) -> str | None:
+        """The migration the database is at (None before the first one)."""
+        from alembic.runtime.migration import MigrationContext
+
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def schema_is_current(self) -> bool:
+        """True when the database is at the newest migration this code ships."""
+        from alembic.script import ScriptDirectory
+
+        head = ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
+        return self.schema_revision() == head
+
     def is_empty(self) -> bool:
         """True when no plans exist yet (a fresh database that needs the demo seed)."""
         from sqlalchemy import func, select
@@ -96,5 +111,9 @@ def upgrade(url: str, revision: str = "head", engine: Engine | None = None) -> N
         command.upgrade(cfg, revision)
         return
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # Replicas starting together would race to create the same tables: one migrates,
+            # the others wait here and then find nothing left to do. Released at commit.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)

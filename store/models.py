@@ -41,6 +41,20 @@ NAMING = {
 }
 
 
+# Primary keys are INTEGER (4 bytes on PostgreSQL): a larger number typed by a person is no
+# id of ours, and must not reach the driver (SQLite and PostgreSQL reject it with an error).
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(text: str) -> int | None:
+    """A typed id ("12", "#12") as a primary key, or None when it cannot be one."""
+    digits = text.strip().lstrip("#")
+    if not digits.isdigit() or len(digits) > 10:
+        return None
+    value = int(digits)
+    return value if 0 < value <= MAX_ROW_ID else None
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -465,6 +479,29 @@ class SlackEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class SlackDelivery(Base):
+    """A Slack request a replica has taken, kept until its work is done (the inbox).
+
+    Taken with one INSERT before Slack gets its ack, so a retry or a second delivery of the
+    same message finds it; the holder renews `lease_until` while it works, and when a
+    replica dies mid-work another one takes the request over once the lease has run out
+    and replays the stored `body`. Done rows lose their body and are pruned after a day.
+    """
+
+    __tablename__ = "slack_deliveries"
+    __table_args__ = (Index("ix_slack_deliveries_state_lease", "state", "lease_until"),)
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    body: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10))  # working | done | failed
+    holder: Mapped[str] = mapped_column(String(100))
+    lease_until: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class SlackThread(Base):

@@ -23,6 +23,7 @@ from sqlalchemy import Table, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from config.metrics import ALERTS
 from store.models import AlertDelivery, DeliveryStatus
 
 # A send that keeps failing this many times is left alone (and shows in `failed`).
@@ -142,6 +143,9 @@ def enqueue_many(session: Session, entries: Sequence[Entry], now: dt.datetime) -
             .returning(_TABLE.c.alert_key)
         )
         new.extend(session.execute(stmt, list(chunk)).scalars())
+    kinds = {row["alert_key"]: row["kind"] for row in rows}
+    for key in new:
+        ALERTS.labels(kinds[key], "queued").inc()
     return new
 
 

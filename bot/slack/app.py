@@ -1,27 +1,22 @@
-"""The Bolt app and its two runners: Socket Mode (the default) and HTTP mode.
+"""The Bolt app, and Socket Mode.
 
     bot = build(services, core)              # App + everything its listeners share
     run_socket_mode(services, core)          # SLACK_APP_TOKEN + SLACK_BOT_TOKEN
-    serve_http(services, core, port=3000)    # SLACK_SIGNING_SECRET; POST /slack/events
 
-HTTP mode serves Bolt's WSGI adapter from a threaded `wsgiref` server on a host and port we
-choose (Bolt's own `app.start()` binds 0.0.0.0 and cannot be stopped cleanly, which tests and
-the benchmark need). Listeners are acked at once (`process_before_response=False`); Bolt runs
-them on its own small pool and they hand slow work to `Workers`.
+HTTP mode serves `bot.web.WebApp` (Bolt's WSGI adapter plus health, readiness and metrics)
+with gunicorn (`bot/serve.py`). Listeners are acked at once (`process_before_response=False`)
+after the inbox has taken the request (`bot/slack/inbox.py`); Bolt runs them on its own small
+pool and they hand slow work to `Workers`.
 """
 
 from __future__ import annotations
 
 import logging
-import socketserver
 import sys
-import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -34,6 +29,7 @@ from slack_sdk.http_retry.handler import RetryHandler
 from bot.core import Core
 from bot.services import Services
 from bot.slack.deps import SlackDeps
+from bot.slack.inbox import Inbox, Keeper, install
 from bot.slack.ledger import SlackLedger
 from bot.slack.listeners import register_all
 from bot.slack.send import Sender, slack_error
@@ -41,8 +37,6 @@ from bot.slack.workers import TrackingExecutor, Workers, wait_until
 
 log = logging.getLogger("subbot.slack")
 
-EVENTS_PATH = "/slack/events"
-HEALTH_PATH = "/healthz"
 BOLT_LISTENER_THREADS = 8  # listeners only filter and queue; slow work has its own pool
 API_TIMEOUT = 10  # seconds per Web API call (then the retry handlers decide)
 
@@ -78,12 +72,23 @@ def make_client(token: str | None, base_url: str | None = None) -> WebClient:
     )
 
 
+class _TokenFromEnvironment(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client makes it unused: it is
+    the same token, by design."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def quiet_sdk_logs() -> None:
     """slack_sdk logs whole request and response bodies at DEBUG: keep message text out."""
     for name in ("slack_sdk", "slack_bolt"):
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.INFO:
             logger.setLevel(logging.INFO)
+    bolt = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _TokenFromEnvironment) for f in bolt.filters):
+        bolt.addFilter(_TokenFromEnvironment())
 
 
 # ---- the app ---------------------------------------------------------------------------------
@@ -93,6 +98,14 @@ class SlackBot:
 
     app: App
     deps: SlackDeps
+    inbox: Inbox
+    keeper: Keeper | None = field(default=None)
+
+    def start_background(self) -> SlackBot:
+        """Renew this replica's leases and take over what stopped replicas left."""
+        if self.keeper is None:
+            self.keeper = Keeper(self.app, self.inbox).start()
+        return self
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until every acked request has been fully handled (tests, shutdown, bench).
@@ -107,9 +120,13 @@ class SlackBot:
         return wait_until(idle, timeout)
 
     def close(self, timeout: float = 30.0) -> None:
+        """Finish what was acked (bounded); what is left is taken over by another replica,
+        or by this one after a restart, when its lease runs out."""
         self.drain(timeout)
         self.deps.workers.shutdown(timeout)
         self.deps.bolt_executor.shutdown(wait=False, cancel_futures=True)
+        if self.keeper is not None:
+            self.keeper.stop()
 
 
 def build(
@@ -119,12 +136,16 @@ def build(
     client: WebClient | None = None,
     signing_secret: str | None = None,
     workers: int | None = None,
+    holder: str | None = None,
 ) -> SlackBot:
     """The Bolt app with every listener registered.
 
     `client` defaults to one for SLACK_BOT_TOKEN at SLACK_API_BASE_URL; Bolt calls
     `auth.test` with it here, so a wrong token fails now, not at the first message.
+    `holder` names this replica in the inbox (default: host, pid and a random tag).
     """
+    from bot.jobs import replica_id
+
     settings = services.settings
     quiet_sdk_logs()
     if client is None:
@@ -153,6 +174,8 @@ def build(
         workers=Workers(size),
         bolt_executor=bolt_executor,
     )
+    inbox = Inbox(services.db, holder or replica_id(), settings.slack_lease_seconds)
+    install(app, inbox)
     register_all(app, deps)
 
     @app.error
@@ -161,7 +184,7 @@ def build(
         ref = body.get("event_id") or body.get("trigger_id") or "-"
         log.error("Slack request %s failed: %s", ref, error, exc_info=error)
 
-    return SlackBot(app, deps)
+    return SlackBot(app, deps, inbox)
 
 
 def make_app(services: Services, core: Core, *, client: WebClient | None = None) -> App:
@@ -169,93 +192,10 @@ def make_app(services: Services, core: Core, *, client: WebClient | None = None)
     return build(services, core, client=client).app
 
 
-# ---- HTTP mode -------------------------------------------------------------------------------
-class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 1024  # a burst of events must queue in the kernel, not be refused
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("http %s", format % args)
-
-
-class HttpServer:
-    """Bolt's WSGI adapter on a threaded wsgiref server; `port=0` picks a free port."""
-
-    def __init__(self, app: App, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
-        self.httpd = make_server(
-            host, port, self._wsgi, server_class=_ThreadingWSGIServer, handler_class=_QuietHandler
-        )
-        self._thread: threading.Thread | None = None
-
-    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
-            start_response("200 OK", [("Content-Type", "text/plain")])
-            return [b"ok"]
-        return self._slack(environ, start_response)
-
-    @property
-    def port(self) -> int:
-        return int(self.httpd.server_address[1])
-
-    @property
-    def url(self) -> str:
-        host = self.httpd.server_address[0]
-        return f"http://{host}:{self.port}{EVENTS_PATH}"
-
-    def start(self) -> HttpServer:
-        self._thread = threading.Thread(
-            target=self.httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},  # so stop() returns at once
-            name="subbot-http",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def serve_forever(self) -> None:
-        self.httpd.serve_forever()
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-
-def start_http(app: App, host: str = "127.0.0.1", port: int = 0) -> HttpServer:
-    """Serve `app` in a background thread (tests and the benchmark)."""
-    return HttpServer(app, host, port).start()
-
-
-# ---- runners for bot/cli.py ------------------------------------------------------------------
+# ---- runners for bot/start.py -----------------------------------------------------------------
 def _fail(message: str) -> int:
     print(f"subbot: Slack: {message}", file=sys.stderr)
     return 2
-
-
-def serve_http(services: Services, core: Core, port: int = 3000, host: str = "0.0.0.0") -> int:
-    """HTTP mode (Events API, interactivity and /sub at POST /slack/events); blocks until
-    Ctrl-C. Returns the process exit code."""
-    if not services.settings.slack_signing_secret:
-        return _fail("SLACK_SIGNING_SECRET is not set (HTTP mode verifies every request)")
-    try:
-        bot = build(services, core)
-        server = HttpServer(bot.app, host, port)
-    except (SlackConfigError, OSError) as err:
-        return _fail(str(err))
-    log.info("Slack HTTP mode listening on http://%s:%s%s", host, server.port, EVENTS_PATH)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-        bot.close()
-    return 0
 
 
 def run_socket_mode(services: Services, core: Core) -> int:
@@ -269,6 +209,7 @@ def run_socket_mode(services: Services, core: Core) -> int:
         bot = build(services, core)
     except SlackConfigError as err:
         return _fail(str(err))
+    bot.start_background()
     handler = SocketModeHandler(bot.app, token)
     log.info("Slack Socket Mode starting")
     try:

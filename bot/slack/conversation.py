@@ -26,7 +26,6 @@ def on_message_event(
     event_id: str,
     bot_user_id: str | None,
     bot_id: str | None,
-    retry: str | None = None,
 ) -> None:
     """Runs on Bolt's listener pool after the ack: decide, dedupe, queue. Never slow."""
     if from_bot(event, bot_user_id, bot_id):
@@ -36,16 +35,9 @@ def on_message_event(
         return
 
     def accept() -> None:
+        # Retries and the second delivery of a mention never get here: the inbox took this
+        # message under its key (`msg:<channel>:<ts>`) before the ack (bot/slack/inbox.py).
         if not addressed(deps, event, turn, bot_user_id):
-            return
-        if not deps.ledger.claim(turn.dedupe_key):
-            log.info(
-                "skipped duplicate delivery of %s in %s (event %s%s)",
-                turn.ts,
-                turn.channel,
-                event_id,
-                f", retry {retry}" if retry else "",
-            )
             return
         deps.run(
             turn.conversation,

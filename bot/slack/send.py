@@ -37,6 +37,21 @@ def slack_error(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+# Web API methods → the `kind` label of subbot_slack_replies.
+_KINDS = {
+    "chat.postMessage": "message",
+    "chat.postEphemeral": "ephemeral",
+    "chat.update": "update",
+    "response_url": "response_url",
+    "files_upload_v2": "upload",
+    "views.publish": "home",
+    "views.open": "modal",
+    "conversations.open": "dm_open",
+    "assistant.threads.setStatus": "status",
+    "assistant.threads.setSuggestedPrompts": "prompts",
+}
+
+
 class Sender:
     def __init__(self, client: WebClient) -> None:
         self.client = client
@@ -48,9 +63,13 @@ class Sender:
 
         With `fallback` the caller has another way to deliver, so nothing is lost yet.
         """
+        from config.metrics import SLACK_REPLIES
+
+        kind = _KINDS.get(method, "other")
         try:
-            return fn()
+            result = fn()
         except Exception as exc:
+            SLACK_REPLIES.labels(kind, "failed").inc()
             place = " ".join(f"{k}={v}" for k, v in where.items() if v)
             if fallback:
                 log.warning(
@@ -61,6 +80,8 @@ class Sender:
                     "Slack %s failed (%s) %s; lost: %s", method, slack_error(exc), place, lost
                 )
             return None
+        SLACK_REPLIES.labels(kind, "sent").inc()
+        return result
 
     # ---- messages ----------------------------------------------------------------------------
     def post(

@@ -10,6 +10,7 @@ conversations run in parallel. The queue is bounded: past it a request is refuse
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -17,6 +18,8 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
+
+from bot.slack.inbox import follow
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,8 @@ class TrackingExecutor(ThreadPoolExecutor):
         with self._count_lock:
             self._unfinished += 1
         try:
-            future = super().submit(fn, *args, **kwargs)
+            # The listener holds the Slack request it serves until it ends (bot.slack.inbox).
+            future = super().submit(follow(functools.partial(fn, *args, **kwargs)))
         except BaseException:
             self._done(None)
             raise
@@ -72,6 +76,7 @@ class Workers:
             if self._closed or self._pending >= self.max_pending:
                 return False
             self._pending += 1
+            fn = follow(fn)  # the Slack request stays open until this task ends
             queue = self._queues.get(key)
             if queue is not None:  # a task of this conversation is running: wait behind it
                 queue.append(fn)

@@ -19,7 +19,7 @@ import pytest
 
 from bot.core import Core
 from bot.services import Services
-from bot.slack.app import HttpServer, SlackBot, build, make_client, start_http
+from bot.slack.app import SlackBot, build, make_client
 from config.clock import Clock
 from config.settings import load_settings
 from store.db import Database
@@ -28,6 +28,7 @@ from store.lifecycle import Lifecycle
 from tests.conftest import TODAY
 from tests.fakes import ScriptedRetriever
 from tests.slack.fake_slack import FakeSlack, SignedSender, block_actions
+from tests.slack.wsgi_server import HttpServer, start_http
 
 SECRET = "test-signing-secret"
 TOKEN = "xoxb-test-token"

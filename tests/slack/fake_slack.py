@@ -462,6 +462,9 @@ class SignedSender:
         return self.post(body, "application/x-www-form-urlencoded", **kw)
 
 
+_TRIGGERS = itertools.count(1)
+
+
 def block_actions(
     *,
     user: str,
@@ -471,10 +474,13 @@ def block_actions(
     channel: str,
     message: dict[str, Any],
     response_url: str,
-    trigger_id: str = "trigger.1",
+    trigger_id: str | None = None,
     is_ephemeral: bool = False,
 ) -> dict[str, Any]:
-    """The `block_actions` payload Slack sends when `user` clicks a button on `message`."""
+    """The `block_actions` payload Slack sends when `user` clicks a button on `message`.
+
+    Every click gets its own trigger id, as in Slack (the bot's inbox keys clicks on it)."""
+    trigger_id = trigger_id or f"trigger.{next(_TRIGGERS)}"
     return {
         "type": "block_actions",
         "user": {"id": user, "username": user.lower(), "team_id": "T_NIMBUS"},
@@ -507,7 +513,7 @@ def view_submission(
     return {
         "type": "view_submission",
         "user": {"id": user, "username": user.lower(), "team_id": "T_NIMBUS"},
-        "trigger_id": "trigger.view",
+        "trigger_id": f"trigger.view.{next(_TRIGGERS)}",
         "view": {
             "id": "V00001",
             "type": "modal",

@@ -6,11 +6,10 @@ import logging
 import re
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltRequest
+from slack_bolt import App, BoltContext
 
 from bot.slack.conversation import on_message_event
 from bot.slack.deps import SlackDeps
-from bot.slack.incoming import retry_of
 from bot.slack.prompts import suggested_prompts
 
 log = logging.getLogger("subbot.slack")
@@ -18,20 +17,17 @@ log = logging.getLogger("subbot.slack")
 
 def register(app: App, deps: SlackDeps) -> None:
     @app.event("app_mention")
-    def on_mention(
-        event: dict[str, Any], body: dict[str, Any], context: BoltContext, request: BoltRequest
-    ) -> None:
+    def on_mention(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         on_message_event(
             deps,
             event,
             event_id=body.get("event_id", ""),
             bot_user_id=context.bot_user_id,
             bot_id=context.bot_id,
-            retry=retry_of(request.headers),
         )
 
     @app.event("assistant_thread_started")
-    def on_thread_started(event: dict[str, Any], body: dict[str, Any]) -> None:
+    def on_thread_started(event: dict[str, Any]) -> None:
         # The legacy assistant_view pane: prompts belong to the new thread.
         thread = event.get("assistant_thread") or {}
         channel, thread_ts, user = (
@@ -40,8 +36,6 @@ def register(app: App, deps: SlackDeps) -> None:
             thread.get("user_id"),
         )
         if not (channel and thread_ts and user):
-            return
-        if not deps.ledger.claim(body.get("event_id", "")):
             return
 
         def work() -> None:

@@ -35,7 +35,7 @@ def register(app: App, deps: SlackDeps) -> None:
     @app.event("app_home_opened")
     def on_home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
         user = event.get("user")
-        if not user or not deps.ledger.claim(body.get("event_id", "")):
+        if not user:
             return
         if event.get("tab") == "messages":
             channel = event.get("channel")

@@ -1,0 +1,267 @@
+"""How each mode of `run_bot.py` starts and stops (the CLI only parses and decides).
+
+- `run_bot` — console, Socket Mode or `--http`: one process that prepares the store and the
+  index (`make run` needs nothing else) and runs the scheduled jobs itself.
+- `run_serve` — the production web tier: gunicorn workers, never the scheduler.
+- `run_scheduler` — the scheduled jobs alone, one per deployment.
+
+Module-level imports stay light: the CLI imports this before it knows the mode.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from config.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.core import Core
+    from bot.notify import Notifier
+    from bot.services import Services
+
+log = logging.getLogger("subbot")
+
+
+class Unavailable(Exception):
+    """Something the bot needs is not there (database, Chroma, data directory, Slack);
+    the message names it in one line."""
+
+
+# ---- what must be there before anything starts --------------------------------------------------
+def check_data_dir(settings: Settings) -> None:
+    """The data directory holds the SQLite file, the index and the agent's memory: find out
+    now, in one line, if it cannot be written (read-only, full, no permission)."""
+    path = settings.data_dir
+    probe = path / f".subbot-write-check-{os.getpid()}"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with open(probe, "wb") as handle:
+            handle.write(b"\0" * 16_384)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as err:
+        raise Unavailable(f"data directory {path} is not writable: {_os_reason(err)}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink()
+
+
+def _os_reason(err: OSError) -> str:
+    known = {
+        errno.ENOSPC: "no space left on the device",
+        errno.EROFS: "read-only file system",
+        errno.EACCES: "permission denied",
+        errno.EDQUOT: "disk quota exceeded",
+    }
+    return known.get(err.errno or 0) or err.strerror or str(err)
+
+
+def _where(url: str) -> str:
+    """A database URL without its credentials, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:
+        return "the database"
+    if parsed.drivername.startswith("sqlite"):
+        return parsed.database or "SQLite"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.host or 'localhost'}{port}/{parsed.database or ''}"
+
+
+@contextlib.contextmanager
+def unavailable_as_one_line(settings: Settings) -> Iterator[None]:
+    """Turn 'the database / Chroma / the disk is not there' into `Unavailable`."""
+    from sqlalchemy.exc import DBAPIError
+
+    from knowledge.store import KnowledgeUnavailable
+
+    try:
+        yield
+    except DBAPIError as err:
+        if not err.connection_invalidated and not _is_unavailable(err):
+            raise
+        first = str(err.orig or err).strip().splitlines()[0] if str(err.orig or err) else ""
+        raise Unavailable(f"database unavailable ({_where(settings.db_url)}): {first}") from None
+    except KnowledgeUnavailable as err:
+        raise Unavailable(str(err)) from None
+    except OSError as err:
+        if err.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT):
+            where = f" ({err.filename})" if err.filename else ""
+            raise Unavailable(f"cannot write{where}: {_os_reason(err)}") from None
+        raise
+
+
+def _is_unavailable(err: Any) -> bool:
+    from sqlalchemy.exc import InterfaceError, OperationalError
+
+    if isinstance(err, InterfaceError):
+        return True
+    if not isinstance(err, OperationalError):
+        return False
+    text = str(err.orig or "").lower()
+    # SQLite reports a full or read-only disk and a missing directory as OperationalError too;
+    # anything else (a bad query) is a bug and keeps its traceback in the log.
+    return not any(word in text for word in ("syntax error", "no such column", "no such table"))
+
+
+def require_current_schema(services: Services) -> None:
+    """`serve` and `scheduler` never migrate (a release step does, once): refuse to run on a
+    database that is behind this code."""
+    if not services.db.schema_is_current():
+        raise Unavailable(
+            f"the database schema ({_where(services.settings.db_url)}) is not up to date: "
+            "run `run_bot.py migrate` first"
+        )
+
+
+# ---- maintenance steps shared by the modes -----------------------------------------------------
+def seed(services: Services, generated: int = 200) -> int:
+    from store.demo import seed_demo
+
+    report = seed_demo(services.db, services.clock, generated=generated)
+    if report.created:
+        print(
+            f"Seeded the Nimbus Notes demo for {services.clock.today().isoformat()}: "
+            f"{report.accounts} accounts, {report.subscriptions} subscriptions, "
+            f"{report.invoices} invoices, {report.deals} deals."
+        )
+    else:
+        print("The database already holds data; the demo seed changed nothing.")
+    return 0
+
+
+def index(services: Services, *, rebuild: bool = False) -> int:
+    from knowledge.indexer import build_index, reset_index
+
+    if rebuild:
+        reset_index(services.settings)
+    report = build_index(services.settings, progress=sys.stderr.isatty())
+    print(report.summary())
+    return 0
+
+
+def prepare(services: Services) -> None:
+    """What `make run` needs before talking: the schema, demo data in an empty store, and
+    the index (incremental: unchanged documents are not embedded again)."""
+    from knowledge.indexer import build_index
+
+    services.db.migrate()
+    if services.db.is_empty():
+        seed(services)
+    report = build_index(services.settings, progress=sys.stderr.isatty())
+    if report.embedded:
+        print(report.summary(), flush=True)
+
+
+def retriever_factory(services: Services) -> Callable[[], Any]:
+    def build() -> Any:
+        from knowledge.retrieval import Retriever
+
+        return Retriever.from_settings(services.settings)
+
+    return build
+
+
+def build_core(services: Services) -> Core:
+    from bot.agent import build_brain
+    from bot.core import Core
+
+    brain = build_brain(services)
+    return Core(services, retriever_factory=retriever_factory(services), brain=brain)
+
+
+def close_core(core: Core) -> None:
+    close = getattr(core.brain, "close", None)
+    if close is not None:
+        close()
+
+
+def notifier(services: Services, *, slack: bool | None = None) -> Notifier:
+    """Where scheduled messages go: Slack when configured, else printed on stdout."""
+    settings = services.settings
+    if slack is None:
+        slack = settings.slack_enabled
+    if slack and settings.slack_bot_token:
+        from bot.notify import SlackNotifier
+        from bot.slack.app import make_client
+
+        return SlackNotifier(make_client(settings.slack_bot_token, settings.slack_api_base_url))
+    from bot.notify import ConsoleNotifier
+
+    return ConsoleNotifier(save_dir=settings.data_dir / "charts")
+
+
+# ---- the modes ---------------------------------------------------------------------------------
+def run_bot(services: Services, mode: str, *, speaker: str, host: str, port: int) -> int:
+    """Console, Socket Mode or single-process HTTP, with the scheduled jobs in-process."""
+    if mode == "http":
+        from bot.serve import serve
+
+        # The one gunicorn worker prepares, builds the bot and runs the jobs (see bot.serve).
+        return serve(services.settings, host=host, port=port, workers=1, single_process=True)
+    prepare(services)
+    core = build_core(services)
+    scheduler = None
+    if services.settings.scheduler_enabled:
+        from bot.scheduler import build_scheduler
+
+        scheduler = build_scheduler(services, notifier(services, slack=mode != "console"))
+        scheduler.start()
+    try:
+        if mode == "socket":
+            from bot.slack.app import run_socket_mode
+
+            return run_socket_mode(services, core)
+        from bot.console import run_console
+
+        return run_console(
+            core, speaker=speaker, history=services.settings.data_dir / ".console_history"
+        )
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+        close_core(core)
+
+
+def run_scheduler(services: Services) -> int:
+    """The scheduled jobs alone, until SIGTERM/SIGINT (bot.stopping ends the wait)."""
+    import threading
+
+    from bot.scheduler import build_scheduler
+
+    require_current_schema(services)
+    from bot.metrics import serve_on_port
+
+    serve_on_port(services.settings.metrics_port)
+    scheduler = build_scheduler(services, notifier(services))
+    scheduler.start()
+    jobs = ", ".join(
+        f"{job.id} next {job.next_run_time:%Y-%m-%d %H:%M %Z}" for job in scheduler.get_jobs()
+    )
+    print(f"subbot scheduler running: {jobs}", flush=True)
+    try:
+        threading.Event().wait()
+    finally:
+        scheduler.shutdown(wait=True)
+    return 0
+
+
+def run_serve(services: Services, *, host: str, port: int, workers: int | None) -> int:
+    from bot.serve import serve
+
+    require_current_schema(services)
+    return serve(
+        services.settings,
+        host=host,
+        port=port,
+        workers=workers or services.settings.web_workers,
+        single_process=False,
+    )

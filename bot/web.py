@@ -1,0 +1,102 @@
+"""The bot's HTTP surface as one WSGI app: Slack's endpoint, health, readiness, metrics.
+
+    POST /slack/events   events, interactivity and /sub (Bolt's WSGI adapter, signed)
+    GET  /healthz        liveness: the process answers
+    GET  /readyz         readiness: the database answers at the current schema and the
+                         knowledge index is reachable (503 with the reason otherwise)
+    GET  /metrics        Prometheus text format (all gunicorn workers in multiprocess mode)
+
+gunicorn serves it in production (`bot.serve`); tests serve it with wsgiref.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+log = logging.getLogger("subbot.web")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
+
+StartResponse = Callable[..., Any]
+Check = Callable[[], str | None]  # None when fine, else a one-line reason
+
+
+class WebApp:
+    def __init__(
+        self, app: App, checks: dict[str, Check] | None = None, *, ready_ttl: float = 2.0
+    ) -> None:
+        self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
+        self._checks = checks or {}
+        self._ready_ttl = ready_ttl
+        self._ready_cache: tuple[float, list[str]] | None = None
+        self._ready_lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO") or "/"
+        method = environ.get("REQUEST_METHOD") or "GET"
+        if path == EVENTS_PATH:
+            return self._slack_request(environ, start_response)
+        if method not in ("GET", "HEAD"):
+            return _text(start_response, "405 Method Not Allowed", "method not allowed\n")
+        if path == HEALTH_PATH:
+            return _text(start_response, "200 OK", "ok\n")
+        if path == READY_PATH:
+            problems = self.problems()
+            if problems:
+                body = "not ready: " + "; ".join(problems) + "\n"
+                return _text(start_response, "503 Service Unavailable", body)
+            return _text(start_response, "200 OK", "ready\n")
+        if path == METRICS_PATH:
+            from bot.metrics import exposition
+
+            content_type, body = exposition()
+            start_response("200 OK", [("Content-Type", content_type)])
+            return [body]
+        return _text(start_response, "404 Not Found", "not found\n")
+
+    def _slack_request(
+        self, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        from config.metrics import ACK_SECONDS
+
+        started = time.perf_counter()
+        try:
+            return list(self._slack(environ, start_response))
+        finally:
+            ACK_SECONDS.observe(time.perf_counter() - started)
+
+    def problems(self) -> list[str]:
+        """Failed readiness checks, cached for a moment: load balancers poll often."""
+        now = time.monotonic()
+        with self._ready_lock:
+            if self._ready_cache is not None and now - self._ready_cache[0] < self._ready_ttl:
+                return self._ready_cache[1]
+        found: list[str] = []
+        for name, check in self._checks.items():
+            try:
+                reason = check()
+            except Exception as err:  # a check that breaks means "not ready", with why
+                reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+            if reason:
+                found.append(f"{name}: {reason}")
+        with self._ready_lock:
+            self._ready_cache = (now, found)
+        return found
+
+
+def _text(start_response: StartResponse, status: str, body: str) -> list[bytes]:
+    data = body.encode()
+    start_response(
+        status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))]
+    )
+    return [data]
