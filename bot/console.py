@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from bot import stopping
 from bot.core import Core
 from bot.render_text import render
 
@@ -65,9 +66,11 @@ def run_console(
             break
         if not text:
             continue
-        reply = core.handle(speaker, text, conversation, source="console")
-        if not interactive:
-            print(f"> {text}", file=stdout)
-        print(render(reply), file=stdout, flush=True)
-        print(file=stdout)
+        # A stop signal (SIGTERM, Ctrl-C) waits for this reply, so a change is never cut in half.
+        with stopping.busy():
+            reply = core.handle(speaker, text, conversation, source="console")
+            if not interactive:
+                print(f"> {text}", file=stdout)
+            print(render(reply), file=stdout, flush=True)
+            print(file=stdout)
     return 0
