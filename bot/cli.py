@@ -23,7 +23,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, NoReturn
 
-from bot.start import Unavailable
+from bot.start import Unavailable, UsageError
 from config.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -53,10 +53,6 @@ A deployment runs `serve` replicas beside exactly one `scheduler` instead.
 
 exit codes: 0 done, 2 bad command line or setting, 3 a needed service or directory is
 unavailable, 130 interrupted."""
-
-
-class UsageError(Exception):
-    """The command line and the settings do not make a runnable combination."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -233,6 +229,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stopping.quiet_broken_pipe()
     except Unavailable as err:
         return _say(str(err), UNAVAILABLE)
+    except UsageError as err:
+        return _say(str(err), USAGE_ERROR)
     finally:
         stopper.uninstall()
 

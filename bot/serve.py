@@ -29,7 +29,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from bot.start import Unavailable
+from bot.start import Unavailable, UsageError
 from config.settings import Settings, load_settings
 
 log = logging.getLogger("subbot.serve")
@@ -117,7 +117,7 @@ def _check_slack(settings: Settings) -> None:
     try:
         client.auth_test()
     except SlackApiError as err:
-        raise Unavailable(f"Slack refused SLACK_BOT_TOKEN: {slack_error(err)}") from None
+        raise UsageError(f"Slack refused SLACK_BOT_TOKEN: {slack_error(err)}") from None
     except Exception as err:
         raise Unavailable(f"Slack is unreachable ({client.base_url}): {err}") from None
 

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("subbot")
 
 
+class UsageError(Exception):
+    """The command line and the settings do not make a runnable combination (exit 2)."""
+
+
 class Unavailable(Exception):
     """Something the bot needs is not there (database, Chroma, data directory, Slack);
     the message names it in one line."""

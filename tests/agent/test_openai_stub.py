@@ -4,13 +4,9 @@ would. Also its failures: 429, 500 and a server slower than the timeout."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -21,95 +17,19 @@ from bot.render_text import render
 from bot.services import Services
 from skills.parts import Sources
 from tests.agent.conftest import invoices, state_of
+from tests.openai_stub import OpenAIStub, text, tool_call
 
 THREAD = "console:U_SUPPORT1"
 
 
-@dataclass
-class Stub:
-    """Scripted answers of `/v1/chat/completions`: a dict is a message, an int a status code,
-    a float a delay in seconds before answering the next item."""
-
-    script: list[Any]
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    headers: list[dict[str, str]] = field(default_factory=list)
-    url: str = ""
-
-
-def tool_call(call_id: str, name: str, **args: Any) -> dict[str, Any]:
-    return {
-        "role": "assistant",
-        "content": None,
-        "tool_calls": [
-            {
-                "id": call_id,
-                "type": "function",
-                "function": {"name": name, "arguments": json.dumps(args)},
-            }
-        ],
-    }
-
-
-def text(content: str) -> dict[str, Any]:
-    return {"role": "assistant", "content": content}
+@pytest.fixture
+def stub() -> Iterator[OpenAIStub]:
+    with OpenAIStub() as state:
+        yield state
 
 
 @pytest.fixture
-def stub() -> Iterator[Stub]:
-    state = Stub(script=[])
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args: Any) -> None:  # keep test output quiet
-            pass
-
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            with lock:
-                state.requests.append(body)
-                state.headers.append({k.lower(): v for k, v in self.headers.items()})
-                item = state.script.pop(0)
-                if isinstance(item, float):
-                    delay, item = item, state.script.pop(0)
-                else:
-                    delay = 0.0
-            if self.path != "/v1/chat/completions":
-                item = 404
-            time.sleep(delay)
-            if isinstance(item, int):
-                payload = json.dumps({"error": {"message": "stub error", "type": "x"}}).encode()
-                self.send_response(item)
-            else:
-                finish = "tool_calls" if item.get("tool_calls") else "stop"
-                payload = json.dumps(
-                    {
-                        "id": f"chatcmpl-{len(state.requests)}",
-                        "object": "chat.completion",
-                        "created": int(time.time()),
-                        "model": body["model"],
-                        "choices": [{"index": 0, "message": item, "finish_reason": finish}],
-                        "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
-                    }
-                ).encode()
-                self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                self.wfile.write(payload)  # the client may have given up (timeout test)
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    state.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    yield state
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def settings_env(stub: Stub) -> dict[str, Any]:
+def settings_env(stub: OpenAIStub) -> dict[str, Any]:
     return {
         "OPENAI_BASE_URL": stub.url,
         "SUBBOT_MODEL": "stub-model",
