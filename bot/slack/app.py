@@ -4,6 +4,11 @@
     run_socket_mode(services, core)          # SLACK_APP_TOKEN + SLACK_BOT_TOKEN
     serve_http(services, core, port=3000)    # SLACK_SIGNING_SECRET; POST /slack/events
 
+Socket Mode uses slack_bolt's `SocketModeHandler` (slack_sdk's built-in websocket client). Its
+Web API calls (`apps.connections.open`, and Bolt's) go through the app's client, so
+SLACK_API_BASE_URL applies to them too; the websocket goes wherever that call says. Ctrl-C and
+SIGTERM stop it cleanly (exit 0) after in-flight envelopes and replies are finished.
+
 HTTP mode serves Bolt's WSGI adapter from a threaded `wsgiref` server on a host and port we
 choose (Bolt's own `app.start()` binds 0.0.0.0 and cannot be stopped cleanly, which tests and
 the benchmark need). Listeners are acked at once (`process_before_response=False`); Bolt runs
@@ -13,17 +18,21 @@ them on its own small pool and they hand slow work to `Workers`.
 from __future__ import annotations
 
 import logging
+import signal
 import socketserver
 import sys
 import threading
 from dataclasses import dataclass
+from types import FrameType, TracebackType
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -78,12 +87,25 @@ def make_client(token: str | None, base_url: str | None = None) -> WebClient:
     )
 
 
+class _NoTokenSkippedWarning(logging.Filter):
+    """Bolt warns "As you gave `client` as well, `token` will be unused" whenever
+    SLACK_BOT_TOKEN is in the environment, although the client we give it carries that very
+    token: a false alarm on every start, and noise in front of one-line start-up errors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_TOKEN_FILTER = _NoTokenSkippedWarning()
+
+
 def quiet_sdk_logs() -> None:
     """slack_sdk logs whole request and response bodies at DEBUG: keep message text out."""
     for name in ("slack_sdk", "slack_bolt"):
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.INFO:
             logger.setLevel(logging.INFO)
+    logging.getLogger("slack_bolt.App").addFilter(_TOKEN_FILTER)  # adding twice is a no-op
 
 
 # ---- the app ---------------------------------------------------------------------------------
@@ -258,27 +280,95 @@ def serve_http(services: Services, core: Core, port: int = 3000, host: str = "0.
     return 0
 
 
+class _StopOnSigterm:
+    """While active, SIGTERM (what systemd, `docker stop` and Kubernetes send) stops the bot the
+    way Ctrl-C does: the main thread, blocked in `SocketModeHandler.start()`, gets one
+    KeyboardInterrupt and the runner cleans up. Signals during the clean-up are ignored, so a
+    second SIGTERM cannot cut it short. Python's default for SIGTERM is to die at once (exit
+    -15, in-flight replies lost). Off the main thread (tests) signals cannot be handled; then
+    this does nothing."""
+
+    def __init__(self) -> None:
+        self.armed = False
+        self._previous: Any = None
+        self._installed = False
+
+    def __enter__(self) -> _StopOnSigterm:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGTERM, self._on_signal)
+            self._installed = True
+        self.armed = True
+        return self
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        if self.armed:
+            self.armed = False
+            log.info("SIGTERM: stopping")
+            raise KeyboardInterrupt
+        log.info("SIGTERM: already stopping")
+
+    def disarm(self) -> None:
+        self.armed = False
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.armed = False
+        if self._installed:
+            signal.signal(signal.SIGTERM, self._previous)
+
+
+def socket_mode_url(client: WebClient, app_token: str) -> str:
+    """`apps.connections.open` with the app-level token: the websocket URL to connect to.
+
+    Done here rather than inside the SDK's client so that a token Slack refuses is one line
+    (the SDK logs the whole multi-line response as an error before raising)."""
+    try:
+        response = client.apps_connections_open(app_token=app_token)
+    except SlackApiError as err:
+        raise SlackConfigError(
+            f"SLACK_APP_TOKEN refused by apps.connections.open: {slack_error(err)}"
+        ) from err
+    url = response.get("url")
+    if not isinstance(url, str) or not url:
+        raise SlackConfigError("apps.connections.open answered without a websocket URL")
+    return url
+
+
 def run_socket_mode(services: Services, core: Core) -> int:
-    """Socket Mode (no public URL); blocks until Ctrl-C. Returns the process exit code."""
+    """Socket Mode (no public URL); blocks until Ctrl-C or SIGTERM, then finishes what was
+    acked and returns 0. A refused token or an unreachable Slack is one line and exit 2."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     token = services.settings.slack_app_token
     if not token:
         return _fail("SLACK_APP_TOKEN is not set (Socket Mode needs an app-level token)")
-    try:
-        bot = build(services, core)
-    except SlackConfigError as err:
-        return _fail(str(err))
-    handler = SocketModeHandler(bot.app, token)
-    log.info("Slack Socket Mode starting")
-    try:
-        handler.start()
-    except KeyboardInterrupt:
-        pass
-    except Exception as err:  # e.g. apps.connections.open refused the app token
-        log.debug("Socket Mode stopped", exc_info=True)
-        return _fail(f"Socket Mode failed: {slack_error(err)}")
-    finally:
-        handler.close()
-        bot.close()
+    with _StopOnSigterm() as stop:
+        try:
+            bot = build(services, core)
+        except SlackConfigError as err:
+            return _fail(str(err))
+        except KeyboardInterrupt:
+            return 0
+        handler: SocketModeHandler | None = None
+        try:
+            # Its socket-mode client makes its Web API calls with `bot.app.client`
+            # (SLACK_API_BASE_URL), also when it reconnects and opens a fresh URL itself.
+            handler = SocketModeHandler(bot.app, token)
+            handler.client.wss_uri = socket_mode_url(bot.app.client, token)
+            log.info("Slack Socket Mode connecting")
+            handler.start()  # connects, then blocks until KeyboardInterrupt
+        except KeyboardInterrupt:
+            log.info("Slack Socket Mode stopping")
+        except SlackConfigError as err:
+            return _fail(str(err))
+        except Exception as err:  # e.g. the Web API base URL is unreachable
+            log.debug("Socket Mode stopped", exc_info=True)
+            return _fail(f"Socket Mode failed: {slack_error(err)}")
+        finally:
+            stop.disarm()
+            if handler is not None:
+                handler.close()  # closes the socket; waits for envelopes being dispatched
+            bot.close()  # waits for replies still being computed
+    log.info("Slack Socket Mode stopped")
     return 0
