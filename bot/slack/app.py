@@ -3,6 +3,11 @@
     bot = build(services, core)              # App + everything its listeners share
     run_socket_mode(services, core)          # SLACK_APP_TOKEN + SLACK_BOT_TOKEN
 
+Socket Mode uses slack_bolt's `SocketModeHandler` (slack_sdk's built-in websocket client). Its
+Web API calls (`apps.connections.open`, and Bolt's) go through the app's client, so
+SLACK_API_BASE_URL applies to them too; the websocket goes wherever that call says. SIGTERM and
+Ctrl-C stop it cleanly (exit 0) after in-flight envelopes and replies are finished.
+
 HTTP mode serves `bot.web.WebApp` (Bolt's WSGI adapter plus health, readiness and metrics)
 with gunicorn (`bot/serve.py`). Listeners are acked at once (`process_before_response=False`)
 after the inbox has taken the request (`bot/slack/inbox.py`); Bolt runs them on its own small
@@ -18,7 +23,9 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -72,12 +79,16 @@ def make_client(token: str | None, base_url: str | None = None) -> WebClient:
     )
 
 
-class _TokenFromEnvironment(logging.Filter):
-    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client makes it unused: it is
-    the same token, by design."""
+class _NoTokenSkippedWarning(logging.Filter):
+    """Bolt warns "As you gave `client` as well, `token` will be unused" whenever
+    SLACK_BOT_TOKEN is in the environment, although the client we give it carries that very
+    token: a false alarm on every start, and noise in front of one-line start-up errors."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "`token` will be unused" not in record.getMessage()
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+_TOKEN_FILTER = _NoTokenSkippedWarning()
 
 
 def quiet_sdk_logs() -> None:
@@ -86,9 +97,7 @@ def quiet_sdk_logs() -> None:
         logger = logging.getLogger(name)
         if logger.getEffectiveLevel() < logging.INFO:
             logger.setLevel(logging.INFO)
-    bolt = logging.getLogger("slack_bolt.App")
-    if not any(isinstance(f, _TokenFromEnvironment) for f in bolt.filters):
-        bolt.addFilter(_TokenFromEnvironment())
+    logging.getLogger("slack_bolt.App").addFilter(_TOKEN_FILTER)  # adding twice is a no-op
 
 
 # ---- the app ---------------------------------------------------------------------------------
@@ -198,9 +207,30 @@ def _fail(message: str) -> int:
     return 2
 
 
+def socket_mode_url(client: WebClient, app_token: str) -> str:
+    """`apps.connections.open` with the app-level token: the websocket URL to connect to.
+
+    Done here rather than inside the SDK's client so that a token Slack refuses is one line
+    (the SDK logs the whole multi-line response as an error before raising)."""
+    try:
+        response = client.apps_connections_open(app_token=app_token)
+    except SlackApiError as err:
+        raise SlackConfigError(
+            f"SLACK_APP_TOKEN refused by apps.connections.open: {slack_error(err)}"
+        ) from err
+    url = response.get("url")
+    if not isinstance(url, str) or not url:
+        raise SlackConfigError("apps.connections.open answered without a websocket URL")
+    return url
+
+
 def run_socket_mode(services: Services, core: Core) -> int:
-    """Socket Mode (no public URL); blocks until Ctrl-C. Returns the process exit code."""
+    """Socket Mode (no public URL); blocks until SIGTERM or Ctrl-C (`bot.stopping`), then
+    finishes what was acked and returns 0. A refused token or an unreachable Slack is one
+    line and exit 2."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot import stopping
 
     token = services.settings.slack_app_token
     if not token:
@@ -209,17 +239,26 @@ def run_socket_mode(services: Services, core: Core) -> int:
         bot = build(services, core)
     except SlackConfigError as err:
         return _fail(str(err))
-    bot.start_background()
-    handler = SocketModeHandler(bot.app, token)
-    log.info("Slack Socket Mode starting")
+    handler: SocketModeHandler | None = None
     try:
-        handler.start()
-    except KeyboardInterrupt:
-        pass
-    except Exception as err:  # e.g. apps.connections.open refused the app token
+        bot.start_background()
+        # Its socket-mode client makes its Web API calls with `bot.app.client`
+        # (SLACK_API_BASE_URL), also when it reconnects and opens a fresh URL itself.
+        handler = SocketModeHandler(bot.app, token)
+        handler.client.wss_uri = socket_mode_url(bot.app.client, token)
+        log.info("Slack Socket Mode connecting")
+        handler.start()  # connects, then blocks until a stop signal
+    except (stopping.Stop, KeyboardInterrupt):
+        log.info("Slack Socket Mode stopping")
+    except SlackConfigError as err:
+        return _fail(str(err))
+    except Exception as err:  # e.g. the Web API base URL is unreachable
         log.debug("Socket Mode stopped", exc_info=True)
         return _fail(f"Socket Mode failed: {slack_error(err)}")
     finally:
-        handler.close()
-        bot.close()
+        with stopping.busy():  # a second signal does not cut the clean-up short
+            if handler is not None:
+                handler.close()  # closes the socket; waits for envelopes being dispatched
+            bot.close()  # waits for replies still being computed
+    log.info("Slack Socket Mode stopped")
     return 0

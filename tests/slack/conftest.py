@@ -27,7 +27,7 @@ from store.demo import seed_demo
 from store.lifecycle import Lifecycle
 from tests.conftest import TODAY
 from tests.fakes import ScriptedRetriever
-from tests.slack.fake_slack import FakeSlack, SignedSender, block_actions
+from tests.slack.fake_slack import FakeSlack, SignedSender, click, message_event
 from tests.slack.wsgi_server import HttpServer, start_http
 
 SECRET = "test-signing-secret"
@@ -110,25 +110,10 @@ class SlackHarness:
         user: str = "U_SUPPORT1",
         channel: str = CHANNEL,
         ts: str | None = None,
-        thread_ts: str | None = None,
-        channel_type: str = "channel",
-        kind: str = "message",
-        **extra: Any,
+        **kw: Any,
     ) -> dict[str, Any]:
-        event: dict[str, Any] = {
-            "type": kind,
-            "user": user,
-            "text": text,
-            "ts": ts or self.new_ts(),
-            "channel": channel,
-            "event_ts": ts or "",
-            **extra,
-        }
-        if kind == "message":
-            event["channel_type"] = channel_type
-        if thread_ts:
-            event["thread_ts"] = thread_ts
-        return event
+        """A `message` event (see `message_event`), with a fresh ts unless given."""
+        return message_event(text, user=user, channel=channel, ts=ts or self.new_ts(), **kw)
 
     def mention(self, text: str, **kw: Any) -> dict[str, Any]:
         return self.message(f"<@{self.fake.bot_user_id}> {text}", kind="app_mention", **kw)
@@ -149,21 +134,16 @@ class SlackHarness:
         hook: str = "click",
     ) -> int:
         """Click the button `action_id` on a message the bot posted (`posted` = its message)."""
-        for block in posted.get("blocks", []):
-            for element in block.get("elements", []):
-                if element.get("action_id") == action_id:
-                    payload = block_actions(
-                        user=user,
-                        action_id=action_id,
-                        value=value if value is not None else element["value"],
-                        block_id=block["block_id"],
-                        channel=channel,
-                        message=posted,
-                        response_url=self.fake.response_url(hook),
-                    )
-                    status, _ = self.sender.interaction(payload)
-                    return status
-        raise AssertionError(f"no button {action_id} on the message")
+        payload = click(
+            posted,
+            action_id,
+            user=user,
+            channel=channel,
+            response_url=self.fake.response_url(hook),
+            value=value,
+        )
+        status, _ = self.sender.interaction(payload)
+        return status
 
 
 @pytest.fixture

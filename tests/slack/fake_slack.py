@@ -17,8 +17,10 @@ Everything listens on 127.0.0.1 only. Typical use:
 the methods the bot uses: auth.test, chat.postMessage / update / postEphemeral, views.publish
 / open, conversations.open, users.info, assistant.threads.*, and the
 files.getUploadURLExternal → upload → files.completeUploadExternal trio behind
-`files_upload_v2`. Anything else answers `{"ok": true}`. It can be told to fail a method N
-times (429 with Retry-After, or 500) or to answer a method with a payload of the test's own.
+`files_upload_v2`, and apps.connections.open (an app-level token gets `socket_mode_url`, the
+websocket of a `FakeSocketMode`). Anything else answers `{"ok": true}`. It can be told to fail
+a method N times (429 with Retry-After, or 500) or to answer a method with a payload of the
+test's own.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+TEAM_ID = "T_NIMBUS"
+API_APP_ID = "A_SUBBOT"
 JSON_FIELDS = ("blocks", "attachments", "view", "prompts", "loading_messages", "files", "metadata")
 
 
@@ -79,7 +83,7 @@ class FakeSlack:
         *,
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
-        team_id: str = "T_NIMBUS",
+        team_id: str = TEAM_ID,
         team: str = "Nimbus Notes",
     ) -> None:
         self.bot_user_id = bot_user_id
@@ -93,6 +97,8 @@ class FakeSlack:
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
         self.uploads: dict[str, bytes] = {}
+        # What apps.connections.open answers (a FakeSocketMode's url); None: not set up.
+        self.socket_mode_url: str | None = None
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -237,7 +243,7 @@ class FakeSlack:
                 status, payload = 200, {}
             else:
                 status = 200
-                payload = self._answers.get(method) or self._reply(method, body)
+                payload = self._answers.get(method) or self._reply(method, body, headers)
             self._calls.append(Call(method, body, path, headers, raw, payload))
         if failure is not None:
             extra = {}
@@ -252,7 +258,14 @@ class FakeSlack:
     def _next_ts(self) -> str:
         return f"1700000000.{next(self._ts):06d}"
 
-    def _reply(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
+    def _reply(self, method: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        if method == "apps.connections.open":
+            # Slack wants the app-level token here; a bot token is refused.
+            if not headers.get("authorization", "").startswith("Bearer xapp-"):
+                return {"ok": False, "error": "not_allowed_token_type"}
+            if self.socket_mode_url is None:
+                return {"ok": False, "error": "socket_mode_not_set_up_in_this_fake"}
+            return {"ok": True, "url": self.socket_mode_url}
         if method == "auth.test":
             return {
                 "ok": True,
@@ -365,7 +378,7 @@ class SignedSender:
     secret, events as JSON, interactivity as a form-encoded `payload`, commands as a form."""
 
     def __init__(
-        self, url: str, secret: str, *, team_id: str = "T_NIMBUS", api_app_id: str = "A_SUBBOT"
+        self, url: str, secret: str, *, team_id: str = TEAM_ID, api_app_id: str = API_APP_ID
     ) -> None:
         parts = urllib.parse.urlsplit(url)
         self.host = parts.hostname or "127.0.0.1"
@@ -404,16 +417,12 @@ class SignedSender:
         return f"Ev{next(self._ids):08d}"
 
     def envelope(self, event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
-        return {
-            "token": "legacy-token-unused",
-            "team_id": self.team_id,
-            "api_app_id": self.api_app_id,
-            "event": event,
-            "type": "event_callback",
-            "event_id": event_id or self.next_event_id(),
-            "event_time": int(time.time()),
-            "authorizations": [{"team_id": self.team_id, "user_id": "UBOT", "is_bot": True}],
-        }
+        return event_callback(
+            event,
+            event_id or self.next_event_id(),
+            team_id=self.team_id,
+            api_app_id=self.api_app_id,
+        )
 
     def event(
         self,
@@ -431,7 +440,7 @@ class SignedSender:
         return self.post(body, "application/json", headers=headers, **kw)
 
     def interaction(self, payload: dict[str, Any], **kw: Any) -> tuple[int, bytes]:
-        payload = {"team": {"id": self.team_id}, "api_app_id": self.api_app_id, **payload}
+        payload = interactive(payload, team_id=self.team_id, api_app_id=self.api_app_id)
         body = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
         return self.post(body, "application/x-www-form-urlencoded", **kw)
 
@@ -465,6 +474,96 @@ class SignedSender:
 _TRIGGERS = itertools.count(1)
 
 
+# ---- what Slack delivers (the same bodies over HTTP and in Socket Mode envelopes) -------------
+def event_callback(
+    event: dict[str, Any],
+    event_id: str,
+    *,
+    team_id: str = TEAM_ID,
+    api_app_id: str = API_APP_ID,
+    bot_user_id: str = "UBOT",
+) -> dict[str, Any]:
+    """The Events API body around one event (HTTP: the POST body; Socket Mode: the payload of
+    an `events_api` envelope)."""
+    return {
+        "token": "legacy-token-unused",
+        "team_id": team_id,
+        "api_app_id": api_app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": team_id, "user_id": bot_user_id, "is_bot": True}],
+    }
+
+
+def interactive(
+    payload: dict[str, Any], *, team_id: str = TEAM_ID, api_app_id: str = API_APP_ID
+) -> dict[str, Any]:
+    """An interactivity payload as Slack sends it (HTTP: the form's `payload`; Socket Mode: the
+    payload of an `interactive` envelope)."""
+    return {"team": {"id": team_id}, "api_app_id": api_app_id, **payload}
+
+
+def message_event(
+    text: str,
+    *,
+    user: str,
+    channel: str,
+    ts: str,
+    thread_ts: str | None = None,
+    channel_type: str = "channel",
+    kind: str = "message",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A `message` event (or, with kind="app_mention", a mention) by `user` in `channel`."""
+    event: dict[str, Any] = {
+        "type": kind,
+        "user": user,
+        "text": text,
+        "ts": ts,
+        "channel": channel,
+        "event_ts": ts,
+        **extra,
+    }
+    if kind == "message":
+        event["channel_type"] = channel_type
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
+def mention_event(text: str, *, bot_user_id: str = "UBOT", **kw: Any) -> dict[str, Any]:
+    """An `app_mention` event: `<@bot> text`."""
+    return message_event(f"<@{bot_user_id}> {text}", kind="app_mention", **kw)
+
+
+def click(
+    posted: dict[str, Any],
+    action_id: str,
+    *,
+    user: str,
+    channel: str,
+    response_url: str,
+    value: str | None = None,
+) -> dict[str, Any]:
+    """The `block_actions` payload of `user` clicking the button `action_id` on a message the
+    bot posted (`posted`: the message as `Call.message()` returns it)."""
+    for block in posted.get("blocks", []):
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return block_actions(
+                    user=user,
+                    action_id=action_id,
+                    value=value if value is not None else element["value"],
+                    block_id=block["block_id"],
+                    channel=channel,
+                    message=posted,
+                    response_url=response_url,
+                )
+    raise AssertionError(f"no button {action_id} on the message")
+
+
 def block_actions(
     *,
     user: str,
@@ -483,7 +582,7 @@ def block_actions(
     trigger_id = trigger_id or f"trigger.{next(_TRIGGERS)}"
     return {
         "type": "block_actions",
-        "user": {"id": user, "username": user.lower(), "team_id": "T_NIMBUS"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
         "container": {
             "type": "message",
             "message_ts": message["ts"],
@@ -512,7 +611,7 @@ def view_submission(
 ) -> dict[str, Any]:
     return {
         "type": "view_submission",
-        "user": {"id": user, "username": user.lower(), "team_id": "T_NIMBUS"},
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
         "trigger_id": f"trigger.view.{next(_TRIGGERS)}",
         "view": {
             "id": "V00001",
