@@ -36,7 +36,7 @@ from slack_sdk.http_retry.handler import RetryHandler
 from bot.core import Core
 from bot.services import Services
 from bot.slack.deps import SlackDeps
-from bot.slack.inbox import Inbox, Keeper, install
+from bot.slack.inbox import DurableApp, Inbox, Keeper, install
 from bot.slack.ledger import SlackLedger
 from bot.slack.listeners import register_all
 from bot.slack.send import Sender, slack_error
@@ -163,7 +163,7 @@ def build(
         client = make_client(settings.slack_bot_token, settings.slack_api_base_url)
     bolt_executor = TrackingExecutor(BOLT_LISTENER_THREADS)
     try:
-        app = App(
+        app = DurableApp(
             name="subbot",
             client=client,
             signing_secret=signing_secret or settings.slack_signing_secret or "",

@@ -17,9 +17,11 @@ ack, and finished by someone.
    request is given up and logged.
 
 How the work is followed without touching each listener: the middleware makes the delivery
-the "current" one of its thread while Bolt submits the listener; `TrackingExecutor` and
-`Workers` (bot/slack/workers.py) capture the current delivery at submit time and release it
-when their task ends.
+the "current" one of the request's thread, and `DurableApp.dispatch` keeps it current until
+Bolt has matched and submitted the listener (Bolt runs its middleware as a flat list, and the
+listener only after all of them returned); `TrackingExecutor` and `Workers`
+(bot/slack/workers.py) capture the current delivery at submit time and release it when their
+task ends.
 """
 
 from __future__ import annotations
@@ -279,12 +281,24 @@ def install(app: App, inbox: Inbox) -> None:
                 return BoltResponse(status=200, body="")
             SLACK_REQUESTS.labels(kind, "accepted" if taken else "recovered").inc()
             delivery = Delivery(key, inbox)
-        delivery.hold()  # this request itself, until Bolt has handed the listener off
+        delivery.hold()  # the request itself: released by DurableApp.dispatch when it returns
+        _current.delivery = delivery
+        return next()
+
+
+class DurableApp(App):
+    """Bolt's App, keeping the request's delivery current for the whole dispatch."""
+
+    def dispatch(self, req: BoltRequest) -> BoltResponse:
+        outer = current()
+        _current.delivery = None
         try:
-            with carrying(delivery):
-                return next()
+            return super().dispatch(req)
         finally:
-            delivery.release()
+            delivery = current()
+            _current.delivery = outer
+            if delivery is not None:
+                delivery.release()
 
 
 class Keeper:

@@ -85,7 +85,14 @@ class FakeSlack:
         bot_id: str = "BBOT",
         team_id: str = TEAM_ID,
         team: str = "Nimbus Notes",
+        channels: dict[str, str] | None = None,
     ) -> None:
+        # The channels `conversations.list` shows the bot (name → id): the scheduler's.
+        self.channels = (
+            channels
+            if channels is not None
+            else {"renewals": "C_RENEWALS", "billing": "C_BILLING", "managers": "C_MANAGERS"}
+        )
         self.bot_user_id = bot_user_id
         self.bot_id = bot_id
         self.team_id = team_id
@@ -302,6 +309,12 @@ class FakeSlack:
         if method in ("views.publish", "views.open", "views.update", "views.push"):
             view = body.get("view") or {}
             return {"ok": True, "view": {"id": f"V{next(self._ids):05d}", **view}}
+        if method == "conversations.list":
+            return {
+                "ok": True,
+                "channels": [{"id": cid, "name": name} for name, cid in self.channels.items()],
+                "response_metadata": {"next_cursor": ""},
+            }
         if method == "conversations.open":
             users = str(body.get("users", "")).split(",")[0]
             return {"ok": True, "channel": {"id": "D" + users.lstrip("U")}}

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import threading
 import time
+from typing import Any
 
 import pytest
 from sqlalchemy import select, update
@@ -14,6 +15,7 @@ from sqlalchemy import select, update
 from bot.slack.inbox import DONE, FAILED, MAX_ATTEMPTS, WORKING, Inbox, Keeper, delivery_key
 from store.db import Database
 from store.models import SlackDelivery
+from tests.fakes import ScriptedRetriever
 from tests.slack.conftest import CHANNEL, SlackHarness
 from tests.slack.fake_slack import block_actions, event_callback, message_event
 
@@ -132,16 +134,42 @@ def _deliveries(harness: SlackHarness) -> list[SlackDelivery]:
         return list(s.scalars(select(SlackDelivery)))
 
 
-def test_a_mention_is_marked_done_once_its_reply_was_posted(harness: SlackHarness) -> None:
-    event = harness.mention("plans")
+def test_a_mention_stays_open_until_its_reply_was_posted(
+    harness: SlackHarness, retriever: ScriptedRetriever
+) -> None:
+    gate = threading.Event()
+    answer = retriever.answer
+
+    def slow_answer(query: str) -> Any:
+        assert gate.wait(20)
+        return answer(query)
+
+    retriever.answer = slow_answer  # type: ignore[method-assign]
+    event = harness.mention("can we pause our subscription?")
     assert harness.send(event) == 200
     assert harness.send(event, retry_num=1) == 200
+    deadline = time.monotonic() + 10
+    while not retriever.questions and time.monotonic() < deadline:
+        time.sleep(0.01)
+    [row] = _deliveries(harness)
+    assert row.key == f"msg:{CHANNEL}:{event['ts']}"
+    assert row.state == WORKING and row.body is not None  # acked, still being answered
+    assert harness.fake.count("chat.postMessage") == 0
+    gate.set()
     harness.settle()
     harness.fake.wait_for("chat.postMessage")
     [row] = _deliveries(harness)
-    assert row.key == f"msg:{CHANNEL}:{event['ts']}"
     assert row.state == DONE and row.body is None
     assert harness.fake.count("chat.postMessage") == 1
+
+
+def test_a_request_nobody_listens_to_is_done_at_once(harness: SlackHarness) -> None:
+    assert harness.sender.command(
+        "help", user="U_SUPPORT1", channel=CHANNEL, response_url="http://x", command="/nope"
+    )[0] in (200, 404)
+    harness.settle()
+    [row] = _deliveries(harness)
+    assert row.state == DONE
 
 
 def test_a_request_left_by_a_dead_replica_is_replayed_and_answered(
