@@ -1,6 +1,7 @@
 """Retrieval benchmark: quality on the eval set, index build time, query latency.
 
     .venv/bin/python bench/retrieval.py [--grid] [--synthetic-docs 1000] [--sections 10]
+                                        [--queries 300] [--questions N] [--skip-synthetic]
 
 Prints recall@1, recall@5 and MRR@10 (document level: the rank of the first passage from the
 expected document) for dense-only, BM25-only and hybrid retrieval on
@@ -8,6 +9,9 @@ knowledge/eval/questions.json; how the no-answer threshold splits in-domain from
 questions; the index build time for the shipped documents and for synthetic documents; and
 query latency p50/p95 over the synthetic index (1,000 documents × 10 sections = 10,000
 chunks by default). Everything runs in a temporary directory, offline.
+
+A small run for the smoke test: `--questions 3 --synthetic-docs 3 --sections 3 --queries 5`
+(the quality figures then cover only the first questions of the eval set, and say so).
 """
 
 from __future__ import annotations
@@ -46,10 +50,14 @@ class Quality:
     mrr: float
 
 
-def load_eval(path: Path = EVAL_FILE) -> tuple[list[tuple[str, str]], list[str]]:
+def load_eval(
+    path: Path = EVAL_FILE, limit: int | None = None
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """The eval questions and off-topic questions, the first `limit` of each if given."""
     data = json.loads(path.read_text(encoding="utf-8"))
     questions = [(q["q"], q["doc"]) for q in data["questions"]]
-    return questions, list(data.get("off_topic", []))
+    off_topic = list(data.get("off_topic", []))
+    return questions[:limit], off_topic[:limit]
 
 
 def doc_rank(retriever: Retriever, question: str, doc: str, depth: int = 10) -> int | None:
@@ -109,9 +117,13 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def bench_quality(settings: Settings, grid: bool) -> None:
-    questions, off_topic = load_eval()
-    print(f"\n== Retrieval quality: {len(questions)} questions ({EVAL_FILE.relative_to(ROOT)})")
+def bench_quality(settings: Settings, grid: bool, limit: int | None = None) -> None:
+    questions, off_topic = load_eval(limit=limit)
+    subset = "" if limit is None else f", only the first {len(questions)}"
+    print(
+        f"\n== Retrieval quality: {len(questions)} questions "
+        f"({EVAL_FILE.relative_to(ROOT)}{subset})"
+    )
     print(f"{'mode':8} {'recall@1':>9} {'recall@5':>9} {'MRR@10':>8}")
     retrievers: dict[Mode, Retriever] = {}
     for mode in MODES:
@@ -151,7 +163,9 @@ def bench_quality(settings: Settings, grid: bool) -> None:
             print(f"k={rrf_k:<3} " + "  ".join(cells))
 
 
-def bench_synthetic(tmp: Path, docs: int, sections: int, queries: int) -> None:
+def bench_synthetic(
+    tmp: Path, docs: int, sections: int, queries: int, limit: int | None = None
+) -> None:
     docs_dir = tmp / "synthetic-docs"
     synthetic_docs(docs_dir, docs, sections)
     settings = settings_for(tmp / "synthetic-data", "synthetic_bench")
@@ -161,7 +175,7 @@ def bench_synthetic(tmp: Path, docs: int, sections: int, queries: int) -> None:
     print(f"\n== Synthetic index: {docs} documents, {report.chunks} chunks")
     print(f"build time: {built:.1f} s ({report.chunks / built:.0f} chunks/s, model already loaded)")
 
-    questions, off_topic = load_eval()
+    questions, off_topic = load_eval(limit=limit)
     texts = [q for q, _ in questions] + off_topic
     print(f"query latency over {report.chunks} chunks, {queries} queries, search(k=5):")
     for mode in MODES:
@@ -187,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--synthetic-docs", type=int, default=1_000)
     parser.add_argument("--sections", type=int, default=10, help="sections per synthetic doc")
     parser.add_argument("--queries", type=int, default=300, help="latency sample size")
+    parser.add_argument(
+        "--questions", type=int, default=None, help="only the first N eval questions (all)"
+    )
     parser.add_argument("--skip-synthetic", action="store_true")
     args = parser.parse_args(argv)
 
@@ -211,9 +228,9 @@ def main(argv: list[str] | None = None) -> int:
             f"re-index with nothing changed: {time.perf_counter() - t0:.2f} s "
             f"({again.unchanged} unchanged, {again.embedded} embedded)"
         )
-        bench_quality(settings, args.grid)
+        bench_quality(settings, args.grid, args.questions)
         if not args.skip_synthetic:
-            bench_synthetic(tmp, args.synthetic_docs, args.sections, args.queries)
+            bench_synthetic(tmp, args.synthetic_docs, args.sections, args.queries, args.questions)
     return 0
 
 

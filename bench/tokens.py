@@ -9,10 +9,12 @@ Prints the prompt tokens of one turn's first model call — the system prompt, t
 `count_tokens_approximately` (it says which). Then it runs three scripted conversations through
 the real agent (a question, an upgrade with approval, a manager's report) on a temporary demo
 store and prints the model calls each needed and the prompt tokens of each call. Offline.
+It has no size to choose: a run takes seconds, and the smoke test runs it as it is.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import hashlib
 import json
@@ -203,7 +205,8 @@ class _Retriever:
         )
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     name, count = counter()
     print(f"Token counter: {name}\n")
     parts = prompt_tokens(count)

@@ -1,0 +1,169 @@
+"""Every `bench/*.py` runs at a small size, so a bench cannot break without a red test.
+
+Each bench is started as `make bench` would start it (a real subprocess, this interpreter), in a
+temporary directory, with no SUBBOT_/SLACK_/OPENAI_ settings from the caller's environment. The
+test asserts that it exits 0, prints no traceback and prints its key figures.
+
+A new bench needs an entry in SMALL_ARGS (its arguments for a run of a few seconds) and in
+FIGURES (regexes of the lines it must print); `test_every_bench_has_a_smoke_run` fails until
+both exist.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PG_ADMIN_URL, _pg_available
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+
+# The small size of each bench: its own flags, for a run of seconds rather than minutes.
+SMALL_ARGS: dict[str, list[str]] = {
+    "ack.py": shlex.split("-n 20 --concurrency 4"),
+    "retrieval.py": shlex.split("--questions 3 --synthetic-docs 3 --sections 3 --queries 5"),
+    "scan.py": shlex.split(f"--subs 20000 --deals 2000 --repeat 1 --pg-url {PG_ADMIN_URL}"),
+    "tokens.py": [],  # fixed size: three scripted conversations
+}
+
+# Benches with a PostgreSQL half, and the flag that leaves it out when no server answers
+# (allowed locally, with a visible skip; under CI=true a missing server fails the test).
+PG_HALF = {"scan.py": "--no-pg"}
+
+NUM = r"\d[\d,]*(?:\.\d+)?"
+MS = rf"{NUM} ms"
+RATIO = rf"×{NUM}"
+RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
+
+# Lines each bench must print (re.MULTILINE). For scan.py they must appear in the section of
+# every database it ran on (see SECTIONS).
+FIGURES: dict[str, list[str]] = {
+    "ack.py": [
+        r"^Ack latency over loopback: 20 signed events, 4 concurrent senders$",
+        rf"^bare Bolt app \(ack only\)\s+{NUM}\s+{NUM}\s+{NUM}\s+{NUM}\s+0$",
+        rf"^subbot HTTP mode\s+{NUM}\s+{NUM}\s+{NUM}\s+{NUM}\s+0$",
+        rf"^subbot answered \d+/20 events \(\d+ 'busy' notices\) {NUM} s after its burst began$",
+        r"^slowest subbot ack \d+ ms: (within|OVER) Slack's 3000 ms deadline$",
+    ],
+    "retrieval.py": [
+        rf"^model load \(.+\): {NUM} s$",
+        rf"^== Shipped documents: \d+ documents, \d+ chunks, build {NUM} s$",
+        rf"^re-index with nothing changed: {NUM} s \(\d+ unchanged, 0 embedded\)$",
+        r"^== Retrieval quality: 3 questions \(.+, only the first 3\)$",
+        *(rf"^{mode}\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}$" for mode in RETRIEVAL_MODES),
+        r"in-domain answered \d+/3, off-topic refused \d+/3",
+        r"^== Synthetic index: 3 documents, \d+ chunks$",
+        rf"^build time: {NUM} s \({NUM} chunks/s",
+        *(rf"^  {mode}\s+p50\s+{MS}\s+p95\s+{MS}" for mode in RETRIEVAL_MODES),
+    ],
+    "scan.py": [
+        r"^  small store: [\d,]+ subscriptions, [\d,]+ deals$",
+        r"^  full store: [\d,]+ subscriptions, [\d,]+ deals$",
+        r"^    due today: [\d,]+ alerts, [\d,]+ billing items$",
+        rf"^    indexed scan\s+{MS}\s+\(failed payments \d+, .*billing selection \d+ ms\)$",
+        r"^      (schema as migrated, with migration 0005's|.*NOT in the migrated schema)",
+        rf"^    without them\s+{MS}\s+\(",
+        rf"^    naive per-row\s+{MS}\s+\(reads [\d,]+ subscriptions",
+        rf"^    naive / indexed: {NUM}×; without / with the indexes: {NUM}×; same result: yes$",
+        rf"^  store ×10, same work due: indexed scan {RATIO}, without the scan indexes {RATIO}, "
+        rf"naive {RATIO}$",
+    ],
+    "tokens.py": [
+        r"^Token counter: \S",
+        r"^  system prompt\s+\d+$",
+        r"^  tool schemas \(\d+ tools\)\s+\d+$",
+        r"^  total\s+\d+$",
+        r"^  question \(knowledge, cited\)\s+\d+ calls\s+prompt tokens per call: \d+(, \d+)*$",
+        r"^  action with approval \(upgrade, yes\)\s+\d+ calls\s+prompt tokens per call: \d+",
+        r"^  report \(renewal summary, manager\)\s+\d+ calls\s+prompt tokens per call: \d+",
+    ],
+}
+
+# Benches that print one section per database: the FIGURES must be in each of them.
+SECTIONS = {
+    "scan.py": {
+        "SQLite": "== SQLite (temporary file) ==",
+        "PostgreSQL": "== PostgreSQL (throw-away database) ==",
+    }
+}
+
+
+def benches_on_disk() -> set[str]:
+    return {p.name for p in BENCH.glob("*.py")}
+
+
+def test_every_bench_has_a_smoke_run() -> None:
+    on_disk = benches_on_disk()
+    assert on_disk, f"no benches under {BENCH}"
+    assert on_disk <= set(SMALL_ARGS), (
+        f"bench(es) without a small-size smoke run: {sorted(on_disk - set(SMALL_ARGS))}; "
+        "add their arguments to SMALL_ARGS in tests/test_benches.py"
+    )
+    assert on_disk <= set(FIGURES), (
+        f"bench(es) whose figures are not checked: {sorted(on_disk - set(FIGURES))}; "
+        "add the lines they print to FIGURES in tests/test_benches.py"
+    )
+    assert set(SMALL_ARGS) <= on_disk, f"entries for missing benches: {set(SMALL_ARGS) - on_disk}"
+
+
+def run_bench(script: str, args: list[str], tmp: Path) -> subprocess.CompletedProcess[str]:
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SUBBOT_", "SLACK_", "OPENAI_", "DATABASE_URL"))
+    }
+    (tmp / "data").mkdir()
+    (tmp / "tmp").mkdir()
+    environ |= {"SUBBOT_DATA_DIR": str(tmp / "data"), "TMPDIR": str(tmp / "tmp")}
+    return subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp,
+        env=environ,
+        timeout=240,
+    )
+
+
+def expect(patterns: list[str], text: str, where: str, done: subprocess.CompletedProcess) -> None:
+    for pattern in patterns:
+        assert re.search(pattern, text, re.MULTILINE), (
+            f"{where} did not print a line matching {pattern!r}\n"
+            f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("script", sorted(SMALL_ARGS))
+def test_bench_runs_at_small_size(script: str, tmp_path: Path) -> None:
+    args = list(SMALL_ARGS[script])
+    pg_problem = _pg_available() if script in PG_HALF else None
+    if pg_problem:
+        if os.environ.get("CI"):
+            pytest.fail(f"{script} has a PostgreSQL half and CI must run it: {pg_problem}")
+        args.append(PG_HALF[script])
+
+    done = run_bench(script, args, tmp_path)
+
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, f"{script} exited {done.returncode}\n{output}"
+    assert "Traceback" not in output, output
+    sections = SECTIONS.get(script)
+    if sections is None:
+        expect(FIGURES[script], done.stdout, script, done)
+    else:
+        if pg_problem:
+            sections = {k: v for k, v in sections.items() if k != "PostgreSQL"}
+        for name, header in sections.items():
+            assert header in done.stdout, f"{script} has no {name} section\n{output}"
+            block = done.stdout.split(header, 1)[1].split("\n== ", 1)[0]
+            expect(FIGURES[script], block, f"{script} ({name})", done)
+    if pg_problem:
+        pytest.skip(f"{script} passed without its PostgreSQL half: {pg_problem}")
