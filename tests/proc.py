@@ -36,7 +36,14 @@ OWN_PREFIXES = ("SUBBOT_", "SLACK_", "OPENAI_", "DATABASE_URL", "CHROMA_", "PROM
 
 
 def bot_env(data_dir: Path | None = None, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(OWN_PREFIXES)}
+    """The caller's environment without our variables, and without proxies (slack_sdk routes
+    through *_PROXY and ignores NO_PROXY, even for 127.0.0.1), plus `extra`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(OWN_PREFIXES)
+        and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+    }
     env["SUBBOT_TODAY"] = TODAY
     env["PYTHONUNBUFFERED"] = "1"
     if data_dir is not None:

@@ -10,7 +10,6 @@ SIGTERM. Nothing here touches the real network.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -26,6 +25,7 @@ from bot.slack.blocks import CONFIRM_ACTION
 from store.accounts import resolve_account
 from store.db import Database
 from store.models import AuditEvent, Subscription
+from tests.proc import bot_env
 from tests.slack.fake_slack import (
     Call,
     FakeSlack,
@@ -49,26 +49,10 @@ START_SECONDS = 60
 STOP_SECONDS = 30
 
 
-def bot_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    """The process environment: no SUBBOT_/SLACK_/OPENAI_ variables of the caller's, and no
-    proxy (slack_sdk routes through *_PROXY and ignores NO_PROXY, even for 127.0.0.1)."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SUBBOT_", "SLACK_", "OPENAI_", "DATABASE_URL"))
-        and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
-    }
-    return env | {
-        "SUBBOT_DATA_DIR": str(data_dir),
-        "SUBBOT_TODAY": "2026-11-16",
-        "SUBBOT_SCHEDULER": "false",
-        **extra,
-    }
-
-
 def slack_env(data_dir: Path, fake: FakeSlack) -> dict[str, str]:
     return bot_env(
         data_dir,
+        SUBBOT_SCHEDULER="false",
         SLACK_BOT_TOKEN=BOT_TOKEN,
         SLACK_APP_TOKEN=APP_TOKEN,
         SLACK_API_BASE_URL=fake.base_url,
@@ -86,7 +70,7 @@ def first_started(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
         text=True,
         cwd=data,
-        env=bot_env(data),
+        env=bot_env(data, SUBBOT_SCHEDULER="false"),
         timeout=FIRST_START_SECONDS,
     )
     assert done.returncode == 0, done.stderr
