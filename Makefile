@@ -32,8 +32,9 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Every benchmark at the small size `make test` runs; `make bench FULL=1` at full size (minutes).
 bench: setup
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python bench/run.py $(if $(FULL),--full,)
 
 clean:
 	rm -rf $(VENV) data/*.db data/*.db-* data/chroma .pytest_cache

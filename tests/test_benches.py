@@ -13,29 +13,20 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bench.run import PG_HALF, RUNNER, SMALL_ARGS
 from tests.conftest import PG_ADMIN_URL, _pg_available
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 
-# The small size of each bench: its own flags, for a run of seconds rather than minutes.
-SMALL_ARGS: dict[str, list[str]] = {
-    "ack.py": shlex.split("-n 20 --concurrency 4"),
-    "retrieval.py": shlex.split("--questions 3 --synthetic-docs 3 --sections 3 --queries 5"),
-    "scan.py": shlex.split(f"--subs 20000 --deals 2000 --repeat 1 --pg-url {PG_ADMIN_URL}"),
-    "tokens.py": [],  # fixed size: three scripted conversations
-}
-
-# Benches with a PostgreSQL half, and the flag that leaves it out when no server answers
-# (allowed locally, with a visible skip; under CI=true a missing server fails the test).
-PG_HALF = {"scan.py": "--no-pg"}
+# The small size of each bench and the benches with a PostgreSQL half come from bench/run.py:
+# one table, shared with `make bench`.
 
 NUM = r"\d[\d,]*(?:\.\d+)?"
 MS = rf"{NUM} ms"
@@ -96,7 +87,7 @@ SECTIONS = {
 
 
 def benches_on_disk() -> set[str]:
-    return {p.name for p in BENCH.glob("*.py")}
+    return {p.name for p in BENCH.glob("*.py") if p.name != RUNNER}
 
 
 def test_every_bench_has_a_smoke_run() -> None:
@@ -104,7 +95,7 @@ def test_every_bench_has_a_smoke_run() -> None:
     assert on_disk, f"no benches under {BENCH}"
     assert on_disk <= set(SMALL_ARGS), (
         f"bench(es) without a small-size smoke run: {sorted(on_disk - set(SMALL_ARGS))}; "
-        "add their arguments to SMALL_ARGS in tests/test_benches.py"
+        "add their arguments to SMALL_ARGS in bench/run.py"
     )
     assert on_disk <= set(FIGURES), (
         f"bench(es) whose figures are not checked: {sorted(on_disk - set(FIGURES))}; "
@@ -149,6 +140,8 @@ def test_bench_runs_at_small_size(script: str, tmp_path: Path) -> None:
         if os.environ.get("CI"):
             pytest.fail(f"{script} has a PostgreSQL half and CI must run it: {pg_problem}")
         args.append(PG_HALF[script])
+    elif script in PG_HALF:
+        args += ["--pg-url", PG_ADMIN_URL]
 
     done = run_bench(script, args, tmp_path)
 
