@@ -24,11 +24,29 @@ def use_multiprocess_dir(data_dir: Path) -> Path:
     previous run of this port's server) is emptied, as prometheus_client requires."""
     configured = os.environ.get(ENV)
     path = Path(configured) if configured else data_dir / "metrics" / f"serve-{os.getpid()}"
-    if not configured and path.exists():
-        shutil.rmtree(path, ignore_errors=True)
+    if not configured:
+        _remove_stale(path.parent)
     path.mkdir(parents=True, exist_ok=True)
     os.environ[ENV] = str(path)
     return path
+
+
+def _remove_stale(parent: Path) -> None:
+    """Directories of earlier servers that are gone (their counters died with them)."""
+    for old in parent.glob("serve-*"):
+        pid = old.name.removeprefix("serve-")
+        if not pid.isdigit() or int(pid) == os.getpid() or not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def multiprocess() -> bool:
