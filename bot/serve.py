@@ -177,7 +177,10 @@ def readiness_checks(services: Any) -> dict[str, Callable[[], str | None]]:
 
 def _post_worker_init(worker: Any) -> None:
     if _worker is not None and _worker.scheduler is not None:
+        from bot.start import jobs_summary
+
         _worker.scheduler.start()
+        log.info("scheduled jobs run in this process: %s", jobs_summary(_worker.scheduler))
 
 
 def _worker_exit(server: Any, worker: Any) -> None:

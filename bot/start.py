@@ -219,6 +219,7 @@ def run_bot(services: Services, mode: str, *, speaker: str, host: str, port: int
 
         scheduler = build_scheduler(services, notifier(services, slack=mode != "console"))
         scheduler.start()
+        log.info("scheduled jobs run in this process: %s", jobs_summary(scheduler))
     try:
         if mode == "socket":
             from bot.slack.app import run_socket_mode
@@ -235,6 +236,12 @@ def run_bot(services: Services, mode: str, *, speaker: str, host: str, port: int
         close_core(core)
 
 
+def jobs_summary(scheduler: Any) -> str:
+    return ", ".join(
+        f"{job.id} next {job.next_run_time:%Y-%m-%d %H:%M %Z}" for job in scheduler.get_jobs()
+    )
+
+
 def run_scheduler(services: Services) -> int:
     """The scheduled jobs alone, until SIGTERM/SIGINT (bot.stopping ends the wait)."""
     import threading
@@ -247,10 +254,7 @@ def run_scheduler(services: Services) -> int:
     serve_on_port(services.settings.metrics_port)
     scheduler = build_scheduler(services, notifier(services))
     scheduler.start()
-    jobs = ", ".join(
-        f"{job.id} next {job.next_run_time:%Y-%m-%d %H:%M %Z}" for job in scheduler.get_jobs()
-    )
-    print(f"subbot scheduler running: {jobs}", flush=True)
+    print(f"subbot scheduler running: {jobs_summary(scheduler)}", flush=True)
     try:
         threading.Event().wait()
     finally:

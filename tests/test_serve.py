@@ -95,6 +95,7 @@ def test_serve_runs_gunicorn_workers_that_answer_dedupe_confirm_and_report_metri
     env = slack_env(data, fake, SUBBOT_WEB_WORKERS="2", SUBBOT_WEB_THREADS="4")
     with BotProcess(["serve", "--port", str(port)], env, cwd=data) as bot:
         bot.wait_http(f"{base}/readyz")
+        assert "scheduled jobs run in this process" not in bot.output  # serve never runs jobs
         assert get(f"{base}/healthz") == (200, "ok\n")
         assert get(f"{base}/nowhere")[0] == 404
         assert bot.output.count("Booting worker") == 2
@@ -174,6 +175,8 @@ def test_http_mode_prepares_an_empty_data_dir_and_answers(tmp_path: Path, fake: 
         bot.wait_http(f"{base}/readyz", timeout=240)
         assert "Seeded the Nimbus Notes demo" in bot.output
         assert bot.output.count("Booting worker") == 1
+        bot.wait_for_output("scheduled jobs run in this process: ", 30)
+        assert "daily_billing next" in bot.output and "weekly_report next" in bot.output
         dm = {
             "type": "message",
             "channel_type": "im",
