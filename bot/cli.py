@@ -198,7 +198,13 @@ def retriever_factory(services: Services) -> Callable[[], Any]:
 
 
 def prepare(services: Services) -> None:
-    """What `make run` needs before talking: the schema, and demo data on an empty store."""
+    """What `make run` needs before talking: the schema, and demo data on an empty store.
+
+    The embedding model loads in a background thread meanwhile (see `bench/startup.py`).
+    """
+    from knowledge.embeddings import preload_in_background
+
+    preload_in_background(services.settings)
     from knowledge.indexer import build_index
 
     services.db.migrate()

@@ -148,14 +148,14 @@ def preload_in_background(settings: Settings) -> threading.Thread | None:
     """
     if settings.embeddings != "local":
         return None
-    import onnxruntime  # noqa: F401
-    import tokenizers  # noqa: F401
-
-    from knowledge.minilm import load_runtime
-
     try:
+        import onnxruntime  # noqa: F401
+        import tokenizers  # noqa: F401
+
+        from knowledge.minilm import load_runtime
+
         files = LocalEmbeddings(cache_dir=settings.model_cache).files
-    except OSError as exc:
+    except Exception as exc:  # the bot still starts; knowledge answers report the problem
         log.warning("local embedding model unavailable: %s", exc)
         return None
     if files.find_onnx() is None:
