@@ -169,11 +169,14 @@ def describe_artefacts(override: Path | None) -> str:
     """What the bot will find: the install-time export and vectors, or nothing yet."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    from knowledge.embeddings import LocalEmbeddings
-    from knowledge.minilm import VectorCache
+    try:
+        from knowledge.embeddings import LocalEmbeddings
+        from knowledge.minilm import VectorCache
 
-    embeddings = LocalEmbeddings(cache_dir=override)
-    onnx = embeddings.files.find_onnx()
+        embeddings = LocalEmbeddings(cache_dir=override)
+        onnx = embeddings.files.find_onnx()
+    except Exception as exc:  # an older checkout, a broken install: the bench still runs
+        return f"unknown ({exc.__class__.__name__}: {exc})"
     if onnx is None:
         return "none (the first start exports the model and embeds the documents)"
     return f"{onnx.parent} (ONNX export, {len(VectorCache(embeddings.files))} cached vectors)"

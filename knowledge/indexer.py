@@ -16,9 +16,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from chromadb.api.models.Collection import Collection
-from chromadb.errors import NotFoundError
 from langchain_core.embeddings import Embeddings
 from rich.console import Console
 from rich.progress import (
@@ -40,6 +39,9 @@ from knowledge.store import (
     make_client,
     open_collection,
 )
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
 
 EMBED_BATCH = 64
 DELETE_BATCH = 5_000
@@ -254,6 +256,8 @@ def build_index(
 
 def reset_index(settings: Settings | None = None) -> None:
     """Drop the collection of the configured embedder (the next build starts from empty)."""
+    from chromadb.errors import NotFoundError
+
     settings = settings or get_settings()
     client = make_client(settings)
     with contextlib.suppress(NotFoundError):
