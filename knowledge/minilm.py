@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -75,11 +76,17 @@ def _force_offline() -> None:
 # --- where artefacts live ---------------------------------------------------------------
 
 
+def _private_tmp() -> Path:
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"subbot-{uid}"
+
+
 def default_dirs() -> tuple[Path, ...]:
-    """The install-time directory inside the environment, then the user's cache."""
+    """The install-time directory inside the environment, the user's cache, and a private
+    temporary directory for when neither can be written."""
     xdg = os.environ.get("XDG_CACHE_HOME")
     user = Path(xdg) if xdg else Path.home() / ".cache"
-    return (Path(sys.prefix) / "share" / "subbot", user / "subbot")
+    return (Path(sys.prefix) / "share" / "subbot", user / "subbot", _private_tmp())
 
 
 def artefact_dirs(override: Path | None = None) -> tuple[Path, ...]:
@@ -100,7 +107,7 @@ def writable_dir(dirs: Sequence[Path]) -> Path:
     for directory in dirs:
         if _writable(directory):
             return directory
-    fallback = Path(tempfile.gettempdir()) / f"subbot-{os.getuid() if hasattr(os, 'getuid') else 0}"
+    fallback = _private_tmp()
     fallback.mkdir(parents=True, exist_ok=True)
     log.warning(
         "none of %s is writable; keeping model artefacts in %s",
@@ -146,6 +153,13 @@ def _hash_files(source: Path) -> str:
     return digest.hexdigest()
 
 
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
 @dataclass(frozen=True)
 class ModelFiles:
     """The packaged model, its fingerprint and where its artefacts are (or go)."""
@@ -156,8 +170,15 @@ class ModelFiles:
 
     @property
     def model_id(self) -> str:
-        """Names the vectors: same id, same vectors (the cache key, with the text hash)."""
-        return f"{MODEL_NAME}:{self.fingerprint[:16]}:onnx{EXPORT_FORMAT}"
+        """Names the vectors: same id, same vectors (the cache key, with the text hash).
+
+        The tokenizer and runtime versions are part of it: an upgrade of either re-embeds
+        (`make setup` does it at once) rather than trusting vectors it did not compute.
+        """
+        return (
+            f"{MODEL_NAME}:{self.fingerprint[:16]}:onnx{EXPORT_FORMAT}"
+            f":tokenizers-{_version('tokenizers')}:onnxruntime-{_version('onnxruntime')}"
+        )
 
     @property
     def onnx_name(self) -> str:

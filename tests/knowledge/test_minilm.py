@@ -218,6 +218,17 @@ def test_vector_cache_reads_every_directory_and_writes_a_writable_one(tmp_path: 
     assert fallback.save() == user / fallback.files.vectors_name
 
 
+def test_vectors_of_another_tokenizer_version_are_not_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = VectorCache(fake_files(tmp_path))
+    cache.add(["a"], np.ones((1, DIMENSIONS)))
+    cache.save()
+    assert len(VectorCache(fake_files(tmp_path))) == 1
+    monkeypatch.setattr("knowledge.minilm._version", lambda name: "99.0")
+    assert len(VectorCache(fake_files(tmp_path))) == 0
+
+
 def test_vector_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("knowledge.minilm.MAX_CACHED_VECTORS", 3)
     cache = VectorCache(fake_files(tmp_path))
