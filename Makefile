@@ -4,6 +4,10 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Install-time artefacts of the knowledge index (ONNX export of the model, vectors of the
+# shipped documents): rebuilt when the install, the documents or the chunking change.
+PREBUILD_STAMP := $(VENV)/.prebuild-stamp
+PREBUILD_INPUTS := $(wildcard knowledge/docs/*.md knowledge/docs/*/*.md) knowledge/chunking.py knowledge/minilm.py
 
 .PHONY: run test setup lint format bench clean
 
@@ -13,7 +17,7 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-setup: $(STAMP)
+setup: $(STAMP) $(PREBUILD_STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "subbot needs Python 3.11 or newer (found " + sys.version.split()[0] + "); set PY=python3.11")'
@@ -23,6 +27,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check -q "torch==2.13.0"
 	$(BIN)/python -m pip install --disable-pip-version-check -q -e ".[dev]"
 	@touch $(STAMP)
+
+$(PREBUILD_STAMP): $(STAMP) $(PREBUILD_INPUTS)
+	@# Export MiniLM to ONNX and embed the shipped documents once, so the bot starts fast.
+	$(BIN)/python -m knowledge.prebuild
+	@touch $(PREBUILD_STAMP)
 
 lint: setup
 	$(BIN)/ruff check .

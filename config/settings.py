@@ -50,6 +50,9 @@ class Settings(BaseSettings):
         max_length=48,
         pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]$",
     )
+    # Where the ONNX export of the local model and the document vector cache live; default
+    # <venv>/share/subbot (written by `make setup`), else ~/.cache/subbot.
+    model_cache: Path | None = Field(default=None, validation_alias="SUBBOT_MODEL_CACHE")
     openai_embedding_model: str = Field(
         default="text-embedding-3-small", validation_alias="SUBBOT_OPENAI_EMBEDDING_MODEL"
     )
@@ -118,6 +121,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
         return value
+
+    @field_validator("model_cache", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("today", mode="before")
     @classmethod

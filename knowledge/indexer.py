@@ -16,9 +16,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from chromadb.api.models.Collection import Collection
-from chromadb.errors import NotFoundError
 from langchain_core.embeddings import Embeddings
 from rich.console import Console
 from rich.progress import (
@@ -41,8 +40,20 @@ from knowledge.store import (
     open_collection,
 )
 
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+
 EMBED_BATCH = 64
 DELETE_BATCH = 5_000
+SHIPPED_DOCS = Path(__file__).resolve().parent / "docs"
+
+
+def is_shipped_docs(docs_dir: Path) -> bool:
+    """True for the documents that ship with the package (the default SUBBOT_DOCS_DIR)."""
+    try:
+        return docs_dir.resolve() == SHIPPED_DOCS
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -57,16 +68,22 @@ class IndexReport:
     embedded: int  # chunks embedded by this build
     seconds: float
     collection: str
+    cached: int = 0  # of `embedded`, vectors taken from the document vector cache
 
     @property
     def changed(self) -> bool:
         return bool(self.added or self.updated or self.removed)
 
+    @property
+    def _cached_note(self) -> str:
+        return f", {self.cached} of them from the vector cache" if self.cached else ""
+
     def summary(self) -> str:
         return (
             f"knowledge index {self.collection}: {self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged, {self.removed} removed documents; "
-            f"{self.chunks} chunks ({self.embedded} embedded) in {self.seconds:.1f} s"
+            f"{self.chunks} chunks ({self.embedded} embedded{self._cached_note}) "
+            f"in {self.seconds:.1f} s"
         )
 
 
@@ -122,26 +139,48 @@ def _embed_and_store(
     label: str,
     progress: bool,
     console: Console | None,
-) -> None:
+    remember: bool,
+) -> int:
+    """Embed and upsert `items`; returns how many vectors came from the document cache.
+
+    An embedder with a document vector cache (`LocalEmbeddings`: `cached_vectors`,
+    `remember`) is asked for cached vectors first and the model only runs for the rest; with
+    `remember`, what it computed is added to the cache for the next build.
+    """
+    texts = [c.context_text for _, c in items]
+    lookup = getattr(embedder, "cached_vectors", None)
+    vectors: list[list[float] | None] = list(lookup(texts)) if lookup else [None] * len(items)
+    hits = sum(v is not None for v in vectors)
+    computed: list[int] = []
     with _progress_bar(progress, console) as bar:
         task = None
         if bar is not None:
-            # The first batch also loads the model (seconds); say so rather than look stuck.
-            task = bar.add_task("Loading the embedding model", total=len(items))
+            # The first batch to embed also loads the model; say so rather than look stuck.
+            first = label if hits == len(items) else "Loading the embedding model"
+            task = bar.add_task(first, total=len(items))
         for start in range(0, len(items), batch):
-            part = items[start : start + batch]
-            vectors = embedder.embed_documents([c.context_text for _, c in part])
+            part = list(range(start, min(start + batch, len(items))))
+            missing = [i for i in part if vectors[i] is None]
+            if missing:
+                fresh = embedder.embed_documents([texts[i] for i in missing])
+                for i, vector in zip(missing, fresh, strict=True):
+                    vectors[i] = vector
+                computed += missing
             collection.upsert(
-                ids=[c.id for _, c in part],
-                embeddings=vectors,  # type: ignore[arg-type]
-                documents=[c.text for _, c in part],
+                ids=[items[i][1].id for i in part],
+                embeddings=[vectors[i] for i in part],  # type: ignore[misc]
+                documents=[items[i][1].text for i in part],
                 metadatas=[
                     chunk_metadata(c, doc_hash=d.content_hash, doc_chunks=len(d.chunks))
-                    for d, c in part
+                    for d, c in (items[i] for i in part)
                 ],
             )
             if bar is not None and task is not None:
                 bar.update(task, advance=len(part), description=label)
+    keep = getattr(embedder, "remember", None)
+    if remember and keep is not None and computed:
+        keep([texts[i] for i in computed], [vectors[i] for i in computed])
+    return hits
 
 
 def build_index(
@@ -151,15 +190,23 @@ def build_index(
     docs_dir: Path | None = None,
     embeddings: Embeddings | None = None,
     console: Console | None = None,
+    remember_vectors: bool | None = None,
 ) -> IndexReport:
     """Bring the Chroma collection in line with the Markdown files in `docs_dir`.
 
     `embeddings` overrides the configured embedder (tests count calls through it); it must be
     the same model as SUBBOT_EMBEDDINGS names, since the collection is chosen by that name.
+
+    Vectors of the local model come from the document vector cache when it has them (see
+    `knowledge/minilm.py`). `remember_vectors` adds what this build embedded to that cache;
+    by default only for the shipped documents: the cache makes a first start fast, it is not
+    a second copy of every corpus indexed (benchmarks, tests, a customer's documents).
     """
     started = time.perf_counter()
     settings = settings or get_settings()
     docs_dir = docs_dir or settings.docs_dir
+    if remember_vectors is None:
+        remember_vectors = is_shipped_docs(docs_dir)
     docs = [d for d in load_documents(docs_dir) if d.chunks]  # an empty file has nothing to find
     embedder = embedder_name(settings)
     name = collection_name(settings, embedder)
@@ -176,8 +223,9 @@ def build_index(
     # New chunks overwrite old ones with the same id (upsert); only then are leftovers deleted,
     # so a changed document never disappears from search while it is being re-embedded.
     to_embed = [(d, c) for d in (*added, *updated) for c in d.chunks]
+    cached = 0
     if to_embed:
-        _embed_and_store(
+        cached = _embed_and_store(
             to_embed,
             collection,
             embeddings or make_embeddings(settings),
@@ -185,6 +233,7 @@ def build_index(
             label=f"Embedding {len(added) + len(updated)} documents",
             progress=progress,
             console=console,
+            remember=remember_vectors,
         )
     leftovers = [i for p in removed for i in stored[p].ids]
     for doc in updated:
@@ -201,11 +250,14 @@ def build_index(
         embedded=len(to_embed),
         seconds=time.perf_counter() - started,
         collection=name,
+        cached=cached,
     )
 
 
 def reset_index(settings: Settings | None = None) -> None:
     """Drop the collection of the configured embedder (the next build starts from empty)."""
+    from chromadb.errors import NotFoundError
+
     settings = settings or get_settings()
     client = make_client(settings)
     with contextlib.suppress(NotFoundError):

@@ -17,10 +17,9 @@ import math
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from chromadb.api.models.Collection import Collection
 from langchain_core.embeddings import Embeddings
 
 from config.metrics import RETRIEVAL_SECONDS
@@ -30,6 +29,9 @@ from knowledge.embeddings import embedder_name, make_embeddings
 from knowledge.lexical import BM25Index, tokenize
 from knowledge.snippets import Unit, join_units, split_units
 from knowledge.store import collection_name, iter_records, make_client, open_collection
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")

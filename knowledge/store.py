@@ -8,18 +8,20 @@ offline, and a `None` function makes any accidental text-only call fail loudly i
 
 from __future__ import annotations
 
+import contextlib
 import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import chromadb
-from chromadb.api import ClientAPI
-from chromadb.api.models.Collection import Collection
-from chromadb.config import Settings as ChromaSettings
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from config.settings import Settings
 from knowledge.chunking import Chunk
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
 
 SCHEMA_VERSION = 1
 
@@ -28,8 +30,53 @@ class KnowledgeUnavailable(Exception):
     """The Chroma server cannot be reached; the message names it in one line."""
 
 
+@contextlib.contextmanager
+def _override_checks_skipped() -> Iterator[None]:
+    """While chromadb is imported, let `overrides.override` only mark methods.
+
+    chromadb decorates ~160 methods with `@override`, and the decorator checks each one as
+    its class is created: it disassembles the class body to find the base classes and
+    compares signatures. That development-time check costs ~0.3 s of every start on two
+    cores (a third of chromadb's import); a released chromadb passes it. The decorator's
+    result for a passing method is the method itself, marked `__override__` (plus a copied
+    docstring), which is what this does. Restored right after; nothing changes if the
+    `overrides` package is absent or its internals moved.
+    """
+    try:
+        import overrides  # noqa: F401
+
+        module = sys.modules["overrides.overrides"]
+        original = module._overrides  # type: ignore[attr-defined]
+    except (ImportError, KeyError, AttributeError):
+        yield
+        return
+
+    def trusting(method: Any, *args: Any, **kwargs: Any) -> Any:
+        method.__override__ = True
+        return method
+
+    module._overrides = trusting  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        module._overrides = original  # type: ignore[attr-defined]
+
+
+def import_chromadb() -> ModuleType:
+    """chromadb, imported the first time without its import-time override checks."""
+    if "chromadb" in sys.modules:
+        return sys.modules["chromadb"]
+    with _override_checks_skipped():
+        import chromadb
+        import chromadb.config
+    return chromadb
+
+
+chromadb = import_chromadb()
+
+
 def make_client(settings: Settings) -> ClientAPI:
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    chroma_settings = chromadb.config.Settings(anonymized_telemetry=False)
     if settings.chroma_host:
         try:
             return chromadb.HttpClient(

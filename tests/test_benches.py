@@ -66,6 +66,16 @@ FIGURES: dict[str, list[str]] = {
         rf"^  store ×10, same work due: indexed scan {RATIO}, without the scan indexes {RATIO}, "
         rf"naive {RATIO}$",
     ],
+    "startup.py": [
+        r"^startup bench: 1 run\(s\) of cold \+ 1 warm start\(s\) of `run_bot.py --console`",
+        rf"^  cold start to first answer \(migrate \+ seed \+ index\)\s+{NUM} s .*"
+        r"target ≤ 8 s\s+(PASS|FAIL)$",
+        rf"^  warm start to first answer \(seeded, indexed\)\s+{NUM} s .*"
+        r"target ≤ 2 s\s+(PASS|FAIL)$",
+        rf"^  idle RSS after the answer, cold start\s+{NUM} MB .*target ≤ 400 MB\s+(PASS|FAIL)$",
+        rf"^  idle RSS after the answer, warm start\s+{NUM} MB .*target ≤ 400 MB\s+(PASS|FAIL)$",
+        rf"^  peak RSS, cold start\s+{NUM} MB",
+    ],
     "tokens.py": [
         r"^Token counter: \S",
         r"^  system prompt\s+\d+$",

