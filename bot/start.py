@@ -15,6 +15,7 @@ import errno
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -85,7 +86,7 @@ def unavailable_as_one_line(settings: Settings) -> Iterator[None]:
     """Turn 'the database / Chroma / the disk is not there' into `Unavailable`."""
     from sqlalchemy.exc import DBAPIError
 
-    from knowledge.store import KnowledgeUnavailable
+    from knowledge.errors import KnowledgeUnavailable
 
     try:
         yield
@@ -231,17 +232,15 @@ def run_bot(services: Services, mode: str, *, speaker: str, host: str, port: int
         return serve(services.settings, host=host, port=port, workers=1, single_process=True)
     prepare(services)
     core = build_core(services)
-    scheduler = None
+    jobs = None
     if services.settings.scheduler_enabled:
-        from bot.scheduler import build_scheduler
-
-        scheduler = build_scheduler(services, notifier(services, slack=mode != "console"))
-        scheduler.start()
-        log.info("scheduled jobs run in this process: %s", jobs_summary(scheduler))
+        jobs = DeferredJobs(services, slack=mode != "console").start()
     try:
         if mode == "socket":
+            from bot.metrics import serve_on_port
             from bot.slack.app import run_socket_mode
 
+            serve_on_port(services.settings.metrics_port)
             return run_socket_mode(services, core)
         from bot.console import run_console
 
@@ -249,9 +248,56 @@ def run_bot(services: Services, mode: str, *, speaker: str, host: str, port: int
             core, speaker=speaker, history=services.settings.data_dir / ".console_history"
         )
     finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+        if jobs is not None:
+            jobs.stop()
         close_core(core)
+
+
+class DeferredJobs:
+    """The scheduled jobs of a single-process bot, started a moment after it is up.
+
+    Jobs are never urgent (a run missed while starting is coalesced and runs once), the
+    first answer is: building the scheduler (APScheduler, the job store, the alert rules)
+    would otherwise sit between start-up and the first reply.
+    """
+
+    DELAY = 2.0  # seconds
+
+    def __init__(self, services: Services, *, slack: bool, delay: float | None = None) -> None:
+        self.services = services
+        self.slack = slack
+        self.delay = self.DELAY if delay is None else delay
+        self.scheduler: Any = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name="subbot-jobs", daemon=True)
+
+    def start(self) -> DeferredJobs:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        if self._stop.wait(self.delay):
+            return
+        from bot.scheduler import build_scheduler
+
+        try:
+            scheduler = build_scheduler(self.services, notifier(self.services, slack=self.slack))
+            with self._lock:
+                if self._stop.is_set():
+                    return
+                scheduler.start()
+                self.scheduler = scheduler
+            log.info("scheduled jobs run in this process: %s", jobs_summary(scheduler))
+        except Exception:  # e.g. the database went away: the bot still talks
+            log.exception("the scheduled jobs could not start")
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self._lock:
+            if self.scheduler is not None:
+                self.scheduler.shutdown(wait=False)
+        self._thread.join(timeout=5)
 
 
 def jobs_summary(scheduler: Any) -> str:

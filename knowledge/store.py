@@ -18,16 +18,13 @@ from typing import TYPE_CHECKING, Any
 
 from config.settings import Settings
 from knowledge.chunking import Chunk
+from knowledge.errors import KnowledgeUnavailable
 
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
 
 SCHEMA_VERSION = 1
-
-
-class KnowledgeUnavailable(Exception):
-    """The Chroma server cannot be reached; the message names it in one line."""
 
 
 @contextlib.contextmanager
