@@ -72,39 +72,33 @@ def test_a_lapsed_lease_is_taken_over_by_exactly_one_replica(db: Database) -> No
     dead = Inbox(db, "dead", lease_seconds=0.2)
     assert dead.take("ia:T9", "action", {"type": "block_actions"}) is True
     time.sleep(0.3)
-    replicas = [Inbox(db, f"r{i}", lease_seconds=30) for i in range(5)]
-    results: list[bool | None] = []
-    barrier = threading.Barrier(5)
-
-    def race(inbox: Inbox) -> None:
-        barrier.wait()
-        results.append(inbox.take("ia:T9", "action", {}))
-
-    threads = [threading.Thread(target=race, args=(r,)) for r in replicas]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    results = _race(db, "ia:T9")
     assert sorted(results, key=str) == [False, None, None, None, None]  # one took it over
     row = _row(db, "ia:T9")
     assert row.attempts == 2 and row.holder.startswith("r") and row.state == WORKING
     assert json.loads(row.body or "{}") == {"type": "block_actions"}  # the original body
 
 
-def test_five_replicas_racing_for_a_new_request_take_it_once(db: Database) -> None:
-    replicas = [Inbox(db, f"r{i}") for i in range(5)]
-    barrier = threading.Barrier(5)
+def _race(db: Database, key: str, replicas: int = 5) -> list[bool | None]:
+    """`replicas` inboxes take `key` at the same moment; what each of them got."""
+    inboxes = [Inbox(db, f"r{i}", lease_seconds=30) for i in range(replicas)]
+    barrier = threading.Barrier(replicas)
     results: list[bool | None] = []
 
-    def race(inbox: Inbox) -> None:
+    def take(inbox: Inbox) -> None:
         barrier.wait()
-        results.append(inbox.take("msg:C:race", "event", {}))
+        results.append(inbox.take(key, "event", {}))
 
-    threads = [threading.Thread(target=race, args=(r,)) for r in replicas]
+    threads = [threading.Thread(target=take, args=(i,)) for i in inboxes]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    return results
+
+
+def test_five_replicas_racing_for_a_new_request_take_it_once(db: Database) -> None:
+    results = _race(db, "msg:C:race")
     assert results.count(True) == 1 and results.count(None) == 4
 
 
