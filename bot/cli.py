@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -201,6 +202,10 @@ def _need_http(settings: Settings, what: str) -> None:
 
 # ---- entry point -----------------------------------------------------------------------------
 def main(argv: Sequence[str] | None = None) -> int:
+    # Start-up allocates hundreds of thousands of long-lived objects (modules, ORM mappers);
+    # the cyclic collector would scan them over and over. It comes back on (with those objects
+    # frozen out of its way) once the bot is ready to talk, or before any command runs.
+    gc.disable()
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
@@ -251,6 +256,9 @@ def _configure_logging(settings: Settings) -> None:
 def _run(mode: str, args: argparse.Namespace, settings: Settings) -> int:
     from bot import start
     from bot.services import build_services
+
+    if mode not in ("console", "socket"):
+        start.collect_garbage_again()  # long commands allocate a lot: collect as usual
 
     start.check_data_dir(settings)
     services = build_services(settings)

@@ -184,6 +184,15 @@ def prepare(services: Services) -> None:
         print(report.summary(), flush=True)
 
 
+def collect_garbage_again() -> None:
+    """End of start-up (see bot.cli.main): what exists now lives as long as the process."""
+    import gc
+
+    if not gc.isenabled():
+        gc.freeze()
+        gc.enable()
+
+
 def retriever_factory(services: Services) -> Callable[[], Any]:
     def build() -> Any:
         from knowledge.retrieval import Retriever
@@ -232,6 +241,7 @@ def run_bot(services: Services, mode: str, *, speaker: str, host: str, port: int
         return serve(services.settings, host=host, port=port, workers=1, single_process=True)
     prepare(services)
     core = build_core(services)
+    collect_garbage_again()
     jobs = None
     if services.settings.scheduler_enabled:
         jobs = DeferredJobs(services, slack=mode != "console").start()
