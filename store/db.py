@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,6 +32,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             path = url.split("///", 1)[-1]
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        # Slack request threads, reply workers and the scheduler each hold a connection for
+        # a moment; SQLite connections are cheap, waiting for a free one is not (an ack waits).
+        kwargs.setdefault("pool_size", 20)
+        kwargs.setdefault("max_overflow", 20)
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")
@@ -38,6 +44,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=30000")
+            # WAL + NORMAL: a commit survives a crash of the process (not of the machine's
+            # power) and costs no fsync, so Slack acks that wait on a commit stay fast.
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
         return engine
@@ -52,6 +61,11 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Its busy handler makes waiting writers poll with
+        # growing sleeps, so under a burst some wait for seconds while others get in (a Slack
+        # ack waits on one such write). Threads of this process queue for it on a lock
+        # instead, in order; other processes still meet SQLite's own lock and busy timeout.
+        self._writer = threading.RLock() if self.engine.dialect.name == "sqlite" else None
 
     @property
     def dialect(self) -> str:
@@ -60,8 +74,11 @@ class Database:
     @contextmanager
     def uow(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error."""
-        with self.sessions() as session, session.begin():
+        with self._writing(), self.sessions() as session, session.begin():
             yield session
+
+    def _writing(self) -> contextlib.AbstractContextManager[Any]:
+        return self._writer if self._writer is not None else contextlib.nullcontext()
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 import store.lifecycle as lifecycle_module
+from store.db import Database
 from store.errors import ConcurrentChange
 from store.lifecycle import Actor, Lifecycle
 from store.models import AuditEvent, Invoice, Subscription
@@ -15,8 +16,12 @@ from tests.store.factories import make_subscription
 
 
 def test_two_concurrent_changes_cannot_both_win(db, clock, monkeypatch):
+    """Two replicas (each its own engine): both load version 1, one commits, the other is
+    refused. (Threads of one process on SQLite queue for the writer lock instead: see
+    test_writes_of_one_process_on_sqlite_queue_in_order.)"""
     sid = make_subscription(db, "Racy", seats=10)
-    ops = Lifecycle(db, clock)
+    other = Database(db.url)
+    replicas = {12: Lifecycle(db, clock), 15: Lifecycle(other, clock)}
     both_loaded = threading.Barrier(2, timeout=20)
     real_load = lifecycle_module.load_subscription
 
@@ -30,7 +35,7 @@ def test_two_concurrent_changes_cannot_both_win(db, clock, monkeypatch):
 
     def change(seats: int) -> None:
         try:
-            results[seats] = ops.apply(
+            results[seats] = replicas[seats].apply(
                 "seats",
                 sid,
                 {"seats": seats},
@@ -45,6 +50,7 @@ def test_two_concurrent_changes_cannot_both_win(db, clock, monkeypatch):
         t.start()
     for t in threads:
         t.join(timeout=60)
+    other.dispose()
 
     winners = [n for n, r in results.items() if not isinstance(r, Exception)]
     losers = [r for r in results.values() if isinstance(r, Exception)]
@@ -93,3 +99,34 @@ def test_the_same_key_from_many_threads_applies_once(db, clock, attempts):
     with db.read() as s:
         assert s.get(Subscription, sid).seats == 11
         assert s.scalar(select(func.count()).select_from(Invoice)) == 1
+
+
+def test_writes_of_one_process_on_sqlite_queue_in_order(sqlite_db):
+    """SQLite has one writer: threads of one process take turns for it on a lock, in order,
+    instead of polling SQLite's busy handler (where a writer can starve for seconds)."""
+    events: list[str] = []
+    first_inside = threading.Event()
+    let_go = threading.Event()
+
+    def first() -> None:
+        with sqlite_db.uow():
+            events.append("first in")
+            first_inside.set()
+            assert let_go.wait(20)
+            events.append("first out")
+
+    def second() -> None:
+        assert first_inside.wait(20)
+        with sqlite_db.uow():
+            events.append("second in")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    assert first_inside.wait(20)
+    threads[1].join(timeout=0.3)  # the second is waiting for its turn, not inside
+    assert events == ["first in"]
+    let_go.set()
+    for t in threads:
+        t.join(timeout=20)
+    assert events == ["first in", "first out", "second in"]
