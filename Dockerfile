@@ -16,11 +16,17 @@ WORKDIR /app
 RUN pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 
 COPY pyproject.toml README.md ./
+COPY alerts ./alerts
+COPY billing ./billing
 COPY bot ./bot
 COPY config ./config
+COPY deals ./deals
 COPY knowledge ./knowledge
+COPY reports ./reports
+COPY seed ./seed
 COPY skills ./skills
 COPY store ./store
+COPY subscriptions ./subscriptions
 COPY prompts ./prompts
 COPY slack ./slack
 COPY run_bot.py alembic.ini ./

@@ -38,9 +38,9 @@ from bot.services import Services  # noqa: E402
 from bot.slack.app import build, make_client  # noqa: E402
 from config.clock import Clock  # noqa: E402
 from config.settings import load_settings  # noqa: E402
+from seed.demo import seed_demo  # noqa: E402
 from store.db import Database  # noqa: E402
-from store.demo import seed_demo  # noqa: E402
-from store.lifecycle import Lifecycle  # noqa: E402
+from subscriptions.lifecycle import Lifecycle  # noqa: E402
 from tests.slack.fake_slack import SignedSender  # noqa: E402
 from tests.slack.wsgi_server import HttpServer, start_http  # noqa: E402
 

@@ -6,8 +6,8 @@ Builds a store with a fixed set of work due "today" (renewal windows, trials end
 ending, dunning, failed payments, win-back, stalled deals) inside a background of
 subscriptions and deals that are due for nothing today, first at a tenth of the size, then
 grown to the full size (SQLite in a temporary file; PostgreSQL in a throw-away database when
-a server answers). At each size it times one full daily scan (`skills.alerts.evaluate`,
-`skills.alerts.winback_notices` and `skills.billing_run.select_due`) beside a naive per-row
+a server answers). At each size it times one full daily scan (`alerts.rules.evaluate`,
+`alerts.rules.winback_notices` and `subscriptions.schedule.select_due`) beside a naive per-row
 implementation of the same rules (load every row, check it in Python), checks that both find
 the same alerts and the same billing work, and shows that the scan's time follows the work
 due, not the size of the store.
@@ -49,10 +49,11 @@ if str(ROOT) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from skills import alerts  # noqa: E402
-from skills.billing_run import select_due  # noqa: E402
-from store import catalog, reporting  # noqa: E402
-from store.billing import DunningStep, dunning_step  # noqa: E402
+from alerts import rules as alerts  # noqa: E402
+from billing import DunningStep, dunning_step  # noqa: E402
+from deals.queries import CLOSED_STAGES, is_stalled  # noqa: E402
+from reports import queries as reporting  # noqa: E402
+from store import catalog  # noqa: E402
 from store.catalog import (  # noqa: E402
     STALL_MANAGER_DAYS,
     TRIAL_ALERT_DAYS,
@@ -60,7 +61,6 @@ from store.catalog import (  # noqa: E402
     WINBACK_SURVEY_DAYS,
 )
 from store.db import Database  # noqa: E402
-from store.deals import CLOSED_STAGES, is_stalled  # noqa: E402
 from store.models import (  # noqa: E402
     Deal,
     DealStage,
@@ -70,6 +70,7 @@ from store.models import (  # noqa: E402
     SubStatus,
     UsageSnapshot,
 )
+from subscriptions.schedule import select_due  # noqa: E402
 
 TODAY = dt.date(2026, 11, 16)
 # The indexes on `subscriptions` for win-back and pause-end selection (migration 0005).

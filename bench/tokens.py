@@ -48,12 +48,12 @@ from bot.services import Services  # noqa: E402
 from config.clock import Clock  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from knowledge.chunking import chunk_markdown  # noqa: E402
+from seed.demo import seed_demo  # noqa: E402
 from skills.context import Speaker  # noqa: E402
 from skills.parts import Reply, Source, Sources, Text  # noqa: E402
 from store.db import Database  # noqa: E402
-from store.demo import seed_demo  # noqa: E402
-from store.lifecycle import Lifecycle  # noqa: E402
 from store.models import Role  # noqa: E402
+from subscriptions.lifecycle import Lifecycle  # noqa: E402
 
 ENCODING = "o200k_base"
 ENCODING_URL = f"https://openaipublic.blob.core.windows.net/encodings/{ENCODING}.tiktoken"

@@ -27,14 +27,14 @@ from typing import TextIO
 
 from sqlalchemy import select
 
+from alerts import rules as alerts
 from bot.notify import ConsoleNotifier, DeliveryReport, Notifier, ReportBuilder, deliver
 from bot.services import Services
-from skills import alerts
-from skills.billing_run import BillingRunReport, run_billing
-from skills.manager_report import build_manager_report, week_label
+from reports.manager_report import build_manager_report, week_label
 from skills.parts import Reply
 from store import leases, outbox
 from store.models import Staff
+from subscriptions.schedule import BillingRunReport, run_billing
 
 log = logging.getLogger(__name__)
 

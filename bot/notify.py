@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 from zoneinfo import ZoneInfo
 
+from alerts import rules as alerts
 from bot.render_text import render
-from skills import alerts
 from skills.parts import Reply
 from store import outbox
 from store.db import Database

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from billing.payments import PaymentGateway, SimulatedGateway
 from config.clock import Clock, clock_from_settings
 from config.settings import Settings
 from store.db import Database
-from store.lifecycle import Lifecycle
-from store.payments import PaymentGateway, SimulatedGateway
+from subscriptions.lifecycle import Lifecycle
 
 
 @dataclass

@@ -129,7 +129,7 @@ def require_current_schema(services: Services) -> None:
 
 # ---- maintenance steps shared by the modes -----------------------------------------------------
 def seed(services: Services, generated: int = 200) -> int:
-    from store.demo import seed_demo
+    from seed.demo import seed_demo
 
     report = seed_demo(services.db, services.clock, generated=generated)
     if report.created:

@@ -59,12 +59,12 @@ def skill(
 
 
 SKILL_MODULES = (
-    "skills.accounts",
-    "skills.actions",
-    "skills.deals",
-    "skills.knowledge",
-    "skills.manager_report",
-    "skills.reports",
+    "subscriptions.account_skills",
+    "subscriptions.skills",
+    "deals.skills",
+    "knowledge.skills",
+    "reports.manager_report",
+    "reports.skills",
 )
 
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from config.clock import Clock
 from store.db import Database
-from store.lifecycle import Actor, Lifecycle
 from store.models import Contact, Role, Staff
+from subscriptions.lifecycle import Actor, Lifecycle
 
 
 @dataclass(frozen=True)

@@ -13,15 +13,15 @@ from dataclasses import asdict
 
 from sqlalchemy import select
 
+from billing import format_money
 from config.metrics import ACTIONS
 from skills.context import SkillContext
 from skills.parts import ChangeRow, MoneyLine, PendingCard, Reply, Text
 from skills.policy import Refused, authorize
 from store.audit import record_refusal
-from store.billing import format_money
 from store.errors import StoreError
-from store.lifecycle import Preview
 from store.models import PendingAction, PendingStatus
+from subscriptions.lifecycle import Preview
 
 EXPIRY = dt.timedelta(minutes=15)
 

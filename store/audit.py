@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from config.clock import Clock
+from store.actors import Actor
 from store.db import Database
-from store.lifecycle_types import Actor
 from store.models import AuditEvent
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from billing import format_money
 from bot.slack.blocks import (
     Block,
     cap_blocks,
@@ -24,7 +25,6 @@ from bot.slack.blocks import (
     section,
 )
 from skills.parts import Reply
-from store.billing import format_money
 
 MAX_VIEW_BLOCKS = 100
 ROWS = 8  # rows per list on the dashboard; the full list is one command away

@@ -25,11 +25,11 @@ from bot.core import Core
 from bot.services import Services
 from config.clock import Clock
 from config.settings import load_settings
+from seed.demo import seed_demo
 from store.accounts import resolve_account
 from store.db import Database
-from store.demo import seed_demo
-from store.lifecycle import Lifecycle
 from store.models import AuditEvent, Invoice, PendingAction, Subscription
+from subscriptions.lifecycle import Lifecycle
 from tests.conftest import TODAY
 from tests.fakes import KnowledgeAnswer, Source
 

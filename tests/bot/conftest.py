@@ -13,9 +13,9 @@ from bot.core import Core
 from bot.services import Services
 from config.clock import Clock
 from config.settings import load_settings
+from seed.demo import seed_demo
 from store.db import Database
-from store.demo import seed_demo
-from store.lifecycle import Lifecycle
+from subscriptions.lifecycle import Lifecycle
 from tests.fakes import ScriptedRetriever
 
 

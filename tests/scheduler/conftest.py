@@ -14,9 +14,9 @@ from bot import jobs
 from bot.services import Services
 from config.clock import Clock
 from config.settings import Settings, load_settings
+from seed.demo import seed_demo
 from store.db import Database
-from store.demo import seed_demo
-from store.lifecycle import Lifecycle
+from subscriptions.lifecycle import Lifecycle
 from tests.conftest import TODAY
 
 UTC = dt.UTC

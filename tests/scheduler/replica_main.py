@@ -23,7 +23,7 @@ from bot.services import Services
 from config.clock import Clock
 from config.settings import load_settings
 from store.db import Database
-from store.lifecycle import Lifecycle
+from subscriptions.lifecycle import Lifecycle
 from tests.scheduler import probe
 
 

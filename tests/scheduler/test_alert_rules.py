@@ -8,13 +8,14 @@ import io
 
 from sqlalchemy import func, select
 
+from alerts import rules as alerts
 from bot.core import Core
 from bot.jobs import alerts_command
 from bot.notify import ConsoleNotifier
 from bot.services import Services
-from skills import alerts
+from reports import queries as reporting
+from reports.queries import Risk
 from skills.base import invoke
-from store import reporting
 from store.models import (
     Account,
     AlertDelivery,
@@ -23,7 +24,6 @@ from store.models import (
     IntervalCol,
     Subscription,
 )
-from store.reporting import Risk
 from tests.conftest import TODAY
 from tests.scheduler.conftest import FrozenClock, at
 

@@ -10,11 +10,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-import skills.billing_run as billing_run
+import subscriptions.schedule as billing_run
+from billing import DunningStep, dunning_step
 from bot.jobs import billing_run_command
 from bot.services import Services
-from skills.billing_run import idempotency_key, run_billing, select_due
-from store.billing import DunningStep, dunning_step
 from store.db import Database
 from store.models import (
     Account,
@@ -25,6 +24,7 @@ from store.models import (
     Subscription,
     SubStatus,
 )
+from subscriptions.schedule import idempotency_key, run_billing, select_due
 from tests.conftest import TODAY
 from tests.scheduler.conftest import FrozenClock, at, make_services
 from tests.store.factories import make_subscription

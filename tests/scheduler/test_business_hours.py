@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from skills.alerts import BusinessHours, is_channel
+from alerts.rules import BusinessHours, is_channel
 
 NY = ZoneInfo("America/New_York")
 UTC = ZoneInfo("UTC")

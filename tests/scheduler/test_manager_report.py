@@ -12,11 +12,12 @@ from bot.core import Core
 from bot.jobs import run_weekly_report
 from bot.notify import RecordingNotifier
 from bot.services import Services
-from skills import manager_report  # noqa: F401  (registers the skill)
+from reports import manager_report  # noqa: F401  (registers the skill)
+from reports import queries as reporting
+from reports.manager_report import build_manager_report, week_label
 from skills.base import invoke
-from skills.manager_report import build_manager_report, week_label
 from skills.parts import Facts, Table
-from store import outbox, reporting
+from store import outbox
 from store.models import Subscription, SubStatus
 from tests.conftest import TODAY
 from tests.scheduler.conftest import at

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk import WebClient
 
+from alerts import rules as alerts
 from bot.notify import ConsoleNotifier, SlackNotifier, deliver
-from skills import alerts
 from skills.parts import Alert, Button, Reply, Text
 from store.db import Database
 from tests.scheduler.conftest import at

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from alerts import rules as alerts
 from bot.notify import RecordingNotifier, deliver
-from skills import alerts
 from skills.parts import Alert, Button, Text
 from store import outbox
 from store.db import Database

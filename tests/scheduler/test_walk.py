@@ -29,14 +29,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from billing import add_months
 from bot import jobs
 from bot.notify import RecordingNotifier
 from bot.services import Services
+from seed.demo import seed_demo
 from skills.parts import Alert, Text
 from store import outbox
-from store.billing import add_months
 from store.db import Database
-from store.demo import seed_demo
 from store.models import (
     Account,
     AuditEvent,

@@ -18,15 +18,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from billing import add_months, consecutive_paid_months
 from config.clock import Clock
+from seed.demo import seed_demo
 from skills.base import REGISTRY, all_skills, invoke
 from skills.context import SkillContext, identify
 from skills.parts import Facts, Reply, Table
-from store.billing import add_months, consecutive_paid_months
 from store.catalog import LOYALTY_TIERS
 from store.db import Database
-from store.demo import seed_demo
-from store.lifecycle import SYSTEM, Actor, Lifecycle
 from store.models import (
     Account,
     AuditEvent,
@@ -35,6 +34,7 @@ from store.models import (
     Subscription,
     SubStatus,
 )
+from subscriptions.lifecycle import SYSTEM, Actor, Lifecycle
 from tests.conftest import TODAY, throwaway_pg_database
 
 T = TODAY

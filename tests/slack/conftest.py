@@ -22,9 +22,9 @@ from bot.services import Services
 from bot.slack.app import SlackBot, build, make_client
 from config.clock import Clock
 from config.settings import load_settings
+from seed.demo import seed_demo
 from store.db import Database
-from store.demo import seed_demo
-from store.lifecycle import Lifecycle
+from subscriptions.lifecycle import Lifecycle
 from tests.conftest import TODAY
 from tests.fakes import ScriptedRetriever
 from tests.slack.fake_slack import FakeSlack, SignedSender, click, message_event

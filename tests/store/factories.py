@@ -50,7 +50,7 @@ def make_subscription(
         plans = ensure_plans(s)
         p = plans[plan]
         if end is None:
-            from store.billing import add_months
+            from billing import add_months
 
             end = add_months(start, 1 if interval == "month" else 12)
         if s.scalar(select(Staff).where(Staff.slack_user_id == "U_SALES1")) is None:

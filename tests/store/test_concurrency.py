@@ -7,11 +7,11 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-import store.lifecycle as lifecycle_module
+import subscriptions.lifecycle as lifecycle_module
 from store.db import Database
 from store.errors import ConcurrentChange
-from store.lifecycle import Actor, Lifecycle
 from store.models import AuditEvent, Invoice, Subscription
+from subscriptions.lifecycle import Actor, Lifecycle
 from tests.store.factories import make_subscription
 
 

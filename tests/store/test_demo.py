@@ -14,17 +14,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from config.clock import Clock
-from store.billing import (
+from billing import (
     add_months,
     consecutive_paid_months,
     format_money,
     loyalty_tier,
     parse_invoice_number,
 )
+from config.clock import Clock
+from seed.demo import NAMED_ACCOUNTS, SeedReport, seed_demo
 from store.catalog import CATALOG
 from store.db import Database
-from store.demo import NAMED_ACCOUNTS, SeedReport, seed_demo
 from store.models import (
     Account,
     Contact,

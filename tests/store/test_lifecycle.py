@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from config.clock import Clock
 from store.db import Database
 from store.errors import InvalidRequest, InvalidState, NotAllowed
-from store.lifecycle import SYSTEM, Actor, Lifecycle
 from store.models import (
     AuditEvent,
     CreditNote,
@@ -23,6 +22,7 @@ from store.models import (
     Subscription,
     SubStatus,
 )
+from subscriptions.lifecycle import SYSTEM, Actor, Lifecycle
 from tests.store.factories import make_subscription
 
 D = dt.date

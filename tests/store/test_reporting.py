@@ -16,13 +16,21 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from billing import add_months
 from config.clock import Clock
-from store.billing import add_months
+from deals.queries import is_stalled, stall_days, stalled_deals
+from reports.queries import (
+    Risk,
+    at_risk,
+    classify_movement,
+    logo_counts,
+    movement_of,
+    renewal_outcomes,
+    risks_of,
+)
+from seed.demo import seed_demo
 from store.catalog import STALL_DAYS, STALL_DAYS_NEGOTIATION
 from store.db import Database
-from store.deals import is_stalled, stall_days, stalled_deals
-from store.demo import seed_demo
-from store.lifecycle import SYSTEM, Actor, Lifecycle
 from store.models import (
     Account,
     AuditEvent,
@@ -37,15 +45,7 @@ from store.models import (
     SubStatus,
     UsageSnapshot,
 )
-from store.reporting import (
-    Risk,
-    at_risk,
-    classify_movement,
-    logo_counts,
-    movement_of,
-    renewal_outcomes,
-    risks_of,
-)
+from subscriptions.lifecycle import SYSTEM, Actor, Lifecycle
 from tests.store.factories import make_subscription
 
 D = dt.date

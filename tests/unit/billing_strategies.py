@@ -6,8 +6,8 @@ from datetime import date, timedelta
 
 from hypothesis import strategies as st
 
+from billing import Interval, Period, Terms, period_end, terms_for
 from store import catalog
-from store.billing import Interval, Period, Terms, period_end, terms_for
 
 PRICED_PLANS = tuple(plan for plan in catalog.CATALOG if not plan.is_contract)
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.billing import (
+from billing import (
     Discount,
     add_months,
     check_discount,

@@ -6,7 +6,7 @@ from itertools import pairwise
 import pytest
 from hypothesis import given
 
-from store.billing import (
+from billing import (
     DunningStep,
     dunning_schedule,
     dunning_step,

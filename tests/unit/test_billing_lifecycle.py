@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.billing import (
+from billing import (
     Interval,
     Period,
     TrialOutcome,

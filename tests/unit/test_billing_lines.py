@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.billing import Line, LineKind, format_invoice_number, parse_invoice_number, total
+from billing import Line, LineKind, format_invoice_number, parse_invoice_number, total
 
 
 def test_invoice_number_format() -> None:

@@ -5,8 +5,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store import catalog
-from store.billing import (
+from billing import (
     Interval,
     MrrItem,
     MrrMovement,
@@ -20,6 +19,7 @@ from store.billing import (
     renewal_rate,
     terms_for,
 )
+from store import catalog
 from tests.unit.billing_strategies import terms
 
 WAYNE = terms_for(catalog.ENTERPRISE, Interval.YEAR, 150, unit_price=8_500 * 12)

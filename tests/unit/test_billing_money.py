@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.billing import format_money, percent_of, round_half_up
+from billing import format_money, percent_of, round_half_up
 
 cents = st.integers(min_value=-(10**12), max_value=10**12)
 percents = st.decimals(min_value=0, max_value=100, places=2)

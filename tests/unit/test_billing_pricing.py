@@ -7,8 +7,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from store import catalog
-from store.billing import (
+from billing import (
     ChangeTiming,
     Discount,
     Interval,
@@ -27,6 +26,7 @@ from store.billing import (
     terms_for,
     total,
 )
+from store import catalog
 from tests.unit.billing_strategies import period_and_day, terms
 
 NOV = Period(date(2025, 11, 1), date(2025, 12, 1))

@@ -17,13 +17,13 @@ from sqlalchemy import select
 from bot.slack.deps import SlackDeps
 from bot.slack.home import HomeData, QueueItem, home_view
 from bot.slack.prompts import suggested_prompts
+from reports import queries as reporting
+from reports.queries import Risk
 from skills.base import invoke
 from skills.context import SkillContext
 from skills.parts import Reply, Text
 from skills.policy import check
-from store import reporting
 from store.models import AlertDelivery, DeliveryStatus, Role
-from store.reporting import Risk
 
 log = logging.getLogger("subbot.slack")
 

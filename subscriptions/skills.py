@@ -14,17 +14,17 @@ from typing import Any, Literal
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from skills.accounts import AccountArgs, load_account
+from billing import ChangeTiming, Interval, add_months, classify_change
 from skills.base import skill
 from skills.context import SkillContext
 from skills.parts import Reply
 from skills.pending import propose
 from skills.policy import authorize
 from store.accounts import current_subscription
-from store.billing import ChangeTiming, Interval, add_months, classify_change
 from store.errors import StoreError
-from store.lifecycle import find_plan, terms_of
 from store.models import Subscription
+from subscriptions.account_skills import AccountArgs, load_account
+from subscriptions.lifecycle import find_plan, terms_of
 
 
 def _propose(

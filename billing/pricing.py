@@ -12,10 +12,10 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from store.billing.discounts import Discount
-from store.billing.lines import Line, LineKind
-from store.billing.money import percent_of, round_half_up
-from store.billing.periods import Interval, Period, days_in, format_date_range, period_end
+from billing.discounts import Discount
+from billing.lines import Line, LineKind
+from billing.money import percent_of, round_half_up
+from billing.periods import Interval, Period, days_in, format_date_range, period_end
 from store.catalog import PlanSpec
 
 

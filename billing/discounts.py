@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from billing.money import to_decimal
+from billing.periods import add_months
 from store import catalog
-from store.billing.money import to_decimal
-from store.billing.periods import add_months
 
 SALES_SOURCE = "sales"
 WINBACK_SOURCE = "winback"

@@ -27,9 +27,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from billing import dunning_schedule, format_money, monthly_value, round_half_up
+from billing.revenue import MRR_STATUSES, discount_percent, terms
+from deals.queries import OPEN_STAGES, stall_days, stalled_deals
+from reports import queries as reporting
 from skills.parts import Alert, Button, Part, Reply, Text
-from store import outbox, reporting
-from store.billing import dunning_schedule, format_money, monthly_value, round_half_up
+from store import outbox
 from store.catalog import (
     STALL_MANAGER_DAYS,
     TRIAL_ALERT_DAYS,
@@ -39,7 +42,6 @@ from store.catalog import (
     WINBACK_SURVEY_DAYS,
 )
 from store.db import Database
-from store.deals import OPEN_STAGES, stall_days, stalled_deals
 from store.models import (
     Account,
     Contact,
@@ -57,7 +59,6 @@ from store.models import (
     SubStatus,
     UsageSnapshot,
 )
-from store.revenue import MRR_STATUSES, discount_percent, terms
 
 # A date-based alert missed for up to this many days (downtime) is still sent, once.
 CATCH_UP_DAYS = 3

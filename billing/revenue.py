@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from store.billing import (
+from billing import (
     Interval,
     MrrItem,
     Terms,

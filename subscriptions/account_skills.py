@@ -6,6 +6,8 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from billing import format_money, next_retry_date
+from billing.revenue import subscription_mrr
 from skills.base import Args, NoArgs, skill
 from skills.context import SkillContext
 from skills.parts import Facts, Reply, Table
@@ -13,9 +15,7 @@ from skills.policy import authorize
 from store import catalog
 from store.accounts import current_subscription, resolve_account
 from store.audit import recent_events
-from store.billing import format_money, next_retry_date
 from store.models import Account, Invoice, Role, Subscription, SubStatus, UsageSnapshot
-from store.revenue import subscription_mrr
 
 
 def fmt_date(d: object) -> str:

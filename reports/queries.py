@@ -2,7 +2,7 @@
 
 Everything here filters in SQL and loads the relationships a report prints in the same query,
 so a report over thousands of subscriptions is a handful of statements, not one per row.
-Money follows `store.revenue` (one definition of MRR); the ratios are the billing engine's.
+Money follows `billing.revenue` (one definition of MRR); the ratios are the billing engine's.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from sqlalchemy import Select, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.sql.expression import Subquery
 
-from store.billing import MrrMovement, monthly_value, round_half_up
+from billing import MrrMovement, monthly_value, round_half_up
+from billing.revenue import MRR_STATUSES, discount_percent, terms
 from store.catalog import PAUSE_MAX_DAYS, TRIAL_ALERT_DAYS
 from store.models import (
     Account,
@@ -31,7 +32,6 @@ from store.models import (
     SubStatus,
     UsageSnapshot,
 )
-from store.revenue import MRR_STATUSES, discount_percent, terms
 
 # A paid period that ended is renewed by the renewal invoice starting where it ended, or up to
 # the longest pause later (a pause moves the end without re-issuing the paid invoice).

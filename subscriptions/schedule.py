@@ -23,13 +23,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from alerts import rules as alerts
+from billing import next_retry_date
 from config.clock import Clock
-from skills import alerts
-from store.billing import next_retry_date
 from store.catalog import DUNNING_CANCEL_DAYS, DUNNING_RETRY_DAYS
 from store.db import Database
 from store.errors import StoreError
-from store.lifecycle import SYSTEM, Lifecycle
 from store.models import (
     Account,
     Invoice,
@@ -38,6 +37,7 @@ from store.models import (
     Subscription,
     SubStatus,
 )
+from subscriptions.lifecycle import SYSTEM, Lifecycle
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def idempotency_key(action: str, subscription_id: int, on: dt.date) -> str:
 def _dunning_due(on: dt.date) -> Any:
     """past_due rows whose next step (a retry or the cancellation) has come, in SQL.
 
-    Mirrors `store.billing.dunning_step`: the k-th retry is due from first failure + the
+    Mirrors `billing.dunning_step`: the k-th retry is due from first failure + the
     k-th retry day, the cancellation from + the cancel days.
     """
     days = dt.timedelta

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from enum import StrEnum
 
+from billing.periods import Interval, Period, period_end
 from store import catalog
-from store.billing.periods import Interval, Period, period_end
 
 
 def paused_period_end(period_end: date, pause_days: int) -> date:

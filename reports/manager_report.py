@@ -2,7 +2,7 @@
 
 Posted to #managers on Mondays with a chart, and on demand as the `manager_report` skill
 (the agent's "how are we doing this week?"). Its numbers come from the same store queries
-as the report skills (`store.reporting`, `store.deals`), so the Monday post and an answer in
+as the report skills (`reports.queries`, `deals.queries`), so the Monday post and an answer in
 a DM never disagree. The chart is drawn with matplotlib's Agg canvas (no display, safe in
 the scheduler's threads).
 """
@@ -15,16 +15,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from billing import MrrMovement, add_months, format_money, renewal_rate
+from billing.periods import format_day, format_month
+from billing.revenue import total_mrr
+from deals.queries import stalled_deals
+from reports import queries as reporting
 from skills.base import NoArgs, skill
 from skills.context import SkillContext
 from skills.parts import Facts, Part, Reply, Table, Text
 from skills.policy import authorize
-from store import reporting
-from store.billing import MrrMovement, add_months, format_money, renewal_rate
-from store.billing.periods import format_day, format_month
 from store.db import Database
-from store.deals import stalled_deals
-from store.revenue import total_mrr
 
 WEEKS_AHEAD = 13  # the chart's renewal horizon (a quarter)
 WEEKS_BACK = 8  # the chart's MRR movement history

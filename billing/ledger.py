@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from store.billing.lines import Line, format_invoice_number, total
+from billing.lines import Line, format_invoice_number, total
+from billing.payments import ChargeResult, PaymentGateway
 from store.models import (
     CreditNote,
     Invoice,
@@ -25,7 +26,6 @@ from store.models import (
     PaymentStatus,
     Subscription,
 )
-from store.payments import ChargeResult, PaymentGateway
 
 NET_DAYS = 0  # card customers pay on issue; contracts may override
 

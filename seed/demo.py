@@ -5,7 +5,7 @@ something to say on whatever day the demo runs. The named accounts are the stori
 and tests tell (Umbrella's failed card, Globex's renewal at risk, Stark's loyalty discount);
 the generated ones make lists, reports and charts look like a real book of business.
 
-Dates and invoice lines come from the billing engine (`store.billing`), never from ad-hoc
+Dates and invoice lines come from the billing engine (`billing`), never from ad-hoc
 arithmetic here, so the seed cannot disagree with the rules the product applies later.
 """
 
@@ -24,15 +24,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from billing import ledger, revenue
+from billing.discounts import consecutive_paid_months, effective_discount
+from billing.lifecycle import paused_period_end, trial_end_date
+from billing.lines import Line
+from billing.metrics import monthly_value
+from billing.money import round_half_up
+from billing.payments import SimulatedGateway
+from billing.periods import Interval, Period, add_months, nth_period_end
+from billing.pricing import Terms, renewal_lines, terms_for
 from config.clock import Clock
-from store import ledger, revenue
-from store.billing.discounts import consecutive_paid_months, effective_discount
-from store.billing.lifecycle import paused_period_end, trial_end_date
-from store.billing.lines import Line
-from store.billing.metrics import monthly_value
-from store.billing.money import round_half_up
-from store.billing.periods import Interval, Period, add_months, nth_period_end
-from store.billing.pricing import Terms, renewal_lines, terms_for
 from store.catalog import CATALOG, TRIAL_DAYS, TRIAL_PLAN_CODE, plan_by_code
 from store.db import Database
 from store.models import (
@@ -55,7 +56,6 @@ from store.models import (
     SubStatus,
     UsageSnapshot,
 )
-from store.payments import SimulatedGateway
 
 STAFF: tuple[tuple[str, str, Role, str], ...] = (  # (slack id, name, role, time zone)
     ("U_SUPPORT1", "Alex", Role.SUPPORT, "America/New_York"),
@@ -959,7 +959,7 @@ class _Seeder:
         return events
 
     def mrr_on(self, sub: Subscription, day: dt.date) -> int:
-        """The subscription's MRR on `day` had it been active: `store.revenue`'s maths."""
+        """The subscription's MRR on `day` had it been active: `billing.revenue`'s maths."""
         return round_half_up(monthly_value(revenue.terms(sub), revenue.discount_percent(sub, day)))
 
     def audit(

@@ -16,18 +16,18 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from billing import add_months, arr, format_money, logo_churn, renewal_rate
+from billing.periods import format_day, format_month
+from billing.revenue import total_mrr
+from deals.queries import stalled_deals as query_stalled_deals
+from reports import queries as reporting
+from reports.queries import Risk, SubscriptionRow
 from skills.base import Args, NoArgs, skill
 from skills.context import SkillContext
 from skills.parts import Facts, Part, Reply, Table, Text
 from skills.policy import authorize
-from store import reporting
-from store.billing import add_months, arr, format_money, logo_churn, renewal_rate
-from store.billing.periods import format_day, format_month
 from store.catalog import STALL_DAYS, STALL_DAYS_NEGOTIATION
-from store.deals import stalled_deals as query_stalled_deals
 from store.models import IntervalCol, Role, Staff, Subscription
-from store.reporting import Risk, SubscriptionRow
-from store.revenue import total_mrr
 
 # ---- formatting ----------------------------------------------------------------------------
 _day = format_day

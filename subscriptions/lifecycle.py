@@ -20,10 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from config.clock import Clock
-from store import catalog, ledger
-from store.audit import record_refusal
-from store.billing import (
+from billing import (
     ChangeTiming,
     DunningStep,
     Interval,
@@ -43,6 +40,7 @@ from store.billing import (
     effective_discount,
     first_paid_period,
     format_money,
+    ledger,
     next_retry_date,
     paused_period_end,
     plan_change,
@@ -54,6 +52,13 @@ from store.billing import (
     total,
     trial_outcome,
 )
+from billing.payments import PaymentGateway, SimulatedGateway
+from billing.revenue import subscription_mrr
+from config.clock import Clock
+from store import catalog
+from store.actors import SYSTEM as SYSTEM
+from store.actors import Actor as Actor
+from store.audit import record_refusal
 from store.db import Database
 from store.errors import (
     ConcurrentChange,
@@ -64,8 +69,6 @@ from store.errors import (
     PaymentDeclined,
     StoreError,
 )
-from store.lifecycle_types import SYSTEM as SYSTEM
-from store.lifecycle_types import Actor as Actor
 from store.models import (
     AuditEvent,
     IntervalCol,
@@ -75,8 +78,6 @@ from store.models import (
     Subscription,
     SubStatus,
 )
-from store.payments import PaymentGateway, SimulatedGateway
-from store.revenue import subscription_mrr
 
 # Driver messages that mean "another transaction got there first" (SQLite and PostgreSQL).
 _CONFLICT_WORDS = ("database is locked", "deadlock detected", "could not serialize")

@@ -10,8 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from store.billing.money import round_half_up, to_decimal
-from store.billing.pricing import Terms
+from billing.money import round_half_up, to_decimal
+from billing.pricing import Terms
 
 MRR_STATUSES = frozenset({"active", "past_due"})
 

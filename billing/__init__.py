@@ -3,7 +3,7 @@
 No I/O, no clock, no database: callers pass dates and terms in and store what comes out.
 """
 
-from store.billing.discounts import (
+from billing.discounts import (
     Discount,
     check_discount,
     consecutive_paid_months,
@@ -12,7 +12,7 @@ from store.billing.discounts import (
     loyalty_tier,
     winback_discount,
 )
-from store.billing.dunning import (
+from billing.dunning import (
     DunningSchedule,
     DunningStep,
     dunning_schedule,
@@ -20,7 +20,7 @@ from store.billing.dunning import (
     next_retry_date,
     suspends_after,
 )
-from store.billing.lifecycle import (
+from billing.lifecycle import (
     TrialOutcome,
     check_pause,
     check_trial_extension,
@@ -34,14 +34,14 @@ from store.billing.lifecycle import (
     trial_outcome,
     winback_dates,
 )
-from store.billing.lines import (
+from billing.lines import (
     Line,
     LineKind,
     format_invoice_number,
     parse_invoice_number,
     total,
 )
-from store.billing.metrics import (
+from billing.metrics import (
     MrrItem,
     MrrMovement,
     arr,
@@ -52,8 +52,8 @@ from store.billing.metrics import (
     net_revenue_retention,
     renewal_rate,
 )
-from store.billing.money import format_money, percent_of, round_half_up
-from store.billing.periods import (
+from billing.money import format_money, percent_of, round_half_up
+from billing.periods import (
     Interval,
     Period,
     add_months,
@@ -63,7 +63,7 @@ from store.billing.periods import (
     nth_period_end,
     period_end,
 )
-from store.billing.pricing import (
+from billing.pricing import (
     ChangeTiming,
     PlanChange,
     SeatChange,
