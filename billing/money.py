@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from store import format as fmt
+
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
-
-_SYMBOLS: dict[str, str] = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
 def to_decimal(value: Decimal | int) -> Decimal:
@@ -40,17 +40,5 @@ def percent_of(cents: int, percent: Decimal | int) -> int:
 
 
 def format_money(cents: int, currency: str = "USD") -> str:
-    """Human form for replies and invoices: `24500 -> "$245.00"`, `-24500 -> "-$245.00"`.
-
-    Currencies without a known symbol are written with their code: `"CHF 245.00"`.
-    """
-    if isinstance(cents, bool) or not isinstance(cents, int):
-        raise TypeError(f"cents must be int, got {type(cents).__name__}")
-    sign = "-" if cents < 0 else ""
-    whole, frac = divmod(abs(cents), 100)
-    number = f"{whole:,}.{frac:02d}"
-    code = currency.upper()
-    symbol = _SYMBOLS.get(code)
-    if symbol is not None:
-        return f"{sign}{symbol}{number}"
-    return f"{sign}{code} {number}"
+    """Human form for replies and invoices: `24500 -> "$245.00"` (one definition: store.format)."""
+    return fmt.money(cents, currency)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
+from store import format as fmt
+
 
 class Interval(StrEnum):
     MONTH = "month"
@@ -101,37 +103,5 @@ def format_date_range(start: date, end: date) -> str:
     if last < start:
         raise ValueError(f"empty range {start} .. {end}")
     if start.year == last.year:
-        return f"{_short(start)} – {_short(last)}"
-    return f"{_short(start)}, {start.year} – {_short(last)}, {last.year}"
-
-
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-_MONTHS = tuple(name[:3] for name in MONTH_NAMES)
-
-
-def format_day(d: date | None) -> str:
-    """ "Dec 16, 2026" whatever the process locale; "—" for no date."""
-    return "—" if d is None else f"{_short(d)}, {d.year}"
-
-
-def format_month(first: date) -> str:
-    """ "November 2026"."""
-    return f"{MONTH_NAMES[first.month - 1]} {first.year}"
-
-
-def _short(d: date) -> str:
-    """Format as "Nov 16" whatever the process locale (strftime %b follows the locale)."""
-    return f"{_MONTHS[d.month - 1]} {d.day}"
+        return f"{fmt.day(start)} – {fmt.day(last)}"
+    return f"{fmt.day(start)}, {start.year} – {fmt.day(last)}, {last.year}"

@@ -16,6 +16,7 @@ from billing.discounts import Discount
 from billing.lines import Line, LineKind
 from billing.money import percent_of, round_half_up
 from billing.periods import Interval, Period, days_in, format_date_range, period_end
+from store import format as fmt
 from store.catalog import PlanSpec
 
 
@@ -54,7 +55,7 @@ class Terms:
 
 
 def seats_label(seats: int) -> str:
-    return "1 seat" if seats == 1 else f"{seats} seats"
+    return fmt.plural(seats, "seat")
 
 
 def terms_for(

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from billing import MrrMovement, add_months, format_money, renewal_rate
-from billing.periods import format_day, format_month
 from billing.revenue import total_mrr
 from deals.queries import stalled_deals
 from reports import queries as reporting
@@ -25,6 +24,8 @@ from skills.context import SkillContext
 from skills.parts import Facts, Part, Reply, Table, Text
 from skills.policy import authorize
 from store.db import Database
+from store.format import date as format_day
+from store.format import month as format_month
 
 WEEKS_AHEAD = 13  # the chart's renewal horizon (a quarter)
 WEEKS_BACK = 8  # the chart's MRR movement history

@@ -17,7 +17,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing import add_months, arr, format_money, logo_churn, renewal_rate
-from billing.periods import format_day, format_month
 from billing.revenue import total_mrr
 from deals.queries import stalled_deals as query_stalled_deals
 from reports import queries as reporting
@@ -27,6 +26,8 @@ from skills.context import SkillContext
 from skills.parts import Facts, Part, Reply, Table, Text
 from skills.policy import authorize
 from store.catalog import STALL_DAYS, STALL_DAYS_NEGOTIATION
+from store.format import date as format_day
+from store.format import month as format_month
 from store.models import IntervalCol, Role, Staff, Subscription
 
 # ---- formatting ----------------------------------------------------------------------------
