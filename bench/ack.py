@@ -34,13 +34,12 @@ if str(ROOT) not in sys.path:
 from slack_bolt import App  # noqa: E402
 
 from bot.core import Core  # noqa: E402
-from bot.services import Services  # noqa: E402
+from bot.services import Services, build_writes  # noqa: E402
 from bot.slack.app import build, make_client  # noqa: E402
 from config.clock import Clock  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from seed.demo import seed_demo  # noqa: E402
 from store.db import Database  # noqa: E402
-from subscriptions.lifecycle import Lifecycle  # noqa: E402
 from tests.slack.fake_slack import SignedSender  # noqa: E402
 from tests.slack.wsgi_server import HttpServer, start_http  # noqa: E402
 
@@ -195,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
             SLACK_SIGNING_SECRET=SECRET,
             SLACK_API_BASE_URL=fake.base_url,
         )
-        services = Services(settings=settings, db=db, clock=clock, lifecycle=Lifecycle(db, clock))
+        services = Services(settings=settings, db=db, clock=clock, writes=build_writes(db, clock))
         core = Core(services, retriever_factory=NoKnowledge)
         bot = build(services, core, client=make_client(TOKEN, fake.base_url))
         ours: HttpServer = start_http(bot.app)

@@ -44,7 +44,7 @@ from bot.agent.brain import AgentBrain  # noqa: E402
 from bot.agent.prompts import system_prompt  # noqa: E402
 from bot.agent.tools import build_tools, compact  # noqa: E402
 from bot.core import Core  # noqa: E402
-from bot.services import Services  # noqa: E402
+from bot.services import Services, build_writes  # noqa: E402
 from config.clock import Clock  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from knowledge.chunking import chunk_markdown  # noqa: E402
@@ -53,7 +53,6 @@ from skills.context import Speaker  # noqa: E402
 from skills.parts import Reply, Source, Sources, Text  # noqa: E402
 from store.db import Database  # noqa: E402
 from store.models import Role  # noqa: E402
-from subscriptions.lifecycle import Lifecycle  # noqa: E402
 
 ENCODING = "o200k_base"
 ENCODING_URL = f"https://openaipublic.blob.core.windows.net/encodings/{ENCODING}.tiktoken"
@@ -168,7 +167,7 @@ def run_scenarios(count: Callable[[str], int]) -> list[tuple[str, int, list[int]
             settings=load_settings(SUBBOT_DATA_DIR=tmp),
             db=db,
             clock=clock,
-            lifecycle=Lifecycle(db, clock),
+            writes=build_writes(db, clock),
         )
         conn = sqlite3.connect(Path(tmp) / "checkpoints.db", check_same_thread=False)
         for name, (user, lines, responses) in SCENARIOS.items():

@@ -85,7 +85,7 @@ class Core:
         return SkillContext(
             db=self.services.db,
             clock=self.services.clock,
-            lifecycle=self.services.lifecycle,
+            writes=self.services.writes,
             speaker=speaker,
             conversation_id=conversation_id,
             source=source,

@@ -1,4 +1,8 @@
-"""The composition root: builds the store, clock and operations once from settings."""
+"""The composition root: builds the store, clock and the write path once from settings.
+
+Every domain that changes state registers its executor here; skills and the scheduler reach
+them only through `Services.writes`.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,10 @@ from dataclasses import dataclass
 from billing.payments import PaymentGateway, SimulatedGateway
 from config.clock import Clock, clock_from_settings
 from config.settings import Settings
+from deals.executor import DealExecutor
 from store.db import Database
-from subscriptions.lifecycle import Lifecycle
+from store.writepath import WritePath
+from subscriptions.executor import SubscriptionExecutor
 
 
 @dataclass
@@ -16,15 +22,19 @@ class Services:
     settings: Settings
     db: Database
     clock: Clock
-    lifecycle: Lifecycle
+    writes: WritePath
 
 
 def build_services(settings: Settings, gateway: PaymentGateway | None = None) -> Services:
     db = Database(settings.db_url)
     clock = clock_from_settings(settings)
-    return Services(
-        settings=settings,
-        db=db,
-        clock=clock,
-        lifecycle=Lifecycle(db, clock, gateway or SimulatedGateway()),
+    return Services(settings=settings, db=db, clock=clock, writes=build_writes(db, clock, gateway))
+
+
+def build_writes(db: Database, clock: Clock, gateway: PaymentGateway | None = None) -> WritePath:
+    """The write path with every domain's executor."""
+    return (
+        WritePath(db, clock)
+        .register(SubscriptionExecutor(gateway or SimulatedGateway()))
+        .register(DealExecutor())
     )

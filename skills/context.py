@@ -10,9 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config.clock import Clock
+from store.actors import Actor
 from store.db import Database
 from store.models import Contact, Role, Staff
-from subscriptions.lifecycle import Actor, Lifecycle
+from store.writepath import WritePath
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class SkillContext:
 
     db: Database
     clock: Clock
-    lifecycle: Lifecycle
+    writes: WritePath
     speaker: Speaker
     conversation_id: str
     source: str

@@ -1,8 +1,12 @@
-"""Two-phase writes: a previewed change waits in the database until a person confirms it.
+"""Two-phase writes of any domain: a previewed command waits until a person confirms it.
 
-Confirmation applies it through the lifecycle with the pending action's id as idempotency
-key, so double clicks, Slack retries and a crash between apply and bookkeeping still apply it
-exactly once. A pending action expires after 15 minutes and survives restarts.
+The pending action stores the typed command (kind + JSON, decoded once at confirm), the
+subject, and what the preview was computed on (the subject's version, the money lines, the
+permission the change really needs). Confirmation applies it through the write path with the
+pending action's id as idempotency key, so double clicks, Slack retries and a crash between
+apply and bookkeeping still apply it exactly once. A pending action expires after 15 minutes
+and survives restarts. Outcomes are structured (`Reply.data["status"]`), never recognised by
+their wording.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from skills.policy import Refused, authorize
 from store.audit import record_refusal
 from store.errors import StoreError
 from store.models import PendingAction, PendingStatus
-from subscriptions.lifecycle import Preview
+from store.writepath import Preview, decode
 
 EXPIRY = dt.timedelta(minutes=15)
 
@@ -32,18 +36,6 @@ EXPIRY = dt.timedelta(minutes=15)
 # its pending action by it and never proposes (or applies) twice.
 AGENT_THREAD = "agent_thread_id"
 AGENT_TOOL_CALL = "agent_tool_call_id"
-
-TITLES = {
-    "pause": "Pause subscription",
-    "resume": "Resume subscription",
-    "change_plan": "Change plan",
-    "seats": "Change seats",
-    "cancel": "Cancel subscription",
-    "reactivate": "Reactivate subscription",
-    "extend_trial": "Extend trial",
-    "discount": "Apply discount",
-    "retry_payment": "Retry payment",
-}
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -75,7 +67,6 @@ def propose(
     ctx: SkillContext,
     preview: Preview,
     *,
-    permission: str,
     thread_id: str | None = None,
     tool_call_id: str | None = None,
 ) -> Reply:
@@ -87,7 +78,7 @@ def propose(
     tool_call_id = tool_call_id or ctx.extras.get(AGENT_TOOL_CALL)
     now = _utc(ctx.clock.now())
     card = {
-        "title": f"{TITLES.get(preview.action, preview.action)}: {preview.account_name}",
+        "title": f"{preview.command.title}: {preview.account_name}",
         "changes": [asdict(ChangeRow(c.field, c.before, c.after)) for c in preview.changes],
         "lines": [
             asdict(MoneyLine(ln.description, format_money(ln.amount))) for ln in preview.lines
@@ -97,11 +88,14 @@ def propose(
     }
     row = PendingAction(
         id=secrets.token_hex(6),
-        action=preview.action,
-        params=preview.params,
+        domain=preview.domain,
+        action=preview.kind,
+        params=preview.command.params(),
+        subject_id=preview.subject_id,
+        subject_version=preview.subject_version,
         account_id=preview.account_id,
         subscription_id=preview.subscription_id,
-        permission=permission,
+        permission=preview.permission,
         requester_id=ctx.speaker.user_id,
         requester_role=str(ctx.speaker.role),
         conversation_id=ctx.conversation_id,
@@ -116,8 +110,10 @@ def propose(
     )
     with ctx.db.uow() as s:
         s.add(row)
-    ACTIONS.labels(preview.action, "proposed").inc()
-    return Reply(parts=(card_of(row),), kind="pending", data={"action_id": row.id})
+    ACTIONS.labels(preview.kind, "proposed").inc()
+    return Reply(
+        parts=(card_of(row),), kind="pending", data={"action_id": row.id, "status": "pending"}
+    )
 
 
 def by_tool_call(ctx: SkillContext, tool_call_id: str) -> PendingAction | None:
@@ -186,9 +182,11 @@ def confirm(ctx: SkillContext, action_id: str) -> Reply:
         return Reply(
             parts=(card_of(row), Text(f"Already applied by {row.decided_by}.", "info")),
             kind="applied",
+            data={"status": "repeat"},
         )
     if row.status is not PendingStatus.PENDING:
-        why = "expired after 15 minutes" if row.status is PendingStatus.EXPIRED else "was cancelled"
+        expired = row.status is PendingStatus.EXPIRED
+        why = "expired after 15 minutes" if expired else "was cancelled"
         return Reply(
             parts=(
                 card_of(row),
@@ -196,6 +194,7 @@ def confirm(ctx: SkillContext, action_id: str) -> Reply:
             ),
             private=True,
             kind="refusal",
+            data={"status": "expired" if expired else "cancelled"},
         )
     try:
         _may_decide(ctx, row)
@@ -209,14 +208,11 @@ def confirm(ctx: SkillContext, action_id: str) -> Reply:
             account_id=row.account_id,
         )
         ACTIONS.labels(row.action, "refused").inc()
-        return Reply.refusal(refusal.reason)
+        return _with_status(Reply.refusal(refusal.reason), "refused")
     try:
-        outcome = ctx.lifecycle.apply(
-            row.action,
-            row.subscription_id,
-            row.params,
-            ctx.actor,
-            idempotency_key=f"pending:{row.id}",
+        command = decode(row.action, row.params)
+        outcome = ctx.writes.apply(
+            command, row.subject_id, ctx.actor, idempotency_key=f"pending:{row.id}"
         )
     except StoreError as err:
         with ctx.db.uow() as s:
@@ -224,9 +220,13 @@ def confirm(ctx: SkillContext, action_id: str) -> Reply:
             assert live is not None
             live.status = PendingStatus.CANCELLED
             live.decided_by, live.decided_at = ctx.speaker.user_id, _utc(ctx.clock.now())
-            live.result = {"message": f"Not applied: {err.reason}"}
+            live.result = {
+                "status": "failed",
+                "reason": err.reason,
+                "message": f"Not applied: {err.reason}",
+            }
         ACTIONS.labels(row.action, "refused").inc()
-        return Reply.refusal(f"Not applied: {err.reason}")
+        return _with_status(Reply.refusal(f"Not applied: {err.reason}"), "failed", err.reason)
     with ctx.db.uow() as s:
         live = s.get(PendingAction, row.id)
         assert live is not None
@@ -238,14 +238,22 @@ def confirm(ctx: SkillContext, action_id: str) -> Reply:
             message = outcome.message or "Done."
             if outcome.invoice_number:
                 message = f"Invoice {outcome.invoice_number}. {message}"
-            live.result = {"message": message, "invoice": outcome.invoice_number}
+            live.result = {
+                "status": "applied",
+                "message": message,
+                "invoice": outcome.invoice_number,
+            }
         card = card_of(live)
     if not outcome.applied:
         return Reply(
-            parts=(card, Text(f"Already applied by {card.decided_by}.", "info")), kind="applied"
+            parts=(card, Text(f"Already applied by {card.decided_by}.", "info")),
+            kind="applied",
+            data={"status": "repeat", "audit_id": outcome.audit_id},
         )
     ACTIONS.labels(row.action, "applied").inc()
-    return Reply(parts=(card,), kind="applied", data={"audit_id": outcome.audit_id})
+    return Reply(
+        parts=(card,), kind="applied", data={"status": "applied", "audit_id": outcome.audit_id}
+    )
 
 
 def cancel(ctx: SkillContext, action_id: str) -> Reply:
@@ -254,12 +262,12 @@ def cancel(ctx: SkillContext, action_id: str) -> Reply:
     if isinstance(row, Reply):
         return row
     if row.status is not PendingStatus.PENDING:
-        return Reply(parts=(card_of(row),), kind="answer")
+        return Reply(parts=(card_of(row),), kind="answer", data={"status": str(row.status)})
     if ctx.speaker.user_id != row.requester_id:
         try:
             _may_decide(ctx, row)
         except Refused as refusal:
-            return Reply.refusal(refusal.reason)
+            return _with_status(Reply.refusal(refusal.reason), "refused")
     with ctx.db.uow() as s:
         live = s.get(PendingAction, row.id)
         assert live is not None
@@ -267,7 +275,15 @@ def cancel(ctx: SkillContext, action_id: str) -> Reply:
             live.status = PendingStatus.CANCELLED
             live.decided_by = ctx.speaker.user_id
             live.decided_at = _utc(ctx.clock.now())
-            live.result = {"message": "Cancelled; nothing was changed."}
+            live.result = {"status": "discarded", "message": "Cancelled; nothing was changed."}
             ACTIONS.labels(row.action, "discarded").inc()
         card = card_of(live)
-    return Reply(parts=(card,), kind="answer")
+    return Reply(parts=(card,), kind="answer", data={"status": "discarded"})
+
+
+def _with_status(reply: Reply, status: str, reason: str = "") -> Reply:
+    """The same reply, saying in data what happened (adapters and the agent read this)."""
+    data = {**(reply.data or {}), "status": status}
+    if reason:
+        data["reason"] = reason
+    return Reply(parts=reply.parts, private=reply.private, kind=reply.kind, data=data)

@@ -413,16 +413,26 @@ class PendingStatus(StrEnum):
 
 
 class PendingAction(Base):
-    """A previewed write waiting for a person to confirm it; survives restarts."""
+    """A previewed write waiting for a person to confirm it; survives restarts.
+
+    It holds the typed command (`action` = its kind, `params` = its JSON) for one subject of
+    one domain, and what the preview was computed on: the subject's version, the money lines
+    and the permission the change really needs.
+    """
 
     __tablename__ = "pending_actions"
     __table_args__ = (Index("ix_pending_actions_conversation_status", "conversation_id", "status"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    domain: Mapped[str] = mapped_column(
+        String(32), default="subscriptions", server_default="subscriptions"
+    )
     action: Mapped[str] = mapped_column(String(48))
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    subject_version: Mapped[int | None] = mapped_column(Integer)
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+    subscription_id: Mapped[int | None] = mapped_column(ForeignKey("subscriptions.id"))
     permission: Mapped[str] = mapped_column(String(48))
     requester_id: Mapped[str] = mapped_column(String(64))
     requester_role: Mapped[str] = mapped_column(String(16))

@@ -1,8 +1,8 @@
 """The daily billing run: renewals, trial ends, pauses that are over, dunning, win-back.
 
-It only selects what is due, through indexed conditions, and hands every item to the
-lifecycle as the system actor under the key `billing:<action>:<subscription>:<day>`. The
-lifecycle applies a key once, so running the same day again (by hand, after a crash, on a
+It only selects what is due, through indexed conditions, and hands every item to the write
+path as the system actor under the key `billing:<action>:<subscription>:<day>`, which applies
+a key once, so running the same day again (by hand, after a crash, on a
 second replica) changes nothing. One subscription that fails is logged and reported; the
 run goes on with the others.
 
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from alerts import rules as alerts
 from billing import next_retry_date
 from config.clock import Clock
+from store.actors import SYSTEM
 from store.catalog import DUNNING_CANCEL_DAYS, DUNNING_RETRY_DAYS
 from store.db import Database
 from store.errors import StoreError
@@ -37,7 +38,8 @@ from store.models import (
     Subscription,
     SubStatus,
 )
-from subscriptions.lifecycle import SYSTEM, Lifecycle
+from store.writepath import WritePath
+from subscriptions.commands import ConvertTrial, Dunning, EndPause, Renew, ScheduleCommand
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,12 @@ _PAUSE_SLACK = dt.timedelta(days=31)
 
 Action = Literal["end_pause", "convert_trial", "renew", "dunning"]
 ORDER: tuple[Action, ...] = ("end_pause", "convert_trial", "renew", "dunning")
+COMMANDS: dict[Action, ScheduleCommand] = {
+    "end_pause": EndPause(),
+    "convert_trial": ConvertTrial(),
+    "renew": Renew(),
+    "dunning": Dunning(),
+}
 Result = Literal["applied", "already_done", "refused", "error"]
 
 
@@ -56,7 +64,7 @@ class BillingServices(Protocol):
 
     db: Database
     clock: Clock
-    lifecycle: Lifecycle
+    writes: WritePath
 
 
 @dataclass(frozen=True)
@@ -184,12 +192,11 @@ def select_due(session: Session, on: dt.date) -> list[Due]:
 
 
 # ---- the run --------------------------------------------------------------------------------
-def _lifecycle_on(services: BillingServices, on: dt.date) -> Lifecycle:
-    """The lifecycle dates everything by its clock: run another day on a clock fixed to it."""
+def _writes_on(services: BillingServices, on: dt.date) -> WritePath:
+    """The write path dates everything by its clock: run another day on a clock fixed to it."""
     if services.clock.today() == on:
-        return services.lifecycle
-    clock = Clock(zone=services.clock.zone, fixed_today=on)
-    return Lifecycle(services.db, clock, services.lifecycle.gateway)
+        return services.writes
+    return services.writes.on_clock(Clock(zone=services.clock.zone, fixed_today=on))
 
 
 def _names(session: Session, ids: Sequence[int]) -> dict[int, str]:
@@ -243,7 +250,7 @@ def run_billing(
 ) -> BillingRunReport:
     """Apply everything due on `on`; idempotent per day. `progress(done, total)` is optional."""
     db = services.db
-    lifecycle = _lifecycle_on(services, on)
+    writes = _writes_on(services, on)
     with db.read() as s:
         due = select_due(s, on)
         names = _names(s, sorted({d.subscription_id for d in due}))
@@ -252,8 +259,8 @@ def run_billing(
         name = names.get(item.subscription_id, f"#{item.subscription_id}")
         key = idempotency_key(item.action, item.subscription_id, on)
         try:
-            outcome = lifecycle.apply(
-                item.action, item.subscription_id, {}, SYSTEM, idempotency_key=key
+            outcome = writes.apply(
+                COMMANDS[item.action], item.subscription_id, SYSTEM, idempotency_key=key
             )
             report.items.append(
                 ItemResult(

@@ -1,51 +1,67 @@
-"""Write skills: each previews a lifecycle operation and returns a card to confirm.
+"""Write skills: each previews a subscription command and returns a card to confirm.
 
 Nothing changes here: `skills.pending.confirm` applies the change once a person allowed to do
-it confirms. The permission checked depends on what the change really is (an upgrade or a
-downgrade, adding or removing seats, cancelling now or at period end).
+it confirms. Which permission a change needs (an upgrade or a downgrade, adding or removing
+seats, cancelling now or at period end) is decided by the operation's preview, once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
-from sqlalchemy.orm import Session
 
-from billing import ChangeTiming, Interval, add_months, classify_change
+from billing import add_months
 from skills.base import skill
 from skills.context import SkillContext
 from skills.parts import Reply
 from skills.pending import propose
-from skills.policy import authorize
+from skills.policy import Refused, authorize, check
 from store.accounts import current_subscription
-from store.errors import StoreError
-from store.models import Subscription
 from subscriptions.account_skills import AccountArgs, load_account
-from subscriptions.lifecycle import find_plan, terms_of
+from subscriptions.commands import (
+    Cancel,
+    ChangePlan,
+    Discount,
+    ExtendTrial,
+    Pause,
+    Reactivate,
+    Resume,
+    RetryPayment,
+    SetSeats,
+    SubscriptionCommand,
+)
 
 
-def _propose(
-    ctx: SkillContext,
-    account_query: str,
-    action: str,
-    params: dict[str, Any],
-    permission: str | Callable[[Session, Subscription], str],
-) -> Reply:
+def _propose(ctx: SkillContext, account_query: str, command: SubscriptionCommand) -> Reply:
     with ctx.db.read() as s:
         account = load_account(ctx, s, account_query, "read_account")
         sub = current_subscription(s, account)
         if sub is None:
             return Reply.refusal(f"{account.name} has no subscription.")
-        perm = permission if isinstance(permission, str) else permission(s, sub)
-        authorize(
-            ctx.speaker.role, perm, account_id=account.id, own_accounts=ctx.speaker.account_ids
-        )
-        sub_id = sub.id
-    preview = ctx.lifecycle.preview(action, sub_id, params, ctx.actor)
-    return propose(ctx, preview, permission=perm)
+        # A role that may do none of what this command can turn out to be is refused before
+        # any preview; the preview then says which one it is, and that one is checked.
+        reasons = [
+            check(
+                ctx.speaker.role,
+                permission,
+                account_id=account.id,
+                own_accounts=ctx.speaker.account_ids,
+            )
+            for permission in command.permissions()
+        ]
+        if all(reasons):
+            raise Refused(str(reasons[0]), account.id)
+        sub_id, account_id = sub.id, account.id
+    preview = ctx.writes.preview(command, sub_id, ctx.actor)
+    authorize(
+        ctx.speaker.role,
+        preview.permission,
+        account_id=account_id,
+        own_accounts=ctx.speaker.account_ids,
+    )
+    return propose(ctx, preview)
 
 
 class PauseArgs(AccountArgs):
@@ -66,7 +82,7 @@ def pause_subscription(ctx: SkillContext, args: PauseArgs) -> Reply:
         days = (add_months(today, args.length) - today).days
     else:
         days = args.length * (7 if args.unit == "weeks" else 1)
-    return _propose(ctx, args.account, "pause", {"days": days}, "pause")
+    return _propose(ctx, args.account, Pause(days=days))
 
 
 @skill(
@@ -77,7 +93,7 @@ def pause_subscription(ctx: SkillContext, args: PauseArgs) -> Reply:
     writes=True,
 )
 def resume_subscription(ctx: SkillContext, args: AccountArgs) -> Reply:
-    return _propose(ctx, args.account, "resume", {}, "resume")
+    return _propose(ctx, args.account, Resume())
 
 
 class ChangePlanArgs(AccountArgs):
@@ -100,22 +116,8 @@ class ChangePlanArgs(AccountArgs):
 )
 def change_plan(ctx: SkillContext, args: ChangePlanArgs) -> Reply:
     interval = None if args.billing is None else ("year" if args.billing == "annual" else "month")
-
-    def permission(s: Session, sub: Subscription) -> str:
-        plan = find_plan(s, args.plan)
-        try:
-            new = terms_of(sub, plan, Interval(interval or str(sub.interval)))
-            timing = classify_change(terms_of(sub), new)
-        except (ValueError, StoreError):
-            return "upgrade"  # not a valid change: the preview refuses it with the reason
-        return "upgrade" if timing is ChangeTiming.NOW else "downgrade"
-
-    params: dict[str, Any] = {"plan": args.plan}
-    if interval:
-        params["interval"] = interval
-    if args.direction:
-        params["expect"] = args.direction
-    return _propose(ctx, args.account, "change_plan", params, permission)
+    command = ChangePlan(plan=args.plan, interval=interval, expect=args.direction)
+    return _propose(ctx, args.account, command)
 
 
 class SeatsArgs(AccountArgs):
@@ -130,10 +132,7 @@ class SeatsArgs(AccountArgs):
     writes=True,
 )
 def set_seats(ctx: SkillContext, args: SeatsArgs) -> Reply:
-    def permission(s: Session, sub: Subscription) -> str:
-        return "add_seats" if args.seats > sub.seats else "remove_seats"
-
-    return _propose(ctx, args.account, "seats", {"seats": args.seats}, permission)
+    return _propose(ctx, args.account, SetSeats(seats=args.seats))
 
 
 class CancelArgs(AccountArgs):
@@ -152,9 +151,7 @@ class CancelArgs(AccountArgs):
     writes=True,
 )
 def cancel_subscription(ctx: SkillContext, args: CancelArgs) -> Reply:
-    return _propose(
-        ctx, args.account, "cancel", {"now": args.now}, "cancel_now" if args.now else "cancel"
-    )
+    return _propose(ctx, args.account, Cancel(now=args.now))
 
 
 @skill(
@@ -165,7 +162,7 @@ def cancel_subscription(ctx: SkillContext, args: CancelArgs) -> Reply:
     writes=True,
 )
 def reactivate_subscription(ctx: SkillContext, args: AccountArgs) -> Reply:
-    return _propose(ctx, args.account, "reactivate", {}, "reactivate")
+    return _propose(ctx, args.account, Reactivate())
 
 
 class ExtendTrialArgs(AccountArgs):
@@ -179,7 +176,7 @@ class ExtendTrialArgs(AccountArgs):
     writes=True,
 )
 def extend_trial(ctx: SkillContext, args: ExtendTrialArgs) -> Reply:
-    return _propose(ctx, args.account, "extend_trial", {"days": args.days}, "extend_trial")
+    return _propose(ctx, args.account, ExtendTrial(days=args.days))
 
 
 class DiscountArgs(AccountArgs):
@@ -197,10 +194,7 @@ class DiscountArgs(AccountArgs):
     writes=True,
 )
 def apply_discount(ctx: SkillContext, args: DiscountArgs) -> Reply:
-    params: dict[str, Any] = {"percent": str(args.percent)}
-    if args.months:
-        params["months"] = args.months
-    return _propose(ctx, args.account, "discount", params, "discount")
+    return _propose(ctx, args.account, Discount(percent=args.percent, months=args.months))
 
 
 @skill(
@@ -211,4 +205,4 @@ def apply_discount(ctx: SkillContext, args: DiscountArgs) -> Reply:
     writes=True,
 )
 def retry_payment(ctx: SkillContext, args: AccountArgs) -> Reply:
-    return _propose(ctx, args.account, "retry_payment", {}, "retry_payment")
+    return _propose(ctx, args.account, RetryPayment())

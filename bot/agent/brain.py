@@ -328,13 +328,11 @@ def decision_for(row: PendingAction) -> dict[str, Any] | None:
 
 def _not_applied(row: PendingAction) -> str:
     who = row.decided_by or "the person"
-    outcome = (row.result or {}).get("message", "")
+    result = row.result or {}
     if row.status is PendingStatus.EXPIRED:
         return prompts.render("approval_expired")
-    if outcome.startswith("Not applied:"):
-        return prompts.render(
-            "approval_failed", who=who, reason=outcome.removeprefix("Not applied:").strip()
-        )
+    if result.get("status") == "failed":
+        return prompts.render("approval_failed", who=who, reason=result.get("reason", ""))
     return prompts.render("approval_rejected", who=who)
 
 

@@ -22,14 +22,13 @@ from sqlalchemy import select
 
 from bot.agent.brain import AgentBrain
 from bot.core import Core
-from bot.services import Services
+from bot.services import Services, build_writes
 from config.clock import Clock
 from config.settings import load_settings
 from seed.demo import seed_demo
 from store.accounts import resolve_account
 from store.db import Database
 from store.models import AuditEvent, Invoice, PendingAction, Subscription
-from subscriptions.lifecycle import Lifecycle
 from tests.conftest import TODAY
 from tests.fakes import KnowledgeAnswer, Source
 
@@ -163,7 +162,7 @@ def settings_env() -> dict[str, Any]:
 @pytest.fixture
 def services(demo_db: Database, clock: Clock, tmp_path: Path, settings_env: dict) -> Services:
     settings = load_settings(SUBBOT_DATA_DIR=str(tmp_path), **settings_env)
-    return Services(settings=settings, db=demo_db, clock=clock, lifecycle=Lifecycle(demo_db, clock))
+    return Services(settings=settings, db=demo_db, clock=clock, writes=build_writes(demo_db, clock))
 
 
 @pytest.fixture

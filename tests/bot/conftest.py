@@ -10,12 +10,11 @@ import pytest
 
 from bot.console import run_console
 from bot.core import Core
-from bot.services import Services
+from bot.services import Services, build_writes
 from config.clock import Clock
 from config.settings import load_settings
 from seed.demo import seed_demo
 from store.db import Database
-from subscriptions.lifecycle import Lifecycle
 from tests.fakes import ScriptedRetriever
 
 
@@ -31,7 +30,7 @@ def demo_db(tmp_path: Path, clock: Clock) -> Iterator[Database]:
 @pytest.fixture
 def services(demo_db: Database, clock: Clock, tmp_path: Path) -> Services:
     settings = load_settings(SUBBOT_DATA_DIR=str(tmp_path))
-    return Services(settings=settings, db=demo_db, clock=clock, lifecycle=Lifecycle(demo_db, clock))
+    return Services(settings=settings, db=demo_db, clock=clock, writes=build_writes(demo_db, clock))
 
 
 @pytest.fixture

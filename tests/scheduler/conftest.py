@@ -11,12 +11,11 @@ from pathlib import Path
 import pytest
 
 from bot import jobs
-from bot.services import Services
+from bot.services import Services, build_writes
 from config.clock import Clock
 from config.settings import Settings, load_settings
 from seed.demo import seed_demo
 from store.db import Database
-from subscriptions.lifecycle import Lifecycle
 from tests.conftest import TODAY
 
 UTC = dt.UTC
@@ -61,7 +60,7 @@ def scheduler_settings(tmp_path: Path) -> Settings:
 
 
 def make_services(db: Database, clock: Clock, settings: Settings) -> Services:
-    return Services(settings=settings, db=db, clock=clock, lifecycle=Lifecycle(db, clock))
+    return Services(settings=settings, db=db, clock=clock, writes=build_writes(db, clock))
 
 
 @pytest.fixture

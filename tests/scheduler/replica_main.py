@@ -19,11 +19,10 @@ from apscheduler.triggers.date import DateTrigger
 
 from bot.notify import RecordingNotifier
 from bot.scheduler import JobSpec, build_scheduler
-from bot.services import Services
+from bot.services import Services, build_writes
 from config.clock import Clock
 from config.settings import load_settings
 from store.db import Database
-from subscriptions.lifecycle import Lifecycle
 from tests.scheduler import probe
 
 
@@ -31,7 +30,7 @@ def main(url: str, holder: str, run_at: str, stop_at: str) -> None:
     db = Database(url)
     clock = Clock()
     settings = load_settings(SUBBOT_DATA_DIR=tempfile.mkdtemp(), SUBBOT_TIMEZONE="UTC")
-    services = Services(settings=settings, db=db, clock=clock, lifecycle=Lifecycle(db, clock))
+    services = Services(settings=settings, db=db, clock=clock, writes=build_writes(db, clock))
     spec = JobSpec(
         "probe",
         "tests.scheduler.probe:leased_probe",

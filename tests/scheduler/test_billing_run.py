@@ -95,14 +95,14 @@ def test_one_failing_subscription_does_not_stop_the_run(
 ) -> None:
     demo.clock.set(at(d(2), 6))  # type: ignore[attr-defined]
     hooli = sub_id(demo.db, "Hooli")
-    real_apply = demo.lifecycle.apply
+    real_apply = demo.writes.apply
 
-    def flaky(action, subscription_id, params, actor, *, idempotency_key):  # type: ignore[no-untyped-def]
-        if subscription_id == hooli:
+    def flaky(command, subject_id, actor, *, idempotency_key):  # type: ignore[no-untyped-def]
+        if subject_id == hooli:
             raise RuntimeError("the payment provider timed out")
-        return real_apply(action, subscription_id, params, actor, idempotency_key=idempotency_key)
+        return real_apply(command, subject_id, actor, idempotency_key=idempotency_key)
 
-    monkeypatch.setattr(demo.lifecycle, "apply", flaky)
+    monkeypatch.setattr(demo.writes, "apply", flaky)
     out = io.StringIO()
     assert billing_run_command(demo, out=out) == 1
     text = out.getvalue()
@@ -117,7 +117,7 @@ def test_one_failing_subscription_does_not_stop_the_run(
         )
     assert others and others > 0
     # The next run (the error fixed) picks Hooli up.
-    monkeypatch.setattr(demo.lifecycle, "apply", real_apply)
+    monkeypatch.setattr(demo.writes, "apply", real_apply)
     assert billing_run_command(demo, out=io.StringIO()) == 0
     with demo.db.read() as s:
         assert s.get(Subscription, hooli).status is SubStatus.CANCELED  # type: ignore[union-attr]

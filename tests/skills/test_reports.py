@@ -19,11 +19,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing import add_months, consecutive_paid_months
+from bot.services import build_writes
 from config.clock import Clock
 from seed.demo import seed_demo
 from skills.base import REGISTRY, all_skills, invoke
 from skills.context import SkillContext, identify
 from skills.parts import Facts, Reply, Table
+from store.actors import SYSTEM, Actor
 from store.catalog import LOYALTY_TIERS
 from store.db import Database
 from store.models import (
@@ -34,7 +36,7 @@ from store.models import (
     Subscription,
     SubStatus,
 )
-from subscriptions.lifecycle import SYSTEM, Actor, Lifecycle
+from subscriptions.commands import Cancel, ChangePlan, Dunning, Reactivate, Resume
 from tests.conftest import TODAY, throwaway_pg_database
 
 T = TODAY
@@ -84,7 +86,7 @@ def context(db: Database, user: str, clock: Clock | None = None) -> SkillContext
     return SkillContext(
         db=db,
         clock=clock,
-        lifecycle=Lifecycle(db, clock),
+        writes=build_writes(db, clock),
         speaker=speaker,
         conversation_id=f"test:{user}",
         source="test",
@@ -362,7 +364,7 @@ def test_mrr_movement_follows_live_changes(db: Database) -> None:
     """Upgrade, resume, reactivate and cancel through the lifecycle; the report follows."""
     clock = Clock(fixed_today=T)
     seed_demo(db, clock, generated=0)
-    ops = Lifecycle(db, clock)
+    ops = build_writes(db, clock)
     support, manager = Actor("U_SUPPORT1", "support"), Actor("U_MANAGER1", "manager")
     with db.read() as s:
         ids = {name: by_name(s, name).id for name in ("Initech", "Soylent", "Vandelay", "Globex")}
@@ -374,10 +376,10 @@ def test_mrr_movement_follows_live_changes(db: Database) -> None:
         "churn": 3 * 1_900,  # Vandelay cancelled at T−8 (seed)
         "net": -(5 * 4_900 + 3 * 1_900),
     }
-    ops.apply("change_plan", ids["Initech"], {"plan": "business"}, support, idempotency_key="u")
-    ops.apply("resume", ids["Soylent"], {}, support, idempotency_key="r")
-    ops.apply("reactivate", ids["Vandelay"], {}, support, idempotency_key="v")
-    ops.apply("cancel", ids["Globex"], {"now": True}, manager, idempotency_key="c")
+    ops.apply(ChangePlan(plan="business"), ids["Initech"], support, idempotency_key="u")
+    ops.apply(Resume(), ids["Soylent"], support, idempotency_key="r")
+    ops.apply(Reactivate(), ids["Vandelay"], support, idempotency_key="v")
+    ops.apply(Cancel(now=True), ids["Globex"], manager, idempotency_key="c")
     after = run(db, "mrr_report").data
     assert after["movement"] == {
         "new": 3 * 1_900,
@@ -545,13 +547,13 @@ def test_at_risk_accounts_on_the_demo(demo: Database) -> None:
 def test_a_scheduled_cancellation_and_a_suspension_are_risks(db: Database) -> None:
     clock = Clock(fixed_today=T)
     seed_demo(db, clock, generated=0)
-    ops = Lifecycle(db, clock)
+    ops = build_writes(db, clock)
     with db.read() as s:
         initech, umbrella = by_name(s, "Initech").id, by_name(s, "Umbrella").id
-    ops.apply("cancel", initech, {}, Actor("U_SUPPORT1", "support"), idempotency_key="c")
+    ops.apply(Cancel(), initech, Actor("U_SUPPORT1", "support"), idempotency_key="c")
     for step, day in enumerate((1, 3, 5), start=1):  # retries at +3, +5, +7 from T−2
         clock.set_today(days(day))
-        ops.apply("dunning", umbrella, {}, SYSTEM, idempotency_key=f"d{step}")
+        ops.apply(Dunning(), umbrella, SYSTEM, idempotency_key=f"d{step}")
     data = invoke(context(db, "U_MANAGER1", clock), "at_risk_accounts", {}).data
     accounts = {a["account"]: a for a in data["accounts"]}
     assert accounts["Initech"]["risks"] == ["cancel_scheduled"]

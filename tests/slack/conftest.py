@@ -18,13 +18,12 @@ from typing import Any
 import pytest
 
 from bot.core import Core
-from bot.services import Services
+from bot.services import Services, build_writes
 from bot.slack.app import SlackBot, build, make_client
 from config.clock import Clock
 from config.settings import load_settings
 from seed.demo import seed_demo
 from store.db import Database
-from subscriptions.lifecycle import Lifecycle
 from tests.conftest import TODAY
 from tests.fakes import ScriptedRetriever
 from tests.slack.fake_slack import FakeSlack, SignedSender, click, message_event
@@ -66,7 +65,7 @@ def slack_services(
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_BASE_URL=fake_slack.base_url,
     )
-    yield Services(settings=settings, db=db, clock=clock, lifecycle=Lifecycle(db, clock))
+    yield Services(settings=settings, db=db, clock=clock, writes=build_writes(db, clock))
     db.dispose()
 
 

@@ -7,11 +7,13 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-import subscriptions.lifecycle as lifecycle_module
+import subscriptions.executor as executor_module
+from bot.services import build_writes
+from store.actors import Actor
 from store.db import Database
 from store.errors import ConcurrentChange
 from store.models import AuditEvent, Invoice, Subscription
-from subscriptions.lifecycle import Actor, Lifecycle
+from subscriptions.commands import SetSeats
 from tests.store.factories import make_subscription
 
 
@@ -21,24 +23,23 @@ def test_two_concurrent_changes_cannot_both_win(db, clock, monkeypatch):
     test_writes_of_one_process_on_sqlite_queue_in_order.)"""
     sid = make_subscription(db, "Racy", seats=10)
     other = Database(db.url)
-    replicas = {12: Lifecycle(db, clock), 15: Lifecycle(other, clock)}
+    replicas = {12: build_writes(db, clock), 15: build_writes(other, clock)}
     both_loaded = threading.Barrier(2, timeout=20)
-    real_load = lifecycle_module.load_subscription
+    real_load = executor_module.load_subscription
 
     def load_then_wait(session, subscription_id):
         sub = real_load(session, subscription_id)
         both_loaded.wait()  # both threads hold version 1 before either writes
         return sub
 
-    monkeypatch.setattr(lifecycle_module, "load_subscription", load_then_wait)
+    monkeypatch.setattr(executor_module, "load_subscription", load_then_wait)
     results: dict[int, object] = {}
 
     def change(seats: int) -> None:
         try:
             results[seats] = replicas[seats].apply(
-                "seats",
+                SetSeats(seats=seats),
                 sid,
-                {"seats": seats},
                 Actor("U_SUPPORT1", "support"),
                 idempotency_key=f"race-{seats}",
             )
@@ -68,7 +69,7 @@ def test_two_concurrent_changes_cannot_both_win(db, clock, monkeypatch):
 @pytest.mark.parametrize("attempts", [2, 5])
 def test_the_same_key_from_many_threads_applies_once(db, clock, attempts):
     sid = make_subscription(db, "Clicky", seats=10)
-    ops = Lifecycle(db, clock)
+    ops = build_writes(db, clock)
     outcomes = []
     start = threading.Barrier(attempts, timeout=20)
 
@@ -77,9 +78,8 @@ def test_the_same_key_from_many_threads_applies_once(db, clock, attempts):
         try:
             outcomes.append(
                 ops.apply(
-                    "seats",
+                    SetSeats(seats=11),
                     sid,
-                    {"seats": 11},
                     Actor("U_SUPPORT1", "support"),
                     idempotency_key="double-click",
                 )

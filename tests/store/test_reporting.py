@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from billing import add_months
+from bot.services import build_writes
 from config.clock import Clock
 from deals.queries import is_stalled, stall_days, stalled_deals
 from reports.queries import (
@@ -29,6 +30,7 @@ from reports.queries import (
     risks_of,
 )
 from seed.demo import seed_demo
+from store.actors import SYSTEM, Actor
 from store.catalog import STALL_DAYS, STALL_DAYS_NEGOTIATION
 from store.db import Database
 from store.models import (
@@ -45,7 +47,8 @@ from store.models import (
     SubStatus,
     UsageSnapshot,
 )
-from subscriptions.lifecycle import SYSTEM, Actor, Lifecycle
+from store.writepath import decode
+from subscriptions.commands import Cancel
 from tests.store.factories import make_subscription
 
 D = dt.date
@@ -210,7 +213,7 @@ def _paid_invoice(db: Database, sub_id: int, start: dt.date, end: dt.date, numbe
 
 def test_renewal_outcomes_and_logo_churn_of_a_month(db: Database) -> None:
     clock = Clock(fixed_today=D(2026, 9, 25))
-    ops = Lifecycle(db, clock)
+    ops = build_writes(db, clock)
     renewed = make_subscription(db, "Renewed", start=D(2026, 9, 1))
     failed = make_subscription(db, "Failed", start=D(2026, 9, 10), card="fail")
     leaving = make_subscription(db, "Leaving", start=D(2026, 9, 20))
@@ -222,7 +225,7 @@ def test_renewal_outcomes_and_logo_churn_of_a_month(db: Database) -> None:
 
     def on(day: dt.date, action: str, sub: int, params: dict[str, object], who: Actor) -> None:
         clock.set_today(day)
-        ops.apply(action, sub, params, who, idempotency_key=f"{action}-{sub}-{day}")
+        ops.apply(decode(action, params), sub, who, idempotency_key=f"{action}-{sub}-{day}")
 
     on(D(2026, 9, 25), "pause", paused, {"days": 20}, SUPPORT)  # moves Oct 5 to Oct 25
     on(D(2026, 10, 1), "renew", renewed, {}, SYSTEM)
@@ -262,7 +265,7 @@ def test_at_risk_query_matches_the_rule_on_the_demo(db: Database) -> None:
         initech = s.scalars(
             select(Subscription.id).join(Account).where(Account.name == "Initech")
         ).one()
-    Lifecycle(db, clock).apply("cancel", initech, {}, SUPPORT, idempotency_key="cancel-initech")
+    build_writes(db, clock).apply(Cancel(), initech, SUPPORT, idempotency_key="cancel-initech")
 
     with db.read() as s:
         latest: dict[int, tuple[dt.date, int]] = {}

@@ -1,0 +1,121 @@
+"""The deals domain on the write path: load a deal, run a deal operation on it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from sqlalchemy.orm import Session
+
+from deals.commands import DealCommand
+from store.actors import Actor
+from store.errors import InvalidRequest, NotFound
+from store.models import Deal
+from store.writepath import Command, Preview, diff
+
+LABELS: dict[str, str] = {
+    "last_activity_on": "Last activity",
+    "snoozed_until": "Nudges snoozed until",
+}
+
+
+def snapshot(deal: Deal) -> dict[str, str]:
+    return {
+        "last_activity_on": deal.last_activity_on.isoformat() if deal.last_activity_on else "",
+        "snoozed_until": deal.snoozed_until.isoformat() if deal.snoozed_until else "",
+    }
+
+
+@dataclass
+class DealContext:
+    session: Session
+    deal: Deal
+    today: dt.date
+    actor: Actor
+
+
+Operation = Callable[[DealContext, Any], str]
+OPERATIONS: dict[type[Command], Operation] = {}
+
+
+def operation(kind: type[DealCommand]) -> Callable[[Operation], Operation]:
+    def register(fn: Operation) -> Operation:
+        OPERATIONS[kind] = fn
+        return fn
+
+    return register
+
+
+@dataclass
+class DealRun:
+    ctx: DealContext
+    invoice_number: str | None = None
+
+    @property
+    def subject_id(self) -> int:
+        return self.ctx.deal.id
+
+    @property
+    def account_id(self) -> int | None:
+        return self.ctx.deal.account_id
+
+    @property
+    def subscription_id(self) -> int | None:
+        return None
+
+    def snapshot(self) -> dict[str, str]:
+        return snapshot(self.ctx.deal)
+
+    def mrr_cents(self) -> int | None:
+        return None
+
+    def execute(self, command: Command) -> Preview:
+        import deals.operations  # noqa: F401  (registers the operations)
+
+        fn = OPERATIONS.get(type(command))
+        if fn is None:
+            raise InvalidRequest(f"Unknown action “{command.kind}”.")
+        deal = self.ctx.deal
+        before = snapshot(deal)
+        summary = fn(self.ctx, command)
+        self.ctx.session.flush()
+        return Preview(
+            command=command,
+            subject_id=deal.id,
+            subject_version=None,
+            account_id=deal.account_id,
+            account_name=deal.account.name if deal.account else "",
+            summary=summary,
+            changes=diff(LABELS, before, snapshot(deal)),
+            lines=(),
+            effective_on=self.ctx.today,
+            permission=command.permission,
+        )
+
+
+class DealExecutor:
+    domain: ClassVar[str] = "deals"
+
+    def open(
+        self,
+        session: Session,
+        subject_id: int,
+        actor: Actor,
+        today: dt.date,
+        *,
+        preview: bool,
+        key: str,
+    ) -> DealRun:
+        deal = session.get(Deal, subject_id)
+        if deal is None:
+            raise NotFound(f"There is no deal #{subject_id}.")
+        return DealRun(DealContext(session, deal, today, actor))
+
+    def labels(self) -> Mapping[str, str]:
+        return LABELS
+
+    def account_of(self, session: Session, subject_id: int) -> int | None:
+        deal = session.get(Deal, subject_id)
+        return deal.account_id if deal else None

@@ -1,0 +1,16 @@
+"""Snooze a deal's nudges for some days."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from deals.commands import Snooze
+from deals.executor import DealContext, operation
+from store import format as fmt
+
+
+@operation(Snooze)
+def snooze(ctx: DealContext, cmd: Snooze) -> str:
+    until = ctx.today + dt.timedelta(days=cmd.days)
+    ctx.deal.snoozed_until = until
+    return f"Snoozed {ctx.deal.name} until {fmt.date(until)}"

@@ -1,0 +1,156 @@
+"""The subscription commands: one typed model per operation, decoded once.
+
+Their fields are checked where they enter (a skill's arguments, a stored pending action), so an
+operation gets a whole number of days or seats, a `Decimal` percentage and an `Interval`,
+never a string to parse again. Each operation lives in `subscriptions/operations/<kind>.py`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from pydantic import Field, field_validator
+
+from billing import Interval
+from store.writepath import Command, command
+
+
+class SubscriptionCommand(Command):
+    domain: ClassVar[str] = "subscriptions"
+
+
+@command
+class Pause(SubscriptionCommand):
+    kind: ClassVar[str] = "pause"
+    title: ClassVar[str] = "Pause subscription"
+    permission: ClassVar[str] = "pause"
+    days: int = Field(ge=1, le=400)
+
+
+@command
+class Resume(SubscriptionCommand):
+    kind: ClassVar[str] = "resume"
+    title: ClassVar[str] = "Resume subscription"
+    permission: ClassVar[str] = "resume"
+
+
+@command
+class ChangePlan(SubscriptionCommand):
+    """An upgrade applies now (prorated); a downgrade at the end of the period. Which one it
+    is, and so the permission it needs, is decided once, by the operation."""
+
+    kind: ClassVar[str] = "change_plan"
+    title: ClassVar[str] = "Change plan"
+    permission: ClassVar[str] = "upgrade"
+    plan: str = Field(min_length=1, max_length=40)
+    interval: Interval | None = None
+    expect: Literal["upgrade", "downgrade"] | None = None  # what the person asked for
+
+    def permissions(self) -> tuple[str, ...]:
+        return ("upgrade", "downgrade")
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _interval_words(cls, value: object) -> object:
+        words = {"monthly": "month", "annual": "year", "yearly": "year", "annually": "year"}
+        if isinstance(value, str):
+            return words.get(value.strip().lower(), value.strip().lower())
+        return value
+
+
+@command
+class SetSeats(SubscriptionCommand):
+    kind: ClassVar[str] = "seats"
+    title: ClassVar[str] = "Change seats"
+    permission: ClassVar[str] = "add_seats"
+    seats: int = Field(ge=1, le=100_000)
+
+    def permissions(self) -> tuple[str, ...]:
+        return ("add_seats", "remove_seats")
+
+
+@command
+class Cancel(SubscriptionCommand):
+    kind: ClassVar[str] = "cancel"
+    title: ClassVar[str] = "Cancel subscription"
+    permission: ClassVar[str] = "cancel"
+    now: bool = False
+
+    def permissions(self) -> tuple[str, ...]:
+        return ("cancel_now",) if self.now else ("cancel",)
+
+
+@command
+class Reactivate(SubscriptionCommand):
+    kind: ClassVar[str] = "reactivate"
+    title: ClassVar[str] = "Reactivate subscription"
+    permission: ClassVar[str] = "reactivate"
+
+
+@command
+class ExtendTrial(SubscriptionCommand):
+    kind: ClassVar[str] = "extend_trial"
+    title: ClassVar[str] = "Extend trial"
+    permission: ClassVar[str] = "extend_trial"
+    days: int = Field(ge=1, le=365)
+
+
+@command
+class Discount(SubscriptionCommand):
+    kind: ClassVar[str] = "discount"
+    title: ClassVar[str] = "Apply discount"
+    permission: ClassVar[str] = "discount"
+    percent: Decimal = Field(gt=0, le=100, allow_inf_nan=False)
+    months: int | None = Field(default=None, ge=1, le=36)
+
+
+@command
+class RetryPayment(SubscriptionCommand):
+    kind: ClassVar[str] = "retry_payment"
+    title: ClassVar[str] = "Retry payment"
+    permission: ClassVar[str] = "retry_payment"
+
+
+# ---- run by the billing schedule only ------------------------------------------------------------
+class ScheduleCommand(SubscriptionCommand):
+    system: ClassVar[bool] = True
+    permission: ClassVar[str] = "system"
+
+
+@command
+class Renew(ScheduleCommand):
+    kind: ClassVar[str] = "renew"
+    title: ClassVar[str] = "Renewal"
+
+
+@command
+class ConvertTrial(ScheduleCommand):
+    kind: ClassVar[str] = "convert_trial"
+    title: ClassVar[str] = "Trial end"
+
+
+@command
+class Dunning(ScheduleCommand):
+    kind: ClassVar[str] = "dunning"
+    title: ClassVar[str] = "Payment retry"
+
+
+@command
+class EndPause(ScheduleCommand):
+    kind: ClassVar[str] = "end_pause"
+    title: ClassVar[str] = "End of pause"
+
+
+PERSON_COMMANDS: tuple[type[SubscriptionCommand], ...] = (
+    Pause,
+    Resume,
+    ChangePlan,
+    SetSeats,
+    Cancel,
+    Reactivate,
+    ExtendTrial,
+    Discount,
+    RetryPayment,
+)
+SCHEDULE_COMMANDS: tuple[type[ScheduleCommand], ...] = (Renew, ConvertTrial, Dunning, EndPause)

@@ -1,0 +1,344 @@
+"""The subscriptions domain on the write path: load a subscription, run an operation on it.
+
+`SubscriptionExecutor` is what `store.writepath.WritePath` calls for every subscription
+command; the operations themselves live one per file in `subscriptions/operations/` and work
+through an `OpContext`: the loaded subscription, the day, who acts, and `bill()`, which issues
+an invoice and charges the card on file — or, in a preview, only describes the charge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from billing import Interval, Line, Period, Terms, ledger, total
+from billing.payments import PaymentGateway, SimulatedGateway
+from billing.revenue import subscription_mrr
+from store import format as fmt
+from store.actors import Actor
+from store.errors import InvalidRequest, InvalidState, NotAllowed, NotFound
+from store.models import Invoice, InvoiceStatus, Plan, Subscription, SubStatus
+from store.writepath import Command, Preview, diff
+from subscriptions import transitions
+from subscriptions.commands import SubscriptionCommand
+
+# Fields shown in previews and stored in audit rows, with the label people read.
+LABELS: dict[str, str] = {
+    "status": "Status",
+    "plan": "Plan",
+    "interval": "Billing",
+    "seats": "Seats",
+    "unit_price": "Price per seat",
+    "period_start": "Period start",
+    "period_end": "Next renewal",
+    "trial_end": "Trial ends",
+    "cancel_at_period_end": "Cancels at period end",
+    "canceled_on": "Cancelled on",
+    "pause": "Paused",
+    "pending": "Scheduled change",
+    "discount": "Discount",
+    "past_due_since": "Past due since",
+    "dunning_retries": "Payment retries",
+    "suspended_on": "Suspended on",
+}
+
+
+def snapshot(sub: Subscription) -> dict[str, str]:
+    """The subscription as strings people read; used for previews and audit before/after."""
+    pending = []
+    if sub.pending_plan is not None or sub.pending_interval is not None:
+        plan = sub.pending_plan.name if sub.pending_plan else sub.plan.name
+        pending.append(f"{plan} {fmt.interval(sub.pending_interval or sub.interval)}")
+    if sub.pending_seats is not None:
+        pending.append(fmt.plural(sub.pending_seats, "seat"))
+    discount = ""
+    if sub.discount_percent:
+        until = f" until {sub.discount_ends_on.isoformat()}" if sub.discount_ends_on else ""
+        discount = f"{sub.discount_percent.normalize():f}%{until}"
+    pause = ""
+    if sub.pause_start and sub.pause_end:
+        pause = f"{sub.pause_start.isoformat()} → {sub.pause_end.isoformat()}"
+    return {
+        "status": str(sub.status),
+        "plan": sub.plan.name,
+        "interval": fmt.interval(sub.interval),
+        "seats": str(sub.seats),
+        "unit_price": fmt.money(sub.unit_price_cents),
+        "period_start": _iso(sub.current_period_start),
+        "period_end": _iso(sub.current_period_end),
+        "trial_end": _iso(sub.trial_end),
+        "cancel_at_period_end": "yes" if sub.cancel_at_period_end else "no",
+        "canceled_on": _iso(sub.canceled_on),
+        "pause": pause,
+        "pending": ", ".join(pending) + (" at renewal" if pending else ""),
+        "discount": discount,
+        "past_due_since": _iso(sub.past_due_since),
+        "dunning_retries": str(sub.dunning_retries),
+        "suspended_on": _iso(sub.suspended_on),
+    }
+
+
+def _iso(d: dt.date | None) -> str:
+    return d.isoformat() if d else ""
+
+
+# ---- what operations share ----------------------------------------------------------------------
+def terms_of(
+    sub: Subscription, plan: Plan | None = None, interval: Any = None, seats: int | None = None
+) -> Terms:
+    """Billing terms of a subscription, optionally with another plan, interval or seats."""
+    plan = plan or sub.plan
+    interval = Interval(str(interval or sub.interval))
+    if plan.id == sub.plan_id and interval == Interval(str(sub.interval)):
+        unit = sub.unit_price_cents
+    else:
+        unit = catalog_price(plan, interval)
+    return Terms(plan.code, plan.name, plan.rank, interval, unit, seats or sub.seats)
+
+
+def catalog_price(plan: Plan, interval: Interval) -> int:
+    price = plan.monthly_cents if interval is Interval.MONTH else plan.annual_cents
+    if price is None:
+        raise NotAllowed(f"{plan.name} is sold by contract; the account team sets its price.")
+    return price
+
+
+def find_plan(session: Session, name: str) -> Plan:
+    wanted = name.strip().lower()
+    plans = session.scalars(select(Plan).order_by(Plan.rank)).all()
+    for plan in plans:
+        if wanted in (plan.code.lower(), plan.name.lower()):
+            return plan
+    names = ", ".join(p.name for p in plans)
+    raise InvalidRequest(f"There is no plan called “{name.strip()}”. Plans: {names}.")
+
+
+def load_subscription(session: Session, subscription_id: int) -> Subscription:
+    sub = session.get(Subscription, subscription_id)
+    if sub is None:
+        raise NotFound(f"No subscription #{subscription_id}.")
+    return sub
+
+
+def who(sub: Subscription) -> str:
+    return sub.account.name
+
+
+def period_of(sub: Subscription) -> Period:
+    assert sub.current_period_start and sub.current_period_end
+    return Period(sub.current_period_start, sub.current_period_end)
+
+
+def open_invoice(session: Session, sub: Subscription) -> Invoice | None:
+    return session.scalar(
+        select(Invoice)
+        .where(Invoice.subscription_id == sub.id, Invoice.status == InvoiceStatus.OPEN)
+        .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
+        .limit(1)
+    )
+
+
+def refuse_if_canceled(sub: Subscription) -> None:
+    if sub.status is SubStatus.CANCELED:
+        raise InvalidState(
+            f"{who(sub)}'s subscription was cancelled on {fmt.date(sub.canceled_on)}; "
+            "reactivate it first."
+        )
+
+
+def require(sub: Subscription, allowed: set[SubStatus], doing: str) -> None:
+    refuse_if_canceled(sub)
+    if sub.status in allowed:
+        return
+    why = {
+        SubStatus.TRIALING: "it is still on a free trial",
+        SubStatus.PAUSED: f"it is paused until {fmt.date(sub.pause_end)}; resume it first",
+        SubStatus.PAST_DUE: "a payment is overdue; retry the payment first",
+        SubStatus.ACTIVE: "it is active",
+    }[sub.status]
+    raise InvalidState(f"Can't {doing} {who(sub)}: {why}.")
+
+
+@dataclass
+class OpContext:
+    """What an operation works with. In preview mode nothing is charged or issued."""
+
+    session: Session
+    sub: Subscription
+    today: dt.date
+    actor: Actor
+    gateway: PaymentGateway
+    preview: bool
+    key: str
+    lines: list[Line] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    invoice: Invoice | None = None
+    effective_on: dt.date | None = None
+    permission: str | None = None  # set by an operation whose permission depends on the case
+
+    def card_on_file(self) -> str:
+        method = ledger.default_method(self.session, self.sub.account_id)
+        return f"{method.brand} •••• {method.last4}" if method else "no payment method on file"
+
+    def bill(
+        self,
+        lines: tuple[Line, ...] | list[Line],
+        *,
+        reason: str,
+        period: tuple[dt.date, dt.date] | None = None,
+    ) -> bool | None:
+        """Invoice `lines` and charge the card on file; returns whether the charge went through.
+
+        In preview mode it only describes the charge and returns None.
+        """
+        self.lines.extend(lines)
+        amount = total(lines)
+        where = self.card_on_file()
+        if self.preview:
+            if amount > 0:
+                self.notes.append(f"{fmt.money(amount)} will be charged to {where}.")
+            return None
+        self.invoice = ledger.issue_invoice(
+            self.session, self.sub, lines, reason=reason, issued_on=self.today, period=period
+        )
+        if amount <= 0:
+            return True
+        result = ledger.collect(
+            self.session,
+            self.invoice,
+            self.gateway,
+            self.today,
+            attempt_key=f"{self.key}:{self.invoice.number}",
+        )
+        if result.ok:
+            self.notes.append(f"{fmt.money(amount)} charged to {where}.")
+        else:
+            self.notes.append(f"The charge of {fmt.money(amount)} failed: {result.failure}.")
+        return result.ok
+
+    def bill_or_past_due(
+        self, lines: tuple[Line, ...] | list[Line], *, reason: str, period: tuple[dt.date, dt.date]
+    ) -> None:
+        """Bill a change made now; a declined card keeps the change and makes the account past
+        due, so dunning collects what is owed."""
+        if self.bill(lines, reason=reason, period=period) is False:
+            transitions.mark_past_due(self.sub, self.today)
+
+
+# ---- the operations' registry -------------------------------------------------------------------
+C = TypeVar("C", bound=SubscriptionCommand)
+Operation = Callable[[OpContext, Any], str]
+OPERATIONS: dict[type[Command], Operation] = {}
+
+
+def operation(
+    kind: type[C],
+) -> Callable[[Callable[[OpContext, C], str]], Callable[[OpContext, C], str]]:
+    """Register the function that carries out a command (it returns the summary line)."""
+
+    def register(fn: Callable[[OpContext, C], str]) -> Callable[[OpContext, C], str]:
+        OPERATIONS[kind] = fn
+        return fn
+
+    return register
+
+
+def operation_for(command: Command) -> Operation:
+    import subscriptions.operations  # noqa: F401  (registers every operation)
+
+    try:
+        return OPERATIONS[type(command)]
+    except KeyError:
+        raise InvalidRequest(f"Unknown action “{command.kind}”.") from None
+
+
+# ---- the executor -------------------------------------------------------------------------------
+@dataclass
+class SubscriptionRun:
+    ctx: OpContext
+
+    @property
+    def subject_id(self) -> int:
+        return self.ctx.sub.id
+
+    @property
+    def account_id(self) -> int | None:
+        return self.ctx.sub.account_id
+
+    @property
+    def subscription_id(self) -> int | None:
+        return self.ctx.sub.id
+
+    @property
+    def invoice_number(self) -> str | None:
+        return self.ctx.invoice.number if self.ctx.invoice else None
+
+    def snapshot(self) -> dict[str, str]:
+        return snapshot(self.ctx.sub)
+
+    def mrr_cents(self) -> int | None:
+        return subscription_mrr(self.ctx.sub, self.ctx.today)
+
+    def execute(self, command: Command) -> Preview:
+        ctx = self.ctx
+        fn = operation_for(command)
+        version = ctx.sub.version
+        before = snapshot(ctx.sub)
+        summary = fn(ctx, command)
+        ctx.session.flush()
+        return Preview(
+            command=command,
+            subject_id=ctx.sub.id,
+            subject_version=version,
+            account_id=ctx.sub.account_id,
+            account_name=ctx.sub.account.name,
+            summary=summary,
+            changes=diff(LABELS, before, snapshot(ctx.sub)),
+            lines=tuple(ctx.lines),
+            effective_on=ctx.effective_on or ctx.today,
+            permission=ctx.permission or command.permission,
+            notes=tuple(ctx.notes),
+            subscription_id=ctx.sub.id,
+        )
+
+
+class SubscriptionExecutor:
+    domain: ClassVar[str] = "subscriptions"
+
+    def __init__(self, gateway: PaymentGateway | None = None) -> None:
+        self.gateway = gateway or SimulatedGateway()
+
+    def open(
+        self,
+        session: Session,
+        subject_id: int,
+        actor: Actor,
+        today: dt.date,
+        *,
+        preview: bool,
+        key: str,
+    ) -> SubscriptionRun:
+        sub = load_subscription(session, subject_id)
+        return SubscriptionRun(
+            OpContext(
+                session=session,
+                sub=sub,
+                today=today,
+                actor=actor,
+                gateway=self.gateway,
+                preview=preview,
+                key=key,
+            )
+        )
+
+    def labels(self) -> Mapping[str, str]:
+        return LABELS
+
+    def account_of(self, session: Session, subject_id: int) -> int | None:
+        sub = session.get(Subscription, subject_id)
+        return sub.account_id if sub else None

@@ -1,0 +1,16 @@
+"""One module per subscription operation; importing this package registers them all."""
+
+from subscriptions.operations import (  # noqa: F401
+    cancel,
+    change_plan,
+    convert_trial,
+    discount,
+    dunning,
+    extend_trial,
+    pause,
+    reactivate,
+    renew,
+    resume,
+    retry_payment,
+    seats,
+)

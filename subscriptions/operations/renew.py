@@ -1,0 +1,63 @@
+"""Renew every period that has ended, one at a time, until one fails or none is due.
+
+At each period end: a scheduled cancellation cancels; a scheduled downgrade or seat cut takes
+effect; then the new period is invoiced (less the better of discount and loyalty) and charged.
+"""
+
+from __future__ import annotations
+
+from billing import (
+    Interval,
+    Period,
+    add_months,
+    consecutive_paid_months,
+    effective_discount,
+    renewal_lines,
+)
+from store import format as fmt
+from store.errors import InvalidRequest, InvalidState
+from store.models import IntervalCol, SubStatus
+from subscriptions import transitions
+from subscriptions.commands import Renew
+from subscriptions.executor import OpContext, catalog_price, operation, terms_of, who
+
+
+@operation(Renew)
+def renew(ctx: OpContext, cmd: Renew) -> str:
+    sub, today = ctx.sub, ctx.today
+    if sub.status is not SubStatus.ACTIVE or sub.current_period_end is None:
+        raise InvalidState(f"{who(sub)} is not an active subscription to renew.")
+    if sub.current_period_end > today:
+        raise InvalidRequest(f"{who(sub)} renews on {fmt.date(sub.current_period_end)}.")
+    done: list[str] = []
+    while sub.status is SubStatus.ACTIVE and sub.current_period_end <= today:
+        end = sub.current_period_end
+        if sub.cancel_at_period_end:
+            transitions.cancel(sub, end, "requested")
+            done.append(f"cancelled on {fmt.date(end)} as requested")
+            break
+        if sub.pending_plan is not None or sub.pending_interval is not None:
+            plan = sub.pending_plan or sub.plan
+            interval = Interval(str(sub.pending_interval or sub.interval))
+            transitions.switch_plan(sub, plan, IntervalCol(interval), catalog_price(plan, interval))
+        if sub.pending_seats is not None:
+            transitions.set_seats(sub, sub.pending_seats)
+        interval = Interval(str(sub.interval))
+        new_end = add_months(end, interval.months, sub.anchor_day or end.day)
+        transitions.start_period(sub, end, new_end, anchor=False)
+        if sub.discount_ends_on is not None and sub.discount_ends_on <= end:
+            sub.discount_percent = sub.discount_ends_on = sub.discount_source = None
+        months = consecutive_paid_months(sub.paid_since, end) if sub.paid_since else 0
+        discount = effective_discount(sub.discount_percent, months)
+        lines = renewal_lines(terms_of(sub), Period(end, new_end), discount)
+        ok = ctx.bill(lines, reason="renewal", period=(end, new_end))
+        if sub.paid_since is None:
+            sub.paid_since = end
+        if ok is False:
+            transitions.mark_past_due(sub, today)
+            done.append(f"renewal for {fmt.date(end)} → {fmt.date(new_end)} failed to charge")
+            break
+        done.append(f"renewed {fmt.date(end)} → {fmt.date(new_end)}")
+        if ctx.preview:
+            break
+    return f"{who(sub)}: " + "; ".join(done) + "."
