@@ -36,6 +36,7 @@ $(PREBUILD_STAMP): $(STAMP) $(PREBUILD_INPUTS)
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff format .

@@ -21,6 +21,9 @@ for the "with" run and dropped afterwards, and the report says so).
 Exits 1 if the indexed and the naive scan disagree. A small run for the smoke test:
 `--subs 20000 --deals 2000 --repeat 1`. Bulk loads use sqlite3 `executemany` and PostgreSQL
 `COPY`. Everything is removed at the end unless --keep is given.
+
+Long because: the naive reference scan must be read beside the data it is checked on, and the
+bench stays one file a reader can run and audit end to end.
 """
 
 from __future__ import annotations

@@ -171,7 +171,7 @@ def describe_artefacts(override: Path | None) -> str:
         sys.path.insert(0, str(ROOT))
     try:
         from knowledge.embeddings import LocalEmbeddings
-        from knowledge.minilm import VectorCache
+        from knowledge.vector_cache import VectorCache
 
         embeddings = LocalEmbeddings(cache_dir=override)
         onnx = embeddings.files.find_onnx()

@@ -202,6 +202,22 @@ COMMANDS: tuple[Command, ...] = (
         r"(?P<rep>.+)?",
         lambda m: {"rep": m["rep"]} if m.group("rep") else {},
     ),
+    Command(
+        "log",
+        "log <deal> call|email|meeting|note [<what happened>]",
+        "log deal activity (restarts its stalled clock)",
+        "log_deal_activity",
+        r"(?P<deal>#?\d+|.+?)\s+(?P<kind>call|email|meeting|note)(?:\s+(?P<note>.+))?",
+        lambda m: {"deal": m["deal"], "kind": m["kind"].lower(), "note": m["note"] or ""},
+    ),
+    Command(
+        "snooze",
+        "snooze <deal> [<N> days]",
+        "no nudges about a deal for a while (default 7 days)",
+        "snooze_deal",
+        r"(?P<deal>.+?)(?:\s+(?:for\s+)?(?P<n>\d+)\s+days?)?",
+        lambda m: {"deal": m["deal"], **({"days": int(m["n"])} if m.group("n") else {})},
+    ),
     Command("mrr", "mrr", "MRR, ARR and this month's movement", "mrr_report"),
     Command(
         "summary",

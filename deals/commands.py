@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from store.writepath import Command, command
+from store.commands import Command, command
 
 
 class DealCommand(Command):

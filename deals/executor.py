@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from sqlalchemy.orm import Session
 
-from deals.commands import DealCommand
 from store.actors import Actor
-from store.errors import InvalidRequest, NotFound
+from store.commands import Command, Operations
+from store.errors import NotFound
 from store.models import Deal
-from store.writepath import Command, Preview, diff
+from store.writepath import Preview, diff
 
 LABELS: dict[str, str] = {
     "last_activity_on": "Last activity",
@@ -36,16 +36,7 @@ class DealContext:
     actor: Actor
 
 
-Operation = Callable[[DealContext, Any], str]
-OPERATIONS: dict[type[Command], Operation] = {}
-
-
-def operation(kind: type[DealCommand]) -> Callable[[Operation], Operation]:
-    def register(fn: Operation) -> Operation:
-        OPERATIONS[kind] = fn
-        return fn
-
-    return register
+operation: Operations[DealContext] = Operations("deals.operations")
 
 
 @dataclass
@@ -72,11 +63,7 @@ class DealRun:
         return None
 
     def execute(self, command: Command) -> Preview:
-        import deals.operations  # noqa: F401  (registers the operations)
-
-        fn = OPERATIONS.get(type(command))
-        if fn is None:
-            raise InvalidRequest(f"Unknown action “{command.kind}”.")
+        fn = operation.of(command)
         deal = self.ctx.deal
         before = snapshot(deal)
         summary = fn(self.ctx, command)
@@ -97,6 +84,7 @@ class DealRun:
 
 class DealExecutor:
     domain: ClassVar[str] = "deals"
+    operations: ClassVar[Operations[DealContext]] = operation
 
     def open(
         self,

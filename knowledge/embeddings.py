@@ -22,7 +22,8 @@ from config.settings import Settings, SettingsError
 if TYPE_CHECKING:
     import numpy as np
 
-    from knowledge.minilm import MiniLM, ModelFiles, VectorCache
+    from knowledge.minilm import MiniLM, ModelFiles
+    from knowledge.vector_cache import VectorCache
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ class LocalEmbeddings(Embeddings):
         with self._lock:
             cache = self._cache
         if cache is None:
-            from knowledge.minilm import VectorCache
+            from knowledge.vector_cache import VectorCache
 
             cache = VectorCache(self.files)
             with self._lock:

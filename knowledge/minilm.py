@@ -27,12 +27,10 @@ import importlib.metadata
 import json
 import logging
 import os
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +57,6 @@ SOURCE_FILES = (
     "1_Pooling/config.json",
 )
 MANIFEST = "minilm.json"
-# Upper bound on cached chunk vectors (1.5 KB each): a cache, not a second index.
-MAX_CACHED_VECTORS = 20_000
 ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -215,6 +211,8 @@ class ModelFiles:
             target.parent,
         )
         started = time.perf_counter()
+        from knowledge.onnx_export import export_in_subprocess  # torch only when exporting
+
         export_in_subprocess(self.source, target)
         log.info("ONNX export done in %.1f s", time.perf_counter() - started)
         self._write_manifest(target.parent)
@@ -254,94 +252,6 @@ def model_files(source: Path, dirs: Sequence[Path]) -> ModelFiles:
 
 
 # --- export (torch, only when the graph is missing) -------------------------------------
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def export_in_subprocess(source: Path, target: Path) -> None:
-    """Export in a child process, so torch (~1 GB at its peak here) never enters the bot's
-    process: its memory stays what the runtime needs even on a first start without the
-    install-time step."""
-    code = (
-        "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]); "
-        "from knowledge.minilm import export_onnx; "
-        "export_onnx(Path(sys.argv[2]), Path(sys.argv[3]))"
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT), str(source), str(target)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-        raise RuntimeError(f"the ONNX export of {MODEL_NAME} failed:\n{tail}")
-
-
-def export_onnx(source: Path, target: Path) -> None:
-    """Export the packaged weights to an ONNX graph that returns the last hidden state.
-
-    Pooling and normalisation stay in numpy (`MiniLM.encode`), as sentence-transformers does
-    them after the transformer. The export is checked against torch on a padded batch.
-    """
-    _force_offline()
-    import torch
-    from transformers import AutoModel
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
-    model = AutoModel.from_pretrained(str(source), local_files_only=True)
-    model.eval()
-
-    class LastHiddenState(torch.nn.Module):
-        # BertModel's positional arguments moved in transformers 5: pass them by name.
-        def __init__(self, inner: torch.nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            out = self.inner(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            )
-            return out.last_hidden_state
-
-    wrapper = LastHiddenState(model)
-    # A padded sample: a mask of all ones could let the tracer drop the mask from the graph.
-    ids = torch.tensor([[101, 7592, 2088, 2003, 1037, 3231, 102], [101, 7592, 102, 0, 0, 0, 0]])
-    mask = (ids != 0).long()
-    sample = (ids, mask, torch.zeros_like(ids))
-    dynamic_axes = {name: {0: "batch", 1: "tokens"} for name in (*ONNX_INPUTS, "last_hidden")}
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
-        with warnings.catch_warnings(), torch.no_grad():
-            warnings.simplefilter("ignore")  # tracer warnings about Python control flow
-            # Before the export: tracing leaves the module in a state that computes otherwise.
-            expected = wrapper(*sample).numpy()
-            torch.onnx.export(
-                wrapper,
-                sample,
-                str(tmp),
-                input_names=list(ONNX_INPUTS),
-                output_names=["last_hidden"],
-                dynamic_axes=dynamic_axes,
-                opset_version=17,
-                dynamo=False,
-            )
-        feed = {name: t.numpy() for name, t in zip(ONNX_INPUTS, sample, strict=True)}
-        got = _onnx_session(tmp).run(None, feed)[0]
-        real = mask.numpy().astype(bool)  # compare the real (unpadded) positions
-        if not np.allclose(expected[real], got[real], atol=1e-4):
-            raise RuntimeError(f"the ONNX export of {MODEL_NAME} does not match the torch model")
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-
 
 # --- runtime ----------------------------------------------------------------------------
 
@@ -436,95 +346,3 @@ def load_runtime(files: ModelFiles) -> MiniLM:
             _runtimes[key] = runtime
             log.debug("%s loaded in %.2f s", MODEL_NAME, time.perf_counter() - started)
         return runtime
-
-
-# --- document vector cache --------------------------------------------------------------
-
-
-def text_key(text: str) -> bytes:
-    # Hex, not the raw digest: numpy's fixed-width bytes drop trailing NUL bytes.
-    return hashlib.sha256(text.encode("utf-8")).hexdigest().encode("ascii")
-
-
-class VectorCache:
-    """Vectors of embedded texts by SHA-256 of the text, for one model (one file per model).
-
-    Read from every artefact directory (the install-time one may be read-only), written to the
-    first writable one. Concurrent writers replace the file atomically; the last one wins,
-    which for a cache is fine.
-    """
-
-    def __init__(self, files: ModelFiles) -> None:
-        self.files = files
-        self._vectors: dict[bytes, np.ndarray] = {}
-        self._dirty = False
-        self._lock = threading.Lock()
-        for directory in reversed(files.dirs):  # earlier directories win
-            self._load(directory / files.vectors_name)
-
-    def _load(self, path: Path) -> None:
-        if not path.is_file():
-            return
-        try:
-            with np.load(path, allow_pickle=False) as data:
-                if str(data["model"]) != self.files.model_id:
-                    return
-                keys, vectors = data["keys"], data["vectors"]
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("ignoring unreadable vector cache %s: %s", path, exc)
-            return
-        if vectors.ndim != 2 or vectors.shape[1] != DIMENSIONS or len(keys) != len(vectors):
-            return
-        self._vectors.update(zip((bytes(k) for k in keys), vectors, strict=True))
-
-    def __len__(self) -> int:
-        return len(self._vectors)
-
-    def get(self, texts: Sequence[str]) -> list[np.ndarray | None]:
-        return [self._vectors.get(text_key(t)) for t in texts]
-
-    def add(self, texts: Sequence[str], vectors: np.ndarray | Sequence[Sequence[float]]) -> int:
-        """Remember vectors; returns how many were new."""
-        array = np.asarray(vectors, dtype=np.float32).reshape(len(texts), DIMENSIONS)
-        new = 0
-        with self._lock:
-            for text, vector in zip(texts, array, strict=True):
-                key = text_key(text)
-                if key not in self._vectors:
-                    new += 1
-                self._vectors[key] = vector.copy()
-            while len(self._vectors) > MAX_CACHED_VECTORS:  # oldest first
-                del self._vectors[next(iter(self._vectors))]
-            self._dirty = self._dirty or bool(new)
-        return new
-
-    def retain(self, texts: Sequence[str]) -> int:
-        """Forget every vector but those of `texts`; returns how many were dropped."""
-        keep = {text_key(t) for t in texts}
-        with self._lock:
-            drop = [k for k in self._vectors if k not in keep]
-            for key in drop:
-                del self._vectors[key]
-            self._dirty = self._dirty or bool(drop)
-        return len(drop)
-
-    def save(self) -> Path | None:
-        """Write the cache if it changed; None when nothing was written."""
-        with self._lock:
-            if not self._dirty:
-                return None
-            keys = np.array(list(self._vectors), dtype="S64")
-            vectors = (
-                np.stack(list(self._vectors.values()))
-                if self._vectors
-                else np.zeros((0, DIMENSIONS), np.float32)
-            )
-            self._dirty = False
-        target = writable_dir(self.files.dirs) / self.files.vectors_name
-        try:
-            with _atomic_write(target) as handle:
-                np.savez(handle, model=np.array(self.files.model_id), keys=keys, vectors=vectors)
-        except OSError as exc:
-            log.warning("could not write the vector cache %s: %s", target, exc)
-            return None
-        return target

@@ -19,6 +19,7 @@ from skills.context import SkillContext
 from skills.parts import Reply
 from skills.policy import Refused
 from store.audit import record_refusal
+from store.commands import Command
 from store.errors import StoreError
 
 A = TypeVar("A", bound=BaseModel)
@@ -41,18 +42,27 @@ class Skill:
     args: type[BaseModel]
     run: Callable[[SkillContext, Any], Reply]
     writes: bool = False
+    proposes: tuple[type[Command], ...] = ()  # the write-path commands it may make
 
 
 REGISTRY: dict[str, Skill] = {}
 
 
 def skill(
-    name: str, description: str, args: type[A], *, writes: bool = False
+    name: str,
+    description: str,
+    args: type[A],
+    *,
+    writes: bool = False,
+    proposes: tuple[type[Command], ...] = (),
 ) -> Callable[[Callable[[SkillContext, A], Reply]], Callable[[SkillContext, A], Reply]]:
+    """Register a skill; `proposes` names the commands it makes, so a test can hold every
+    command to having a skill, a grammar line, a policy entry and a test."""
+
     def register(fn: Callable[[SkillContext, A], Reply]) -> Callable[[SkillContext, A], Reply]:
         if name in REGISTRY:
             raise ValueError(f"skill {name!r} registered twice")
-        REGISTRY[name] = Skill(name, description, args, fn, writes)
+        REGISTRY[name] = Skill(name, description, args, fn, writes, proposes)
         return fn
 
     return register
@@ -64,7 +74,10 @@ SKILL_MODULES = (
     "deals.skills",
     "knowledge.skills",
     "reports.manager_report",
-    "reports.skills",
+    "reports.renewals",
+    "reports.stalled",
+    "reports.mrr",
+    "reports.at_risk",
 )
 
 

@@ -17,15 +17,16 @@ from dataclasses import asdict
 
 from sqlalchemy import select
 
-from billing import format_money
 from config.metrics import ACTIONS
 from skills.context import SkillContext
 from skills.parts import ChangeRow, MoneyLine, PendingCard, Reply, Text
 from skills.policy import Refused, authorize
+from store import format as fmt
 from store.audit import record_refusal
+from store.commands import decode
 from store.errors import StoreError
 from store.models import PendingAction, PendingStatus
-from store.writepath import Preview, decode
+from store.writepath import Preview
 
 EXPIRY = dt.timedelta(minutes=15)
 
@@ -80,10 +81,8 @@ def propose(
     card = {
         "title": f"{preview.command.title}: {preview.account_name}",
         "changes": [asdict(ChangeRow(c.field, c.before, c.after)) for c in preview.changes],
-        "lines": [
-            asdict(MoneyLine(ln.description, format_money(ln.amount))) for ln in preview.lines
-        ],
-        "total": format_money(preview.total_cents) if preview.lines else "",
+        "lines": [asdict(MoneyLine(ln.description, fmt.money(ln.amount))) for ln in preview.lines],
+        "total": fmt.money(preview.total_cents) if preview.lines else "",
         "notes": list(preview.notes),
     }
     row = PendingAction(

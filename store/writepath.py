@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -32,57 +31,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from config.clock import Clock
 from store.actors import Actor
 from store.audit import record_refusal
+from store.commands import Command, Operations, decode
 from store.db import Database
 from store.errors import ConcurrentChange, InvalidRequest, NotAllowed, StoreError
 from store.models import AuditEvent
 
 # Driver messages that mean "another transaction got there first" (SQLite and PostgreSQL).
 _CONFLICT_WORDS = ("database is locked", "deadlock detected", "could not serialize")
-
-
-# ---- commands -----------------------------------------------------------------------------------
-class Command(BaseModel):
-    """A typed request to change one subject of one domain."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: ClassVar[str]
-    domain: ClassVar[str]
-    title: ClassVar[str]  # what a confirmation card is called: "Pause subscription"
-    permission: ClassVar[str] = ""  # the policy permission, unless the run decides another
-    system: ClassVar[bool] = False  # run by the schedule, never by a person
-
-    def permissions(self) -> tuple[str, ...]:
-        """The permissions this command may turn out to need (the preview says which)."""
-        return (self.permission,)
-
-    def params(self) -> dict[str, Any]:
-        """The command as JSON-ready data (what pending actions and audit rows store)."""
-        return self.model_dump(mode="json", exclude_none=True)
-
-
-COMMANDS: dict[str, type[Command]] = {}
-
-
-def command(cls: type[Command]) -> type[Command]:
-    """Register a command class by its kind (`decode` finds it there)."""
-    if cls.kind in COMMANDS and COMMANDS[cls.kind] is not cls:
-        raise ValueError(f"command kind {cls.kind!r} registered twice")
-    COMMANDS[cls.kind] = cls
-    return cls
-
-
-def decode(kind: str, params: Mapping[str, Any] | None) -> Command:
-    """The stored form back to a command; a bad one is a one-line `InvalidRequest`."""
-    cls = COMMANDS.get(kind)
-    if cls is None:
-        raise InvalidRequest(f"Unknown action “{kind}”.")
-    try:
-        return cls.model_validate(dict(params or {}))
-    except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or kind
-        raise InvalidRequest(f"{where}: {first['msg']}") from None
 
 
 # ---- what a preview and an apply report ---------------------------------------------------------
@@ -164,6 +119,7 @@ class Run(Protocol):
 
 class Executor(Protocol):
     domain: ClassVar[str]
+    operations: ClassVar[Operations[Any]]
 
     def open(
         self,

@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 from pydantic import Field, field_validator
 
 from billing import Interval
-from store.writepath import Command, command
+from store.commands import Command, command
 
 
 class SubscriptionCommand(Command):

@@ -9,9 +9,9 @@ an invoice and charges the card on file — or, in a preview, only describes the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,11 +21,11 @@ from billing.payments import PaymentGateway, SimulatedGateway
 from billing.revenue import subscription_mrr
 from store import format as fmt
 from store.actors import Actor
+from store.commands import Command, Operations
 from store.errors import InvalidRequest, InvalidState, NotAllowed, NotFound
 from store.models import Invoice, InvoiceStatus, Plan, Subscription, SubStatus
-from store.writepath import Command, Preview, diff
+from store.writepath import Preview, diff
 from subscriptions import transitions
-from subscriptions.commands import SubscriptionCommand
 
 # Fields shown in previews and stored in audit rows, with the label people read.
 LABELS: dict[str, str] = {
@@ -231,30 +231,7 @@ class OpContext:
 
 
 # ---- the operations' registry -------------------------------------------------------------------
-C = TypeVar("C", bound=SubscriptionCommand)
-Operation = Callable[[OpContext, Any], str]
-OPERATIONS: dict[type[Command], Operation] = {}
-
-
-def operation(
-    kind: type[C],
-) -> Callable[[Callable[[OpContext, C], str]], Callable[[OpContext, C], str]]:
-    """Register the function that carries out a command (it returns the summary line)."""
-
-    def register(fn: Callable[[OpContext, C], str]) -> Callable[[OpContext, C], str]:
-        OPERATIONS[kind] = fn
-        return fn
-
-    return register
-
-
-def operation_for(command: Command) -> Operation:
-    import subscriptions.operations  # noqa: F401  (registers every operation)
-
-    try:
-        return OPERATIONS[type(command)]
-    except KeyError:
-        raise InvalidRequest(f"Unknown action “{command.kind}”.") from None
+operation: Operations[OpContext] = Operations("subscriptions.operations")
 
 
 # ---- the executor -------------------------------------------------------------------------------
@@ -286,7 +263,7 @@ class SubscriptionRun:
 
     def execute(self, command: Command) -> Preview:
         ctx = self.ctx
-        fn = operation_for(command)
+        fn = operation.of(command)
         version = ctx.sub.version
         before = snapshot(ctx.sub)
         summary = fn(ctx, command)
@@ -309,6 +286,7 @@ class SubscriptionRun:
 
 class SubscriptionExecutor:
     domain: ClassVar[str] = "subscriptions"
+    operations: ClassVar[Operations[OpContext]] = operation
 
     def __init__(self, gateway: PaymentGateway | None = None) -> None:
         self.gateway = gateway or SimulatedGateway()

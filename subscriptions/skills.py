@@ -75,6 +75,7 @@ class PauseArgs(AccountArgs):
     "to confirm; the next renewal moves later by the pause.",
     PauseArgs,
     writes=True,
+    proposes=(Pause,),
 )
 def pause_subscription(ctx: SkillContext, args: PauseArgs) -> Reply:
     today = ctx.clock.today()
@@ -91,6 +92,7 @@ def pause_subscription(ctx: SkillContext, args: PauseArgs) -> Reply:
     "by the unused pause days). Returns a preview to confirm.",
     AccountArgs,
     writes=True,
+    proposes=(Resume,),
 )
 def resume_subscription(ctx: SkillContext, args: AccountArgs) -> Reply:
     return _propose(ctx, args.account, Resume())
@@ -113,6 +115,7 @@ class ChangePlanArgs(AccountArgs):
     "Returns a preview with the money lines to confirm.",
     ChangePlanArgs,
     writes=True,
+    proposes=(ChangePlan,),
 )
 def change_plan(ctx: SkillContext, args: ChangePlanArgs) -> Reply:
     interval = None if args.billing is None else ("year" if args.billing == "annual" else "month")
@@ -130,6 +133,7 @@ class SeatsArgs(AccountArgs):
     "renewal. Returns a preview to confirm.",
     SeatsArgs,
     writes=True,
+    proposes=(SetSeats,),
 )
 def set_seats(ctx: SkillContext, args: SeatsArgs) -> Reply:
     return _propose(ctx, args.account, SetSeats(seats=args.seats))
@@ -149,6 +153,7 @@ class CancelArgs(AccountArgs):
     "or immediately. Returns a preview to confirm.",
     CancelArgs,
     writes=True,
+    proposes=(Cancel,),
 )
 def cancel_subscription(ctx: SkillContext, args: CancelArgs) -> Reply:
     return _propose(ctx, args.account, Cancel(now=args.now))
@@ -160,6 +165,7 @@ def cancel_subscription(ctx: SkillContext, args: CancelArgs) -> Reply:
     "subscription cancelled less than 30 days ago (charges a new period). Returns a preview.",
     AccountArgs,
     writes=True,
+    proposes=(Reactivate,),
 )
 def reactivate_subscription(ctx: SkillContext, args: AccountArgs) -> Reply:
     return _propose(ctx, args.account, Reactivate())
@@ -174,6 +180,7 @@ class ExtendTrialArgs(AccountArgs):
     "Extend a free trial once, by up to 14 days. Returns a preview.",
     ExtendTrialArgs,
     writes=True,
+    proposes=(ExtendTrial,),
 )
 def extend_trial(ctx: SkillContext, args: ExtendTrialArgs) -> Reply:
     return _propose(ctx, args.account, ExtendTrial(days=args.days))
@@ -192,6 +199,7 @@ class DiscountArgs(AccountArgs):
     "25 %, more needs an admin). Does not stack with loyalty: the larger applies.",
     DiscountArgs,
     writes=True,
+    proposes=(Discount,),
 )
 def apply_discount(ctx: SkillContext, args: DiscountArgs) -> Reply:
     return _propose(ctx, args.account, Discount(percent=args.percent, months=args.months))
@@ -203,6 +211,7 @@ def apply_discount(ctx: SkillContext, args: DiscountArgs) -> Reply:
     "on file. Returns a preview to confirm.",
     AccountArgs,
     writes=True,
+    proposes=(RetryPayment,),
 )
 def retry_payment(ctx: SkillContext, args: AccountArgs) -> Reply:
     return _propose(ctx, args.account, RetryPayment())

@@ -16,7 +16,8 @@ from langchain_core.embeddings import Embeddings
 from knowledge.chunking import load_documents
 from knowledge.embeddings import LocalEmbeddings, local_model_path, preload_in_background
 from knowledge.indexer import SHIPPED_DOCS, build_index, is_shipped_docs
-from knowledge.minilm import DIMENSIONS, MiniLM, ModelFiles, VectorCache, text_key
+from knowledge.minilm import DIMENSIONS, MiniLM, ModelFiles
+from knowledge.vector_cache import VectorCache, text_key
 from tests.knowledge.conftest import make_settings
 from tests.knowledge.test_indexing import DOCS, collection_for, write_docs
 
@@ -230,7 +231,7 @@ def test_vectors_of_another_tokenizer_version_are_not_used(
 
 
 def test_vector_cache_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("knowledge.minilm.MAX_CACHED_VECTORS", 3)
+    monkeypatch.setattr("knowledge.vector_cache.MAX_CACHED_VECTORS", 3)
     cache = VectorCache(fake_files(tmp_path))
     cache.add(["a", "b", "c", "d"], np.zeros((4, DIMENSIONS)))
     assert len(cache) == 3 and cache.get(["a"]) == [None]  # the oldest went first

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from bot.services import build_writes
 from config.clock import Clock
 from store.actors import SYSTEM, Actor
+from store.commands import decode
 from store.db import Database
 from store.errors import InvalidRequest, InvalidState, NotAllowed
 from store.models import (
@@ -25,7 +26,7 @@ from store.models import (
     Subscription,
     SubStatus,
 )
-from store.writepath import WritePath, decode
+from store.writepath import WritePath
 from subscriptions.commands import (
     Cancel,
     ChangePlan,

@@ -32,6 +32,7 @@ from reports.queries import (
 from seed.demo import seed_demo
 from store.actors import SYSTEM, Actor
 from store.catalog import STALL_DAYS, STALL_DAYS_NEGOTIATION
+from store.commands import decode
 from store.db import Database
 from store.models import (
     Account,
@@ -47,7 +48,6 @@ from store.models import (
     SubStatus,
     UsageSnapshot,
 )
-from store.writepath import decode
 from subscriptions.commands import Cancel
 from tests.store.factories import make_subscription
 
