@@ -1,0 +1,70 @@
+"""SQLAlchemy 2.x typed models of the subscription store.
+
+Money columns are integer cents. Status columns are short strings with CHECK constraints
+(portable across SQLite and PostgreSQL). Money history is append-only: an invoice is never
+edited after issue, a refund is a credit note, a payment is one row per attempt.
+
+The tables live in one metadata (one migration history) and are grouped by concern in the
+modules of this package; everything is importable from `store.models`.
+"""
+
+from store.models.base import NAMING, Base, row_id
+from store.models.billing import (
+    CreditNote,
+    Invoice,
+    InvoiceLine,
+    InvoiceSequence,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
+from store.models.deals import Deal, DealActivity, DealStage
+from store.models.kernel import (
+    AlertDelivery,
+    AuditEvent,
+    DeliveryStatus,
+    PendingAction,
+    PendingStatus,
+    SchedulerLease,
+    SlackDelivery,
+    SlackEvent,
+    SlackThread,
+)
+from store.models.people import Account, Contact, Role, Staff
+from store.models.subscriptions import IntervalCol, Plan, Subscription, SubStatus, UsageSnapshot
+
+__all__ = [
+    "NAMING",
+    "Account",
+    "AlertDelivery",
+    "AuditEvent",
+    "Base",
+    "Contact",
+    "CreditNote",
+    "Deal",
+    "DealActivity",
+    "DealStage",
+    "DeliveryStatus",
+    "IntervalCol",
+    "Invoice",
+    "InvoiceLine",
+    "InvoiceSequence",
+    "InvoiceStatus",
+    "Payment",
+    "PaymentMethod",
+    "PaymentStatus",
+    "PendingAction",
+    "PendingStatus",
+    "Plan",
+    "Role",
+    "SchedulerLease",
+    "SlackDelivery",
+    "SlackEvent",
+    "SlackThread",
+    "Staff",
+    "SubStatus",
+    "Subscription",
+    "UsageSnapshot",
+    "row_id",
+]

@@ -1,0 +1,133 @@
+"""Plans, subscriptions and their usage snapshots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from store.catalog import PlanSpec
+from store.models.base import Base, _enum
+
+if TYPE_CHECKING:  # relationships name their classes; SQLAlchemy resolves them by name
+    from store.models.people import Account
+
+
+class SubStatus(StrEnum):
+    TRIALING = "trialing"
+    ACTIVE = "active"
+    PAST_DUE = "past_due"
+    PAUSED = "paused"
+    CANCELED = "canceled"
+
+
+class IntervalCol(StrEnum):
+    MONTH = "month"
+    YEAR = "year"
+
+
+class Plan(Base):
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    rank: Mapped[int] = mapped_column(Integer)
+    monthly_cents: Mapped[int | None] = mapped_column(Integer)
+    annual_cents: Mapped[int | None] = mapped_column(Integer)
+    min_seats: Mapped[int] = mapped_column(Integer, default=1)
+    max_seats: Mapped[int | None] = mapped_column(Integer)
+
+    @property
+    def is_contract(self) -> bool:
+        return self.monthly_cents is None
+
+    @classmethod
+    def from_spec(cls, spec: PlanSpec) -> Plan:
+        """The stored row of a catalog plan (the catalog stays the one truth)."""
+        return cls(
+            code=spec.code,
+            name=spec.name,
+            rank=spec.rank,
+            monthly_cents=spec.monthly_cents,
+            annual_cents=spec.annual_cents,
+            min_seats=spec.min_seats,
+            max_seats=spec.max_seats,
+        )
+
+
+class Subscription(Base):
+    """One subscription of an account; `version` makes concurrent changes fail, not merge."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        CheckConstraint("seats > 0", name="seats_positive"),
+        Index("ix_subscriptions_status_period_end", "status", "current_period_end"),
+        Index("ix_subscriptions_status_trial_end", "status", "trial_end"),
+        Index("ix_subscriptions_status_canceled_on", "status", "canceled_on"),
+        Index("ix_subscriptions_status_pause_end", "status", "pause_end"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"))
+    interval: Mapped[IntervalCol] = mapped_column(_enum(IntervalCol, "interval"))
+    seats: Mapped[int] = mapped_column(Integer)
+    # Cents per seat per interval; equals the catalog price except for contracts.
+    unit_price_cents: Mapped[int] = mapped_column(Integer)
+    status: Mapped[SubStatus] = mapped_column(_enum(SubStatus, "sub_status"))
+    started_on: Mapped[dt.date] = mapped_column(Date)
+    current_period_start: Mapped[dt.date | None] = mapped_column(Date)
+    current_period_end: Mapped[dt.date | None] = mapped_column(Date)
+    anchor_day: Mapped[int | None] = mapped_column(Integer)
+    trial_end: Mapped[dt.date | None] = mapped_column(Date)
+    trial_extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
+    canceled_on: Mapped[dt.date | None] = mapped_column(Date)
+    cancel_reason: Mapped[str | None] = mapped_column(String(32))
+    pause_start: Mapped[dt.date | None] = mapped_column(Date)
+    pause_end: Mapped[dt.date | None] = mapped_column(Date)
+    last_pause_start: Mapped[dt.date | None] = mapped_column(Date)
+    pending_plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    pending_interval: Mapped[IntervalCol | None] = mapped_column(
+        _enum(IntervalCol, "pending_interval")
+    )
+    pending_seats: Mapped[int | None] = mapped_column(Integer)
+    discount_percent: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    discount_ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    discount_source: Mapped[str | None] = mapped_column(String(32))
+    paid_since: Mapped[dt.date | None] = mapped_column(Date)
+    past_due_since: Mapped[dt.date | None] = mapped_column(Date)
+    dunning_retries: Mapped[int] = mapped_column(Integer, default=0)
+    suspended_on: Mapped[dt.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+    account: Mapped[Account] = relationship(back_populates="subscriptions")
+    plan: Mapped[Plan] = relationship(foreign_keys=[plan_id])
+    pending_plan: Mapped[Plan | None] = relationship(foreign_keys=[pending_plan_id])
+
+
+class UsageSnapshot(Base):
+    __tablename__ = "usage_snapshots"
+    __table_args__ = (UniqueConstraint("account_id", "taken_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    taken_on: Mapped[dt.date] = mapped_column(Date)
+    active_seats: Mapped[int] = mapped_column(Integer)
