@@ -106,7 +106,10 @@ class Core:
             return Reply.text("Say `help` to see what I can do.", private=True, kind="help")
         word = text.lower().rstrip("!. ")
         if word in YES or word in NO:
-            action_id = pending.latest_pending(ctx)
+            live = pending.live_pending(ctx)
+            if len(live) > 1:
+                return waiting_cards(live)
+            action_id = live[0].id if live else None
             if action_id is not None:
                 if word in YES:
                     return self._decided(ctx, action_id, pending.confirm(ctx, action_id))
@@ -164,6 +167,16 @@ def help_reply() -> Reply:
                 "info",
             ),
         ),
+        private=True,
+        kind="help",
+    )
+
+
+def waiting_cards(live: list[Any]) -> Reply:
+    """Several changes wait in one conversation: a bare yes/no must say which."""
+    lines = "\n".join(f"• `{row.id}`: {row.summary}" for row in live)
+    return Reply.text(
+        f"{len(live)} changes are waiting here. Say `confirm <id>` or `discard <id>`:\n{lines}",
         private=True,
         kind="help",
     )

@@ -76,6 +76,8 @@ def _card(card: PendingCard) -> str:
         out.append(f"✅ Applied by {card.decided_by}. {card.outcome}".rstrip())
     elif card.status == "cancelled":
         out.append(f"Cancelled by {card.decided_by}. {card.outcome}".rstrip())
+    elif card.status == "superseded":
+        out.append(f"Not applied. {card.outcome}".rstrip())
     else:
         out.append("Expired: nothing was changed.")
     return "\n".join(out)

@@ -56,6 +56,10 @@ class DealRun:
     def subscription_id(self) -> int | None:
         return None
 
+    @property
+    def version(self) -> int | None:
+        return None  # deals keep no version: their basis is the money and the permission
+
     def snapshot(self) -> dict[str, str]:
         return snapshot(self.ctx.deal)
 

@@ -16,17 +16,18 @@ import secrets
 from dataclasses import asdict
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from config.metrics import ACTIONS
 from skills.context import SkillContext
-from skills.parts import ChangeRow, MoneyLine, PendingCard, Reply, Text
-from skills.policy import Refused, authorize
+from skills.parts import ChangeRow, MoneyLine, Part, PendingCard, Reply, Text
+from skills.policy import WHAT, Refused, authorize
 from store import format as fmt
 from store.audit import record_refusal
 from store.commands import decode
-from store.errors import StoreError
+from store.errors import Busy, StalePreview, StoreError
 from store.models import PendingAction, PendingStatus
-from store.writepath import Preview
+from store.writepath import Basis, Preview
 
 EXPIRY = dt.timedelta(minutes=15)
 
@@ -83,6 +84,7 @@ def propose(
         "changes": [asdict(ChangeRow(c.field, c.before, c.after)) for c in preview.changes],
         "lines": [asdict(MoneyLine(ln.description, fmt.money(ln.amount))) for ln in preview.lines],
         "total": fmt.money(preview.total_cents) if preview.lines else "",
+        "total_cents": preview.total_cents,
         "notes": list(preview.notes),
     }
     row = PendingAction(
@@ -108,11 +110,42 @@ def propose(
         tool_call_id=tool_call_id,
     )
     with ctx.db.uow() as s:
+        replaced = _supersede(s, ctx, preview, now)
         s.add(row)
     ACTIONS.labels(preview.kind, "proposed").inc()
-    return Reply(
-        parts=(card_of(row),), kind="pending", data={"action_id": row.id, "status": "pending"}
-    )
+    parts: tuple[Part, ...] = (card_of(row),)
+    if replaced:
+        ids = ", ".join(f"`{r}`" for r in replaced)
+        parts += (
+            Text(
+                f"This replaces the earlier preview {ids}, which can no longer be confirmed.",
+                "info",
+            ),
+        )
+    return Reply(parts=parts, kind="pending", data={"action_id": row.id, "status": "pending"})
+
+
+def _supersede(s: Session, ctx: SkillContext, preview: Preview, now: dt.datetime) -> list[str]:
+    """At most one live preview per subject per conversation: a newer one replaces the rest,
+    so a bare "yes" can never apply a card nobody is looking at any more."""
+    rows = s.scalars(
+        select(PendingAction).where(
+            PendingAction.conversation_id == ctx.conversation_id,
+            PendingAction.domain == preview.domain,
+            PendingAction.subject_id == preview.subject_id,
+            PendingAction.status == PendingStatus.PENDING,
+        )
+    ).all()
+    replaced = []
+    for old in rows:
+        if _utc(old.expires_at) <= now:
+            old.status = PendingStatus.EXPIRED
+            continue
+        old.status = PendingStatus.SUPERSEDED
+        old.decided_by, old.decided_at = ctx.speaker.user_id, now
+        old.result = {"status": "superseded", "message": "Replaced by a newer preview."}
+        replaced.append(old.id)
+    return replaced
 
 
 def by_tool_call(ctx: SkillContext, tool_call_id: str) -> PendingAction | None:
@@ -134,8 +167,8 @@ def get(ctx: SkillContext, action_id: str) -> PendingAction | None:
     return None if isinstance(row, Reply) else row
 
 
-def latest_pending(ctx: SkillContext) -> str | None:
-    """The newest live pending action of this conversation (for a typed yes/no)."""
+def live_pending(ctx: SkillContext) -> list[PendingAction]:
+    """The live pending actions of this conversation, newest first (for a typed yes/no)."""
     now = _utc(ctx.clock.now())
     with ctx.db.read() as s:
         rows = s.scalars(
@@ -146,10 +179,7 @@ def latest_pending(ctx: SkillContext) -> str | None:
             )
             .order_by(PendingAction.created_at.desc())
         ).all()
-        for row in rows:
-            if _utc(row.expires_at) > now:
-                return row.id
-    return None
+        return [row for row in rows if _utc(row.expires_at) > now]
 
 
 def _load(ctx: SkillContext, action_id: str) -> PendingAction | Reply:
@@ -160,6 +190,23 @@ def _load(ctx: SkillContext, action_id: str) -> PendingAction | Reply:
         if row.status is PendingStatus.PENDING and _utc(row.expires_at) <= _utc(ctx.clock.now()):
             row.status = PendingStatus.EXPIRED
         return row
+
+
+def _refusal(ctx: SkillContext, action: str, permission: str, account_id: int | None) -> str | None:
+    """Why the speaker may not decide this (audited), or None when they may."""
+    try:
+        authorize(
+            ctx.speaker.role,
+            permission,
+            account_id=account_id,
+            own_accounts=ctx.speaker.account_ids,
+        )
+    except Refused as refusal:
+        record_refusal(
+            ctx.db, ctx.clock, ctx.actor, f"confirm:{action}", refusal.reason, account_id=account_id
+        )
+        return refusal.reason
+    return None
 
 
 def _may_decide(ctx: SkillContext, row: PendingAction) -> None:
@@ -173,7 +220,16 @@ def _may_decide(ctx: SkillContext, row: PendingAction) -> None:
 
 
 def confirm(ctx: SkillContext, action_id: str) -> Reply:
-    """Apply a pending action once; later confirmations report what happened."""
+    """Apply a pending action once; later confirmations report what happened. A busy
+    database leaves it waiting: the same confirmation may simply be tried again."""
+    try:
+        return _confirm(ctx, action_id)
+    except Busy as busy:
+        ACTIONS.labels("confirm", "busy").inc()
+        return _with_status(Reply.refusal(busy.reason), "busy", busy.reason)
+
+
+def _confirm(ctx: SkillContext, action_id: str) -> Reply:
     row = _load(ctx, action_id)
     if isinstance(row, Reply):
         return row
@@ -195,24 +251,21 @@ def confirm(ctx: SkillContext, action_id: str) -> Reply:
             kind="refusal",
             data={"status": "expired" if expired else "cancelled"},
         )
-    try:
-        _may_decide(ctx, row)
-    except Refused as refusal:
-        record_refusal(
-            ctx.db,
-            ctx.clock,
-            ctx.actor,
-            f"confirm:{row.action}",
-            refusal.reason,
-            account_id=row.account_id,
-        )
+    refused = _refusal(ctx, row.action, row.permission, row.account_id)
+    if refused is not None:
         ACTIONS.labels(row.action, "refused").inc()
-        return _with_status(Reply.refusal(refusal.reason), "refused")
+        return _with_status(Reply.refusal(refused), "refused")
     try:
         command = decode(row.action, row.params)
         outcome = ctx.writes.apply(
-            command, row.subject_id, ctx.actor, idempotency_key=f"pending:{row.id}"
+            command,
+            row.subject_id,
+            ctx.actor,
+            idempotency_key=f"pending:{row.id}",
+            basis=basis_of(row),
         )
+    except StalePreview as stale:
+        return _re_preview(ctx, row, stale)
     except StoreError as err:
         with ctx.db.uow() as s:
             live = s.get(PendingAction, row.id)
@@ -252,6 +305,52 @@ def confirm(ctx: SkillContext, action_id: str) -> Reply:
     ACTIONS.labels(row.action, "applied").inc()
     return Reply(
         parts=(card,), kind="applied", data={"status": "applied", "audit_id": outcome.audit_id}
+    )
+
+
+def basis_of(row: PendingAction) -> Basis:
+    """What the person was shown: the subject's version, the total and the permission."""
+    total = row.preview.get("total_cents")
+    return Basis(row.subject_version, total if isinstance(total, int) else None, row.permission)
+
+
+def _what_changed(row: PendingAction, fresh: Preview) -> str:
+    basis = basis_of(row)
+    said = []
+    if "version" in basis.differs(fresh):
+        said.append(f"{fresh.account_name or 'the subject'} changed since this was previewed")
+    if "total" in basis.differs(fresh):
+        said.append(
+            f"it would now come to {fmt.money(fresh.total_cents)}, not {row.preview['total']}"
+        )
+    if "permission" in basis.differs(fresh):
+        said.append(f"it would now {WHAT.get(fresh.permission, fresh.permission)}")
+    return "; ".join(said) or "it would no longer happen as shown"
+
+
+def _re_preview(ctx: SkillContext, row: PendingAction, stale: StalePreview) -> Reply:
+    """Nothing was applied: retire the old card and offer the change as it would apply now,
+    if the person confirming may make it."""
+    fresh = stale.fresh
+    assert isinstance(fresh, Preview)
+    why = _what_changed(row, fresh)
+    with ctx.db.uow() as s:
+        live = s.get(PendingAction, row.id)
+        assert live is not None
+        live.status = PendingStatus.SUPERSEDED
+        live.decided_by, live.decided_at = ctx.speaker.user_id, _utc(ctx.clock.now())
+        live.result = {"status": "stale", "reason": why, "message": f"Not applied: {why}."}
+    ACTIONS.labels(row.action, "stale").inc()
+    refused = _refusal(ctx, row.action, fresh.permission, fresh.account_id)
+    if refused is not None:
+        text = f"Not applied: {why}. {refused}"
+        return _with_status(Reply.refusal(text), "stale", why)
+    offer = propose(ctx, fresh)
+    note = Text(f"Not applied: {why}. Here is the change as it would apply now:", "refusal")
+    return Reply(
+        parts=(note, *offer.parts),
+        kind="pending",
+        data={**offer.data, "status": "stale", "reason": why, "replaces": row.id},
     )
 
 

@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from store.errors import Busy
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -21,17 +23,20 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x5B_B0_7D_B1  # pg_advisory_xact_lock key held while migrating
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+def make_engine(url: str, *, immediate: bool = False, **kwargs: Any) -> Engine:
     """An engine tuned for the bot: SQLite in WAL mode with a busy timeout.
 
     WAL lets the scheduler read while a listener writes; the timeout turns short lock waits
-    into waiting instead of errors.
+    into waiting instead of errors. With `immediate`, every SQLite transaction starts with
+    `BEGIN IMMEDIATE`: a writer takes the write lock first (waiting its turn under the busy
+    timeout) instead of reading and then failing at once to upgrade a stale snapshot.
     """
     if url.startswith("sqlite"):
         if ":memory:" not in url and url != "sqlite://":
             path = url.split("///", 1)[-1]
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        busy_ms = int(float(kwargs["connect_args"].get("timeout", 30)) * 1000)
         # Slack request threads, reply workers and the scheduler each hold a connection for
         # a moment; SQLite connections are cheap, waiting for a free one is not (an ack waits).
         kwargs.setdefault("pool_size", 20)
@@ -43,15 +48,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             # WAL + NORMAL: a commit survives a crash of the process (not of the machine's
             # power) and costs no fsync, so Slack acks that wait on a commit stay fast.
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            if immediate:  # SQLAlchemy's recipe: pysqlite emits no BEGIN, we do
+                dbapi_conn.isolation_level = None
+
+        if immediate:
+
+            @event.listens_for(engine, "begin")
+            def _begin_immediate(conn: Any) -> None:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
+
+
+# What drivers say when a lock was not granted in time (SQLite's busy timeout, PostgreSQL's
+# lock_timeout): the request may simply be tried again.
+BUSY_WORDS = ("database is locked", "database table is locked", "lock timeout")
+
+
+def is_busy(err: BaseException) -> bool:
+    return isinstance(err, OperationalError) and any(w in str(err).lower() for w in BUSY_WORDS)
 
 
 class Database:
@@ -61,6 +83,13 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Units of work on SQLite get their own engine whose transactions begin IMMEDIATE.
+        self.write_engine = (
+            make_engine(url, immediate=True, **engine_kwargs)
+            if self.engine.dialect.name == "sqlite"
+            else self.engine
+        )
+        self._write_sessions = sessionmaker(self.write_engine, expire_on_commit=False)
         # SQLite has one writer at a time. Its busy handler makes waiting writers poll with
         # growing sleeps, so under a burst some wait for seconds while others get in (a Slack
         # ack waits on one such write). Threads of this process queue for it on a lock
@@ -74,8 +103,29 @@ class Database:
     @contextmanager
     def uow(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error."""
-        with self._writing(), self.sessions() as session, session.begin():
-            yield session
+        try:
+            with self._writing(), self._write_sessions() as session, session.begin():
+                yield session
+        except OperationalError as err:
+            if is_busy(err):
+                raise Busy() from err
+            raise
+
+    @contextmanager
+    def rehearsal(self) -> Iterator[Session]:
+        """A write transaction that is always rolled back: previews run the real code in one,
+        taking their turn as writers do (on SQLite a preview's writes need the write lock)."""
+        try:
+            with self._writing(), self._write_sessions() as session:
+                session.begin()
+                try:
+                    yield session
+                finally:
+                    session.rollback()
+        except OperationalError as err:
+            if is_busy(err):
+                raise Busy() from err
+            raise
 
     def _writing(self) -> contextlib.AbstractContextManager[Any]:
         return self._writer if self._writer is not None else contextlib.nullcontext()
@@ -129,6 +179,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.write_engine is not self.engine:
+            self.write_engine.dispose()
 
 
 _REVISION = re.compile(r"^revision(?:\s*:[^=]+)?\s*=\s*['\"]([^'\"]+)['\"]\s*$", re.M)

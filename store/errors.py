@@ -65,3 +65,27 @@ class ConcurrentChange(StoreError):
             or "Someone else changed this subscription at the same moment; nothing was applied. "
             "Please look again and retry."
         )
+
+
+class Busy(StoreError):
+    """The database did not let us write in time (a lock held elsewhere): nothing changed,
+    and the same request may simply be tried again; unlike a conflict, nothing is stale."""
+
+    code = "busy"
+
+    def __init__(self, reason: str = "") -> None:
+        super().__init__(
+            reason or "The database is busy right now; nothing was changed. Try again in a moment."
+        )
+
+
+class StalePreview(StoreError):
+    """What a person confirmed is no longer what would happen (the subject changed, the
+    money or the permission would differ): nothing was applied; `fresh` is the preview as
+    the change would apply now."""
+
+    code = "stale"
+
+    def __init__(self, reason: str, fresh: object) -> None:
+        super().__init__(reason)
+        self.fresh = fresh

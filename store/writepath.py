@@ -32,12 +32,35 @@ from config.clock import Clock
 from store.actors import Actor
 from store.audit import record_refusal
 from store.commands import Command, Operations, decode
-from store.db import Database
-from store.errors import ConcurrentChange, InvalidRequest, NotAllowed, StoreError
+from store.db import Database, is_busy
+from store.errors import (
+    Busy,
+    ConcurrentChange,
+    InvalidRequest,
+    NotAllowed,
+    StalePreview,
+    StoreError,
+)
 from store.models import AuditEvent
 
-# Driver messages that mean "another transaction got there first" (SQLite and PostgreSQL).
-_CONFLICT_WORDS = ("database is locked", "deadlock detected", "could not serialize")
+# Driver messages that mean "another transaction got there first" (SQLite and PostgreSQL): a
+# conflict (look again). "We could not get our turn in time" is only busy (`store.db.is_busy`):
+# the very same request may be tried again.
+_CONFLICT_WORDS = ("deadlock detected", "could not serialize")
+
+
+class _Moved(Exception):
+    """The subject is not at the version the person confirmed (raised to roll back)."""
+
+
+def _translated(err: Exception) -> Exception:
+    """A driver error as what it means to a person: a conflict, busy, or itself."""
+    text = str(err).lower()
+    if isinstance(err, StaleDataError) or any(w in text for w in _CONFLICT_WORDS):
+        return ConcurrentChange()
+    if is_busy(err):
+        return Busy()
+    return err
 
 
 # ---- what a preview and an apply report ---------------------------------------------------------
@@ -101,6 +124,31 @@ class Outcome:
         return self.status == "applied"
 
 
+@dataclass(frozen=True)
+class Basis:
+    """What a person was shown when asked to confirm: the subject's version, the money and
+    the permission. Apply with a basis refuses to do anything else (`StalePreview`)."""
+
+    version: int | None
+    total_cents: int | None  # None: not recorded (older pending actions)
+    permission: str
+
+    @classmethod
+    def of(cls, preview: Preview) -> Basis:
+        return cls(preview.subject_version, preview.total_cents, preview.permission)
+
+    def differs(self, fresh: Preview) -> tuple[str, ...]:
+        """What is no longer as shown: "version", "total", "permission" (empty: the same)."""
+        changed = []
+        if self.version is not None and fresh.subject_version != self.version:
+            changed.append("version")
+        if self.total_cents is not None and fresh.total_cents != self.total_cents:
+            changed.append("total")
+        if fresh.permission != self.permission:
+            changed.append("permission")
+        return tuple(changed)
+
+
 # ---- executors: one per domain ------------------------------------------------------------------
 class Run(Protocol):
     """One command on one loaded subject, inside the caller's session."""
@@ -109,6 +157,7 @@ class Run(Protocol):
     account_id: int | None
     subscription_id: int | None
     invoice_number: str | None
+    version: int | None  # the subject's version as loaded (None: the domain keeps none)
 
     def snapshot(self) -> dict[str, str]: ...
 
@@ -178,30 +227,47 @@ class WritePath:
         executor = self.executor(command.domain)
         try:
             _refuse_system(command, actor)
-            with self.db.sessions() as session:
-                session.begin()
-                try:
-                    run = executor.open(
-                        session, subject_id, actor, self.clock.today(), preview=True, key=""
-                    )
-                    return run.execute(command)
-                finally:
-                    session.rollback()
+            with self.db.rehearsal() as session:
+                run = executor.open(
+                    session, subject_id, actor, self.clock.today(), preview=True, key=""
+                )
+                return run.execute(command)
+        except Busy:
+            raise
         except StoreError as err:
             self.record_refusal(actor, command, subject_id, err.reason)
             raise
+        except (StaleDataError, OperationalError) as err:
+            raise _translated(err) from None
 
     # ---- apply ----------------------------------------------------------------------------------
     def apply(
-        self, command: Command, subject_id: int, actor: Actor, *, idempotency_key: str
+        self,
+        command: Command,
+        subject_id: int,
+        actor: Actor,
+        *,
+        idempotency_key: str,
+        basis: Basis | None = None,
     ) -> Outcome:
-        """Apply once per `idempotency_key`, in one transaction with its audit row."""
+        """Apply once per `idempotency_key`, in one transaction with its audit row.
+
+        With a `basis` (what the person confirmed), nothing is applied unless the change
+        would happen exactly as shown: otherwise `StalePreview` carries the fresh preview.
+        The money and permission are compared on a rolled-back run first, so no card is
+        charged for a change that is then refused; the version is checked again when the
+        subject is loaded for the real run.
+        """
         executor = self.executor(command.domain)
         if not idempotency_key:
             raise InvalidRequest("An idempotency key is required to apply a change.")
         done = self.find_applied(idempotency_key)
         if done is not None:
             return done
+        if basis is not None:
+            fresh = self.preview(command, subject_id, actor)
+            if basis.differs(fresh):
+                raise StalePreview("This changed since it was previewed.", fresh)
         try:
             _refuse_system(command, actor)
             with self.db.uow() as session:
@@ -213,6 +279,8 @@ class WritePath:
                     preview=False,
                     key=idempotency_key,
                 )
+                if basis is not None and basis.version not in (None, run.version):
+                    raise _Moved()
                 before, mrr_before = run.snapshot(), run.mrr_cents()
                 preview = run.execute(command)
                 audit = AuditEvent(
@@ -248,18 +316,21 @@ class WritePath:
                     invoice_number=run.invoice_number,
                     message=" ".join(preview.notes),
                 )
+        except _Moved:
+            raise StalePreview(
+                "This changed since it was previewed.", self.preview(command, subject_id, actor)
+            ) from None
         except (StoreError, StaleDataError, OperationalError, IntegrityError) as err:
             # A twin request with the same key may have won the race: then this is a repeat.
             done = self.find_applied(idempotency_key)
             if done is not None:
                 return done
+            if isinstance(err, Busy):
+                raise  # not a refusal: nothing was decided, the same request may be retried
             if isinstance(err, StoreError):
                 self.record_refusal(actor, command, subject_id, err.reason)
                 raise
-            text = str(err).lower()
-            if isinstance(err, StaleDataError) or any(w in text for w in _CONFLICT_WORDS):
-                raise ConcurrentChange() from None
-            raise
+            raise _translated(err) from None
         return outcome
 
     def find_applied(self, idempotency_key: str) -> Outcome | None:

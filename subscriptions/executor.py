@@ -252,6 +252,10 @@ class SubscriptionRun:
         return self.ctx.sub.id
 
     @property
+    def version(self) -> int | None:
+        return self.ctx.sub.version
+
+    @property
     def invoice_number(self) -> str | None:
         return self.ctx.invoice.number if self.ctx.invoice else None
 

@@ -331,6 +331,8 @@ def _not_applied(row: PendingAction) -> str:
     result = row.result or {}
     if row.status is PendingStatus.EXPIRED:
         return prompts.render("approval_expired")
+    if result.get("status") in ("stale", "superseded"):
+        return prompts.render("approval_stale", reason=result.get("reason", "a newer preview"))
     if result.get("status") == "failed":
         return prompts.render("approval_failed", who=who, reason=result.get("reason", ""))
     return prompts.render("approval_rejected", who=who)

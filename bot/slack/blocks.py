@@ -259,6 +259,8 @@ def card_status_text(card: PendingCard) -> str:
         return f"🚫 Cancelled by {mention(card.decided_by)}.{outcome}"
     if card.status == "expired":
         return "⌛ Expired: nothing was changed. Ask again for a fresh preview."
+    if card.status == "superseded":
+        return f"↪️ Not applied.{outcome}"
     return ""
 
 
@@ -392,6 +394,7 @@ def _fallback_lines(part: Part) -> list[str]:
             "applied": f"applied by {part.decided_by}",
             "cancelled": f"cancelled by {part.decided_by}",
             "expired": "expired",
+            "superseded": "replaced by a newer preview",
         }[part.status]
         return [f"{part.title}: {part.summary} ({status})"]
     if isinstance(part, Alert):

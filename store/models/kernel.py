@@ -49,6 +49,7 @@ class PendingStatus(StrEnum):
     PENDING = "pending"
     APPLIED = "applied"
     CANCELLED = "cancelled"
+    SUPERSEDED = "superseded"  # a fresh preview replaced it (the subject changed, or a newer ask)
     EXPIRED = "expired"
 
 

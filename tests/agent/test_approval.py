@@ -97,13 +97,13 @@ def test_moving_on_leaves_the_card_open_and_a_late_yes_still_applies_once(make_c
 
 def test_two_changes_in_one_step_resume_once_both_are_decided(make_core, demo_db):
     seats = call("set_seats", account="Initech", seats=12)
-    discount = call("apply_discount", account="Initech", percent=10)
+    discount = call("apply_discount", account="Globex", percent=10)
     model = script(
         ai("", seats, discount),
         ai("Seats added; the discount was not applied."),
     )
     core = make_core(model)
-    asked = core.handle("U_MANAGER1", "Initech: 12 seats and 10% off", THREAD)
+    asked = core.handle("U_MANAGER1", "Initech: 12 seats, and 10% off for Globex", THREAD)
     cards = [p for p in asked.parts if getattr(p, "action_id", None)]
     assert len(cards) == 2
     seats_row, discount_row = pending_rows(demo_db)
@@ -118,7 +118,24 @@ def test_two_changes_in_one_step_resume_once_both_are_decided(make_core, demo_db
     assert json.loads(results[seats["id"]].text)["status"] == "applied"
     assert results[discount["id"]].status == "error"
     assert subscription(demo_db, "Initech").seats == 12
-    assert subscription(demo_db, "Initech").discount_percent is None
+    assert subscription(demo_db, "Globex").discount_percent is None
+
+
+def test_two_changes_of_one_subscription_leave_one_card(make_core, demo_db):
+    """At most one live preview per subscription per conversation: the second replaces the
+    first, only the live card is shown, and a bare "yes" applies that one."""
+    plus_30 = call("set_seats", account="Initech", seats=40)
+    plus_1 = call("set_seats", account="Initech", seats=11)
+    model = script(ai("", plus_30, plus_1), ai("Done: 11 seats."))
+    core = make_core(model)
+    asked = core.handle("U_MANAGER1", "Initech needs more seats", THREAD)
+    cards = [p for p in asked.parts if getattr(p, "action_id", None)]
+    assert [c.summary.split(" now")[0] for c in cards] == ["Add 1 seat to Initech"]
+    rows = {r.status: r for r in pending_rows(demo_db)}
+    assert set(rows) == {PendingStatus.SUPERSEDED, PendingStatus.PENDING}
+    done = core.handle("U_MANAGER1", "yes", THREAD)
+    assert "Applied by U_MANAGER1" in render(done)
+    assert subscription(demo_db, "Initech").seats == 11
 
 
 def test_a_manager_approving_does_not_lend_the_model_their_rights(make_core, demo_db):

@@ -11,16 +11,19 @@ import subscriptions.executor as executor_module
 from bot.services import build_writes
 from store.actors import Actor
 from store.db import Database
-from store.errors import ConcurrentChange
+from store.errors import Busy, ConcurrentChange, StalePreview
 from store.models import AuditEvent, Invoice, Subscription
+from store.writepath import Basis
 from subscriptions.commands import SetSeats
 from tests.store.factories import make_subscription
 
 
 def test_two_concurrent_changes_cannot_both_win(db, clock, monkeypatch):
     """Two replicas (each its own engine): both load version 1, one commits, the other is
-    refused. (Threads of one process on SQLite queue for the writer lock instead: see
-    test_writes_of_one_process_on_sqlite_queue_in_order.)"""
+    refused. On SQLite both cannot even load together: each write transaction begins
+    IMMEDIATE, so replicas take turns (test_sqlite_replicas_take_turns_and_the_basis_holds)."""
+    if db.dialect == "sqlite":
+        pytest.skip("SQLite writers never overlap: BEGIN IMMEDIATE makes them take turns")
     sid = make_subscription(db, "Racy", seats=10)
     other = Database(db.url)
     replicas = {12: build_writes(db, clock), 15: build_writes(other, clock)}
@@ -130,3 +133,77 @@ def test_writes_of_one_process_on_sqlite_queue_in_order(sqlite_db):
     for t in threads:
         t.join(timeout=20)
     assert events == ["first in", "first out", "second in"]
+
+
+def test_sqlite_replicas_take_turns_and_the_basis_holds(sqlite_db, clock, monkeypatch):
+    """Replica A holds its write transaction; replica B's confirmed change waits for it
+    (BEGIN IMMEDIATE), then finds the subscription moved on and applies nothing: it gets the
+    fresh preview instead."""
+    sid = make_subscription(sqlite_db, "Racy", seats=10)
+    other = Database(sqlite_db.url)
+    a, b = build_writes(sqlite_db, clock), build_writes(other, clock)
+    support = Actor("U_SUPPORT1", "support")
+    basis_b = Basis.of(b.preview(SetSeats(seats=15), sid, support))
+    a_loaded, let_a_go = threading.Event(), threading.Event()
+    real_load = executor_module.load_subscription
+
+    def load(session, subscription_id):
+        sub = real_load(session, subscription_id)
+        if threading.current_thread().name == "A":
+            a_loaded.set()
+            assert let_a_go.wait(20)
+        return sub
+
+    monkeypatch.setattr(executor_module, "load_subscription", load)
+    results: dict[str, object] = {}
+
+    def run(name: str, writes, seats: int, basis: Basis | None) -> None:
+        try:
+            results[name] = writes.apply(
+                SetSeats(seats=seats), sid, support, idempotency_key=name, basis=basis
+            )
+        except Exception as exc:
+            results[name] = exc
+
+    ta = threading.Thread(target=run, args=("A", a, 12, None), name="A")
+    tb = threading.Thread(target=run, args=("B", b, 15, basis_b), name="B")
+    ta.start()
+    assert a_loaded.wait(20)
+    tb.start()
+    tb.join(timeout=0.5)
+    assert tb.is_alive() and "B" not in results  # B waits for A's write lock
+    let_a_go.set()
+    ta.join(timeout=30)
+    tb.join(timeout=30)
+    other.dispose()
+    assert not isinstance(results["A"], Exception), results
+    stale = results["B"]
+    assert isinstance(stale, StalePreview), results
+    assert stale.fresh.subject_version == 2 and stale.fresh.changes[0].before == "12"
+    with sqlite_db.read() as s:
+        assert s.get(Subscription, sid).seats == 12
+
+
+def test_a_locked_database_is_busy_not_a_conflict(sqlite_db, clock):
+    """Another process holds SQLite's write lock past our busy timeout: the change is
+    refused as busy (try again), not as a conflict, and nothing is written."""
+    import sqlite3
+
+    sid = make_subscription(sqlite_db, "Locked", seats=10)
+    impatient = Database(sqlite_db.url, connect_args={"timeout": 0.2, "check_same_thread": False})
+    writes = build_writes(impatient, clock)
+    holder = sqlite3.connect(sqlite_db.url.split("///", 1)[1], isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(Busy, match="busy"):
+            writes.apply(
+                SetSeats(seats=11), sid, Actor("U_SUPPORT1", "support"), idempotency_key="k"
+            )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    outcome = writes.apply(
+        SetSeats(seats=11), sid, Actor("U_SUPPORT1", "support"), idempotency_key="k"
+    )
+    impatient.dispose()
+    assert outcome.applied
