@@ -25,19 +25,13 @@ from sqlalchemy.orm import Session
 
 from alerts import rules as alerts
 from billing import next_retry_date
+from billing.queries import failed_attempts
 from config.clock import Clock
 from store.actors import SYSTEM
 from store.catalog import DUNNING_CANCEL_DAYS, DUNNING_RETRY_DAYS
 from store.db import Database
 from store.errors import StoreError
-from store.models import (
-    Account,
-    Invoice,
-    Payment,
-    PaymentStatus,
-    Subscription,
-    SubStatus,
-)
+from store.models import Account, Subscription, SubStatus
 from store.writepath import WritePath
 from subscriptions.commands import ConvertTrial, Dunning, EndPause, Renew, ScheduleCommand
 
@@ -213,30 +207,20 @@ def _names(session: Session, ids: Sequence[int]) -> dict[int, str]:
 
 
 def _failed_charges(session: Session, on: dt.date) -> list[FailedCharge]:
-    """Charges that failed on `on` (from the ledger), with when they are tried again."""
-    rows = session.execute(
-        select(
-            Subscription.id,
-            Account.name,
-            Invoice.number,
-            Invoice.total_cents,
-            Subscription.status,
-            Subscription.past_due_since,
-            Subscription.dunning_retries,
-        )
-        .select_from(Payment)
-        .join(Invoice, Invoice.id == Payment.invoice_id)
-        .join(Subscription, Subscription.id == Invoice.subscription_id)
-        .join(Account, Account.id == Invoice.account_id)
-        .where(Payment.status == PaymentStatus.FAILED, Payment.attempted_on == on)
-        .order_by(Payment.id)
-    )
+    """Charges of subscriptions that failed on `on` (from the ledger), with when they are
+    tried again."""
     out = []
-    for sid, name, number, amount, status, since, retries in rows:
+    for a in failed_attempts(session, on, on):
+        if a.subscription_id is None:
+            continue
         nxt = None
-        if SubStatus(status) is SubStatus.PAST_DUE and since is not None:
-            nxt = next_retry_date(since, retries)
-        out.append(FailedCharge(sid, name, number, amount, nxt))
+        if a.status is SubStatus.PAST_DUE and a.past_due_since is not None:
+            nxt = next_retry_date(a.past_due_since, a.dunning_retries or 0)
+        out.append(
+            FailedCharge(
+                a.subscription_id, a.account_name, a.invoice_number, a.invoice_total_cents, nxt
+            )
+        )
     return out
 
 
