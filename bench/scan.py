@@ -6,8 +6,8 @@ Builds a store with a fixed set of work due "today" (renewal windows, trials end
 ending, dunning, failed payments, win-back, stalled deals) inside a background of
 subscriptions and deals that are due for nothing today, first at a tenth of the size, then
 grown to the full size (SQLite in a temporary file; PostgreSQL in a throw-away database when
-a server answers). At each size it times one full daily scan (`alerts.rules.evaluate`,
-`alerts.rules.winback_notices` and `subscriptions.schedule.select_due`) beside a naive per-row
+a server answers). At each size it times one full daily scan (every registered alert rule,
+`alerts.registered()`, and `subscriptions.schedule.select_due`) beside a naive per-row
 implementation of the same rules (load every row, check it in Python), checks that both find
 the same alerts and the same billing work, and shows that the scan's time follows the work
 due, not the size of the store.
@@ -52,7 +52,7 @@ if str(ROOT) not in sys.path:
 import sqlalchemy as sa  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from alerts import rules as alerts  # noqa: E402
+import alerts  # noqa: E402
 from billing import DunningStep, dunning_step  # noqa: E402
 from deals.queries import CLOSED_STAGES, is_stalled  # noqa: E402
 from reports import queries as reporting  # noqa: E402
@@ -570,17 +570,10 @@ def indexed_scan(db: Database, today: dt.date) -> Found:
     channels = alerts.Channels()
     t0 = time.perf_counter()
     with db.read() as s:
-        for name, rule in (
-            ("failed payments", lambda: alerts.failed_payment_notices(s, today, channels)),
-            ("trials", lambda: alerts.trial_notices(s, today, channels)),
-            ("renewals", lambda: alerts.renewal_notices(s, today, channels)),
-            ("stalled deals", lambda: alerts.stalled_notices(s, today)),
-            ("manager digest", lambda: alerts.manager_stall_notices(s, today)),
-            ("win-back", lambda: alerts.winback_notices(s, today)),
-        ):
+        for rule in alerts.registered():
             t = time.perf_counter()
-            keys.update(n.alert.key for n in rule())
-            parts[name] = time.perf_counter() - t
+            keys.update(n.alert.key for n in alerts.notices(rule, s, today, channels))
+            parts[rule.label] = time.perf_counter() - t
         t = time.perf_counter()
         billing = {(d.action, d.subscription_id) for d in select_due(s, today)}
         parts["billing selection"] = time.perf_counter() - t

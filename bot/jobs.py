@@ -27,11 +27,12 @@ from typing import TextIO
 
 from sqlalchemy import select
 
-from alerts import rules as alerts
+import alerts
 from bot.notify import ConsoleNotifier, DeliveryReport, Notifier, ReportBuilder, deliver
 from bot.services import Services
 from reports.manager_report import build_manager_report, week_label
 from skills.parts import Reply
+from store import format as fmt
 from store import leases, outbox
 from store.models import Staff
 from subscriptions.schedule import BillingRunReport, run_billing
@@ -118,7 +119,7 @@ def daily_billing(runtime: str = "default") -> None:
 
     def work(rt: Runtime) -> None:
         services = rt.services
-        report = run_billing(services, services.clock.today())
+        report = run_daily_billing(services, services.clock.today())
         log.info("%s", report.summary())
         with services.db.uow() as s:
             pruned = outbox.prune(s, services.clock.now() - outbox.KEEP_SENT)
@@ -191,9 +192,7 @@ def run_alerts(
     queued = 0
     if evaluate:
         channels = alerts.Channels.from_settings(services.settings)
-        with services.db.read() as s:
-            notices = alerts.evaluate(s, today, channels)
-        queued = len(alerts.queue(services.db, notices, now, hours, zone))
+        queued = len(alerts.queue_due(services.db, today, now, hours, zone, channels, "alerts"))
     delivery = deliver(
         services.db,
         notifier,
@@ -203,6 +202,26 @@ def run_alerts(
         report_builder=_builder(services),
     )
     return AlertsRunReport(today, evaluate, queued, delivery)
+
+
+def run_daily_billing(
+    services: Services,
+    on: dt.date,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    now: dt.datetime | None = None,
+) -> BillingRunReport:
+    """The billing run for `on`, then the alerts gathered with it (the win-back messages that
+    follow from its cancellations), queued under their stable keys."""
+    report = run_billing(services, on, progress=progress)
+    if now is None:
+        now = dt.datetime.combine(on, services.clock.now().timetz())
+    channels = alerts.Channels.from_settings(services.settings)
+    queued = alerts.queue_due(
+        services.db, on, now, _hours(services), services.clock.zone, channels, "billing_run"
+    )
+    report.winback_queued = len(queued)
+    return report
 
 
 def run_weekly_report(
@@ -275,7 +294,7 @@ def billing_run_command(
     day = on or services.clock.today()
     progress, stop = _progress_bar(out)
     try:
-        report: BillingRunReport = run_billing(services, day, progress=progress)
+        report: BillingRunReport = run_daily_billing(services, day, progress=progress)
     finally:
         stop()
     print(report.summary(), file=out)
@@ -313,7 +332,7 @@ def dry_run_text(services: Services, now: dt.datetime) -> str:
     hours = _hours(services)
     channels = alerts.Channels.from_settings(services.settings)
     with services.db.read() as s:
-        notices = [*alerts.evaluate(s, today, channels), *alerts.winback_notices(s, today)]
+        notices = alerts.evaluate(s, today, channels)  # every run's rules
         rows = alerts.entries(s, notices, now, hours, zone)
         known = outbox.existing_keys(s, (r.key for r in rows))
         queued = outbox.due(s, now + dt.timedelta(days=7))
@@ -341,7 +360,7 @@ def dry_run_text(services: Services, now: dt.datetime) -> str:
         when = (
             "now"
             if hours.is_open(now, zone_r)
-            else ("held until " + hours.next_open(now, zone_r).strftime("%a %b %d %H:%M %Z"))
+            else ("held until " + fmt.moment(hours.next_open(now, zone_r)))
         )
         who = f"{recipient} ({names[recipient]})" if recipient in names else recipient
         mine = sorted(items[recipient], key=lambda i: (-i[0], i[1]))

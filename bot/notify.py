@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Protocol, TextIO
 from zoneinfo import ZoneInfo
 
-from alerts import rules as alerts
+import alerts
 from bot.render_text import render
 from skills.parts import Reply
 from store import outbox

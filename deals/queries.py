@@ -2,15 +2,18 @@
 
 `is_stalled` is the rule in plain Python; `stalled_deals` is the same rule as one SQL query, so
 the scheduler can scan a large pipeline without loading every deal. Tests hold the two to each
-other.
+other. `quiet_deals` reads the open deals last touched in a date band (the manager digest's
+day-21 mark). These are the only queries of quiet deals: the alert rules, the report skills and
+the weekly manager report all read them from here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from store.catalog import STALL_DAYS, STALL_DAYS_NEGOTIATION
@@ -45,12 +48,52 @@ class StalledDeal:
     deal_id: int
     name: str
     account_name: str | None
+    account_id: int | None
     stage: DealStage
     owner_name: str
     owner_slack_id: str
     amount_cents: int
     last_activity_on: dt.date
     days_idle: int
+
+
+def _quiet_select(today: dt.date) -> Select[Any]:
+    """Open deals not snoozed past `today`, with owner and account, oldest activity first."""
+    return (
+        select(
+            Deal.id,
+            Deal.name,
+            Account.name,
+            Deal.account_id,
+            Deal.stage,
+            Staff.name,
+            Staff.slack_user_id,
+            Deal.amount_cents,
+            Deal.last_activity_on,
+        )
+        .join(Staff, Staff.id == Deal.owner_id)
+        .outerjoin(Account, Account.id == Deal.account_id)
+        .where(or_(Deal.snoozed_until.is_(None), Deal.snoozed_until <= today))
+        .order_by(Deal.last_activity_on, Deal.id)
+    )
+
+
+def _rows(session: Session, stmt: Select[Any], today: dt.date) -> list[StalledDeal]:
+    return [
+        StalledDeal(
+            deal_id=row[0],
+            name=row[1],
+            account_name=row[2],
+            account_id=row[3],
+            stage=DealStage(row[4]),
+            owner_name=row[5],
+            owner_slack_id=row[6],
+            amount_cents=row[7],
+            last_activity_on=row[8],
+            days_idle=(today - row[8]).days,
+        )
+        for row in session.execute(stmt)
+    ]
 
 
 def stalled_deals(
@@ -64,44 +107,31 @@ def stalled_deals(
     negotiation_cutoff = today - dt.timedelta(days=STALL_DAYS_NEGOTIATION)
     default_cutoff = today - dt.timedelta(days=STALL_DAYS)
     other_open = [s for s in OPEN_STAGES if s is not DealStage.NEGOTIATION]
-    stmt = (
-        select(
-            Deal.id,
-            Deal.name,
-            Account.name,
-            Deal.stage,
-            Staff.name,
-            Staff.slack_user_id,
-            Deal.amount_cents,
-            Deal.last_activity_on,
-        )
-        .join(Staff, Staff.id == Deal.owner_id)
-        .outerjoin(Account, Account.id == Deal.account_id)
-        .where(
-            or_(
-                and_(
-                    Deal.stage == DealStage.NEGOTIATION,
-                    Deal.last_activity_on <= negotiation_cutoff,
-                ),
-                and_(Deal.stage.in_(other_open), Deal.last_activity_on <= default_cutoff),
+    stmt = _quiet_select(today).where(
+        or_(
+            and_(
+                Deal.stage == DealStage.NEGOTIATION,
+                Deal.last_activity_on <= negotiation_cutoff,
             ),
-            or_(Deal.snoozed_until.is_(None), Deal.snoozed_until <= today),
-        )
-        .order_by(Deal.last_activity_on, Deal.id)
+            and_(Deal.stage.in_(other_open), Deal.last_activity_on <= default_cutoff),
+        ),
     )
     if owner_slack_id is not None:
         stmt = stmt.where(Staff.slack_user_id == owner_slack_id)
-    return [
-        StalledDeal(
-            deal_id=row[0],
-            name=row[1],
-            account_name=row[2],
-            stage=DealStage(row[3]),
-            owner_name=row[4],
-            owner_slack_id=row[5],
-            amount_cents=row[6],
-            last_activity_on=row[7],
-            days_idle=(today - row[7]).days,
-        )
-        for row in session.execute(stmt)
-    ]
+    return _rows(session, stmt, today)
+
+
+def quiet_deals(
+    session: Session, today: dt.date, first: dt.date, last: dt.date
+) -> list[StalledDeal]:
+    """Open, unsnoozed deals whose last activity fell in [first, last], oldest first.
+
+    A band rather than a cut-off, so a milestone (21 days quiet) is read once with a few days
+    of catch-up, through the same (stage, last_activity_on) index.
+    """
+    stmt = _quiet_select(today).where(
+        Deal.stage.in_(OPEN_STAGES),
+        Deal.last_activity_on >= first,
+        Deal.last_activity_on <= last,
+    )
+    return _rows(session, stmt, today)

@@ -25,6 +25,7 @@ from skills.parts import Facts, Part, Reply, Table, Text
 from skills.policy import authorize
 from store.db import Database
 from store.format import date as format_day
+from store.format import day as format_short_day
 from store.format import month as format_month
 
 WEEKS_AHEAD = 13  # the chart's renewal horizon (a quarter)
@@ -250,12 +251,12 @@ def chart_png(data: ReportData) -> bytes:
     fig = Figure(figsize=(11, 4.2), dpi=100)
     FigureCanvasAgg(fig)
     left, right = fig.subplots(1, 2)
-    weeks = [f"{d:%b} {d.day}" for d, _ in data.arr_by_week]
+    weeks = [format_short_day(d) for d, _ in data.arr_by_week]
     left.bar(weeks, [c / 100_000 for _, c in data.arr_by_week], color="#3b6fb6")
     left.set_title(f"ARR up for renewal per week, next {WEEKS_AHEAD} weeks")
     left.set_ylabel("ARR ($ thousand)")
     left.tick_params(axis="x", labelrotation=60, labelsize=8)
-    labels = [f"{d:%b} {d.day}" for d, _ in data.movement_weeks]
+    labels = [format_short_day(d) for d, _ in data.movement_weeks]
     gains = [(m.new + m.expansion) / 100 for _, m in data.movement_weeks]
     new = [m.new / 100 for _, m in data.movement_weeks]
     exp = [m.expansion / 100 for _, m in data.movement_weeks]

@@ -32,6 +32,7 @@ from store.models import (
     SubStatus,
     UsageSnapshot,
 )
+from subscriptions.queries import renewing_clause
 
 # A paid period that ended is renewed by the renewal invoice starting where it ended, or up to
 # the longest pause later (a pause moves the end without re-issuing the paid invoice).
@@ -39,6 +40,8 @@ RENEWAL_SLACK = dt.timedelta(days=PAUSE_MAX_DAYS)
 # Actions whose move from zero MRR is a new customer rather than a returning one.
 NEW_ACTIONS = frozenset({"convert_trial", "reactivate", "subscribe"})
 LOW_SEAT_USE_RATIO = Decimal("0.5")
+# IN lists are cut into chunks this long (SQLite's parameter limit, query plan size).
+CHUNK = 500
 
 
 # ---- money of one subscription -------------------------------------------------------------
@@ -71,6 +74,30 @@ def latest_usage(today: dt.date) -> Subquery:
         )
         .subquery()
     )
+
+
+def latest_active_seats(
+    session: Session, account_ids: Iterable[int], today: dt.date
+) -> dict[int, int]:
+    """Active seats in each account's latest snapshot up to today, for these accounts only.
+
+    The per-account form of `latest_usage`, for a handful of accounts (the alert rules): the
+    snapshots of these accounts by `account_id`, never a GROUP BY over every snapshot.
+    """
+    latest: dict[int, tuple[dt.date, int]] = {}
+    wanted = sorted(set(account_ids))
+    for i in range(0, len(wanted), CHUNK):
+        for account_id, taken_on, seats in session.execute(
+            select(
+                UsageSnapshot.account_id, UsageSnapshot.taken_on, UsageSnapshot.active_seats
+            ).where(
+                UsageSnapshot.account_id.in_(wanted[i : i + CHUNK]),
+                UsageSnapshot.taken_on <= today,
+            )
+        ):
+            if account_id not in latest or taken_on > latest[account_id][0]:
+                latest[account_id] = (taken_on, seats)
+    return {a: seats for a, (_, seats) in latest.items()}
 
 
 class Risk(StrEnum):
@@ -147,11 +174,9 @@ def renewing(
 ) -> list[SubscriptionRow]:
     """Active and past-due subscriptions whose current period ends in [start, end]."""
     stmt, _ = _with_signals(today)
-    stmt = stmt.where(
-        Subscription.status.in_(MRR_STATUSES),
-        Subscription.current_period_end >= start,
-        Subscription.current_period_end <= end,
-    ).order_by(Subscription.current_period_end, Subscription.id)
+    stmt = stmt.where(*renewing_clause(start, end)).order_by(
+        Subscription.current_period_end, Subscription.id
+    )
     return _rows(session, stmt, today)
 
 

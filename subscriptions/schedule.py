@@ -1,4 +1,4 @@
-"""The daily billing run: renewals, trial ends, pauses that are over, dunning, win-back.
+"""The daily billing run: renewals, trial ends, pauses that are over, dunning.
 
 It only selects what is due, through indexed conditions, and hands every item to the write
 path as the system actor under the key `billing:<action>:<subscription>:<day>`, which applies
@@ -6,9 +6,10 @@ a key once, so running the same day again (by hand, after a crash, on a
 second replica) changes nothing. One subscription that fails is logged and reported; the
 run goes on with the others.
 
-Failed charges need no message here: the alert rules read failed payments from the ledger,
-so a billing-run failure and a manual retry are announced the same way. Win-back messages
-(survey at +7 days, offer at +30) are queued in the outbox under their stable keys.
+No messages are sent from here (this domain knows nothing of alerts): the alert rules read
+failed payments from the ledger, so a billing-run failure and a manual retry are announced the
+same way, and the job that runs the billing run (`bot/jobs.py`) then queues the alerts that
+follow from it (win-back, from the cancellation dates) and notes their count in the report.
 """
 
 from __future__ import annotations
@@ -18,26 +19,18 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from alerts import rules as alerts
 from billing import next_retry_date
+from billing.queries import failed_attempts
 from config.clock import Clock
 from store.actors import SYSTEM
 from store.catalog import DUNNING_CANCEL_DAYS, DUNNING_RETRY_DAYS
 from store.db import Database
 from store.errors import StoreError
-from store.models import (
-    Account,
-    Invoice,
-    Payment,
-    PaymentStatus,
-    Subscription,
-    SubStatus,
-)
+from store.models import Account, Subscription, SubStatus
 from store.writepath import WritePath
 from subscriptions.commands import ConvertTrial, Dunning, EndPause, Renew, ScheduleCommand
 
@@ -97,7 +90,7 @@ class BillingRunReport:
     on: dt.date
     items: list[ItemResult] = field(default_factory=list)
     failed_charges: list[FailedCharge] = field(default_factory=list)
-    winback_queued: int = 0
+    winback_queued: int = 0  # set by the job that queues the run's alerts (bot/jobs.py)
 
     def count(self, result: Result, action: Action | None = None) -> int:
         return sum(
@@ -213,30 +206,20 @@ def _names(session: Session, ids: Sequence[int]) -> dict[int, str]:
 
 
 def _failed_charges(session: Session, on: dt.date) -> list[FailedCharge]:
-    """Charges that failed on `on` (from the ledger), with when they are tried again."""
-    rows = session.execute(
-        select(
-            Subscription.id,
-            Account.name,
-            Invoice.number,
-            Invoice.total_cents,
-            Subscription.status,
-            Subscription.past_due_since,
-            Subscription.dunning_retries,
-        )
-        .select_from(Payment)
-        .join(Invoice, Invoice.id == Payment.invoice_id)
-        .join(Subscription, Subscription.id == Invoice.subscription_id)
-        .join(Account, Account.id == Invoice.account_id)
-        .where(Payment.status == PaymentStatus.FAILED, Payment.attempted_on == on)
-        .order_by(Payment.id)
-    )
+    """Charges of subscriptions that failed on `on` (from the ledger), with when they are
+    tried again."""
     out = []
-    for sid, name, number, amount, status, since, retries in rows:
+    for a in failed_attempts(session, on, on):
+        if a.subscription_id is None:
+            continue
         nxt = None
-        if SubStatus(status) is SubStatus.PAST_DUE and since is not None:
-            nxt = next_retry_date(since, retries)
-        out.append(FailedCharge(sid, name, number, amount, nxt))
+        if a.status is SubStatus.PAST_DUE and a.past_due_since is not None:
+            nxt = next_retry_date(a.past_due_since, a.dunning_retries or 0)
+        out.append(
+            FailedCharge(
+                a.subscription_id, a.account_name, a.invoice_number, a.invoice_total_cents, nxt
+            )
+        )
     return out
 
 
@@ -245,8 +228,6 @@ def run_billing(
     on: dt.date,
     *,
     progress: Callable[[int, int], None] | None = None,
-    now: dt.datetime | None = None,
-    hours: alerts.BusinessHours | None = None,
 ) -> BillingRunReport:
     """Apply everything due on `on`; idempotent per day. `progress(done, total)` is optional."""
     db = services.db
@@ -286,28 +267,4 @@ def run_billing(
             progress(n, len(due))
     with db.read() as s:
         report.failed_charges = _failed_charges(s, on)
-    report.winback_queued = queue_winback(services, on, now=now, hours=hours)
     return report
-
-
-def queue_winback(
-    services: BillingServices,
-    on: dt.date,
-    *,
-    now: dt.datetime | None = None,
-    hours: alerts.BusinessHours | None = None,
-) -> int:
-    """Queue the win-back survey and offer messages due on `on`; returns how many were new."""
-    zone: ZoneInfo = services.clock.zone
-    if now is None:
-        now = dt.datetime.combine(on, services.clock.now().timetz())
-    if hours is None:
-        settings = getattr(services, "settings", None)
-        hours = (
-            alerts.BusinessHours.parse(settings.business_hours)
-            if settings is not None
-            else alerts.BusinessHours()
-        )
-    with services.db.read() as s:
-        notices = alerts.winback_notices(s, on)
-    return len(alerts.queue(services.db, notices, now, hours, zone))

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk import WebClient
 
-from alerts import rules as alerts
+import alerts
 from bot.notify import ConsoleNotifier, SlackNotifier, deliver
 from skills.parts import Alert, Button, Reply, Text
 from store.db import Database

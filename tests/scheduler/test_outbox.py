@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from alerts import rules as alerts
+import alerts
 from bot.notify import RecordingNotifier, deliver
 from skills.parts import Alert, Button, Text
 from store import outbox

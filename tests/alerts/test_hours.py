@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from alerts.rules import BusinessHours, is_channel
+from alerts.hours import BusinessHours
+from alerts.notice import is_channel
 
 NY = ZoneInfo("America/New_York")
 UTC = ZoneInfo("UTC")
