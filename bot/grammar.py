@@ -44,6 +44,12 @@ PLAN_CHANGE = (
 )
 
 
+def _n(digits: str) -> int:
+    """A typed number; one too long to be meant is "very large", so the skill's bounds refuse
+    it in one line (Python will not even convert 4,300 digits)."""
+    return int(digits) if len(digits) <= 12 else 10**12
+
+
 def _billing(m: re.Match[str]) -> str | None:
     word = (m.group("billing") or "").lower()
     return None if not word else ("monthly" if word == "monthly" else "annual")
@@ -61,7 +67,7 @@ def _plan_change(direction: str) -> Builder:
 
 def _window(m: re.Match[str]) -> dict[str, Any]:
     if m.group("days"):
-        return {"days": int(m["days"])}
+        return {"days": _n(m["days"])}
     if m.group("period"):
         return {"period": re.sub(r"\s+", "_", m["period"].lower())}
     return {}
@@ -70,7 +76,7 @@ def _window(m: re.Match[str]) -> dict[str, Any]:
 def _discount(m: re.Match[str]) -> dict[str, Any]:
     args: dict[str, Any] = {"account": m["account"], "percent": m["percent"]}
     if m.group("months"):
-        args["months"] = int(m["months"])
+        args["months"] = _n(m["months"])
     return args
 
 
@@ -112,7 +118,7 @@ COMMANDS: tuple[Command, ...] = (
         "pause a monthly plan",
         "pause_subscription",
         rf"{ACCOUNT}\s+for\s+(?P<n>\d+)\s+(?P<unit>days?|weeks?|months?)",
-        lambda m: {"account": m["account"], "length": int(m["n"]), "unit": _unit(m["unit"])},
+        lambda m: {"account": m["account"], "length": _n(m["n"]), "unit": _unit(m["unit"])},
     ),
     Command(
         "resume",
@@ -144,7 +150,7 @@ COMMANDS: tuple[Command, ...] = (
         "set the number of seats",
         "set_seats",
         rf"{ACCOUNT}\s+(?P<n>\d+)",
-        lambda m: {"account": m["account"], "seats": int(m["n"])},
+        lambda m: {"account": m["account"], "seats": _n(m["n"])},
     ),
     Command(
         "cancel",
@@ -168,7 +174,7 @@ COMMANDS: tuple[Command, ...] = (
         "extend a trial once (≤ 14 days)",
         "extend_trial",
         rf"{ACCOUNT}\s+(?P<n>\d+)\s+days?",
-        lambda m: {"account": m["account"], "days": int(m["n"])},
+        lambda m: {"account": m["account"], "days": _n(m["n"])},
     ),
     Command(
         "discount",
@@ -216,7 +222,7 @@ COMMANDS: tuple[Command, ...] = (
         "no nudges about a deal for a while (default 7 days)",
         "snooze_deal",
         r"(?P<deal>.+?)(?:\s+(?:for\s+)?(?P<n>\d+)\s+days?)?",
-        lambda m: {"deal": m["deal"], **({"days": int(m["n"])} if m.group("n") else {})},
+        lambda m: {"deal": m["deal"], **({"days": _n(m["n"])} if m.group("n") else {})},
     ),
     Command("mrr", "mrr", "MRR, ARR and this month's movement", "mrr_report"),
     Command(

@@ -26,7 +26,7 @@ from store.models import Deal, row_id
 
 
 class DealRef(Args):
-    deal: str = Field(description="Deal id (e.g. '12') or its exact name")
+    deal: str = Field(max_length=200, description="Deal id (e.g. '12') or its exact name")
 
 
 def find_deal(s: Session, ref: str) -> Deal | None:

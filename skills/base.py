@@ -8,11 +8,12 @@ refusals and store errors into one-line replies, and audits refusals.
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from config.metrics import ACTIONS
 from skills.context import SkillContext
@@ -25,10 +26,23 @@ from store.errors import StoreError
 A = TypeVar("A", bound=BaseModel)
 
 
-class Args(BaseModel):
-    """Base of every skill's arguments: unknown fields are errors, strings are stripped."""
+# Control characters (NUL included: PostgreSQL refuses it in text) never belong in a name or
+# a question; tabs and newlines do.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+class Args(BaseModel):
+    """Base of every skill's arguments: unknown fields are errors, strings are stripped, at
+    most 2,000 characters long and free of control characters, the same on every database."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, str_max_length=2000)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise ValueError("contains control characters")
+        return value
 
 
 class NoArgs(Args):
@@ -98,7 +112,7 @@ def invoke(ctx: SkillContext, name: str, raw_args: dict[str, Any]) -> Reply:
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "input"
-        return Reply.error(f"{where}: {first['msg']}")
+        return Reply.error(f"{where}: {first['msg'].removeprefix('Value error, ')}")
     try:
         return chosen.run(ctx, args)
     except Refused as refusal:

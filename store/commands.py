@@ -58,7 +58,7 @@ def decode(kind: str, params: Mapping[str, Any] | None) -> Command:
     except ValidationError as err:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or kind
-        raise InvalidRequest(f"{where}: {first['msg']}") from None
+        raise InvalidRequest(f"{where}: {first['msg'].removeprefix('Value error, ')}") from None
 
 
 # ---- operations ---------------------------------------------------------------------------------

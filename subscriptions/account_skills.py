@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -13,15 +15,14 @@ from skills.context import SkillContext
 from skills.parts import Facts, Reply, Table
 from skills.policy import authorize
 from store import catalog
+from store import format as fmt
 from store.accounts import current_subscription, resolve_account
 from store.audit import recent_events
 from store.models import Account, Invoice, Role, Subscription, SubStatus, UsageSnapshot
 
 
-def fmt_date(d: object) -> str:
-    if d is None:
-        return "—"
-    return f"{d:%b} {d.day}, {d.year}"  # type: ignore[str-format]
+def fmt_date(d: dt.date | None) -> str:
+    return "—" if d is None else fmt.date(d)
 
 
 def load_account(ctx: SkillContext, session: Session, query: str, permission: str) -> Account:
@@ -42,11 +43,13 @@ def load_account(ctx: SkillContext, session: Session, query: str, permission: st
 
 
 class PlanArgs(Args):
-    name: str = Field(description="Plan name: Starter, Pro, Business or Enterprise")
+    name: str = Field(max_length=40, description="Plan name: Starter, Pro, Business or Enterprise")
 
 
 class AccountArgs(Args):
-    account: str = Field(description="Account name, domain or id, e.g. 'Initech' or '#12'")
+    account: str = Field(
+        max_length=200, description="Account name, domain or id, e.g. 'Initech' or '#12'"
+    )
 
 
 @skill("list_plans", "List the Nimbus Notes plans with prices and main limits.", NoArgs)

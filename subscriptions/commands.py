@@ -101,7 +101,7 @@ class Discount(SubscriptionCommand):
     kind: ClassVar[str] = "discount"
     title: ClassVar[str] = "Apply discount"
     permission: ClassVar[str] = "discount"
-    percent: Decimal = Field(gt=0, le=100, allow_inf_nan=False)
+    percent: Decimal = Field(gt=0, le=100, decimal_places=2, allow_inf_nan=False)
     months: int | None = Field(default=None, ge=1, le=36)
 
 

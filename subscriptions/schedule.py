@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from billing import next_retry_date
 from billing.queries import failed_attempts
 from config.clock import Clock
+from store import format as fmt
 from store.actors import SYSTEM
 from store.catalog import DUNNING_CANCEL_DAYS, DUNNING_RETRY_DAYS
 from store.db import Database
@@ -124,7 +125,7 @@ class BillingRunReport:
             nxt = f"next retry {charge.next_retry.isoformat()}" if charge.next_retry else "no retry"
             lines.append(
                 f"  charge failed: {charge.account} {charge.invoice} "
-                f"({charge.amount_cents / 100:,.2f} USD), {nxt}"
+                f"({fmt.money(charge.amount_cents)}), {nxt}"
             )
         if self.winback_queued:
             lines.append(f"  win-back messages queued: {self.winback_queued}")

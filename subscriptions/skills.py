@@ -99,7 +99,7 @@ def resume_subscription(ctx: SkillContext, args: AccountArgs) -> Reply:
 
 
 class ChangePlanArgs(AccountArgs):
-    plan: str = Field(description="Target plan: Starter, Pro or Business")
+    plan: str = Field(max_length=40, description="Target plan: Starter, Pro or Business")
     billing: Literal["monthly", "annual"] | None = Field(
         default=None, description="Billing interval; leave out to keep the current one"
     )
@@ -187,7 +187,9 @@ def extend_trial(ctx: SkillContext, args: ExtendTrialArgs) -> Reply:
 
 
 class DiscountArgs(AccountArgs):
-    percent: Decimal = Field(gt=0, le=100, description="Percent off, e.g. 10")
+    percent: Decimal = Field(
+        gt=0, le=100, decimal_places=2, description="Percent off, e.g. 10 or 12.5"
+    )
     months: int | None = Field(
         default=None, ge=1, le=36, description="How many months; leave out for no end"
     )

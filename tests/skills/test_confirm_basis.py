@@ -7,29 +7,16 @@ the confirmer gets the change as it would apply now, if they may make it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from sqlalchemy import select
 
 from bot.core import Core
 from bot.render_text import render
 from bot.services import Services, build_writes
-from config.clock import Clock
 from config.settings import load_settings
 from seed.demo import seed_demo
 from store.db import Database
 from store.models import Account, AuditEvent, PendingAction, PendingStatus, Subscription
 from tests.fakes import ScriptedRetriever
-
-
-@pytest.fixture
-def core(db: Database, clock: Clock, tmp_path: Path) -> Iterator[Core]:
-    seed_demo(db, clock)
-    settings = load_settings(SUBBOT_DATA_DIR=str(tmp_path))
-    services = Services(settings=settings, db=db, clock=clock, writes=build_writes(db, clock))
-    yield Core(services, retriever_factory=ScriptedRetriever)
 
 
 def initech(db: Database) -> Subscription:
