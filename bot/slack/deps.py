@@ -14,9 +14,9 @@ from slack_sdk import WebClient
 
 from bot.core import Core
 from bot.services import Services
-from bot.slack.ledger import SlackLedger
 from bot.slack.send import Sender
 from bot.slack.workers import TrackingExecutor, Workers
+from store.slack_ledger import SlackLedger
 
 log = logging.getLogger("subbot.slack")
 
