@@ -57,6 +57,7 @@ class LogActivityArgs(DealRef):
     "log_deal_activity",
     "Log an activity (call, email, meeting, note) on a deal; this resets its stalled clock.",
     LogActivityArgs,
+    permission=LogActivity.permission,
 )
 def log_deal_activity(ctx: SkillContext, args: LogActivityArgs) -> Reply:
     done = _apply(ctx, args.deal, LogActivity(activity=args.kind, note=args.note))
@@ -72,7 +73,12 @@ class SnoozeArgs(DealRef):
     days: int = Field(default=7, ge=1, le=30, description="How many days to snooze nudges")
 
 
-@skill("snooze_deal", "Snooze a stalled deal's nudges for some days (default 7).", SnoozeArgs)
+@skill(
+    "snooze_deal",
+    "Snooze a stalled deal's nudges for some days (default 7).",
+    SnoozeArgs,
+    permission=Snooze.permission,
+)
 def snooze_deal(ctx: SkillContext, args: SnoozeArgs) -> Reply:
     done = _apply(ctx, args.deal, Snooze(days=args.days))
     if isinstance(done, Reply):

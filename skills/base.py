@@ -41,18 +41,31 @@ class Skill:
     args: type[BaseModel]
     run: Callable[[SkillContext, Any], Reply]
     writes: bool = False
+    # The permission a person needs before anything else (skills/policy.py), when one
+    # decides it: lets an adapter ask before it shows a form (`Core.refusal`). The skill still
+    # authorises itself; this is never the only check.
+    permission: str | None = None
+    # Offered to the LLM as a tool. False for skills that answer a screen rather than a
+    # question (the App Home's dashboard).
+    agent: bool = True
 
 
 REGISTRY: dict[str, Skill] = {}
 
 
 def skill(
-    name: str, description: str, args: type[A], *, writes: bool = False
+    name: str,
+    description: str,
+    args: type[A],
+    *,
+    writes: bool = False,
+    permission: str | None = None,
+    agent: bool = True,
 ) -> Callable[[Callable[[SkillContext, A], Reply]], Callable[[SkillContext, A], Reply]]:
     def register(fn: Callable[[SkillContext, A], Reply]) -> Callable[[SkillContext, A], Reply]:
         if name in REGISTRY:
             raise ValueError(f"skill {name!r} registered twice")
-        REGISTRY[name] = Skill(name, description, args, fn, writes)
+        REGISTRY[name] = Skill(name, description, args, fn, writes, permission, agent)
         return fn
 
     return register
@@ -65,6 +78,7 @@ SKILL_MODULES = (
     "knowledge.skills",
     "reports.manager_report",
     "reports.skills",
+    "reports.dashboard",
 )
 
 
