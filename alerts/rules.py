@@ -31,6 +31,7 @@ from billing import dunning_schedule, format_money, monthly_value, round_half_up
 from billing.revenue import MRR_STATUSES, discount_percent, terms
 from deals.queries import OPEN_STAGES, stall_days, stalled_deals
 from reports import queries as reporting
+from skills import buttons
 from skills.parts import Alert, Button, Part, Reply, Text
 from store import outbox
 from store.catalog import (
@@ -66,10 +67,10 @@ ANNUAL_RENEWAL_DAYS = (60, 30, 7)
 MONTHLY_RENEWAL_DAYS = 7  # monthly renewals are announced only when at risk
 DIGEST_CAP = 12  # items shown in one message; the rest are counted ("and N more")
 
-# Button actions, as the Slack adapter routes them (bot/slack/listeners/actions).
-ACTION_LOG = "alert:log"  # opens the log-activity modal; value = deal id
-ACTION_SNOOZE = "alert:snooze"  # snooze_deal; value = "<deal id>:<days>"
-ACTION_OPEN = "alert:open"  # the account card (find_account "#<id>"); value = account id
+# Button actions and their values: one contract with the handlers (skills/buttons.py).
+ACTION_LOG = buttons.LOG_ACTIVITY
+ACTION_SNOOZE = buttons.SNOOZE
+ACTION_OPEN = buttons.OPEN_ACCOUNT
 SNOOZE_DAYS = 7
 
 Audience = Literal["staff", "customer"]
@@ -145,13 +146,15 @@ def alert_from_payload(payload: Mapping[str, Any]) -> Alert:
 def _account_button(account_id: int | None) -> tuple[Button, ...]:
     if account_id is None:
         return ()
-    return (Button("Open account", ACTION_OPEN, str(account_id)),)
+    return (Button("Open account", ACTION_OPEN, buttons.account_value(account_id)),)
 
 
 def _deal_buttons(deal_id: int, account_id: int | None) -> tuple[Button, ...]:
     return (
-        Button("Log activity", ACTION_LOG, str(deal_id), "primary"),
-        Button(f"Snooze {SNOOZE_DAYS} days", ACTION_SNOOZE, f"{deal_id}:{SNOOZE_DAYS}"),
+        Button("Log activity", ACTION_LOG, buttons.deal_value(deal_id), "primary"),
+        Button(
+            f"Snooze {SNOOZE_DAYS} days", ACTION_SNOOZE, buttons.deal_value(deal_id, SNOOZE_DAYS)
+        ),
         *_account_button(account_id),
     )
 

@@ -12,7 +12,7 @@ import time
 
 from sqlalchemy import func, select
 
-from bot.slack.blocks import CANCEL_ACTION, CONFIRM_ACTION
+from bot.slack.ids import CANCEL, CONFIRM
 from store.accounts import resolve_account
 from store.models import AuditEvent, Deal, DealActivity, Invoice, SlackThread
 from tests.slack.conftest import CHANNEL, SlackHarness
@@ -135,8 +135,8 @@ def post_card(harness: SlackHarness, text: str = "upgrade Initech to Business") 
 def test_an_action_shows_a_card_with_confirm_and_cancel(harness: SlackHarness) -> None:
     card = post_card(harness)
     ids = buttons(card)
-    assert set(ids) == {CONFIRM_ACTION, CANCEL_ACTION}
-    assert ids[CONFIRM_ACTION] == ids[CANCEL_ACTION]  # value = the pending action's id
+    assert set(ids) == {CONFIRM, CANCEL}
+    assert ids[CONFIRM] == ids[CANCEL]  # value = the pending action's id
     assert "-$245.00" in card.text() and "$495.00" in card.text() and "$250.00" in card.text()
     assert upgrade_invoices(harness) == []  # nothing applied before the click
 
@@ -144,8 +144,8 @@ def test_an_action_shows_a_card_with_confirm_and_cancel(harness: SlackHarness) -
 def test_confirm_clicked_twice_and_the_event_retried_applies_once(harness: SlackHarness) -> None:
     card = post_card(harness)
     message = card.message()
-    assert harness.click(message, CONFIRM_ACTION, user="U_SUPPORT1") == 200
-    assert harness.click(message, CONFIRM_ACTION, user="U_SUPPORT1") == 200
+    assert harness.click(message, CONFIRM, user="U_SUPPORT1") == 200
+    assert harness.click(message, CONFIRM, user="U_SUPPORT1") == 200
     original = harness.mention("upgrade Initech to Business", ts=message["thread_ts"])
     harness.send(original, event_id="Ev_CARD", retry_num=1)
     harness.settle()
@@ -163,7 +163,7 @@ def test_confirm_clicked_twice_and_the_event_retried_applies_once(harness: Slack
     updates = harness.fake.calls("chat.update")
     assert updates and all(u.body["ts"] == message["ts"] for u in updates)
     assert "Applied by <@U_SUPPORT1>" in updates[-1].text()
-    assert CONFIRM_ACTION not in buttons(updates[-1])  # the buttons are gone
+    assert CONFIRM not in buttons(updates[-1])  # the buttons are gone
     # the second click is told, privately, that it was already applied
     [told] = harness.fake.calls("chat.postEphemeral")
     assert told.body["user"] == "U_SUPPORT1" and "Already applied" in told.text()
@@ -171,7 +171,7 @@ def test_confirm_clicked_twice_and_the_event_retried_applies_once(harness: Slack
 
 def test_a_click_by_someone_not_allowed_is_refused_privately(harness: SlackHarness) -> None:
     card = post_card(harness)
-    assert harness.click(card.message(), CONFIRM_ACTION, user="U_SALES1") == 200
+    assert harness.click(card.message(), CONFIRM, user="U_SALES1") == 200
     harness.settle()
     [refusal] = harness.fake.calls("chat.postEphemeral")
     assert refusal.body["user"] == "U_SALES1"
@@ -182,7 +182,7 @@ def test_a_click_by_someone_not_allowed_is_refused_privately(harness: SlackHarne
 
 def test_cancel_updates_the_card_in_place(harness: SlackHarness) -> None:
     card = post_card(harness)
-    harness.click(card.message(), CANCEL_ACTION, user="U_SUPPORT1")
+    harness.click(card.message(), CANCEL, user="U_SUPPORT1")
     harness.settle()
     [update] = harness.fake.calls("chat.update")
     assert "Cancelled by <@U_SUPPORT1>" in update.text()
@@ -236,7 +236,7 @@ def test_a_card_from_sub_is_confirmed_through_its_response_url(harness: SlackHar
         "blocks": answer.body["blocks"],
     }
     harness.fake.answer("chat.update", {"ok": False, "error": "cant_update_message"})
-    harness.click(message, CONFIRM_ACTION, user="U_SUPPORT1", hook="card")
+    harness.click(message, CONFIRM, user="U_SUPPORT1", hook="card")
     harness.settle()
     assert len(upgrade_invoices(harness)) == 1
     [replaced] = [c for c in harness.fake.calls("response_url") if c.body["_hook"] == "card"]
