@@ -6,6 +6,7 @@ asserts on the Web API calls the fake recorded and on the store.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
@@ -13,6 +14,7 @@ import time
 from sqlalchemy import func, select
 
 from bot.slack.ids import CANCEL, CONFIRM
+from skills.buttons import deal_value
 from store.accounts import resolve_account
 from store.models import AuditEvent, Deal, DealActivity, Invoice, SlackThread
 from tests.slack.conftest import CHANNEL, SlackHarness
@@ -335,6 +337,32 @@ def post_alert(h: SlackHarness) -> Call:
     return posted
 
 
+def post_alert_in(h: SlackHarness, channel: str) -> Call:
+    """`post_alert` after other messages were posted: the alert is the last one."""
+    before = h.fake.count("chat.postMessage")
+    from skills.parts import Alert, Button, Reply
+
+    deal = acme(h)
+    reply = Reply(
+        parts=(
+            Alert(
+                "stalled_deal",
+                "Acme new business is stalled",
+                "No activity for 20 days.",
+                buttons=(
+                    Button("Log activity", "alert:log", str(deal.id), "primary"),
+                    Button("Snooze 7 days", "alert:snooze", str(deal.id)),
+                    Button("Open account", "alert:open", "Initech"),
+                ),
+            ),
+        )
+    )
+    h.bot.deps.sender.post(channel, reply)
+    calls = h.fake.calls("chat.postMessage")
+    assert len(calls) == before + 1
+    return calls[-1]
+
+
 def test_snooze_on_an_alert_snoozes_the_deal_and_marks_the_alert(harness: SlackHarness) -> None:
     alert = post_alert(harness)
     message = alert.message()
@@ -409,6 +437,68 @@ def test_open_account_shows_the_card_privately(harness: SlackHarness) -> None:
     harness.settle()
     [told] = harness.fake.calls("chat.postEphemeral")
     assert told.body["user"] == "U_SALES1" and "Initech" in told.text()
+
+
+def test_snooze_reads_the_value_the_alert_rules_write(harness: SlackHarness) -> None:
+    """Deal and days as `skills.buttons.deal_value` writes them for a stalled-deal alert."""
+    alert = post_alert(harness)
+    value = deal_value(acme(harness).id, 3)
+    harness.click(alert.message(), "alert:snooze", user="U_SALES1", channel="D_SALES1", value=value)
+    harness.settle()
+    assert acme(harness).snoozed_until == harness.services.clock.today() + dt.timedelta(days=3)
+
+
+# ---- payloads we did not write -----------------------------------------------------------------
+def test_a_click_with_a_malformed_value_is_refused_and_changes_nothing(
+    harness: SlackHarness,
+) -> None:
+    card = post_card(harness)
+    alert = post_alert_in(harness, "D_SALES1")
+    harness.click(card.message(), CONFIRM, user="U_SUPPORT1", value="no such id!")
+    harness.click(card.message(), CANCEL, user="U_SUPPORT1", value="")
+    harness.click(alert.message(), "alert:snooze", user="U_SALES1", channel="D_SALES1", value="{")
+    harness.click(alert.message(), "alert:open", user="U_SALES1", channel="D_SALES1", value=" ")
+    harness.click(alert.message(), "alert:log", user="U_SALES1", channel="D_SALES1", value="{}")
+    harness.settle()
+    told = harness.fake.calls("chat.postEphemeral")
+    assert len(told) == 5 and all("could not read that button" in t.text() for t in told)
+    assert harness.fake.count("chat.update") == 0 and harness.fake.count("views.open") == 0
+    assert upgrade_invoices(harness) == [] and acme(harness).snoozed_until is None
+
+
+def test_a_form_whose_metadata_is_not_ours_is_refused_by_dm(harness: SlackHarness) -> None:
+    filled = {
+        "kind": {"kind": {"selected_option": {"value": "call"}}},
+        "note": {"note": {"value": "Called Acme"}},
+    }
+    for metadata in ("", "{not json", json.dumps({"channel": "D_SALES1"})):
+        submission = view_submission(
+            user="U_SALES1",
+            callback_id="alert:log_activity",
+            values=filled,
+            private_metadata=metadata,
+        )
+        assert harness.sender.interaction(submission)[0] == 200
+    odd_kind = view_submission(
+        user="U_SALES1",
+        callback_id="alert:log_activity",
+        values={**filled, "kind": {"kind": {"selected_option": {"value": "lunch"}}}},
+        private_metadata=json.dumps({"deal": str(acme(harness).id)}),
+    )
+    status, body = harness.sender.interaction(odd_kind)
+    assert status == 200 and json.loads(body)["errors"] == {"kind": "Choose what happened."}
+    harness.settle()
+    dms = harness.fake.calls("chat.postMessage")
+    assert len(dms) == 3 and all("could not read that button" in d.text() for d in dms)
+    with harness.db.read() as s:
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(DealActivity)
+                .where(DealActivity.note == "Called Acme")
+            )
+            == 0
+        )
 
 
 # ---- signatures ------------------------------------------------------------------------------
