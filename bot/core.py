@@ -2,7 +2,10 @@
 
 Slack, the console and the scheduler are thin adapters around this one entry point; none of
 them holds business logic. Without an LLM, text goes through the command grammar and anything
-that is no command gets a knowledge answer with sources.
+that is no command gets a knowledge answer with sources. Surfaces that are not a message (a
+button that names its skill, a form, the App Home dashboard) come through here too
+(`run_skill`, `refusal`, `dashboard`, `suggestions`), so an adapter never invokes a skill,
+reads the store or asks the policy itself.
 """
 
 from __future__ import annotations
@@ -13,13 +16,15 @@ import threading
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from bot import suggestions
 from bot.grammar import ParseError, help_text, parse
 from bot.services import Services
 from config.metrics import TURN_SECONDS
 from skills import pending
-from skills.base import invoke
+from skills.base import all_skills, invoke
 from skills.context import SkillContext, identify
 from skills.parts import Reply, Table, Text
+from skills.policy import check
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +83,47 @@ class Core:
             return self._decided(ctx, action_id, pending.cancel(ctx, action_id))
         except Exception:
             return self._failure("discard", user_id)
+
+    def run_skill(
+        self,
+        user_id: str,
+        skill: str,
+        args: dict[str, Any],
+        conversation_id: str,
+        source: str = "console",
+    ) -> Reply:
+        """Run one skill as `user_id`: for a button or a form that already names what it does
+        (its policy checks, validation and audit are the skill's, as for a command). Never
+        raises."""
+        try:
+            return invoke(self.context(user_id, conversation_id, source), skill, args)
+        except Exception:
+            return self._failure(skill, user_id)
+
+    def refusal(self, user_id: str, skill: str) -> Reply | None:
+        """The refusal `user_id` would get from `skill` for who they are, asked before the
+        adapter shows a form for it (nobody fills one in only to be refused); None when they
+        may go on. Nothing is audited: nothing was attempted. Never raises."""
+        try:
+            chosen = all_skills().get(skill)
+            if chosen is None or chosen.permission is None:
+                return None
+            with self.services.db.read() as s:
+                speaker = identify(s, user_id)
+            reason = check(speaker.role, chosen.permission)
+            return Reply.refusal(reason) if reason else None
+        except Exception:
+            return self._failure(f"refusal check of {skill}", user_id)
+
+    def dashboard(self, user_id: str, conversation_id: str, source: str = "console") -> Reply:
+        """The person's dashboard (`reports.dashboard`; `Reply.data["dashboard"]`)."""
+        return self.run_skill(user_id, "dashboard", {}, conversation_id, source)
+
+    def suggestions(self, user_id: str) -> tuple[str, tuple[suggestions.Suggestion, ...]]:
+        """A title and the prompts worth suggesting to this person, by their role."""
+        with self.services.db.read() as s:
+            speaker = identify(s, user_id)
+        return suggestions.TITLE, suggestions.for_role(speaker.role)
 
     def context(self, user_id: str, conversation_id: str, source: str) -> SkillContext:
         with self.services.db.read() as s:

@@ -58,6 +58,7 @@ class LogActivityArgs(DealRef):
     "Log an activity (call, email, meeting, note) on a deal; this resets its stalled clock.",
     LogActivityArgs,
     proposes=(LogActivity,),
+    permission=LogActivity.permission,
 )
 def log_deal_activity(ctx: SkillContext, args: LogActivityArgs) -> Reply:
     done = _apply(ctx, args.deal, LogActivity(activity=args.kind, note=args.note))
@@ -78,6 +79,7 @@ class SnoozeArgs(DealRef):
     "Snooze a stalled deal's nudges for some days (default 7).",
     SnoozeArgs,
     proposes=(Snooze,),
+    permission=Snooze.permission,
 )
 def snooze_deal(ctx: SkillContext, args: SnoozeArgs) -> Reply:
     done = _apply(ctx, args.deal, Snooze(days=args.days))

@@ -57,6 +57,13 @@ class Skill:
     run: Callable[[SkillContext, Any], Reply]
     writes: bool = False
     proposes: tuple[type[Command], ...] = ()  # the write-path commands it may make
+    # The permission a person needs before anything else (skills/policy.py), when one
+    # decides it: lets an adapter ask before it shows a form (`Core.refusal`). The skill still
+    # authorises itself; this is never the only check.
+    permission: str | None = None
+    # Offered to the LLM as a tool. False for skills that answer a screen rather than a
+    # question (the App Home's dashboard).
+    agent: bool = True
 
 
 REGISTRY: dict[str, Skill] = {}
@@ -69,6 +76,8 @@ def skill(
     *,
     writes: bool = False,
     proposes: tuple[type[Command], ...] = (),
+    permission: str | None = None,
+    agent: bool = True,
 ) -> Callable[[Callable[[SkillContext, A], Reply]], Callable[[SkillContext, A], Reply]]:
     """Register a skill; `proposes` names the commands it makes, so a test can hold every
     command to having a skill, a grammar line, a policy entry and a test."""
@@ -76,7 +85,7 @@ def skill(
     def register(fn: Callable[[SkillContext, A], Reply]) -> Callable[[SkillContext, A], Reply]:
         if name in REGISTRY:
             raise ValueError(f"skill {name!r} registered twice")
-        REGISTRY[name] = Skill(name, description, args, fn, writes, proposes)
+        REGISTRY[name] = Skill(name, description, args, fn, writes, proposes, permission, agent)
         return fn
 
     return register
@@ -92,6 +101,7 @@ SKILL_MODULES = (
     "reports.stalled",
     "reports.mrr",
     "reports.at_risk",
+    "reports.dashboard",
 )
 
 

@@ -80,8 +80,8 @@ class PendingCard:
 
 @dataclass(frozen=True)
 class Button:
-    """A button on a message. `action` names what it does (e.g. "alert:snooze"); `value` is
-    the opaque argument the handler gets back (a deal id, an account id)."""
+    """A button on a message. `action` names what it does and `value` is the argument the
+    handler gets back; both come from `skills.buttons` (actions and value encoders)."""
 
     label: str
     action: str

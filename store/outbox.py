@@ -287,3 +287,18 @@ def counts(session: Session) -> dict[str, int]:
         select(AlertDelivery.status, func.count()).group_by(AlertDelivery.status)
     )
     return {str(status): int(n) for status, n in rows}
+
+
+def recent(session: Session, since: dt.datetime, *, limit: int) -> list[Delivery]:
+    """Rows queued since `since` that did not fail, newest first (a person's queue on their
+    dashboard is picked from these)."""
+    stmt = (
+        select(AlertDelivery)
+        .where(
+            AlertDelivery.created_at >= utc(since),
+            AlertDelivery.status != DeliveryStatus.FAILED,
+        )
+        .order_by(AlertDelivery.created_at.desc(), AlertDelivery.id.desc())
+        .limit(limit)
+    )
+    return [_delivery(row) for row in session.scalars(stmt)]

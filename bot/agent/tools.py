@@ -141,9 +141,11 @@ def _write_tool(skill: Skill) -> Callable[..., str]:
 
 
 def build_tools(skills: dict[str, Skill] | None = None) -> list[BaseTool]:
-    """One tool per registered skill. No tool confirms anything: only people do."""
+    """One tool per skill offered to the model. No tool confirms anything: only people do."""
     tools: list[BaseTool] = []
     for skill in (skills or all_skills()).values():
+        if not skill.agent:
+            continue
         body = _write_tool(skill) if skill.writes else _read_tool(skill)
         tools.append(
             StructuredTool.from_function(

@@ -36,11 +36,12 @@ from slack_sdk.http_retry.handler import RetryHandler
 from bot.core import Core
 from bot.services import Services
 from bot.slack.deps import SlackDeps
-from bot.slack.inbox import DurableApp, Inbox, Keeper, install
-from bot.slack.ledger import SlackLedger
+from bot.slack.inbox import DurableApp, Keeper, install
 from bot.slack.listeners import register_all
 from bot.slack.send import Sender, slack_error
 from bot.slack.workers import TrackingExecutor, Workers, wait_until
+from store.slack_inbox import Inbox
+from store.slack_ledger import SlackLedger
 
 log = logging.getLogger("subbot.slack")
 

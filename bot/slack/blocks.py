@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from bot.slack import ids
 from skills.parts import (
     Alert,
     Button,
@@ -38,10 +39,7 @@ MAX_FALLBACK = 3000  # the `text` that notifications and screen readers show
 MAX_ROWS = 25  # table rows shown before "and N more"
 MAX_CELL = 40  # a table cell is clipped to this many characters
 MAX_BUTTON_VALUE = 2000
-MAX_ID = 255  # action_id and block_id
-
-CONFIRM_ACTION = "pending:confirm"
-CANCEL_ACTION = "pending:cancel"
+MAX_ID = ids.MAX_ID  # action_id and block_id
 
 TONE_MARKS = {"refusal": "⛔ ", "error": "⚠️ ", "success": "✅ ", "info": "", "plain": ""}
 ALERT_MARKS = {
@@ -149,7 +147,7 @@ def chunk_lines(lines: Sequence[str], limit: int, *, fence: bool = False) -> lis
 
 
 # ---- parts -----------------------------------------------------------------------------------
-class _Ids:
+class _Unique:
     """Keeps every action_id of one message unique (Slack rejects duplicates in a block, and
     a digest may carry the same kind of button on several alerts)."""
 
@@ -159,8 +157,7 @@ class _Ids:
 
     def action(self, name: str) -> str:
         self.seen[name] += 1
-        n = self.seen[name]
-        return name if n == 1 else f"{name}#{n}"
+        return ids.unique_action(name, self.seen[name])
 
 
 def text_blocks(part: Text) -> list[Block]:
@@ -266,9 +263,12 @@ def card_status_text(card: PendingCard) -> str:
 
 def card_blocks(card: PendingCard) -> list[Block]:
     """A previewed change; its `status` decides whether it shows buttons or the outcome."""
-    block_id = f"card:{card.action_id}"
-    blocks: list[Block] = [section(f"*{mrkdwn(card.title)}*\n{mrkdwn(card.summary)}")]
-    blocks[0]["block_id"] = block_id[:MAX_ID]
+    blocks: list[Block] = [
+        section(
+            f"*{mrkdwn(card.title)}*\n{mrkdwn(card.summary)}",
+            block_id=ids.card_block(card.action_id),
+        )
+    ]
     if card.changes:
         blocks += facts_blocks(
             Facts(
@@ -294,10 +294,10 @@ def card_blocks(card: PendingCard) -> list[Block]:
         blocks.append(
             {
                 "type": "actions",
-                "block_id": f"pending:{card.action_id}"[:MAX_ID],
+                "block_id": ids.card_actions_block(card.action_id),
                 "elements": [
-                    button("Confirm", CONFIRM_ACTION, card.action_id, "primary"),
-                    button("Cancel", CANCEL_ACTION, card.action_id),
+                    button("Confirm", ids.CONFIRM, ids.pending_value(card.action_id), "primary"),
+                    button("Cancel", ids.CANCEL, ids.pending_value(card.action_id)),
                 ],
             }
         )
@@ -305,36 +305,40 @@ def card_blocks(card: PendingCard) -> list[Block]:
         expires = f" · expires {_when(card.expires_at)}" if card.expires_at else ""
         blocks.append(context(f"{who}{expires} · ref `{escape(card.action_id)}`"))
     else:
-        blocks.append(section(card_status_text(card), block_id=f"outcome:{card.action_id}"))
+        blocks.append(
+            section(card_status_text(card), block_id=ids.card_outcome_block(card.action_id))
+        )
     return blocks
 
 
-def alert_blocks(part: Alert, ids: _Ids | None = None) -> list[Block]:
+def alert_blocks(part: Alert, unique: _Unique | None = None) -> list[Block]:
     """One nudge: a section, and its buttons (action_id = the button's action, made unique
     within the message with a `#n` suffix; value = the button's value)."""
-    ids = ids or _Ids()
-    ids.alerts += 1
-    n = ids.alerts
+    unique = unique or _Unique()
+    unique.alerts += 1
+    n = unique.alerts
     mark = ALERT_MARKS.get(part.kind, "🔔")
     blocks: list[Block] = [
-        section(f"{mark} *{mrkdwn(part.title)}*\n{mrkdwn(part.detail)}", block_id=f"alert:{n}")
+        section(
+            f"{mark} *{mrkdwn(part.title)}*\n{mrkdwn(part.detail)}", block_id=ids.alert_block(n)
+        )
     ]
     if part.buttons:
         blocks.append(
             {
                 "type": "actions",
-                "block_id": f"alert-actions:{n}",
-                "elements": [_alert_button(b, ids) for b in part.buttons[:25]],
+                "block_id": ids.alert_actions_block(n),
+                "elements": [_alert_button(b, unique) for b in part.buttons[:25]],
             }
         )
     return blocks
 
 
-def _alert_button(b: Button, ids: _Ids) -> Block:
-    return button(b.label, ids.action(b.action), b.value, b.style)
+def _alert_button(b: Button, unique: _Unique) -> Block:
+    return button(b.label, unique.action(b.action), b.value, b.style)
 
 
-def part_blocks(part: Part, ids: _Ids | None = None) -> list[Block]:
+def part_blocks(part: Part, unique: _Unique | None = None) -> list[Block]:
     if isinstance(part, Text):
         return text_blocks(part)
     if isinstance(part, Facts):
@@ -346,7 +350,7 @@ def part_blocks(part: Part, ids: _Ids | None = None) -> list[Block]:
     if isinstance(part, PendingCard):
         return card_blocks(part)
     if isinstance(part, Alert):
-        return alert_blocks(part, ids)
+        return alert_blocks(part, unique)
     return [section(mrkdwn(str(part)))]
 
 
@@ -364,10 +368,10 @@ def cap_blocks(blocks: list[Block], limit: int = MAX_BLOCKS) -> list[Block]:
 # ---- the two names other modules import ------------------------------------------------------
 def reply_blocks(reply: Reply, *, limit: int = MAX_BLOCKS) -> list[Block]:
     """The Block Kit blocks of a reply, within Slack's per-message limits."""
-    ids = _Ids()
+    unique = _Unique()
     blocks: list[Block] = []
     for part in reply.parts:
-        blocks += part_blocks(part, ids)
+        blocks += part_blocks(part, unique)
     return cap_blocks(blocks, limit)
 
 
@@ -414,26 +418,18 @@ def mark_alert_done(blocks: Iterable[Block], action_block_id: str, note: str) ->
     return out
 
 
-def action_name(action_id: str) -> str:
-    """`alert:snooze#2` → `alert:snooze` (undo the uniqueness suffix)."""
-    return action_id.split("#", 1)[0]
-
-
 # ---- modal -----------------------------------------------------------------------------------
-LOG_ACTIVITY_CALLBACK = "alert:log_activity"
-ACTIVITY_KINDS = (("call", "Call"), ("email", "Email"), ("meeting", "Meeting"), ("note", "Note"))
-
-
-def log_activity_modal(deal: str, private_metadata: str) -> Block:
-    """The form behind an alert's "Log activity" button (a form beats typing the command)."""
+def log_activity_modal(deal: str, form: ids.LogForm) -> Block:
+    """The form behind an alert's "Log activity" button (a form beats typing the command);
+    `form` is what the submission needs back (kept in `private_metadata`)."""
 
     def option(value: str, label: str) -> Block:
         return {"text": {"type": "plain_text", "text": label}, "value": value}
 
     return {
         "type": "modal",
-        "callback_id": LOG_ACTIVITY_CALLBACK,
-        "private_metadata": private_metadata[:3000],
+        "callback_id": ids.LOG_ACTIVITY_FORM,
+        "private_metadata": ids.log_form_metadata(form),
         "title": {"type": "plain_text", "text": "Log deal activity"},
         "submit": {"type": "plain_text", "text": "Log it"},
         "close": {"type": "plain_text", "text": "Cancel"},
@@ -441,22 +437,22 @@ def log_activity_modal(deal: str, private_metadata: str) -> Block:
             section(f"Deal *{escape(deal)}*: logging an activity restarts its stalled clock."),
             {
                 "type": "input",
-                "block_id": "kind",
+                "block_id": ids.KIND_INPUT,
                 "label": {"type": "plain_text", "text": "What happened"},
                 "element": {
                     "type": "static_select",
-                    "action_id": "kind",
-                    "initial_option": option("call", "Call"),
-                    "options": [option(v, label) for v, label in ACTIVITY_KINDS],
+                    "action_id": ids.KIND_INPUT,
+                    "initial_option": option(*ids.ACTIVITY_KINDS[0]),
+                    "options": [option(v, label) for v, label in ids.ACTIVITY_KINDS],
                 },
             },
             {
                 "type": "input",
-                "block_id": "note",
+                "block_id": ids.NOTE_INPUT,
                 "label": {"type": "plain_text", "text": "Note / next step"},
                 "element": {
                     "type": "plain_text_input",
-                    "action_id": "note",
+                    "action_id": ids.NOTE_INPUT,
                     "multiline": True,
                     "max_length": 2000,
                 },

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import threading
@@ -14,9 +15,9 @@ from slack_sdk import WebClient
 
 from bot.core import Core
 from bot.services import Services
-from bot.slack.ledger import SlackLedger
 from bot.slack.send import Sender
 from bot.slack.workers import TrackingExecutor, Workers
+from store.slack_ledger import SlackLedger
 
 log = logging.getLogger("subbot.slack")
 
@@ -56,6 +57,14 @@ class SlackDeps:
     workers: Workers
     bolt_executor: TrackingExecutor
     recent: RecentMessages = field(default_factory=RecentMessages)
+
+    def listener(self, fn: Callable[..., None]) -> Callable[..., None]:
+        """`fn(deps, <Bolt arguments>)` as a Bolt listener. Bolt reads the parameter names of
+        what it is given to inject `ack`, `body`, `event`…, so each listener module keeps a
+        plain module-level function and gets its dependencies without a closure or a global."""
+        bound = functools.partial(fn, self)
+        bound.__name__ = fn.__name__  # type: ignore[attr-defined]  # Bolt logs listeners by name
+        return bound
 
     def run(self, key: str, what: str, fn: Callable[[], None], on_busy: Callable[[], None]) -> None:
         """Hand `fn` to the worker pool; if the pool is full, tell the person instead."""

@@ -1,17 +1,17 @@
-"""The App Home dashboard as a pure function of plain data (`HomeData` → a `home` view).
+"""The App Home dashboard as a pure function of plain data (`Dashboard` → a `home` view).
 
-The listener gathers the numbers through the report skills as the viewer (so each person sees
-only what their role may see) and this module only lays them out, within Slack's limits:
-100 blocks per view, 3,000 characters per section, a few rows per list with "and N more".
+The core reads the dashboard as the viewer (`Core.dashboard`: the `dashboard` skill in
+reports/, so each person sees only what their role may see) and this module only lays it
+out, within Slack's limits: 100 blocks per view, 3,000 characters per section, a few rows per
+list with "and N more".
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
-from billing import format_money
+from bot.slack import ids
 from bot.slack.blocks import (
     Block,
     cap_blocks,
@@ -24,48 +24,24 @@ from bot.slack.blocks import (
     reply_blocks,
     section,
 )
+from reports.dashboard import Dashboard, QueueItem, dashboard_of
 from skills.parts import Reply
+from store import format as fmt
 
 MAX_VIEW_BLOCKS = 100
 ROWS = 8  # rows per list on the dashboard; the full list is one command away
-
-
-@dataclass(frozen=True)
-class QueueItem:
-    """One alert addressed to the viewer (from the alert outbox)."""
-
-    kind: str
-    title: str
-    detail: str = ""
-    status: str = ""
-    when: dt.datetime | None = None
-
-
-@dataclass(frozen=True)
-class HomeData:
-    user: str
-    name: str
-    role: str
-    as_of: dt.date
-    mrr: dict[str, Any] | None = None  # mrr_report data
-    renewals: dict[str, Any] | None = None  # renewals data (next 30 days)
-    stalled: dict[str, Any] | None = None  # stalled_deals data
-    failed_payments: list[dict[str, Any]] | None = None  # at-risk accounts past due
-    queue: list[QueueItem] = field(default_factory=list)
-    account: Reply | None = None  # a customer's own account card
-    hidden: dict[str, str] = field(default_factory=dict)  # section → why it is not shown
-    errors: dict[str, str] = field(default_factory=dict)  # section → what went wrong
+UNAVAILABLE = "⚠️ The dashboard could not be loaded just now; open the tab again in a minute."
 
 
 def _day(d: str | dt.date | None) -> str:
     if d is None:
         return "—"
     day = dt.date.fromisoformat(d) if isinstance(d, str) else d
-    return f"{day:%b} {day.day}"
+    return fmt.day(day)
 
 
 def _signed(cents: int) -> str:
-    return f"+{format_money(cents)}" if cents > 0 else format_money(cents)
+    return f"+{fmt.money(cents)}" if cents > 0 else fmt.money(cents)
 
 
 def _more(total: int, shown: int, command: str) -> list[str]:
@@ -94,7 +70,7 @@ def _label(key: str) -> str:
 def mrr_blocks(data: dict[str, Any]) -> list[Block]:
     move = data.get("movement", {})
     title = (
-        f"*💰 MRR {format_money(data['mrr_cents'])}*  ·  ARR {format_money(data['arr_cents'])}"
+        f"*💰 MRR {fmt.money(data['mrr_cents'])}*  ·  ARR {fmt.money(data['arr_cents'])}"
         f"  ·  {data.get('paying_subscriptions', 0)} paying subscriptions"
     )
     fields = [
@@ -107,7 +83,7 @@ def mrr_blocks(data: dict[str, Any]) -> list[Block]:
     return [
         {
             "type": "section",
-            "block_id": "home:mrr",
+            "block_id": ids.HOME_MRR,
             "text": {"type": "mrkdwn", "text": title},
             "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields],
         }
@@ -119,7 +95,7 @@ def renewals_blocks(data: dict[str, Any]) -> list[Block]:
     at_risk = sum(1 for r in items if r.get("risks"))
     title = (
         f"*🔁 Renewals in the next 30 days:* {data.get('count', len(items))}, "
-        f"{format_money(data.get('total_arr_cents', 0))} ARR"
+        f"{fmt.money(data.get('total_arr_cents', 0))} ARR"
         + (f", {at_risk} with a risk flag" if at_risk else "")
     )
     lines = []
@@ -127,7 +103,7 @@ def renewals_blocks(data: dict[str, Any]) -> list[Block]:
         risk = f"  ⚠️ {escape(', '.join(r['risks']).replace('_', ' '))}" if r.get("risks") else ""
         lines.append(
             f"• *{escape(r['account'])}* · {escape(r['plan'])} {r['billing']} · renews "
-            f"{_day(r.get('renews_on'))} · {format_money(r['arr_cents'])} · "
+            f"{_day(r.get('renews_on'))} · {fmt.money(r['arr_cents'])} · "
             f"{escape(r.get('owner') or '—')}{risk}"
         )
     if not items:
@@ -142,7 +118,7 @@ def stalled_blocks(data: dict[str, Any]) -> list[Block]:
     lines = [
         f"• *{escape(d['deal'])}* ({escape(d.get('account') or 'prospect')}) · "
         f"{escape(d['stage'])} · {d['days_idle']} days quiet · {escape(d['owner'])} · "
-        f"{format_money(d['amount_cents'])}"
+        f"{fmt.money(d['amount_cents'])}"
         for d in deals[:ROWS]
     ]
     if not deals:
@@ -155,7 +131,7 @@ def failed_payments_blocks(accounts: list[dict[str, Any]]) -> list[Block]:
     stake = sum(a.get("arr_cents", 0) for a in accounts)
     title = f"*💳 Failed payments:* {len(accounts)} accounts past due"
     if accounts:
-        title += f", {format_money(stake)} ARR at stake"
+        title += f", {fmt.money(stake)} ARR at stake"
     lines = []
     for a in accounts[:ROWS]:
         days = a.get("past_due_days")
@@ -163,7 +139,7 @@ def failed_payments_blocks(accounts: list[dict[str, Any]]) -> list[Block]:
         if a.get("suspended"):
             overdue += ", suspended"
         lines.append(
-            f"• *{escape(a['account'])}* · {overdue} · {format_money(a.get('arr_cents', 0))} "
+            f"• *{escape(a['account'])}* · {overdue} · {fmt.money(a.get('arr_cents', 0))} "
             f"ARR · {escape(a.get('owner') or '—')}"
         )
     if not accounts:
@@ -185,7 +161,19 @@ def queue_blocks(queue: list[QueueItem]) -> list[Block]:
     return _list_section(title, lines)
 
 
-def home_view(data: HomeData) -> dict[str, Any]:
+def unavailable_view() -> dict[str, Any]:
+    """What the Home tab shows when the dashboard could not be read."""
+    return {"type": "home", "blocks": [section(UNAVAILABLE)]}
+
+
+def home_view_of(reply: Reply) -> dict[str, Any]:
+    """The view for what `Core.dashboard` answered: the dashboard, or the notice that it
+    could not be loaded (the reason is in the log, under the reply's reference)."""
+    board = dashboard_of(reply)
+    return home_view(board) if board is not None else unavailable_view()
+
+
+def home_view(data: Dashboard) -> dict[str, Any]:
     """The `home` view for `views.publish`."""
     blocks: list[Block] = [
         header("Nimbus Notes · subscriptions"),

@@ -26,8 +26,6 @@ task ends.
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -36,29 +34,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
-from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
 
-from store.db import Database
-from store.models import SlackDelivery
+from store.slack_inbox import MAX_ATTEMPTS, MAX_KEY, Inbox
 
 log = logging.getLogger("subbot.slack")
 
-MAX_ATTEMPTS = 3
-KEEP = dt.timedelta(days=1)
-MAX_KEY = 160
 REPLAY_FLAG = "subbot_replay"
-
-WORKING, DONE, FAILED = "working", "done", "failed"
 
 # Events that may lead to work; anything else (edits, joins, bot posts) needs no inbox row.
 WORK_EVENTS = {"app_mention", "message", "app_home_opened", "assistant_thread_started"}
 HUMAN_MESSAGE_SUBTYPES = {None, "thread_broadcast", "file_share"}
-
-
-def _now() -> dt.datetime:
-    # Real time: leases are about processes, not the business clock.
-    return dt.datetime.now(dt.UTC)
 
 
 # ---- which requests, under which key -------------------------------------------------------
@@ -146,116 +131,6 @@ def follow(fn: Callable[[], Any]) -> Callable[[], Any]:
             delivery.release()
 
     return run
-
-
-# ---- the table -------------------------------------------------------------------------------
-class Inbox:
-    def __init__(self, db: Database, holder: str, lease_seconds: float = 30.0) -> None:
-        self.db = db
-        self.holder = holder[:100]
-        self.lease = dt.timedelta(seconds=lease_seconds)
-
-    def take(self, key: str, kind: str, body: dict[str, Any]) -> bool | None:
-        """True: ours, fresh. False: ours, taken over from a replica whose lease ran out.
-        None: a duplicate (done, or held by a live replica) — ack it and do nothing."""
-        now = _now()
-        try:
-            with self.db.uow() as s:
-                s.add(
-                    SlackDelivery(
-                        key=key,
-                        kind=kind,
-                        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-                        state=WORKING,
-                        holder=self.holder,
-                        lease_until=now + self.lease,
-                        attempts=1,
-                        received_at=now,
-                    )
-                )
-            return True
-        except IntegrityError:
-            pass
-        return False if self.take_over(key) else None
-
-    def take_over(self, key: str) -> bool:
-        """Claim a request whose holder stopped renewing its lease; one replica wins."""
-        now = _now()
-        with self.db.uow() as s:
-            won = s.execute(
-                update(SlackDelivery)
-                .where(
-                    SlackDelivery.key == key,
-                    SlackDelivery.state == WORKING,
-                    SlackDelivery.lease_until < now,
-                    SlackDelivery.attempts < MAX_ATTEMPTS,
-                )
-                .values(
-                    holder=self.holder,
-                    lease_until=now + self.lease,
-                    attempts=SlackDelivery.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount
-        return bool(won)
-
-    def done(self, key: str) -> None:
-        try:
-            with self.db.uow() as s:
-                s.execute(
-                    update(SlackDelivery)
-                    .where(SlackDelivery.key == key)
-                    .values(state=DONE, body=None, finished_at=_now())
-                    .execution_options(synchronize_session=False)
-                )
-        except Exception:  # the work itself is done; at worst it is replayed once
-            log.warning("could not mark Slack request %s done", key, exc_info=True)
-
-    def renew(self) -> int:
-        """Heartbeat: extend the leases of everything this replica is working on."""
-        now = _now()
-        with self.db.uow() as s:
-            return int(
-                s.execute(
-                    update(SlackDelivery)
-                    .where(SlackDelivery.holder == self.holder, SlackDelivery.state == WORKING)
-                    .values(lease_until=now + self.lease)
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-            )
-
-    def orphans(self, limit: int = 20) -> list[tuple[str, int]]:
-        """Requests whose holder stopped renewing (key, attempts so far), oldest first."""
-        with self.db.read() as s:
-            rows = s.execute(
-                select(SlackDelivery.key, SlackDelivery.attempts)
-                .where(SlackDelivery.state == WORKING, SlackDelivery.lease_until < _now())
-                .order_by(SlackDelivery.received_at)
-                .limit(limit)
-            ).all()
-        return [(str(k), int(a)) for k, a in rows]
-
-    def body(self, key: str) -> dict[str, Any] | None:
-        with self.db.read() as s:
-            raw = s.scalar(select(SlackDelivery.body).where(SlackDelivery.key == key))
-        return json.loads(raw) if raw else None
-
-    def give_up(self, key: str) -> None:
-        with self.db.uow() as s:
-            s.execute(
-                update(SlackDelivery)
-                .where(SlackDelivery.key == key, SlackDelivery.state == WORKING)
-                .values(state=FAILED, finished_at=_now())
-                .execution_options(synchronize_session=False)
-            )
-
-    def prune(self) -> None:
-        with self.db.uow() as s:
-            s.execute(
-                delete(SlackDelivery).where(
-                    SlackDelivery.state != WORKING, SlackDelivery.received_at < _now() - KEEP
-                )
-            )
 
 
 # ---- wiring into Bolt --------------------------------------------------------------------------

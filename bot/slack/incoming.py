@@ -25,6 +25,11 @@ def conversation_id(channel: str, thread_ts: str) -> str:
     return f"slack:{channel}:{thread_ts}"
 
 
+def home_conversation_id(user: str) -> str:
+    """The App Home (a click there has no channel): one conversation per person."""
+    return f"slack:home:{user}"
+
+
 def command_conversation_id(channel: str, user: str) -> str:
     """`/sub` has no thread: each person gets their own conversation per channel."""
     return f"slack:{channel}:sub:{user}"
@@ -124,7 +129,12 @@ class Click:
     def conversation(self) -> str:
         if self.channel and self.message_ts:
             return conversation_id(self.channel, self.thread_ts or self.message_ts)
-        return f"slack:home:{self.user}"
+        return home_conversation_id(self.user)
+
+    @property
+    def dedupe_key(self) -> str:
+        """One button on one message: a double click (or two people at once) claims it once."""
+        return f"click:{self.channel}:{self.message_ts}:{self.block_id}:{self.action_id}"
 
     @property
     def reply_thread(self) -> str | None:

@@ -1,21 +1,22 @@
-"""The alert buttons' action ids are the ones the Slack layer routes: the two sides are kept in
-different packages (bot/slack must not import alerts' internals), so this holds them together."""
+"""The alert buttons speak the one contract of skills/buttons.py, which the Slack layer routes
+(bot/slack/ids.py): the values they carry read back to the deal and the account."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import alerts
 from alerts.buttons import account_buttons, deal_buttons
+from bot.slack import ids
+from skills import buttons
 from skills.parts import Button
 
-SLACK = Path(__file__).resolve().parents[2] / "bot" / "slack"
 
-
-def test_every_alert_action_is_routed_by_the_slack_layer() -> None:
-    source = "\n".join(p.read_text() for p in SLACK.rglob("*.py"))
-    for action in alerts.ACTIONS:
-        assert f'"{action}"' in source, f"{action} is not handled under bot/slack"
+def test_every_alert_action_is_one_the_slack_layer_routes() -> None:
+    assert set(alerts.ACTIONS) == set(buttons.ALERT_ACTIONS)
+    assert {ids.LOG_ACTIVITY, ids.SNOOZE, ids.OPEN_ACCOUNT} == set(buttons.ALERT_ACTIONS)
+    log, snooze, account = deal_buttons(5, 9)
+    assert buttons.read_deal_value(log.value) == buttons.DealRef("5")
+    assert buttons.read_deal_value(snooze.value) == buttons.DealRef("5", 7)
+    assert buttons.read_account_value(account.value) == "#9"
 
 
 def test_button_values_keep_their_format() -> None:

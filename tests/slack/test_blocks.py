@@ -7,17 +7,16 @@ import json
 
 from bot.core import help_reply
 from bot.slack.blocks import (
-    CANCEL_ACTION,
-    CONFIRM_ACTION,
     MAX_BLOCKS,
     MAX_TEXT,
-    action_name,
     fallback_text,
     mark_alert_done,
     reply_blocks,
 )
-from bot.slack.home import HomeData, QueueItem, home_view
+from bot.slack.home import home_view
+from bot.slack.ids import CANCEL, CONFIRM, action_name
 from bot.slack.incoming import clean_text, from_bot, retry_of, to_click, to_turn
+from reports.dashboard import Dashboard, QueueItem
 from skills.parts import (
     Alert,
     Button,
@@ -58,8 +57,8 @@ def every_text(blocks: list[dict]) -> str:
 def test_a_pending_card_has_confirm_and_cancel_carrying_the_action_id() -> None:
     blocks = reply_blocks(Reply(parts=(card(),)))
     buttons = {e["action_id"]: e for e in elements(blocks)}
-    assert set(buttons) == {CONFIRM_ACTION, CANCEL_ACTION}
-    assert buttons[CONFIRM_ACTION]["value"] == "a1b2c3" and buttons[CONFIRM_ACTION]["style"]
+    assert set(buttons) == {CONFIRM, CANCEL}
+    assert buttons[CONFIRM]["value"] == "a1b2c3" and buttons[CONFIRM]["style"]
     text = every_text(blocks)
     assert "-$245.00" in text and "$250.00" in text and "<@U_SUPPORT1>" in text
 
@@ -152,7 +151,7 @@ def test_fallback_text_is_short_plain_and_never_empty() -> None:
 
 # ---- App Home --------------------------------------------------------------------------------
 def test_home_view_lays_out_every_section_within_limits() -> None:
-    data = HomeData(
+    data = Dashboard(
         user="U_MANAGER1",
         name="Morgan",
         role="manager",

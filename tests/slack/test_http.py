@@ -6,13 +6,15 @@ asserts on the Web API calls the fake recorded and on the store.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import time
 
 from sqlalchemy import func, select
 
-from bot.slack.blocks import CANCEL_ACTION, CONFIRM_ACTION
+from bot.slack.ids import CANCEL, CONFIRM
+from skills.buttons import deal_value
 from store.accounts import resolve_account
 from store.models import AuditEvent, Deal, DealActivity, Invoice, SlackThread
 from tests.slack.conftest import CHANNEL, SlackHarness
@@ -135,8 +137,8 @@ def post_card(harness: SlackHarness, text: str = "upgrade Initech to Business") 
 def test_an_action_shows_a_card_with_confirm_and_cancel(harness: SlackHarness) -> None:
     card = post_card(harness)
     ids = buttons(card)
-    assert set(ids) == {CONFIRM_ACTION, CANCEL_ACTION}
-    assert ids[CONFIRM_ACTION] == ids[CANCEL_ACTION]  # value = the pending action's id
+    assert set(ids) == {CONFIRM, CANCEL}
+    assert ids[CONFIRM] == ids[CANCEL]  # value = the pending action's id
     assert "-$245.00" in card.text() and "$495.00" in card.text() and "$250.00" in card.text()
     assert upgrade_invoices(harness) == []  # nothing applied before the click
 
@@ -144,8 +146,8 @@ def test_an_action_shows_a_card_with_confirm_and_cancel(harness: SlackHarness) -
 def test_confirm_clicked_twice_and_the_event_retried_applies_once(harness: SlackHarness) -> None:
     card = post_card(harness)
     message = card.message()
-    assert harness.click(message, CONFIRM_ACTION, user="U_SUPPORT1") == 200
-    assert harness.click(message, CONFIRM_ACTION, user="U_SUPPORT1") == 200
+    assert harness.click(message, CONFIRM, user="U_SUPPORT1") == 200
+    assert harness.click(message, CONFIRM, user="U_SUPPORT1") == 200
     original = harness.mention("upgrade Initech to Business", ts=message["thread_ts"])
     harness.send(original, event_id="Ev_CARD", retry_num=1)
     harness.settle()
@@ -163,7 +165,7 @@ def test_confirm_clicked_twice_and_the_event_retried_applies_once(harness: Slack
     updates = harness.fake.calls("chat.update")
     assert updates and all(u.body["ts"] == message["ts"] for u in updates)
     assert "Applied by <@U_SUPPORT1>" in updates[-1].text()
-    assert CONFIRM_ACTION not in buttons(updates[-1])  # the buttons are gone
+    assert CONFIRM not in buttons(updates[-1])  # the buttons are gone
     # the second click is told, privately, that it was already applied
     [told] = harness.fake.calls("chat.postEphemeral")
     assert told.body["user"] == "U_SUPPORT1" and "Already applied" in told.text()
@@ -171,7 +173,7 @@ def test_confirm_clicked_twice_and_the_event_retried_applies_once(harness: Slack
 
 def test_a_click_by_someone_not_allowed_is_refused_privately(harness: SlackHarness) -> None:
     card = post_card(harness)
-    assert harness.click(card.message(), CONFIRM_ACTION, user="U_SALES1") == 200
+    assert harness.click(card.message(), CONFIRM, user="U_SALES1") == 200
     harness.settle()
     [refusal] = harness.fake.calls("chat.postEphemeral")
     assert refusal.body["user"] == "U_SALES1"
@@ -182,7 +184,7 @@ def test_a_click_by_someone_not_allowed_is_refused_privately(harness: SlackHarne
 
 def test_cancel_updates_the_card_in_place(harness: SlackHarness) -> None:
     card = post_card(harness)
-    harness.click(card.message(), CANCEL_ACTION, user="U_SUPPORT1")
+    harness.click(card.message(), CANCEL, user="U_SUPPORT1")
     harness.settle()
     [update] = harness.fake.calls("chat.update")
     assert "Cancelled by <@U_SUPPORT1>" in update.text()
@@ -236,7 +238,7 @@ def test_a_card_from_sub_is_confirmed_through_its_response_url(harness: SlackHar
         "blocks": answer.body["blocks"],
     }
     harness.fake.answer("chat.update", {"ok": False, "error": "cant_update_message"})
-    harness.click(message, CONFIRM_ACTION, user="U_SUPPORT1", hook="card")
+    harness.click(message, CONFIRM, user="U_SUPPORT1", hook="card")
     harness.settle()
     assert len(upgrade_invoices(harness)) == 1
     [replaced] = [c for c in harness.fake.calls("response_url") if c.body["_hook"] == "card"]
@@ -335,6 +337,32 @@ def post_alert(h: SlackHarness) -> Call:
     return posted
 
 
+def post_alert_in(h: SlackHarness, channel: str) -> Call:
+    """`post_alert` after other messages were posted: the alert is the last one."""
+    before = h.fake.count("chat.postMessage")
+    from skills.parts import Alert, Button, Reply
+
+    deal = acme(h)
+    reply = Reply(
+        parts=(
+            Alert(
+                "stalled_deal",
+                "Acme new business is stalled",
+                "No activity for 20 days.",
+                buttons=(
+                    Button("Log activity", "alert:log", str(deal.id), "primary"),
+                    Button("Snooze 7 days", "alert:snooze", str(deal.id)),
+                    Button("Open account", "alert:open", "Initech"),
+                ),
+            ),
+        )
+    )
+    h.bot.deps.sender.post(channel, reply)
+    calls = h.fake.calls("chat.postMessage")
+    assert len(calls) == before + 1
+    return calls[-1]
+
+
 def test_snooze_on_an_alert_snoozes_the_deal_and_marks_the_alert(harness: SlackHarness) -> None:
     alert = post_alert(harness)
     message = alert.message()
@@ -409,6 +437,68 @@ def test_open_account_shows_the_card_privately(harness: SlackHarness) -> None:
     harness.settle()
     [told] = harness.fake.calls("chat.postEphemeral")
     assert told.body["user"] == "U_SALES1" and "Initech" in told.text()
+
+
+def test_snooze_reads_the_value_the_alert_rules_write(harness: SlackHarness) -> None:
+    """Deal and days as `skills.buttons.deal_value` writes them for a stalled-deal alert."""
+    alert = post_alert(harness)
+    value = deal_value(acme(harness).id, 3)
+    harness.click(alert.message(), "alert:snooze", user="U_SALES1", channel="D_SALES1", value=value)
+    harness.settle()
+    assert acme(harness).snoozed_until == harness.services.clock.today() + dt.timedelta(days=3)
+
+
+# ---- payloads we did not write -----------------------------------------------------------------
+def test_a_click_with_a_malformed_value_is_refused_and_changes_nothing(
+    harness: SlackHarness,
+) -> None:
+    card = post_card(harness)
+    alert = post_alert_in(harness, "D_SALES1")
+    harness.click(card.message(), CONFIRM, user="U_SUPPORT1", value="no such id!")
+    harness.click(card.message(), CANCEL, user="U_SUPPORT1", value="")
+    harness.click(alert.message(), "alert:snooze", user="U_SALES1", channel="D_SALES1", value="{")
+    harness.click(alert.message(), "alert:open", user="U_SALES1", channel="D_SALES1", value=" ")
+    harness.click(alert.message(), "alert:log", user="U_SALES1", channel="D_SALES1", value="{}")
+    harness.settle()
+    told = harness.fake.calls("chat.postEphemeral")
+    assert len(told) == 5 and all("could not read that button" in t.text() for t in told)
+    assert harness.fake.count("chat.update") == 0 and harness.fake.count("views.open") == 0
+    assert upgrade_invoices(harness) == [] and acme(harness).snoozed_until is None
+
+
+def test_a_form_whose_metadata_is_not_ours_is_refused_by_dm(harness: SlackHarness) -> None:
+    filled = {
+        "kind": {"kind": {"selected_option": {"value": "call"}}},
+        "note": {"note": {"value": "Called Acme"}},
+    }
+    for metadata in ("", "{not json", json.dumps({"channel": "D_SALES1"})):
+        submission = view_submission(
+            user="U_SALES1",
+            callback_id="alert:log_activity",
+            values=filled,
+            private_metadata=metadata,
+        )
+        assert harness.sender.interaction(submission)[0] == 200
+    odd_kind = view_submission(
+        user="U_SALES1",
+        callback_id="alert:log_activity",
+        values={**filled, "kind": {"kind": {"selected_option": {"value": "lunch"}}}},
+        private_metadata=json.dumps({"deal": str(acme(harness).id)}),
+    )
+    status, body = harness.sender.interaction(odd_kind)
+    assert status == 200 and json.loads(body)["errors"] == {"kind": "Choose what happened."}
+    harness.settle()
+    dms = harness.fake.calls("chat.postMessage")
+    assert len(dms) == 3 and all("could not read that button" in d.text() for d in dms)
+    with harness.db.read() as s:
+        assert (
+            s.scalar(
+                select(func.count())
+                .select_from(DealActivity)
+                .where(DealActivity.note == "Called Acme")
+            )
+            == 0
+        )
 
 
 # ---- signatures ------------------------------------------------------------------------------

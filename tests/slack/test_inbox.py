@@ -12,9 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from bot.slack.inbox import DONE, FAILED, MAX_ATTEMPTS, WORKING, Inbox, Keeper, delivery_key
+from bot.slack.inbox import Keeper, delivery_key
 from store.db import Database
 from store.models import SlackDelivery
+from store.slack_inbox import DONE, FAILED, MAX_ATTEMPTS, WORKING, Inbox
 from tests.fakes import ScriptedRetriever
 from tests.slack.conftest import CHANNEL, SlackHarness
 from tests.slack.fake_slack import block_actions, event_callback, message_event

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from bot.slack.listeners.commands import COMMAND
+from bot.slack.ids import COMMAND
 from bot.slack.manifest import for_http, load, main
 
 

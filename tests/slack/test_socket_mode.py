@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.slack.blocks import CONFIRM_ACTION
+from bot.slack.ids import CONFIRM
 from store.accounts import resolve_account
 from store.db import Database
 from store.models import AuditEvent, Subscription
@@ -199,7 +199,7 @@ def test_a_mention_and_a_confirm_click_over_a_real_socket(
     [card] = fake_slack.wait_for("chat.postMessage", timeout=20)
     assert card.body["channel"] == CHANNEL and card.body["thread_ts"] == mention["ts"]
     assert "10 → 12" in card.text()
-    confirm = buttons(card)[CONFIRM_ACTION]
+    confirm = buttons(card)[CONFIRM]
     assert confirm  # the pending action's id
 
     # Slack redelivers an event it thinks was not acked in time: acked, not answered again.
@@ -209,7 +209,7 @@ def test_a_mention_and_a_confirm_click_over_a_real_socket(
     # 2. Confirm clicked by the same person, built from the card as posted.
     payload = click(
         card.message(),
-        CONFIRM_ACTION,
+        CONFIRM,
         user="U_SUPPORT1",
         channel=CHANNEL,
         response_url=fake_slack.response_url("confirm"),
@@ -222,7 +222,7 @@ def test_a_mention_and_a_confirm_click_over_a_real_socket(
     )
     assert applied.body["channel"] == CHANNEL and applied.body["ts"] == card.message()["ts"]
     assert "Applied by <@U_SUPPORT1>" in applied.text()
-    assert CONFIRM_ACTION not in buttons(applied)
+    assert CONFIRM not in buttons(applied)
 
     # 3. Slack asks for a reconnect (it refreshes connections every few hours): a fresh URL
     # from the fake Web API again, a new connection, and the bot still answers there.

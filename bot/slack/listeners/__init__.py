@@ -1,7 +1,11 @@
-"""Slack listeners, one module per kind; each exposes `register(app, deps)`.
+"""Slack listeners: one package per kind of request, one callback per file.
 
-Order matters to Bolt (the first matching listener wins), so `register_all` adds the catch-all
-that acknowledges events we subscribe to but do not act on last.
+Each package's `register(app, deps)` says which callback answers what (action ids and
+callback ids from `bot/slack/ids.py`); each callback is a module-level function
+`on_…(deps, <Bolt arguments>)` bound with `SlackDeps.listener`. A callback only translates:
+it reads the payload (`incoming.py`, `ids.py`), asks the core, and hands the answer to the
+sender with the Block Kit builders. Order matters to Bolt (the first matching listener wins),
+so `register_all` adds the catch-all that acknowledges events we do not act on last.
 """
 
 from __future__ import annotations
@@ -19,4 +23,4 @@ def register_all(app: App, deps: SlackDeps) -> None:
     commands.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
-    events.register_fallback(app)
+    events.register_fallback(app, deps)

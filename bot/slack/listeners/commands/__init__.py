@@ -1,47 +1,13 @@
-"""`/sub <command>`: the command grammar from any channel.
-
-Acked at once (Slack allows 3 s); the work runs on the worker pool and answers through the
-command's `response_url`, which works in channels the bot is not a member of. Replies that
-change or show shared state (a confirmation card, a report) are posted in the channel; help,
-refusals and errors only to the caller.
-"""
+"""Slash commands: `/sub <command>`."""
 
 from __future__ import annotations
 
-import logging
-from typing import Any
+from slack_bolt import App
 
-from slack_bolt import Ack, App
-
-from bot.slack.deps import APOLOGY, BUSY, SlackDeps, guarded
-from bot.slack.incoming import clean_text, command_conversation_id
-from skills.parts import Reply
-
-log = logging.getLogger("subbot.slack")
-
-COMMAND = "/sub"
+from bot.slack import ids
+from bot.slack.deps import SlackDeps
+from bot.slack.listeners.commands import sub
 
 
 def register(app: App, deps: SlackDeps) -> None:
-    @app.command(COMMAND)
-    def on_sub(ack: Ack, command: dict[str, Any]) -> None:
-        ack()
-        user = command.get("user_id", "")
-        channel = command.get("channel_id", "")
-        url = command.get("response_url", "")
-        text = clean_text(command.get("text") or "", None) or "help"
-        conversation = command_conversation_id(channel, user)
-
-        def work() -> None:
-            reply = deps.core.handle(user, text, conversation, "slack")
-            deps.sender.respond(url, reply)
-
-        def apologise(ref: str) -> None:
-            deps.sender.respond(url, Reply.error(APOLOGY.format(ref=ref)))
-
-        deps.run(
-            conversation,
-            f"/sub from {user}",
-            lambda: guarded(f"/sub from {user} in {channel}", work, apologise),
-            lambda: deps.sender.respond(url, Reply.error(BUSY)),
-        )
+    app.command(ids.COMMAND)(deps.listener(sub.on_sub))

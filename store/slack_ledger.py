@@ -1,8 +1,9 @@
-"""What the Slack adapter remembers in the database: handled deliveries and answered threads.
+"""What the Slack adapter remembers in the database: handled clicks and answered threads.
 
 Both live in the shared store (not in process memory) so that several bot replicas, and a
-restarted one, agree: a retried event or a message Slack delivers twice is claimed by exactly
-one INSERT, and a thread the bot answered in keeps taking follow-ups without a mention.
+restarted one, agree: a double click on an alert button is claimed by exactly one INSERT, and
+a thread the bot answered in keeps taking follow-ups without a mention. The adapter reaches
+it as `SlackDeps.ledger`; no SQL lives under bot/slack/.
 """
 
 from __future__ import annotations
