@@ -10,6 +10,7 @@ reads the store or asks the policy itself.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import secrets
 import threading
@@ -24,6 +25,7 @@ from skills import pending
 from skills.base import all_skills, invoke
 from skills.context import SkillContext, identify
 from skills.parts import Reply, Table, Text
+from skills.pending import CONFIRMED_BY_CLICK
 from skills.policy import check
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,24 @@ class Core:
         raises."""
         try:
             return invoke(self.context(user_id, conversation_id, source), skill, args)
+        except Exception:
+            return self._failure(skill, user_id)
+
+    def act(
+        self,
+        user_id: str,
+        skill: str,
+        args: dict[str, Any],
+        conversation_id: str,
+        source: str = "console",
+    ) -> Reply:
+        """Run a write skill whose confirmation is the person's own click or submitted form
+        (a nudge's "Snooze" button, the log-activity form): it applies at once if the skill
+        allows that (`skills.pending.CONFIRMED_BY_CLICK`). Never raises."""
+        try:
+            ctx = self.context(user_id, conversation_id, source)
+            ctx = dataclasses.replace(ctx, extras={**ctx.extras, CONFIRMED_BY_CLICK: True})
+            return invoke(ctx, skill, args)
         except Exception:
             return self._failure(skill, user_id)
 

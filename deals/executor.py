@@ -11,9 +11,12 @@ from sqlalchemy.orm import Session
 
 from store.actors import Actor
 from store.commands import Command, Operations
-from store.errors import NotFound
+from store.errors import NotAllowed, NotFound
 from store.models import Deal
 from store.writepath import Preview, diff
+
+# Roles that act on any rep's deal; a sales rep acts on their own deals only.
+DEAL_ANY_OWNER = frozenset({"manager", "admin"})
 
 LABELS: dict[str, str] = {
     "last_activity_on": "Last activity",
@@ -77,7 +80,7 @@ class DealRun:
             subject_id=deal.id,
             subject_version=None,
             account_id=deal.account_id,
-            account_name=deal.account.name if deal.account else "",
+            account_name=deal.name,  # what a card about a deal is titled by
             summary=summary,
             changes=diff(LABELS, before, snapshot(deal)),
             lines=(),
@@ -103,6 +106,11 @@ class DealExecutor:
         deal = session.get(Deal, subject_id)
         if deal is None:
             raise NotFound(f"There is no deal #{subject_id}.")
+        if actor.role not in DEAL_ANY_OWNER and deal.owner.slack_user_id != actor.user_id:
+            raise NotAllowed(
+                f"“{deal.name}” is {deal.owner.name}'s deal: only its owner or a manager "
+                "may change it."
+            )
         return DealRun(DealContext(session, deal, today, actor))
 
     def labels(self) -> Mapping[str, str]:

@@ -1,8 +1,11 @@
 """Deal skills for sales reps: log an activity on a deal, snooze its nudges.
 
-Small writes without money or subscription state: they go through the write path like every
-change (typed command, permission, one transaction with its audit row) and apply at once,
-as a click on a nudge's button does.
+Writes like every other: typed command, preview, a person's confirmation, one transaction
+with its audit row. Asked in words (a command or the assistant) they answer with a card to
+confirm. From a nudge the click is the confirmation (`CONFIRMED_BY_CLICK`, set by the adapter
+for a button or a submitted form): the person pressed "Snooze 7 days" or filled in the form,
+so a second "are you sure?" would only be noise. Either way a rep changes only their own
+deals (managers and admins any): the deals executor checks the owner.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from deals.commands import LogActivity, Snooze
 from skills.base import Args, skill
 from skills.context import SkillContext
 from skills.parts import Reply
+from skills.pending import CONFIRMED_BY_CLICK, propose
 from skills.policy import authorize
 from store import format as fmt
 from store.commands import Command
@@ -37,13 +41,16 @@ def find_deal(s: Session, ref: str) -> Deal | None:
     return s.scalar(select(Deal).where(Deal.name.ilike(ref)))
 
 
-def _apply(ctx: SkillContext, ref: str, command: Command) -> str | Reply:
-    """Apply at once (no confirmation step); the deal's name, or an error reply."""
+def _write(ctx: SkillContext, ref: str, command: Command) -> Reply | str:
+    """Preview the change and propose it, or apply it at once when a click confirmed it;
+    the deal's name when applied, else the reply to give."""
     authorize(ctx.speaker.role, command.permission)
     with ctx.db.read() as s:
         deal = find_deal(s, ref)
         if deal is None:
             return Reply.error(f"There is no deal “{ref}”.")
+    if not ctx.extras.get(CONFIRMED_BY_CLICK):
+        return propose(ctx, ctx.writes.preview(command, deal.id, ctx.actor))
     ctx.writes.apply(command, deal.id, ctx.actor, idempotency_key=f"deal:{secrets.token_hex(8)}")
     return deal.name
 
@@ -55,13 +62,15 @@ class LogActivityArgs(DealRef):
 
 @skill(
     "log_deal_activity",
-    "Log an activity (call, email, meeting, note) on a deal; this resets its stalled clock.",
+    "Log an activity (call, email, meeting, note) on a deal; this resets its stalled clock. "
+    "Returns a preview to confirm.",
     LogActivityArgs,
+    writes=True,
     proposes=(LogActivity,),
     permission=LogActivity.permission,
 )
 def log_deal_activity(ctx: SkillContext, args: LogActivityArgs) -> Reply:
-    done = _apply(ctx, args.deal, LogActivity(activity=args.kind, note=args.note))
+    done = _write(ctx, args.deal, LogActivity(activity=args.kind, note=args.note))
     if isinstance(done, Reply):
         return done
     name = done
@@ -76,13 +85,14 @@ class SnoozeArgs(DealRef):
 
 @skill(
     "snooze_deal",
-    "Snooze a stalled deal's nudges for some days (default 7).",
+    "Snooze a stalled deal's nudges for some days (default 7). Returns a preview to confirm.",
     SnoozeArgs,
+    writes=True,
     proposes=(Snooze,),
     permission=Snooze.permission,
 )
 def snooze_deal(ctx: SkillContext, args: SnoozeArgs) -> Reply:
-    done = _apply(ctx, args.deal, Snooze(days=args.days))
+    done = _write(ctx, args.deal, Snooze(days=args.days))
     if isinstance(done, Reply):
         return done
     name = done

@@ -7,6 +7,7 @@ refusals and store errors into one-line replies, and audits refusals.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import re
 from collections.abc import Callable
@@ -112,6 +113,16 @@ def all_skills() -> dict[str, Skill]:
     return REGISTRY
 
 
+class ReadOnly:
+    """The write path as a skill not marked `writes=True` sees it: any use is a bug, loudly."""
+
+    def __init__(self, skill: str) -> None:
+        self.skill = skill
+
+    def __getattr__(self, attribute: str) -> Any:
+        raise RuntimeError(f"skill {self.skill!r} changes state but is not marked writes=True")
+
+
 def invoke(ctx: SkillContext, name: str, raw_args: dict[str, Any]) -> Reply:
     skills = all_skills()
     if name not in skills:
@@ -123,6 +134,8 @@ def invoke(ctx: SkillContext, name: str, raw_args: dict[str, Any]) -> Reply:
         first = err.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "input"
         return Reply.error(f"{where}: {first['msg'].removeprefix('Value error, ')}")
+    if not chosen.writes:
+        ctx = dataclasses.replace(ctx, writes=ReadOnly(name))  # type: ignore[arg-type]
     try:
         return chosen.run(ctx, args)
     except Refused as refusal:

@@ -38,6 +38,10 @@ EXPIRY = dt.timedelta(minutes=15)
 # its pending action by it and never proposes (or applies) twice.
 AGENT_THREAD = "agent_thread_id"
 AGENT_TOOL_CALL = "agent_tool_call_id"
+# Set by an adapter when the person's own click or submitted form is the confirmation (a
+# nudge's "Snooze" button, the log-activity form): a write skill that allows it applies at
+# once instead of asking again.
+CONFIRMED_BY_CLICK = "confirmed_by_click"
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

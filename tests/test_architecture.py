@@ -124,3 +124,20 @@ def test_every_command_completes_its_checklist(kind: str, writes) -> None:
         elif not any(c.skill in skills for c in grammar.COMMANDS):
             problems.append(f"no grammar line in bot/grammar.py for {skills}")
     assert not problems, f"{cls.__name__} ({kind}): " + "; ".join(problems)
+
+
+def test_every_skill_that_makes_a_command_is_a_write_skill() -> None:
+    """A write skill is previewed and confirmed (and the LLM's calls to it pause for a
+    person); one that proposes commands without being marked so would skip that."""
+    unmarked = [s.name for s in all_skills().values() if s.proposes and not s.writes]
+    assert not unmarked
+    proposed = {c for s in all_skills().values() for c in s.proposes}
+    people = {c for c in _every_command().values() if not c.system}
+    assert people <= proposed
+
+
+def test_a_read_skill_that_tries_to_write_fails_loudly(writes) -> None:
+    from skills.base import ReadOnly
+
+    with pytest.raises(RuntimeError, match="not marked writes=True"):
+        ReadOnly("list_plans").apply  # noqa: B018

@@ -178,10 +178,14 @@ def test_run_skill_runs_a_skill_as_the_person_and_never_raises(
     with core.services.db.read() as s:
         deal = s.scalar(select(Deal).where(Deal.name == "Acme new business"))
         assert deal is not None
-    done = core.run_skill("U_SALES1", "snooze_deal", {"deal": str(deal.id)}, "test", "slack")
+    asked = core.run_skill("U_SALES1", "snooze_deal", {"deal": str(deal.id)}, "test", "slack")
+    assert asked.kind == "pending"  # asked for, not clicked: a card to confirm
+    done = core.act("U_SALES1", "snooze_deal", {"deal": str(deal.id)}, "test", "slack")
     assert done.kind == "answer" and "Snoozed" in str(done.parts)
     refused = core.run_skill("U_SUPPORT1", "snooze_deal", {"deal": str(deal.id)}, "test")
     assert refused.kind == "refusal"
+    not_theirs = core.act("U_SALES2", "snooze_deal", {"deal": str(deal.id)}, "test", "slack")
+    assert not_theirs.kind == "refusal" and "only its owner" in str(not_theirs.parts)
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from bot.core import Core
 from bot.services import Services
-from skills.base import invoke
 from tests.alerts.conftest import T, d, due, ids
 
 
 def test_snoozing_or_logging_activity_ends_the_nudges(demo: Services) -> None:
     i = ids(demo)
     core = Core(demo)
-    ctx = core.context("U_SALES1", "slack:D1", "slack")
-    assert "Snoozed" in str(invoke(ctx, "snooze_deal", {"deal": str(i["Acme new business"])}))
-    ctx2 = core.context("U_SALES2", "slack:D2", "slack")
-    logged = invoke(ctx2, "log_deal_activity", {"deal": "Globex expansion", "kind": "call"})
+    # From the nudge's buttons: each rep's click on their own deal is the confirmation.
+    snoozed = core.act("U_SALES1", "snooze_deal", {"deal": str(i["Acme new business"])}, "D1")
+    assert "Snoozed" in str(snoozed) and snoozed.kind == "answer"
+    logged = core.act(
+        "U_SALES2", "log_deal_activity", {"deal": "Globex expansion", "kind": "call"}, "D2"
+    )
     assert logged.kind == "answer"
     keys = due(demo, T)
     assert not [k for k in keys if k.startswith("stalled:")]
