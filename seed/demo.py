@@ -867,7 +867,7 @@ class _Seeder:
             method = item.sub.account.payment_methods[0]
             self.session.add(
                 Payment(
-                    invoice_id=invoice.id,
+                    invoice=invoice,  # the ledger writes the invoice with its payment
                     payment_method_id=method.id,
                     amount_cents=invoice.total_cents,
                     status=PaymentStatus.SUCCEEDED,

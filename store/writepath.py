@@ -4,6 +4,7 @@
     writes.register(SubscriptionExecutor(gateway))      # one executor per domain
     preview = writes.preview(Pause(days=30), subscription_id, actor)
     outcome = writes.apply(Pause(days=30), subscription_id, actor, idempotency_key="pending:ab12")
+    writes.apply_in(session, Renew(), subscription_id, SYSTEM, idempotency_key=k)  # caller's tx
 
 A **command** is a pydantic model with a `kind` and a `domain`, stored as JSON in pending
 actions and audit rows and decoded once (`decode`), so no layer re-parses strings. An
@@ -240,57 +241,16 @@ class WritePath:
         self, command: Command, subject_id: int, actor: Actor, *, idempotency_key: str
     ) -> Outcome:
         """Apply once per `idempotency_key`, in one transaction with its audit row."""
-        executor = self.executor(command.domain)
+        self.executor(command.domain)
         if not idempotency_key:
             raise InvalidRequest("An idempotency key is required to apply a change.")
         done = self.find_applied(idempotency_key)
         if done is not None:
             return done
         try:
-            _refuse_system(command, actor)
             with self.db.uow() as session:
-                run = executor.open(
-                    session,
-                    subject_id,
-                    actor,
-                    self.clock.today(),
-                    preview=False,
-                    key=idempotency_key,
-                )
-                before, mrr_before = run.snapshot(), run.mrr_cents()
-                preview = run.execute(command)
-                audit = AuditEvent(
-                    occurred_at=self.clock.now(),
-                    actor=actor.user_id,
-                    actor_role=actor.role,
-                    action=command.kind,
-                    outcome="applied",
-                    account_id=run.account_id,
-                    subscription_id=run.subscription_id,
-                    summary=preview.summary[:500],
-                    before=before,
-                    after={
-                        **run.snapshot(),
-                        "_domain": command.domain,
-                        "_subject": subject_id,
-                        "_invoice": run.invoice_number,
-                        "_total_cents": preview.total_cents,
-                        "_notes": list(preview.notes),
-                        "_params": command.params(),
-                    },
-                    source=actor.source,
-                    idempotency_key=idempotency_key,
-                    mrr_before_cents=mrr_before,
-                    mrr_after_cents=run.mrr_cents(),
-                )
-                session.add(audit)
-                session.flush()
-                outcome = Outcome(
-                    preview=preview,
-                    status="applied",
-                    audit_id=audit.id,
-                    invoice_number=run.invoice_number,
-                    message=" ".join(preview.notes),
+                outcome = self.apply_in(
+                    session, command, subject_id, actor, idempotency_key=idempotency_key
                 )
         except (StoreError, StaleDataError, OperationalError, IntegrityError) as err:
             # A twin request with the same key may have won the race: then this is a repeat.
@@ -305,6 +265,65 @@ class WritePath:
                 raise ConcurrentChange() from None
             raise
         return outcome
+
+    def apply_in(
+        self,
+        session: Session,
+        command: Command,
+        subject_id: int,
+        actor: Actor,
+        *,
+        idempotency_key: str,
+    ) -> Outcome:
+        """Apply inside the caller's transaction: the change and its audit row, nothing else.
+
+        For callers that must land many changes as one (the demo seed replays a company's
+        history in the transaction that creates it). The caller owns what `apply` adds
+        around this: a used key or a refusal fails the caller's transaction (the key is
+        unique), and nothing is audited as refused.
+        """
+        executor = self.executor(command.domain)
+        if not idempotency_key:
+            raise InvalidRequest("An idempotency key is required to apply a change.")
+        _refuse_system(command, actor)
+        run = executor.open(
+            session, subject_id, actor, self.clock.today(), preview=False, key=idempotency_key
+        )
+        before, mrr_before = run.snapshot(), run.mrr_cents()
+        preview = run.execute(command)
+        audit = AuditEvent(
+            occurred_at=self.clock.now(),
+            actor=actor.user_id,
+            actor_role=actor.role,
+            action=command.kind,
+            outcome="applied",
+            account_id=run.account_id,
+            subscription_id=run.subscription_id,
+            summary=preview.summary[:500],
+            before=before,
+            after={
+                **run.snapshot(),
+                "_domain": command.domain,
+                "_subject": subject_id,
+                "_invoice": run.invoice_number,
+                "_total_cents": preview.total_cents,
+                "_notes": list(preview.notes),
+                "_params": command.params(),
+            },
+            source=actor.source,
+            idempotency_key=idempotency_key,
+            mrr_before_cents=mrr_before,
+            mrr_after_cents=run.mrr_cents(),
+        )
+        session.add(audit)
+        session.flush()
+        return Outcome(
+            preview=preview,
+            status="applied",
+            audit_id=audit.id,
+            invoice_number=run.invoice_number,
+            message=" ".join(preview.notes),
+        )
 
     def find_applied(self, idempotency_key: str) -> Outcome | None:
         """The outcome recorded under `idempotency_key`, as a repeat (nothing applied again)."""
