@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from billing.lines import Line, format_invoice_number, total
 from billing.payments import ChargeResult, PaymentGateway
+from store.catalog import CONTRACT_NET_DAYS
 from store.models import (
+    Account,
     CreditNote,
     Invoice,
     InvoiceLine,
@@ -24,10 +26,16 @@ from store.models import (
     Payment,
     PaymentMethod,
     PaymentStatus,
+    Plan,
     Subscription,
 )
 
 NET_DAYS = 0  # card customers pay on issue; contracts may override
+
+
+def net_days(plan: Plan) -> int:
+    """Days until an invoice of `plan` is due: contracts are invoiced net-30 (BRIEF §4)."""
+    return CONTRACT_NET_DAYS if plan.is_contract else NET_DAYS
 
 
 def next_sequence(session: Session, name: str, year: int) -> int:
@@ -61,7 +69,10 @@ def issue_invoice(
     period: tuple[dt.date, dt.date] | None = None,
     net_days: int = NET_DAYS,
 ) -> Invoice:
-    """Issue an open invoice with its lines (a zero total is issued already paid)."""
+    """Issue an open invoice with its lines (a zero total is issued already paid).
+
+    Its number is taken now; the rows are written by the transaction's next flush (usually
+    with the payment that settles it), one round trip instead of two."""
     seq = next_sequence(session, "INV", issued_on.year)
     amount = total(lines)
     invoice = Invoice(
@@ -90,7 +101,6 @@ def issue_invoice(
         for line in lines
     ]
     session.add(invoice)
-    session.flush()
     return invoice
 
 
@@ -103,6 +113,12 @@ def default_method(session: Session, account_id: int) -> PaymentMethod | None:
     )
 
 
+def default_method_of(account: Account) -> PaymentMethod | None:
+    """`default_method` from an account whose payment methods are loaded (no query)."""
+    methods = sorted(account.payment_methods, key=lambda m: m.id or 0)
+    return next((m for m in methods if m.is_default), None)
+
+
 def collect(
     session: Session,
     invoice: Invoice,
@@ -110,16 +126,19 @@ def collect(
     on: dt.date,
     *,
     attempt_key: str,
+    method: PaymentMethod | None = None,
 ) -> ChargeResult:
-    """Charge an open invoice once per `attempt_key`; every attempt leaves a payment row."""
-    method = default_method(session, invoice.account_id)
+    """Charge an open invoice once per `attempt_key`; every attempt leaves a payment row.
+
+    `method` is the account's default payment method when the caller has looked it up."""
+    method = method or default_method(session, invoice.account_id)
     if method is None:
         result = ChargeResult(ok=False, reference=None, failure="no payment method on file")
     else:
         result = gateway.charge(method, invoice.total_cents, idempotency_key=attempt_key)
     session.add(
         Payment(
-            invoice_id=invoice.id,
+            invoice=invoice,
             payment_method_id=method.id if method else None,
             amount_cents=invoice.total_cents,
             status=PaymentStatus.SUCCEEDED if result.ok else PaymentStatus.FAILED,

@@ -10,7 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
-from store.models import PaymentMethod
+from store.models import Account, PaymentMethod
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,18 @@ class PaymentGateway(Protocol):
     ) -> ChargeResult: ...
 
     def refund(self, amount_cents: int, *, idempotency_key: str) -> str: ...
+
+
+def add_payment_method(
+    account: Account, *, brand: str, last4: str, sim_outcome: str = "succeed"
+) -> PaymentMethod:
+    """Put a payment method on file as the account's default (the one renewals charge).
+
+    `sim_outcome` is what the simulated gateway answers for it: a card that declines is
+    the world's doing, not a command's."""
+    method = PaymentMethod(brand=brand, last4=last4, is_default=True, sim_outcome=sim_outcome)
+    account.payment_methods.append(method)
+    return method
 
 
 def _ref(prefix: str, key: str) -> str:

@@ -177,6 +177,14 @@ COMMANDS: tuple[Command, ...] = (
         lambda m: {"account": m["account"], "days": _n(m["n"])},
     ),
     Command(
+        "subscribe",
+        "subscribe <account>",
+        "end a trial now and start paying",
+        "subscribe_now",
+        ACCOUNT,
+        lambda m: {"account": m["account"]},
+    ),
+    Command(
         "discount",
         "discount <account> <P>% [for <N> months]",
         "a discount on renewals",

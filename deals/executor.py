@@ -13,7 +13,7 @@ from store.actors import Actor
 from store.commands import Command, Operations
 from store.errors import NotAllowed, NotFound
 from store.models import Deal
-from store.writepath import Preview, diff
+from store.preview import Preview, diff
 
 # Roles that act on any rep's deal; a sales rep acts on their own deals only.
 DEAL_ANY_OWNER = frozenset({"manager", "admin"})

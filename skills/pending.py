@@ -27,7 +27,7 @@ from store.audit import record_refusal
 from store.commands import decode
 from store.errors import Busy, StalePreview, StoreError
 from store.models import PendingAction, PendingStatus
-from store.writepath import Basis, Preview
+from store.preview import Basis, Preview
 
 EXPIRY = dt.timedelta(minutes=15)
 

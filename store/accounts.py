@@ -1,7 +1,9 @@
-"""Finding accounts and their subscription by what people type: a name, a domain or an id."""
+"""Accounts: new ones with their contact, usage snapshots, and finding an account and its
+subscription by what people type (a name, a domain or an id)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from rapidfuzz import fuzz, process, utils
@@ -9,10 +11,38 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from store.errors import Ambiguous, NotFound
-from store.models import Account, Subscription, SubStatus, row_id
+from store.models import Account, Contact, Staff, Subscription, SubStatus, UsageSnapshot, row_id
 
 FUZZY_CUTOFF = 80
 _ID = re.compile(r"^(?:#|acc[-_ ]?|id[: ]?)?(\d+)$", re.IGNORECASE)
+
+
+# ---- new rows -----------------------------------------------------------------------------------
+def new_account(
+    session: Session,
+    name: str,
+    *,
+    domain: str | None,
+    owner: Staff | None,
+    created_on: dt.date,
+    contact: str,
+    contact_slack: str | None = None,
+) -> Account:
+    """A customer account with its first contact (e-mail `first-name@domain`).
+
+    No command creates an account yet; this is the one place a row is built (the demo seed,
+    and a sign-up when there is one)."""
+    account = Account(name=name, domain=domain, owner=owner, created_on=created_on)
+    first = re.sub(r"[^a-z]", "", contact.split()[0].lower()) if contact.split() else ""
+    email = f"{first or 'contact'}@{domain}" if domain else None
+    account.contacts.append(Contact(slack_user_id=contact_slack, name=contact, email=email))
+    session.add(account)
+    return account
+
+
+def record_usage(session: Session, account_id: int, taken_on: dt.date, active_seats: int) -> None:
+    """One day's count of active seats of an account (what the seat-use risk reads)."""
+    session.add(UsageSnapshot(account_id=account_id, taken_on=taken_on, active_seats=active_seats))
 
 
 def resolve_account(session: Session, query: str) -> Account:

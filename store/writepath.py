@@ -4,6 +4,7 @@
     writes.register(SubscriptionExecutor(gateway))      # one executor per domain
     preview = writes.preview(Pause(days=30), subscription_id, actor)
     outcome = writes.apply(Pause(days=30), subscription_id, actor, idempotency_key="pending:ab12")
+    writes.apply_in(session, Renew(), subscription_id, SYSTEM, idempotency_key=k)  # caller's tx
 
 A **command** is a pydantic model with a `kind` and a `domain`, stored as JSON in pending
 actions and audit rows and decoded once (`decode`), so no layer re-parses strings. An
@@ -20,8 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -42,6 +42,7 @@ from store.errors import (
     StoreError,
 )
 from store.models import AuditEvent
+from store.preview import Basis, Outcome, Preview, diff
 
 # Driver messages that mean "another transaction got there first" (SQLite and PostgreSQL): a
 # conflict (look again). "We could not get our turn in time" is only busy (`store.db.is_busy`):
@@ -61,92 +62,6 @@ def _translated(err: Exception) -> Exception:
     if is_busy(err):
         return Busy()
     return err
-
-
-# ---- what a preview and an apply report ---------------------------------------------------------
-class Priced(Protocol):
-    """A money line of a preview (billing's `Line`): what it is and how much."""
-
-    description: str
-    amount: int
-
-
-@dataclass(frozen=True)
-class Change:
-    field: str
-    before: str
-    after: str
-
-
-@dataclass(frozen=True)
-class Preview:
-    """What a command will do to its subject: changed fields, money lines, when, and which
-    permission it really needs (e.g. an upgrade or a downgrade), computed once, here."""
-
-    command: Command
-    subject_id: int
-    subject_version: int | None
-    account_id: int | None
-    account_name: str
-    summary: str
-    changes: tuple[Change, ...]
-    lines: tuple[Priced, ...]
-    effective_on: dt.date
-    permission: str
-    notes: tuple[str, ...] = ()
-    subscription_id: int | None = None
-
-    @property
-    def kind(self) -> str:
-        return self.command.kind
-
-    @property
-    def domain(self) -> str:
-        return self.command.domain
-
-    @property
-    def total_cents(self) -> int:
-        return sum(int(line.amount) for line in self.lines)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """The result of an apply: `applied`, or `repeat` when the key had been used before."""
-
-    preview: Preview
-    status: Literal["applied", "repeat"]
-    audit_id: int
-    invoice_number: str | None = None
-    message: str = ""
-
-    @property
-    def applied(self) -> bool:
-        return self.status == "applied"
-
-
-@dataclass(frozen=True)
-class Basis:
-    """What a person was shown when asked to confirm: the subject's version, the money and
-    the permission. Apply with a basis refuses to do anything else (`StalePreview`)."""
-
-    version: int | None
-    total_cents: int | None  # None: not recorded (older pending actions)
-    permission: str
-
-    @classmethod
-    def of(cls, preview: Preview) -> Basis:
-        return cls(preview.subject_version, preview.total_cents, preview.permission)
-
-    def differs(self, fresh: Preview) -> tuple[str, ...]:
-        """What is no longer as shown: "version", "total", "permission" (empty: the same)."""
-        changed = []
-        if self.version is not None and fresh.subject_version != self.version:
-            changed.append("version")
-        if self.total_cents is not None and fresh.total_cents != self.total_cents:
-            changed.append("total")
-        if fresh.permission != self.permission:
-            changed.append("permission")
-        return tuple(changed)
 
 
 # ---- executors: one per domain ------------------------------------------------------------------
@@ -186,16 +101,6 @@ class Executor(Protocol):
         ...
 
     def account_of(self, session: Session, subject_id: int) -> int | None: ...
-
-
-def diff(
-    labels: Mapping[str, str], before: Mapping[str, str], after: Mapping[str, str]
-) -> tuple[Change, ...]:
-    return tuple(
-        Change(label, before.get(key, ""), after.get(key, ""))
-        for key, label in labels.items()
-        if before.get(key, "") != after.get(key, "")
-    )
 
 
 # ---- the write path -----------------------------------------------------------------------------
@@ -258,7 +163,7 @@ class WritePath:
         charged for a change that is then refused; the version is checked again when the
         subject is loaded for the real run.
         """
-        executor = self.executor(command.domain)
+        self.executor(command.domain)
         if not idempotency_key:
             raise InvalidRequest("An idempotency key is required to apply a change.")
         done = self.find_applied(idempotency_key)
@@ -269,52 +174,14 @@ class WritePath:
             if basis.differs(fresh):
                 raise StalePreview("This changed since it was previewed.", fresh)
         try:
-            _refuse_system(command, actor)
             with self.db.uow() as session:
-                run = executor.open(
+                outcome = self.apply_in(
                     session,
+                    command,
                     subject_id,
                     actor,
-                    self.clock.today(),
-                    preview=False,
-                    key=idempotency_key,
-                )
-                if basis is not None and basis.version not in (None, run.version):
-                    raise _Moved()
-                before, mrr_before = run.snapshot(), run.mrr_cents()
-                preview = run.execute(command)
-                audit = AuditEvent(
-                    occurred_at=self.clock.now(),
-                    actor=actor.user_id,
-                    actor_role=actor.role,
-                    action=command.kind,
-                    outcome="applied",
-                    account_id=run.account_id,
-                    subscription_id=run.subscription_id,
-                    summary=preview.summary[:500],
-                    before=before,
-                    after={
-                        **run.snapshot(),
-                        "_domain": command.domain,
-                        "_subject": subject_id,
-                        "_invoice": run.invoice_number,
-                        "_total_cents": preview.total_cents,
-                        "_notes": list(preview.notes),
-                        "_params": command.params(),
-                    },
-                    source=actor.source,
                     idempotency_key=idempotency_key,
-                    mrr_before_cents=mrr_before,
-                    mrr_after_cents=run.mrr_cents(),
-                )
-                session.add(audit)
-                session.flush()
-                outcome = Outcome(
-                    preview=preview,
-                    status="applied",
-                    audit_id=audit.id,
-                    invoice_number=run.invoice_number,
-                    message=" ".join(preview.notes),
+                    expect_version=None if basis is None else basis.version,
                 )
         except _Moved:
             raise StalePreview(
@@ -332,6 +199,68 @@ class WritePath:
                 raise
             raise _translated(err) from None
         return outcome
+
+    def apply_in(
+        self,
+        session: Session,
+        command: Command,
+        subject_id: int,
+        actor: Actor,
+        *,
+        idempotency_key: str,
+        expect_version: int | None = None,
+    ) -> Outcome:
+        """Apply inside the caller's transaction: the change and its audit row, nothing else.
+
+        For callers that must land many changes as one (the demo seed replays a company's
+        history in the transaction that creates it). The caller owns what `apply` adds
+        around this: a used key or a refusal fails the caller's transaction (the key is
+        unique), and nothing is audited as refused.
+        """
+        executor = self.executor(command.domain)
+        if not idempotency_key:
+            raise InvalidRequest("An idempotency key is required to apply a change.")
+        _refuse_system(command, actor)
+        run = executor.open(
+            session, subject_id, actor, self.clock.today(), preview=False, key=idempotency_key
+        )
+        if expect_version is not None and run.version != expect_version:
+            raise _Moved()  # not what the person confirmed: roll back, offer a fresh preview
+        before, mrr_before = run.snapshot(), run.mrr_cents()
+        preview = run.execute(command)
+        audit = AuditEvent(
+            occurred_at=self.clock.now(),
+            actor=actor.user_id,
+            actor_role=actor.role,
+            action=command.kind,
+            outcome="applied",
+            account_id=run.account_id,
+            subscription_id=run.subscription_id,
+            summary=preview.summary[:500],
+            before=before,
+            after={
+                **run.snapshot(),
+                "_domain": command.domain,
+                "_subject": subject_id,
+                "_invoice": run.invoice_number,
+                "_total_cents": preview.total_cents,
+                "_notes": list(preview.notes),
+                "_params": command.params(),
+            },
+            source=actor.source,
+            idempotency_key=idempotency_key,
+            mrr_before_cents=mrr_before,
+            mrr_after_cents=run.mrr_cents(),
+        )
+        session.add(audit)
+        session.flush()
+        return Outcome(
+            preview=preview,
+            status="applied",
+            audit_id=audit.id,
+            invoice_number=run.invoice_number,
+            message=" ".join(preview.notes),
+        )
 
     def find_applied(self, idempotency_key: str) -> Outcome | None:
         """The outcome recorded under `idempotency_key`, as a repeat (nothing applied again)."""

@@ -106,6 +106,15 @@ class Discount(SubscriptionCommand):
 
 
 @command
+class Subscribe(SubscriptionCommand):
+    """Start paying now, on the trial's plan, interval and seats: the trial ends today."""
+
+    kind: ClassVar[str] = "subscribe"
+    title: ClassVar[str] = "Start subscription"
+    permission: ClassVar[str] = "subscribe"
+
+
+@command
 class RetryPayment(SubscriptionCommand):
     kind: ClassVar[str] = "retry_payment"
     title: ClassVar[str] = "Retry payment"
@@ -152,5 +161,6 @@ PERSON_COMMANDS: tuple[type[SubscriptionCommand], ...] = (
     ExtendTrial,
     Discount,
     RetryPayment,
+    Subscribe,
 )
 SCHEDULE_COMMANDS: tuple[type[ScheduleCommand], ...] = (Renew, ConvertTrial, Dunning, EndPause)

@@ -16,15 +16,25 @@ from typing import Any, ClassVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from billing import Interval, Line, Period, Terms, ledger, total
+from billing import (
+    Interval,
+    Line,
+    Period,
+    Terms,
+    consecutive_paid_months,
+    effective_discount,
+    ledger,
+    renewal_lines,
+    total,
+)
 from billing.payments import PaymentGateway, SimulatedGateway
 from billing.revenue import subscription_mrr
 from store import format as fmt
 from store.actors import Actor
 from store.commands import Command, Operations
 from store.errors import InvalidRequest, InvalidState, NotAllowed, NotFound
-from store.models import Invoice, InvoiceStatus, Plan, Subscription, SubStatus
-from store.writepath import Preview, diff
+from store.models import Invoice, InvoiceStatus, PaymentMethod, Plan, Subscription, SubStatus
+from store.preview import Preview, diff
 from subscriptions import transitions
 
 # Fields shown in previews and stored in audit rows, with the label people read.
@@ -99,6 +109,13 @@ def terms_of(
     else:
         unit = catalog_price(plan, interval)
     return Terms(plan.code, plan.name, plan.rank, interval, unit, seats or sub.seats)
+
+
+def period_lines(sub: Subscription, period: Period) -> tuple[Line, ...]:
+    """One period of `sub` as invoice lines: plan × seats, less the better of its sales
+    discount and the loyalty it has earned by the period's start (no stacking)."""
+    months = consecutive_paid_months(sub.paid_since, period.start) if sub.paid_since else 0
+    return renewal_lines(terms_of(sub), period, effective_discount(sub.discount_percent, months))
 
 
 def catalog_price(plan: Plan, interval: Interval) -> int:
@@ -181,8 +198,18 @@ class OpContext:
     effective_on: dt.date | None = None
     permission: str | None = None  # set by an operation whose permission depends on the case
 
+    _method: PaymentMethod | None = field(default=None, repr=False)
+    _method_known: bool = field(default=False, repr=False)
+
+    def payment_method(self) -> PaymentMethod | None:
+        """The account's default payment method, looked up once per operation."""
+        if not self._method_known:
+            self._method = ledger.default_method(self.session, self.sub.account_id)
+            self._method_known = True
+        return self._method
+
     def card_on_file(self) -> str:
-        method = ledger.default_method(self.session, self.sub.account_id)
+        method = self.payment_method()
         return f"{method.brand} •••• {method.last4}" if method else "no payment method on file"
 
     def bill(
@@ -204,7 +231,13 @@ class OpContext:
                 self.notes.append(f"{fmt.money(amount)} will be charged to {where}.")
             return None
         self.invoice = ledger.issue_invoice(
-            self.session, self.sub, lines, reason=reason, issued_on=self.today, period=period
+            self.session,
+            self.sub,
+            lines,
+            reason=reason,
+            issued_on=self.today,
+            period=period,
+            net_days=ledger.net_days(self.sub.plan),
         )
         if amount <= 0:
             return True
@@ -214,6 +247,7 @@ class OpContext:
             self.gateway,
             self.today,
             attempt_key=f"{self.key}:{self.invoice.number}",
+            method=self.payment_method(),
         )
         if result.ok:
             self.notes.append(f"{fmt.money(amount)} charged to {where}.")

@@ -156,6 +156,24 @@ def _dunning_due(on: dt.date) -> Any:
     return or_(Subscription.past_due_since <= on - days(days=DUNNING_CANCEL_DAYS), *steps)
 
 
+def next_due(sub: Subscription) -> tuple[dt.date, Action] | None:
+    """The first day the run will select `sub`, and for what: `select_due` for one loaded
+    subscription (the demo seed replays the schedule with it; a test keeps the two equal)."""
+    if sub.status is SubStatus.TRIALING and sub.trial_end is not None:
+        return sub.trial_end, "convert_trial"
+    if sub.status is SubStatus.ACTIVE and sub.current_period_end is not None:
+        return sub.current_period_end, "renew"
+    if sub.status is SubStatus.PAUSED and sub.pause_end is not None:
+        return sub.pause_end, "end_pause"
+    if sub.status is SubStatus.PAST_DUE and sub.past_due_since is not None:
+        retries = sub.dunning_retries
+        after = DUNNING_CANCEL_DAYS
+        if retries < len(DUNNING_RETRY_DAYS):
+            after = min(after, DUNNING_RETRY_DAYS[retries])
+        return sub.past_due_since + dt.timedelta(days=after), "dunning"
+    return None
+
+
 def select_due(session: Session, on: dt.date) -> list[Due]:
     """Everything the run must do on `on`, in the order it is done."""
     queries: dict[Action, Any] = {

@@ -30,6 +30,7 @@ from subscriptions.commands import (
     Resume,
     RetryPayment,
     SetSeats,
+    Subscribe,
     SubscriptionCommand,
 )
 
@@ -205,6 +206,18 @@ class DiscountArgs(AccountArgs):
 )
 def apply_discount(ctx: SkillContext, args: DiscountArgs) -> Reply:
     return _propose(ctx, args.account, Discount(percent=args.percent, months=args.months))
+
+
+@skill(
+    "subscribe_now",
+    "End a free trial today and start paying for its plan, interval and seats: the first "
+    "period is charged to the card on file. Returns a preview to confirm.",
+    AccountArgs,
+    writes=True,
+    proposes=(Subscribe,),
+)
+def subscribe_now(ctx: SkillContext, args: AccountArgs) -> Reply:
+    return _propose(ctx, args.account, Subscribe())
 
 
 @skill(

@@ -97,6 +97,12 @@ def activate_after_trial(sub: Subscription, start: dt.date, end: dt.date) -> Non
     sub.paid_since = start
 
 
+def subscribe(sub: Subscription, start: dt.date, end: dt.date) -> None:
+    """A trial ended early by paying: the first paid period starts now, so does the trial's end."""
+    activate_after_trial(sub, start, end)
+    sub.trial_end = start
+
+
 def switch_plan(sub: Subscription, plan: Plan, interval: IntervalCol, unit_price: int) -> None:
     """The plan, interval and price now (upgrades, trials, renewals that take a downgrade)."""
     sub.plan, sub.interval, sub.unit_price_cents = plan, interval, unit_price

@@ -10,12 +10,12 @@ section text, 10 fields per section, tables as preformatted text with capped row
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from bot.slack import ids
+from bot.slack.mrkdwn import clip, escape, mention, mrkdwn
 from skills.parts import (
     Alert,
     Button,
@@ -49,42 +49,6 @@ ALERT_MARKS = {
     "failed_payment": "💳",
     "manager_report": "📊",
 }
-_USER_ID = re.compile(r"^[UW][A-Z0-9_]{2,}$")
-
-
-# ---- text helpers ----------------------------------------------------------------------------
-def escape(text: str) -> str:
-    """Slack's three control characters; everything we show comes from data, not markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int, note: str = "… (cut short: too long for Slack)") -> str:
-    """`text` within `limit` characters, saying so when something was cut."""
-    if len(text) <= limit:
-        return text
-    return text[: max(0, limit - len(note))].rstrip() + note
-
-
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_UNDER = re.compile(r"__(.+?)__")
-_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^)\s]+)\)")
-_HEADING = re.compile(r"(?m)^#{1,6}\s+(.+?)\s*$")
-
-
-def mrkdwn(text: str) -> str:
-    """Escape, then turn the bits of Markdown our parts use into Slack mrkdwn."""
-    out = escape(text)
-    out = _LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", out)
-    out = _HEADING.sub(r"*\1*", out)
-    out = _BOLD.sub(r"*\1*", out)
-    return _UNDER.sub(r"_\1_", out)
-
-
-def mention(user: str) -> str:
-    """A Slack user id as a mention (`<@U123>`); anything else (a name, "system") as text."""
-    if _USER_ID.match(user):
-        return f"<@{user}>"
-    return escape(user) if user else "someone"
 
 
 def _plain(text: str) -> str:
@@ -404,58 +368,3 @@ def _fallback_lines(part: Part) -> list[str]:
     if isinstance(part, Alert):
         return [f"{part.title}: {part.detail}"]
     return []
-
-
-# ---- follow-ups on messages already posted ---------------------------------------------------
-def mark_alert_done(blocks: Iterable[Block], action_block_id: str, note: str) -> list[Block]:
-    """The message's blocks with one alert's buttons replaced by what was done about it."""
-    out: list[Block] = []
-    for block in blocks:
-        if block.get("block_id") == action_block_id and block.get("type") == "actions":
-            out.append(context(note))
-        else:
-            out.append(block)
-    return out
-
-
-# ---- modal -----------------------------------------------------------------------------------
-def log_activity_modal(deal: str, form: ids.LogForm) -> Block:
-    """The form behind an alert's "Log activity" button (a form beats typing the command);
-    `form` is what the submission needs back (kept in `private_metadata`)."""
-
-    def option(value: str, label: str) -> Block:
-        return {"text": {"type": "plain_text", "text": label}, "value": value}
-
-    return {
-        "type": "modal",
-        "callback_id": ids.LOG_ACTIVITY_FORM,
-        "private_metadata": ids.log_form_metadata(form),
-        "title": {"type": "plain_text", "text": "Log deal activity"},
-        "submit": {"type": "plain_text", "text": "Log it"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            section(f"Deal *{escape(deal)}*: logging an activity restarts its stalled clock."),
-            {
-                "type": "input",
-                "block_id": ids.KIND_INPUT,
-                "label": {"type": "plain_text", "text": "What happened"},
-                "element": {
-                    "type": "static_select",
-                    "action_id": ids.KIND_INPUT,
-                    "initial_option": option(*ids.ACTIVITY_KINDS[0]),
-                    "options": [option(v, label) for v, label in ids.ACTIVITY_KINDS],
-                },
-            },
-            {
-                "type": "input",
-                "block_id": ids.NOTE_INPUT,
-                "label": {"type": "plain_text", "text": "Note / next step"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ids.NOTE_INPUT,
-                    "multiline": True,
-                    "max_length": 2000,
-                },
-            },
-        ],
-    }

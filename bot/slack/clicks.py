@@ -12,8 +12,9 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.slack import ids
-from bot.slack.blocks import fallback_text, mark_alert_done, reply_blocks
+from bot.slack.blocks import fallback_text, reply_blocks
 from bot.slack.deps import APOLOGY, BUSY, SlackDeps, guarded
+from bot.slack.followups import mark_alert_done
 from bot.slack.incoming import Click
 from skills.parts import PendingCard, Reply, Text
 

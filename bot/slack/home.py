@@ -18,12 +18,11 @@ from bot.slack.blocks import (
     chunk_lines,
     context,
     divider,
-    escape,
     header,
-    mrkdwn,
     reply_blocks,
     section,
 )
+from bot.slack.mrkdwn import escape, mrkdwn
 from reports.dashboard import Dashboard, QueueItem, dashboard_of
 from skills.parts import Reply
 from store import format as fmt

@@ -16,7 +16,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
-from bot.slack.blocks import Block, clip, fallback_text, reply_blocks
+from bot.slack.blocks import Block, fallback_text, reply_blocks
+from bot.slack.mrkdwn import clip
 from skills.parts import Reply
 
 log = logging.getLogger("subbot.slack")

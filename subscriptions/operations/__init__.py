@@ -13,4 +13,5 @@ from subscriptions.operations import (  # noqa: F401
     resume,
     retry_payment,
     seats,
+    subscribe,
 )

@@ -6,20 +6,13 @@ effect; then the new period is invoiced (less the better of discount and loyalty
 
 from __future__ import annotations
 
-from billing import (
-    Interval,
-    Period,
-    add_months,
-    consecutive_paid_months,
-    effective_discount,
-    renewal_lines,
-)
+from billing import Interval, Period, add_months
 from store import format as fmt
 from store.errors import InvalidRequest, InvalidState
 from store.models import IntervalCol, SubStatus
 from subscriptions import transitions
 from subscriptions.commands import Renew
-from subscriptions.executor import OpContext, catalog_price, operation, terms_of, who
+from subscriptions.executor import OpContext, catalog_price, operation, period_lines, who
 
 
 @operation(Renew)
@@ -47,9 +40,7 @@ def renew(ctx: OpContext, cmd: Renew) -> str:
         transitions.start_period(sub, end, new_end, anchor=False)
         if sub.discount_ends_on is not None and sub.discount_ends_on <= end:
             sub.discount_percent = sub.discount_ends_on = sub.discount_source = None
-        months = consecutive_paid_months(sub.paid_since, end) if sub.paid_since else 0
-        discount = effective_discount(sub.discount_percent, months)
-        lines = renewal_lines(terms_of(sub), Period(end, new_end), discount)
+        lines = period_lines(sub, Period(end, new_end))
         ok = ctx.bill(lines, reason="renewal", period=(end, new_end))
         if sub.paid_since is None:
             sub.paid_since = end

@@ -135,6 +135,7 @@ def test_an_upgrade_pauses_for_approval_and_is_applied_once(make_core, demo_db):
 
 def test_a_rejected_cancel_changes_nothing_and_the_model_is_told(make_core, demo_db):
     before = state_of(demo_db)
+    seeded = [a.id for a in audits(demo_db, action="cancel")]  # the demo's own history
     model = script(
         ai("", call("cancel_subscription", account="Initech")),
         ai("Understood, Initech stays active."),
@@ -151,7 +152,7 @@ def test_a_rejected_cancel_changes_nothing_and_the_model_is_told(make_core, demo
     [row] = pending_rows(demo_db)
     assert row.status is PendingStatus.CANCELLED
     assert state_of(demo_db) == before
-    assert audits(demo_db, action="cancel") == []
+    assert [a.id for a in audits(demo_db, action="cancel")] == seeded
     [rejection] = model.tool_results(1)
     assert rejection.status == "error"
     assert "U_SUPPORT1 cancelled this change; nothing was changed" in rejection.text

@@ -10,9 +10,9 @@ from bot.slack.blocks import (
     MAX_BLOCKS,
     MAX_TEXT,
     fallback_text,
-    mark_alert_done,
     reply_blocks,
 )
+from bot.slack.followups import mark_alert_done
 from bot.slack.home import home_view
 from bot.slack.ids import CANCEL, CONFIRM, action_name
 from bot.slack.incoming import clean_text, from_bot, retry_of, to_click, to_turn

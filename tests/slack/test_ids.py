@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.slack import ids
-from bot.slack.blocks import log_activity_modal, reply_blocks
+from bot.slack.blocks import reply_blocks
+from bot.slack.followups import log_activity_modal
 from skills import buttons
 from skills.buttons import DealRef
 from skills.parts import Alert, Button, Reply

@@ -13,7 +13,7 @@ from store.actors import Actor
 from store.db import Database
 from store.errors import Busy, ConcurrentChange, StalePreview
 from store.models import AuditEvent, Invoice, Subscription
-from store.writepath import Basis
+from store.preview import Basis
 from subscriptions.commands import SetSeats
 from tests.store.factories import make_subscription
 

@@ -12,9 +12,9 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot.slack import ids
-from bot.slack.blocks import log_activity_modal
 from bot.slack.clicks import UNREADABLE, alert_title, tell
 from bot.slack.deps import APOLOGY, SlackDeps, guarded
+from bot.slack.followups import log_activity_modal
 from bot.slack.incoming import Click, to_click
 from skills.buttons import read_deal_value
 from skills.parts import Reply

@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_bolt import Ack
 
-from bot.slack.blocks import mention
 from bot.slack.clicks import mark_done, on_click, succeeded, tell, text_of, unreadable
 from bot.slack.deps import SlackDeps
 from bot.slack.incoming import Click, to_click
+from bot.slack.mrkdwn import mention
 from skills.buttons import DealRef, read_deal_value
 
 

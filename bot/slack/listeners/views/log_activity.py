@@ -12,10 +12,10 @@ from typing import Any
 from slack_bolt import Ack
 
 from bot.slack import ids
-from bot.slack.blocks import mention
 from bot.slack.clicks import UNREADABLE, mark_done, on_click, succeeded, tell, text_of
 from bot.slack.deps import SlackDeps
 from bot.slack.incoming import Click
+from bot.slack.mrkdwn import mention
 from skills.parts import Reply
 
 

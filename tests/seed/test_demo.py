@@ -177,7 +177,9 @@ def test_named_accounts(db: Database, clock: Clock, today: dt.date | None) -> No
         }
         for name in NAMED_ACCOUNTS:
             sub = subscription(s, name)
-            assert sub.version == 1
+            # Each change the replayed history applied is a new version; nobody touched
+            # Hooli's trial since it began.
+            assert sub.version == 1 if name == "Hooli" else sub.version > 1
             assert sub.anchor_day is not None
             if name not in ("Hooli",):
                 methods = account(s, name).payment_methods
