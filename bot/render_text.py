@@ -74,10 +74,10 @@ def _card(card: PendingCard) -> str:
         out.append("Confirm? (yes / no)")
     elif card.status == "applied":
         out.append(f"✅ Applied by {card.decided_by}. {card.outcome}".rstrip())
-    elif card.status == "cancelled":
-        out.append(f"Cancelled by {card.decided_by}. {card.outcome}".rstrip())
-    elif card.status == "superseded":
-        out.append(f"Not applied. {card.outcome}".rstrip())
+    elif card.status == "declined":
+        out.append(f"Declined by {card.decided_by}. {card.outcome}".rstrip())
+    elif card.status in ("superseded", "failed"):
+        out.append(card.outcome or "Not applied.")
     else:
         out.append("Expired: nothing was changed.")
     return "\n".join(out)

@@ -73,7 +73,7 @@ class PendingCard:
     notes: tuple[str, ...] = ()
     requester: str = ""
     expires_at: dt.datetime | None = None
-    status: Literal["pending", "applied", "cancelled", "expired", "superseded"] = "pending"
+    status: Literal["pending", "applied", "declined", "expired", "superseded", "failed"] = "pending"
     decided_by: str = ""
     outcome: str = ""
 

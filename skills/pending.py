@@ -147,7 +147,10 @@ def _supersede(s: Session, ctx: SkillContext, preview: Preview, now: dt.datetime
             continue
         old.status = PendingStatus.SUPERSEDED
         old.decided_by, old.decided_at = ctx.speaker.user_id, now
-        old.result = {"status": "superseded", "message": "Replaced by a newer preview."}
+        old.result = {
+            "status": "superseded",
+            "message": "Not applied: replaced by a newer preview.",
+        }
         replaced.append(old.id)
     return replaced
 
@@ -245,7 +248,7 @@ def _confirm(ctx: SkillContext, action_id: str) -> Reply:
         )
     if row.status is not PendingStatus.PENDING:
         expired = row.status is PendingStatus.EXPIRED
-        why = "expired after 15 minutes" if expired else "was cancelled"
+        why = "expired after 15 minutes" if expired else f"was {row.status}"
         return Reply(
             parts=(
                 card_of(row),
@@ -253,7 +256,7 @@ def _confirm(ctx: SkillContext, action_id: str) -> Reply:
             ),
             private=True,
             kind="refusal",
-            data={"status": "expired" if expired else "cancelled"},
+            data={"status": str(row.status)},
         )
     refused = _refusal(ctx, row.action, row.permission, row.account_id)
     if refused is not None:
@@ -274,15 +277,17 @@ def _confirm(ctx: SkillContext, action_id: str) -> Reply:
         with ctx.db.uow() as s:
             live = s.get(PendingAction, row.id)
             assert live is not None
-            live.status = PendingStatus.CANCELLED
+            live.status = PendingStatus.FAILED
             live.decided_by, live.decided_at = ctx.speaker.user_id, _utc(ctx.clock.now())
             live.result = {
                 "status": "failed",
                 "reason": err.reason,
                 "message": f"Not applied: {err.reason}",
             }
+            card = card_of(live)  # the card shows it is over: no live buttons left behind
         ACTIONS.labels(row.action, "refused").inc()
-        return _with_status(Reply.refusal(f"Not applied: {err.reason}"), "failed", err.reason)
+        failed = Reply(parts=(card,), private=True, kind="refusal")
+        return _with_status(failed, "failed", err.reason)
     with ctx.db.uow() as s:
         live = s.get(PendingAction, row.id)
         assert live is not None
@@ -374,10 +379,10 @@ def cancel(ctx: SkillContext, action_id: str) -> Reply:
         live = s.get(PendingAction, row.id)
         assert live is not None
         if live.status is PendingStatus.PENDING:
-            live.status = PendingStatus.CANCELLED
+            live.status = PendingStatus.DECLINED
             live.decided_by = ctx.speaker.user_id
             live.decided_at = _utc(ctx.clock.now())
-            live.result = {"status": "discarded", "message": "Cancelled; nothing was changed."}
+            live.result = {"status": "discarded", "message": "Nothing was changed."}
             ACTIONS.labels(row.action, "discarded").inc()
         card = card_of(live)
     return Reply(parts=(card,), kind="answer", data={"status": "discarded"})

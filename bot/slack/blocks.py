@@ -216,12 +216,14 @@ def card_status_text(card: PendingCard) -> str:
     outcome = f" {mrkdwn(card.outcome)}" if card.outcome else ""
     if card.status == "applied":
         return f"✅ Applied by {mention(card.decided_by)}.{outcome}"
-    if card.status == "cancelled":
-        return f"🚫 Cancelled by {mention(card.decided_by)}.{outcome}"
+    if card.status == "declined":
+        return f"🚫 Declined by {mention(card.decided_by)}.{outcome}"
+    if card.status == "failed":
+        return f"⛔{outcome or ' Not applied.'}"
     if card.status == "expired":
         return "⌛ Expired: nothing was changed. Ask again for a fresh preview."
     if card.status == "superseded":
-        return f"↪️ Not applied.{outcome}"
+        return f"↪️{outcome or ' Not applied.'}"
     return ""
 
 
@@ -261,7 +263,7 @@ def card_blocks(card: PendingCard) -> list[Block]:
                 "block_id": ids.card_actions_block(card.action_id),
                 "elements": [
                     button("Confirm", ids.CONFIRM, ids.pending_value(card.action_id), "primary"),
-                    button("Cancel", ids.CANCEL, ids.pending_value(card.action_id)),
+                    button("Decline", ids.CANCEL, ids.pending_value(card.action_id)),
                 ],
             }
         )
@@ -360,7 +362,8 @@ def _fallback_lines(part: Part) -> list[str]:
         status = {
             "pending": "waiting for confirmation",
             "applied": f"applied by {part.decided_by}",
-            "cancelled": f"cancelled by {part.decided_by}",
+            "declined": f"declined by {part.decided_by}",
+            "failed": "not applied",
             "expired": "expired",
             "superseded": "replaced by a newer preview",
         }[part.status]

@@ -48,8 +48,9 @@ class AuditEvent(Base):
 class PendingStatus(StrEnum):
     PENDING = "pending"
     APPLIED = "applied"
-    CANCELLED = "cancelled"
+    DECLINED = "declined"  # a person said no
     SUPERSEDED = "superseded"  # a fresh preview replaced it (the subject changed, or a newer ask)
+    FAILED = "failed"  # confirmed, but the change could not be applied (the reason is kept)
     EXPIRED = "expired"
 
 

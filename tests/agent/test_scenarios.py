@@ -147,15 +147,15 @@ def test_a_rejected_cancel_changes_nothing_and_the_model_is_told(make_core, demo
 
     answer = core.handle("U_SUPPORT1", "no", CONSOLE)
 
-    assert "Cancelled by U_SUPPORT1" in render(answer)
+    assert "Declined by U_SUPPORT1" in render(answer)
     assert "Initech stays active" in render(answer)
     [row] = pending_rows(demo_db)
-    assert row.status is PendingStatus.CANCELLED
+    assert row.status is PendingStatus.DECLINED
     assert state_of(demo_db) == before
     assert [a.id for a in audits(demo_db, action="cancel")] == seeded
     [rejection] = model.tool_results(1)
     assert rejection.status == "error"
-    assert "U_SUPPORT1 cancelled this change; nothing was changed" in rejection.text
+    assert "U_SUPPORT1 declined this change; nothing was changed" in rejection.text
     assert subscription(demo_db, "Initech").status is SubStatus.ACTIVE
 
 
@@ -210,7 +210,7 @@ def test_a_customer_message_relayed_by_support_cannot_cancel_without_a_person(ma
 
     core.handle("U_SUPPORT1", "no", CONSOLE)
     assert state_of(demo_db) == before
-    assert [r.status for r in pending_rows(demo_db)] == [PendingStatus.CANCELLED]
+    assert [r.status for r in pending_rows(demo_db)] == [PendingStatus.DECLINED]
 
 
 def test_tools_come_from_the_skills_and_none_confirms_or_names_a_speaker():

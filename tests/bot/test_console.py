@@ -49,7 +49,7 @@ def test_support_upgrades_initech_with_a_preview_and_it_applies_once(console, de
 
 def test_no_drops_the_pending_change(console, demo_db):
     out = console("U_SUPPORT1", "seats Initech 12", "no", "yes")
-    assert "Cancelled by U_SUPPORT1" in out
+    assert "Declined by U_SUPPORT1" in out
     with demo_db.read() as s:
         assert resolve_account(s, "Initech").subscriptions[0].seats == 10
     assert audit_rows(demo_db, action="seats") == []

@@ -67,8 +67,8 @@ def test_a_decided_card_shows_who_decided_and_no_buttons() -> None:
     applied = reply_blocks(Reply(parts=(card(status="applied", decided_by="U_SUPPORT1"),)))
     assert elements(applied) == []
     assert "✅ Applied by <@U_SUPPORT1>." in every_text(applied)
-    cancelled = reply_blocks(Reply(parts=(card(status="cancelled", decided_by="U_SALES1"),)))
-    assert "Cancelled by <@U_SALES1>" in every_text(cancelled)
+    declined = reply_blocks(Reply(parts=(card(status="declined", decided_by="U_SALES1"),)))
+    assert "Declined by <@U_SALES1>" in every_text(declined)
     expired = reply_blocks(Reply(parts=(card(status="expired"),)))
     assert "Expired" in every_text(expired)
 

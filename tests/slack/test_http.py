@@ -187,7 +187,7 @@ def test_cancel_updates_the_card_in_place(harness: SlackHarness) -> None:
     harness.click(card.message(), CANCEL, user="U_SUPPORT1")
     harness.settle()
     [update] = harness.fake.calls("chat.update")
-    assert "Cancelled by <@U_SUPPORT1>" in update.text()
+    assert "Declined by <@U_SUPPORT1>" in update.text()
     assert upgrade_invoices(harness) == []
 
 
