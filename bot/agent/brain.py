@@ -42,6 +42,7 @@ from sqlalchemy import select
 
 from bot.agent import prompts
 from bot.agent.middleware import (
+    MAX_CHANGES_PER_TURN,
     ApprovalPreview,
     MalformedToolCall,
     MemoryTrim,
@@ -89,7 +90,7 @@ class AgentBrain:
             model,
             build_tools(skills),
             middleware=[
-                TurnGuard(per_call_timeout=per_call_timeout),
+                TurnGuard(per_call_timeout=per_call_timeout, write_tools=self.write_tools),
                 ModelCallLimitMiddleware(run_limit=self.max_calls, exit_behavior="error"),
                 MemoryTrim(settings.memory_tokens),
                 approval_gate(self.write_tools),
@@ -212,6 +213,8 @@ class AgentBrain:
             ]
             if cards:
                 lead: tuple[Text, ...] = (Text(said),) if said else ()
+                if turn.dropped_changes:
+                    lead += (Text(dropped_note(turn), "info"),)
                 return Reply(
                     parts=(*lead, *cards),
                     kind="pending",
@@ -393,3 +396,12 @@ def apology(exc: BaseException, turn: TurnContext) -> Reply:
         )
     log.warning("agent turn ended early: %s: %s", type(exc).__name__, exc)
     return dataclasses.replace(Reply.error(text), data={"model_calls": turn.model_calls})
+
+
+def dropped_note(turn: TurnContext) -> str:
+    """Said when the model asked for more changes at once than a person can check."""
+    n = turn.dropped_changes
+    return (
+        f"I prepare at most {MAX_CHANGES_PER_TURN} changes at a time; {n} more "
+        f"{'was' if n == 1 else 'were'} left out. Confirm these, then ask again."
+    )

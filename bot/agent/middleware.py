@@ -48,6 +48,26 @@ class MalformedToolCall(Exception):
     """The model produced a tool call that could not be parsed."""
 
 
+# At most this many changes proposed in one turn: one message asking for 40 seat changes must
+# not leave 40 cards for a bare "yes" to pick from.
+MAX_CHANGES_PER_TURN = 3
+_INT64 = 2**63 - 1
+
+
+def storable(value: Any) -> Any:
+    """Tool call arguments as the checkpoint can store them: an integer beyond 64 bits (no seat
+    count or day is) becomes its digits, which the skill's bounds then refuse in one line."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and not -_INT64 - 1 <= value <= _INT64:
+        return str(value)
+    if isinstance(value, dict):
+        return {k: storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
+
+
 # ---- the turn guard ----------------------------------------------------------------------------
 class TurnGuard(AgentMiddleware[Any, TurnContext, Any]):
     """Around every model call: deadline, counting, this turn's system prompt, sane messages.
@@ -56,9 +76,17 @@ class TurnGuard(AgentMiddleware[Any, TurnContext, Any]):
     Tool call ids are made unique within the thread, since approvals are keyed on them.
     """
 
-    def __init__(self, *, per_call_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        per_call_timeout: float | None = None,
+        write_tools: frozenset[str] | set[str] = frozenset(),
+        max_changes: int = MAX_CHANGES_PER_TURN,
+    ) -> None:
         super().__init__()
         self.per_call_timeout = per_call_timeout
+        self.write_tools = frozenset(write_tools)
+        self.max_changes = max_changes
 
     def wrap_model_call(
         self,
@@ -92,10 +120,20 @@ class TurnGuard(AgentMiddleware[Any, TurnContext, Any]):
                 continue
             if message.invalid_tool_calls:
                 raise MalformedToolCall(str(message.invalid_tool_calls)[:300])
+            kept = []
             for call in message.tool_calls:
                 if not call.get("id") or call["id"] in seen:
                     call["id"] = f"call_{uuid.uuid4().hex}"
                 seen.add(call["id"])
+                call["args"] = storable(call.get("args") or {})
+                if call["name"] in self.write_tools:
+                    if turn.changes >= self.max_changes:
+                        turn.dropped_changes += 1
+                        continue
+                    turn.changes += 1
+                kept.append(call)
+            if len(kept) != len(message.tool_calls):
+                message.tool_calls = kept
         return response
 
 

@@ -53,6 +53,8 @@ class TurnContext:
     model_calls: int = 0
     results: list[ToolResult] = field(default_factory=list)
     proposed: list[str] = field(default_factory=list)  # pending action ids of this run
+    changes: int = 0  # write tool calls the model made this turn (capped, see TurnGuard)
+    dropped_changes: int = 0  # write tool calls over the cap, never run
 
     def seconds_left(self) -> float:
         return self.deadline - time.monotonic()

@@ -229,3 +229,32 @@ def test_replaying_the_paused_step_never_proposes_or_applies_twice(make_core, de
         assert json.loads(result.content)["status"] == "applied"
     assert len(invoices(demo_db, "Initech", "upgrade")) == 1
     assert len(audits(demo_db, action="change_plan", outcome="applied")) == 1
+
+
+def test_one_message_proposes_at_most_three_changes(make_core, demo_db):
+    """40 seat changes in one model message (the red-team case): three cards at most, for
+    three different accounts here, and the person is told the rest were left out."""
+    many = [call("set_seats", account=name, seats=50) for name in ("Initech", "Globex")]
+    many += [call("pause_subscription", account="Soylent", length=10)]
+    many += [call("set_seats", account="Initech", seats=n) for n in range(11, 48)]
+    model = script(ai("", *many), ai("Done."))
+    core = make_core(model)
+    asked = core.handle("U_MANAGER1", "add seats everywhere", THREAD)
+    cards = [p for p in asked.parts if getattr(p, "action_id", None)]
+    assert 1 <= len(cards) <= 3
+    assert "at most 3 changes at a time; 37 more were left out" in render(asked)
+    assert len(pending_rows(demo_db)) <= 3
+
+
+def test_a_tool_call_number_beyond_64_bits_is_a_one_line_refusal(make_core, demo_db):
+    model = script(
+        ai("", call("set_seats", account="Initech", seats=2**70)),
+        ai("That seat count is not possible."),
+    )
+    core = make_core(model)
+    reply = core.handle("U_MANAGER1", "Initech wants a huge number of seats", THREAD)
+    assert "went wrong" not in render(reply)
+    assert "That seat count is not possible." in render(reply)
+    assert subscription(demo_db, "Initech").seats == 10
+    results = {m.tool_call_id: m for m in model.tool_results(1)}
+    assert any("less than or equal to 100000" in m.text for m in results.values())
