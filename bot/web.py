@@ -11,14 +11,18 @@ gunicorn serves it in production (`bot.serve`); tests serve it with wsgiref.
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from http import HTTPStatus
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from bot.slack import gate
 
 log = logging.getLogger("subbot.web")
 
@@ -27,6 +31,7 @@ HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
 
+MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; a larger body is no request of theirs
 StartResponse = Callable[..., Any]
 Check = Callable[[], str | None]  # None when fine, else a one-line reason
 
@@ -36,6 +41,7 @@ class WebApp:
         self, app: App, checks: dict[str, Check] | None = None, *, ready_ttl: float = 2.0
     ) -> None:
         self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
+        self._secret = str(getattr(app, "request_secret", ""))
         self._checks = checks or {}
         self._ready_ttl = ready_ttl
         self._ready_cache: tuple[float, list[str]] | None = None
@@ -71,9 +77,38 @@ class WebApp:
 
         started = time.perf_counter()
         try:
+            refused = self._refusal(environ)
+            if refused is not None:
+                log.warning("refused a Slack request: %s", refused.reason)
+                status = f"{refused.status} {HTTPStatus(refused.status).phrase}"
+                return _text(start_response, status, refused.reason + "\n")
             return list(self._slack(environ, start_response))
         finally:
             ACK_SECONDS.observe(time.perf_counter() - started)
+
+    def _refusal(self, environ: dict[str, Any]) -> gate.Refusal | None:
+        """Read the body once, check it (bot/slack/gate.py), and put it back for Bolt."""
+        if (environ.get("REQUEST_METHOD") or "GET") != "POST":
+            return gate.Refusal(405, "method not allowed")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return gate.Refusal(400, "malformed Content-Length")
+        if not 0 <= length <= MAX_BODY:
+            return gate.Refusal(413, "request body too large")
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        return gate.check(
+            headers,
+            body,
+            secret=self._secret,
+            content_type=(environ.get("CONTENT_TYPE") or "").lower(),
+        )
 
     def problems(self) -> list[str]:
         """Failed readiness checks, cached for a moment: load balancers poll often."""

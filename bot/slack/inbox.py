@@ -164,6 +164,10 @@ def install(app: App, inbox: Inbox) -> None:
 class DurableApp(App):
     """Bolt's App, keeping the request's delivery current for the whole dispatch."""
 
+    def __init__(self, *args: Any, signing_secret: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, signing_secret=signing_secret, **kwargs)
+        self.request_secret = signing_secret  # for the gate in front of Bolt (bot/slack/gate)
+
     def dispatch(self, req: BoltRequest) -> BoltResponse:
         outer = current()
         _current.delivery = None
