@@ -108,6 +108,7 @@ class WebApp:
             body,
             secret=self._secret,
             content_type=(environ.get("CONTENT_TYPE") or "").lower(),
+            now=time.time(),
         )
 
     def problems(self) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,13 +34,14 @@ def check(
     *,
     secret: str,
     content_type: str,
-    now: float | None = None,
+    now: float,
 ) -> Refusal | None:
-    """Why this request is refused (401 unsigned or stale, 400 malformed), or None."""
+    """Why this request is refused (401 unsigned or stale, 400 malformed), or None. `now` is
+    the wall clock (Slack's replay window is about real time, not the product's day)."""
     stamp = headers.get("x-slack-request-timestamp", "")
     if not _TIMESTAMP.match(stamp):
         return Refusal(401, "missing or malformed X-Slack-Request-Timestamp")
-    if abs((time.time() if now is None else now) - int(stamp)) > MAX_AGE:
+    if abs(now - int(stamp)) > MAX_AGE:
         return Refusal(401, "stale request timestamp")
     try:
         text = body.decode("utf-8")
