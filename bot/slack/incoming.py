@@ -142,25 +142,34 @@ class Click:
         return self.thread_ts or self.message_ts
 
 
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def to_click(body: dict[str, Any], action: dict[str, Any]) -> Click:
-    container = body.get("container") or {}
-    message = body.get("message") or {}
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id")
-    message_ts = container.get("message_ts") or message.get("ts")
-    thread_ts = message.get("thread_ts") or container.get("thread_ts")
+    """A click from its payload; a field of the wrong type reads as absent (never raises)."""
+    container, message = _obj(body.get("container")), _obj(body.get("message"))
+    channel = _str(_obj(body.get("channel")).get("id")) or _str(container.get("channel_id"))
+    message_ts = _str(container.get("message_ts")) or _str(message.get("ts"))
+    thread_ts = _str(message.get("thread_ts")) or _str(container.get("thread_ts"))
     if thread_ts == message_ts:
-        thread_ts = None  # the message is a thread's root, not a reply in one
+        thread_ts = ""  # the message is a thread's root, not a reply in one
+    blocks = message.get("blocks")
     return Click(
-        user=(body.get("user") or {}).get("id", ""),
-        action_id=action.get("action_id", ""),
-        value=action.get("value") or "",
-        block_id=action.get("block_id", ""),
-        channel=channel,
-        message_ts=message_ts,
-        thread_ts=thread_ts,
-        is_ephemeral=bool(container.get("is_ephemeral")),
-        response_url=body.get("response_url"),
-        trigger_id=body.get("trigger_id"),
-        blocks=list(message.get("blocks") or []),
-        text=message.get("text") or "",
+        user=_str(_obj(body.get("user")).get("id")),
+        action_id=_str(action.get("action_id")),
+        value=_str(action.get("value")),
+        block_id=_str(action.get("block_id")),
+        channel=channel or None,
+        message_ts=message_ts or None,
+        thread_ts=thread_ts or None,
+        is_ephemeral=container.get("is_ephemeral") is True,
+        response_url=_str(body.get("response_url")) or None,
+        trigger_id=_str(body.get("trigger_id")) or None,
+        blocks=[b for b in blocks if isinstance(b, dict)] if isinstance(blocks, list) else [],
+        text=_str(message.get("text")),
     )
