@@ -76,6 +76,16 @@ FIGURES: dict[str, list[str]] = {
         rf"^  idle RSS after the answer, warm start\s+{NUM} MB .*target ≤ 400 MB\s+(PASS|FAIL)$",
         rf"^  peak RSS, cold start\s+{NUM} MB",
     ],
+    "reliability.py": [
+        r"^event\s+\d+  200: \d+",
+        r"^action\s+\d+  ",
+        r"^view\s+\d+  ",
+        r"^command\s+\d+  ",
+        r"^lines\s+\d+  ",
+        rf"^total: \d+ generated cases in {NUM} s \(\d+/s\)$",
+        r"^5xx answers: 0$",
+        r"^suite: passed",
+    ],
     "tokens.py": [
         r"^Token counter: \S",
         r"^  system prompt\s+\d+$",

