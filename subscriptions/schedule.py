@@ -242,6 +242,9 @@ def _failed_charges(session: Session, on: dt.date) -> list[FailedCharge]:
     return out
 
 
+MAX_PASSES = 5  # passes of one run over what is due (see run_billing)
+
+
 def run_billing(
     services: BillingServices,
     on: dt.date,
@@ -251,11 +254,36 @@ def run_billing(
     """Apply everything due on `on`; idempotent per day. `progress(done, total)` is optional."""
     db = services.db
     writes = _writes_on(services, on)
-    with db.read() as s:
-        due = select_due(s, on)
-        names = _names(s, sorted({d.subscription_id for d in due}))
     report = BillingRunReport(on=on)
-    for n, item in enumerate(due, 1):
+    seen: set[tuple[str, int]] = set()
+    done = 0
+    # One change can make another due the same day (a pause that ends today moves the renewal
+    # to today): select again until nothing new is due, so one run leaves the day finished and
+    # a second run finds nothing (bounded: each pass only takes what it has not seen).
+    for _ in range(MAX_PASSES):
+        with db.read() as s:
+            due = [d for d in select_due(s, on) if (d.action, d.subscription_id) not in seen]
+            names = _names(s, sorted({d.subscription_id for d in due}))
+        if not due:
+            break
+        seen.update((d.action, d.subscription_id) for d in due)
+        done = _apply_due(writes, on, due, names, report, progress, done)
+    with db.read() as s:
+        report.failed_charges = _failed_charges(s, on)
+    return report
+
+
+def _apply_due(
+    writes: WritePath,
+    on: dt.date,
+    due: list[Due],
+    names: dict[int, str],
+    report: BillingRunReport,
+    progress: Callable[[int, int], None] | None,
+    done: int,
+) -> int:
+    for i, item in enumerate(due):
+        done += 1
         name = names.get(item.subscription_id, f"#{item.subscription_id}")
         key = idempotency_key(item.action, item.subscription_id, on)
         try:
@@ -283,7 +311,5 @@ def run_billing(
                 ItemResult(item.action, item.subscription_id, name, "error", repr(err)[:300])
             )
         if progress is not None:
-            progress(n, len(due))
-    with db.read() as s:
-        report.failed_charges = _failed_charges(s, on)
-    return report
+            progress(done, done + len(due) - i - 1)
+    return done

@@ -238,3 +238,20 @@ def test_run_billing_without_anything_due(db: Database, tmp_path) -> None:  # ty
     clock = FrozenClock(fixed_today=T, moment=at(T, 6))
     report = run_billing(make_services(db, clock, scheduler_settings(tmp_path)), T)
     assert report.items == [] and "nothing was due" in report.summary()
+
+
+def test_one_run_finishes_the_day_when_a_change_makes_more_due(demo: Services) -> None:
+    """A pause that ends on the day moves its renewal to that day: the same run renews it
+    (it used to be left for a second run, so the day's books depended on how often it ran)."""
+    from subscriptions.schedule import run_billing, select_due
+
+    on = d(30)
+    report = run_billing(demo, on)
+    renewed_after_pause = {i.subscription_id for i in report.items if i.action == "end_pause"} & {
+        i.subscription_id for i in report.items if i.action == "renew"
+    }
+    assert renewed_after_pause  # the demo has such a subscription a month on
+    with demo.db.read() as s:
+        assert select_due(s, on) == []
+    again = run_billing(demo, on)
+    assert again.count("applied") == 0
