@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from bot.slack import ids
 from bot.web import WebApp
-from store.models import AuditEvent, Deal, PendingAction, PendingStatus
+from store.models import AuditEvent, Deal, PendingAction, PendingStatus, Subscription
 from tests.slack.conftest import SlackHarness
 from tests.slack.fake_slack import signature
 
@@ -252,3 +252,57 @@ def test_generated_slack_traffic_never_fails_or_changes_anything_unconfirmed(
                 assert audit.actor in (owners.get(subject), "U_MANAGER1"), audit.actor
             else:
                 assert key.startswith("billing:") or audit.actor == "system", key
+
+
+@pytest.mark.slow
+def test_a_thousand_double_clicks_and_retries_apply_each_card_once(harness: SlackHarness) -> None:
+    """About 20 cards, then 1,000 deliveries at once from 8 threads: Confirm clicked again and again
+    (each click its own trigger, as in Slack) mixed with Slack's retries of the messages that
+    asked for the cards. Each card applies once, no retry makes a second card."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with harness.services.db.read() as s:
+        accounts = s.execute(
+            select(Subscription.account_id, Subscription.seats)
+            .where(Subscription.status == "active", Subscription.interval == "month")
+            .order_by(Subscription.account_id)
+            .limit(20)
+        ).all()
+    asks = []
+    for n, (account_id, seats) in enumerate(accounts):
+        event = harness.mention(f"seats #{account_id} {seats + 1}", channel=f"C_RELY{n}")
+        harness.send(event, event_id=f"Ev_ASK{n}")
+        asks.append((event, f"Ev_ASK{n}", f"C_RELY{n}"))
+    harness.settle()
+    cards = {c.body["channel"]: c for c in harness.fake.calls("chat.postMessage")}
+    asks = [a for a in asks if a[2] in cards]  # an account over its plan's seats is refused
+    assert len(asks) >= 15
+
+    def retry(event: dict[str, Any], event_id: str, n: int) -> int:
+        return harness.send(event, event_id=event_id, retry_num=1 + n % 3)
+
+    def confirm(channel: str) -> int:
+        return harness.click(
+            cards[channel].message(), "pending:confirm", user="U_SUPPORT1", channel=channel
+        )
+
+    deliveries: list[Any] = []
+    for i in range(1000):
+        event, event_id, channel = asks[i % len(asks)]
+        if i % 5 == 4:  # a retry of the asking message
+            deliveries.append(lambda e=event, k=event_id, n=i: retry(e, k, n))
+        else:
+            deliveries.append(lambda c=channel: confirm(c))
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(lambda deliver: deliver(), deliveries))
+    harness.settle()
+    assert set(statuses) == {200}
+    assert harness.fake.count("chat.postMessage") == len(cards)  # no second card for a retry
+    with harness.services.db.read() as s:
+        keys = [
+            a.idempotency_key
+            for a in s.scalars(select(AuditEvent).where(AuditEvent.action == "seats"))
+            if a.outcome == "applied"
+        ]
+        live = s.scalars(select(PendingAction).where(PendingAction.status == PendingStatus.APPLIED))
+        assert len(keys) == len(set(keys)) == len(cards) == len(live.all())
