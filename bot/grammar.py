@@ -251,6 +251,7 @@ COMMANDS: tuple[Command, ...] = (
         r"(?P<account>.+)?",
         lambda m: {"account": m["account"]} if m.group("account") else {},
     ),
+    Command("pending", "pending", "changes waiting for your decision", "pending_actions"),
     Command(
         "confirm",
         "confirm <action id>",

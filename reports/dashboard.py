@@ -51,6 +51,7 @@ class Dashboard:
     stalled: dict[str, Any] | None = None  # stalled_deals data
     failed_payments: list[dict[str, Any]] | None = None  # at-risk accounts past due
     queue: list[QueueItem] = field(default_factory=list)
+    waiting: list[dict[str, Any]] = field(default_factory=list)  # pending_actions data
     account: Reply | None = None  # a customer's own account card
     hidden: dict[str, str] = field(default_factory=dict)  # section → why it is not shown
     errors: dict[str, str] = field(default_factory=dict)  # section → what went wrong
@@ -122,6 +123,7 @@ def gather(ctx: SkillContext) -> Dashboard:
         stalled=stalled,
         failed_payments=failed,
         queue=own_queue(ctx) if role is not Role.GUEST else [],
+        waiting=(run("waiting", "pending_actions", {}, "ask", "everyone") or {}).get("pending", []),
         account=account,
         hidden=hidden,
         errors=errors,

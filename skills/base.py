@@ -103,6 +103,7 @@ SKILL_MODULES = (
     "reports.mrr",
     "reports.at_risk",
     "reports.dashboard",
+    "skills.waiting",
 )
 
 

@@ -44,7 +44,7 @@ AGENT_TOOL_CALL = "agent_tool_call_id"
 CONFIRMED_BY_CLICK = "confirmed_by_click"
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
+def utc(moment: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; everything here is stored in UTC."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=dt.UTC)
@@ -62,7 +62,7 @@ def card_of(row: PendingAction) -> PendingCard:
         total=p["total"],
         notes=tuple(p["notes"]) if row.status is PendingStatus.PENDING else (),
         requester=row.requester_id,
-        expires_at=_utc(row.expires_at),
+        expires_at=utc(row.expires_at),
         status=str(row.status),  # type: ignore[arg-type]
         decided_by=row.decided_by or "",
         outcome=(row.result or {}).get("message", ""),
@@ -82,7 +82,7 @@ def propose(
     """
     thread_id = thread_id or ctx.extras.get(AGENT_THREAD)
     tool_call_id = tool_call_id or ctx.extras.get(AGENT_TOOL_CALL)
-    now = _utc(ctx.clock.now())
+    now = utc(ctx.clock.now())
     card = {
         "title": f"{preview.command.title}: {preview.account_name}",
         "changes": [asdict(ChangeRow(c.field, c.before, c.after)) for c in preview.changes],
@@ -142,7 +142,7 @@ def _supersede(s: Session, ctx: SkillContext, preview: Preview, now: dt.datetime
     ).all()
     replaced = []
     for old in rows:
-        if _utc(old.expires_at) <= now:
+        if utc(old.expires_at) <= now:
             old.status = PendingStatus.EXPIRED
             continue
         old.status = PendingStatus.SUPERSEDED
@@ -162,7 +162,7 @@ def by_tool_call(ctx: SkillContext, tool_call_id: str) -> PendingAction | None:
         if (
             row is not None
             and row.status is PendingStatus.PENDING
-            and _utc(row.expires_at) <= _utc(ctx.clock.now())
+            and utc(row.expires_at) <= utc(ctx.clock.now())
         ):
             row.status = PendingStatus.EXPIRED
         return row
@@ -176,7 +176,7 @@ def get(ctx: SkillContext, action_id: str) -> PendingAction | None:
 
 def live_pending(ctx: SkillContext) -> list[PendingAction]:
     """The live pending actions of this conversation, newest first (for a typed yes/no)."""
-    now = _utc(ctx.clock.now())
+    now = utc(ctx.clock.now())
     with ctx.db.read() as s:
         rows = s.scalars(
             select(PendingAction)
@@ -186,7 +186,7 @@ def live_pending(ctx: SkillContext) -> list[PendingAction]:
             )
             .order_by(PendingAction.created_at.desc())
         ).all()
-        return [row for row in rows if _utc(row.expires_at) > now]
+        return [row for row in rows if utc(row.expires_at) > now]
 
 
 def _load(ctx: SkillContext, action_id: str) -> PendingAction | Reply:
@@ -194,7 +194,7 @@ def _load(ctx: SkillContext, action_id: str) -> PendingAction | Reply:
         row = s.get(PendingAction, action_id)
         if row is None:
             return Reply.error(f"There is no pending action “{action_id}”.")
-        if row.status is PendingStatus.PENDING and _utc(row.expires_at) <= _utc(ctx.clock.now()):
+        if row.status is PendingStatus.PENDING and utc(row.expires_at) <= utc(ctx.clock.now()):
             row.status = PendingStatus.EXPIRED
         return row
 
@@ -278,7 +278,7 @@ def _confirm(ctx: SkillContext, action_id: str) -> Reply:
             live = s.get(PendingAction, row.id)
             assert live is not None
             live.status = PendingStatus.FAILED
-            live.decided_by, live.decided_at = ctx.speaker.user_id, _utc(ctx.clock.now())
+            live.decided_by, live.decided_at = ctx.speaker.user_id, utc(ctx.clock.now())
             live.result = {
                 "status": "failed",
                 "reason": err.reason,
@@ -294,7 +294,7 @@ def _confirm(ctx: SkillContext, action_id: str) -> Reply:
         if live.status is not PendingStatus.APPLIED:
             live.status = PendingStatus.APPLIED
             live.decided_by = ctx.speaker.user_id
-            live.decided_at = _utc(ctx.clock.now())
+            live.decided_at = utc(ctx.clock.now())
             live.audit_id = outcome.audit_id
             message = outcome.message or "Done."
             if outcome.invoice_number:
@@ -347,7 +347,7 @@ def _re_preview(ctx: SkillContext, row: PendingAction, stale: StalePreview) -> R
         live = s.get(PendingAction, row.id)
         assert live is not None
         live.status = PendingStatus.SUPERSEDED
-        live.decided_by, live.decided_at = ctx.speaker.user_id, _utc(ctx.clock.now())
+        live.decided_by, live.decided_at = ctx.speaker.user_id, utc(ctx.clock.now())
         live.result = {"status": "stale", "reason": why, "message": f"Not applied: {why}."}
     ACTIONS.labels(row.action, "stale").inc()
     refused = _refusal(ctx, row.action, fresh.permission, fresh.account_id)
@@ -381,7 +381,7 @@ def cancel(ctx: SkillContext, action_id: str) -> Reply:
         if live.status is PendingStatus.PENDING:
             live.status = PendingStatus.DECLINED
             live.decided_by = ctx.speaker.user_id
-            live.decided_at = _utc(ctx.clock.now())
+            live.decided_at = utc(ctx.clock.now())
             live.result = {"status": "discarded", "message": "Nothing was changed."}
             ACTIONS.labels(row.action, "discarded").inc()
         card = card_of(live)

@@ -42,13 +42,13 @@ from sqlalchemy import select
 
 from bot.agent import prompts
 from bot.agent.middleware import (
-    MAX_CHANGES_PER_TURN,
     ApprovalPreview,
     MalformedToolCall,
     MemoryTrim,
     TurnGuard,
     TurnTimeout,
     approval_gate,
+    dropped_note,
     paused_calls,
 )
 from bot.agent.tools import TurnContext, build_tools, outcome_of, write_tool_names
@@ -396,12 +396,3 @@ def apology(exc: BaseException, turn: TurnContext) -> Reply:
         )
     log.warning("agent turn ended early: %s: %s", type(exc).__name__, exc)
     return dataclasses.replace(Reply.error(text), data={"model_calls": turn.model_calls})
-
-
-def dropped_note(turn: TurnContext) -> str:
-    """Said when the model asked for more changes at once than a person can check."""
-    n = turn.dropped_changes
-    return (
-        f"I prepare at most {MAX_CHANGES_PER_TURN} changes at a time; {n} more "
-        f"{'was' if n == 1 else 'were'} left out. Confirm these, then ask again."
-    )

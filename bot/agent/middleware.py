@@ -320,3 +320,12 @@ def paused_calls(
         if row is not None and row.thread_id == turn.thread_id:
             out.append((dict(call), row))
     return out
+
+
+def dropped_note(turn: TurnContext) -> str:
+    """Said when the model asked for more changes at once than a person can check."""
+    n = turn.dropped_changes
+    return (
+        f"I prepare at most {MAX_CHANGES_PER_TURN} changes at a time; {n} more "
+        f"{'was' if n == 1 else 'were'} left out. Confirm these, then ask again."
+    )

@@ -83,6 +83,14 @@ def deliver(deps: SlackDeps, turn: Turn, reply: Reply) -> None:
         deps.sender.ephemeral(turn.channel, turn.user, reply, thread_ts=in_thread)
         deps.sender.status(turn.channel, turn.thread_ts, "")  # no public reply clears it
         return
+    card = reply.pending
+    if card is not None and not turn.is_dm:
+        # A change waits in this thread: a "yes" here must reach us even if the card is lost.
+        deps.ledger.remember_thread(turn.channel, turn.thread_ts)
     ts = deps.sender.post(turn.channel, reply, thread_ts=turn.thread_ts)
     if ts is not None and not turn.is_dm:
         deps.ledger.remember_thread(turn.channel, turn.thread_ts)
+    elif ts is None and card is not None:
+        # The card could not be posted: the proposer gets it privately, and `pending` (and
+        # the App Home) list it until it is decided or expires.
+        deps.sender.dm(turn.user, reply)

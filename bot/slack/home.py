@@ -22,7 +22,7 @@ from bot.slack.blocks import (
     reply_blocks,
     section,
 )
-from bot.slack.mrkdwn import escape, mrkdwn
+from bot.slack.mrkdwn import escape, mention, mrkdwn
 from reports.dashboard import Dashboard, QueueItem, dashboard_of
 from skills.parts import Reply
 from store import format as fmt
@@ -160,6 +160,19 @@ def queue_blocks(queue: list[QueueItem]) -> list[Block]:
     return _list_section(title, lines)
 
 
+def waiting_blocks(waiting: list[dict[str, Any]]) -> list[Block]:
+    """Changes waiting for the viewer's decision (or asked for by them): never invisible,
+    even when their card was lost in a channel."""
+    lines = [
+        f"• `{mrkdwn(str(w['id']))}` {mrkdwn(str(w['summary']))} _(asked by "
+        f"{mention(str(w['requester']))})_"
+        for w in waiting[:ROWS]
+    ]
+    lines += _more(len(waiting), ROWS, "pending")
+    lines.append("_Say `confirm <id>` or `discard <id>` in the Messages tab._")
+    return _list_section("*⏳ Waiting for a decision*", lines)
+
+
 def unavailable_view() -> dict[str, Any]:
     """What the Home tab shows when the dashboard could not be read."""
     return {"type": "home", "blocks": [section(UNAVAILABLE)]}
@@ -195,6 +208,8 @@ def home_view(data: Dashboard) -> dict[str, Any]:
                 ],
             )
         )
+    if data.waiting:
+        sections.append(("waiting", waiting_blocks(data.waiting)))
     if data.mrr is not None:
         sections.append(("mrr", mrr_blocks(data.mrr)))
     if data.renewals is not None:

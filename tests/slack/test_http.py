@@ -570,3 +570,30 @@ def test_a_failure_is_a_short_apology_and_a_log_line(
     assert "Traceback" not in post.text() and "exploded" not in post.text()
     [record] = [r for r in caplog.records if r.exc_info]
     assert "Ev_BROKEN" in record.getMessage()
+
+
+# ---- nothing invisible ---------------------------------------------------------------------
+def test_a_card_slack_would_not_post_reaches_the_proposer_and_yes_still_works(
+    harness: SlackHarness,
+) -> None:
+    harness.fake.fail("chat.postMessage", times=3, status=500)  # the card, past its retries
+    event = harness.mention("upgrade Initech to Business")
+    harness.send(event)
+    harness.settle()
+    posts = harness.fake.calls("chat.postMessage")
+    assert len(posts) == 4 and buttons(posts[-1])  # then the card in the proposer's DM
+    assert posts[-1].body["channel"] != CHANNEL
+    # "yes" in the thread where the card never appeared is still heard and applies it.
+    harness.send(harness.message("yes", ts=harness.new_ts(), thread_ts=event["ts"]))
+    harness.settle()
+    [invoice] = upgrade_invoices(harness)
+    assert invoice.total_cents == 25_000
+
+
+def test_pending_lists_what_waits_for_the_person_privately(harness: SlackHarness) -> None:
+    post_card(harness)
+    harness.send(harness.mention("pending", user="U_MANAGER1"))
+    harness.settle()
+    [listed] = harness.fake.calls("chat.postEphemeral")
+    assert listed.body["user"] == "U_MANAGER1" and "Waiting for a decision" in listed.text()
+    assert "Initech" in listed.text()

@@ -1,0 +1,99 @@
+"""What waits for a decision: the live pending actions a person asked for or may decide.
+
+Nothing a person must decide may be invisible: a card lost in Slack, a thread scrolled away, a
+change a customer asked for while support was away. `pending` (and the App Home) lists them,
+privately, each with its id for `confirm <id>` / `discard <id>`. A customer sees only changes to
+their own accounts; nobody sees a change they could neither have asked for nor decide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from skills.base import NoArgs, skill
+from skills.context import SkillContext
+from skills.parts import Reply, Table, Text
+from skills.pending import utc
+from skills.policy import check
+from store.models import PendingAction, PendingStatus, Role
+
+MAX_LISTED = 25
+
+
+@dataclass(frozen=True)
+class Waiting:
+    action_id: str
+    title: str
+    summary: str
+    requester: str
+    expires_at: dt.datetime
+    mine: bool  # the person asked for it
+
+
+def waiting_for(ctx: SkillContext) -> list[Waiting]:
+    """Live pending actions the speaker asked for or may decide, soonest to expire first."""
+    speaker, now = ctx.speaker, utc(ctx.clock.now())
+    out: list[Waiting] = []
+    with ctx.db.read() as s:
+        rows = s.scalars(
+            select(PendingAction)
+            .where(PendingAction.status == PendingStatus.PENDING)
+            .order_by(PendingAction.expires_at)
+        ).all()
+        for row in rows:
+            if utc(row.expires_at) <= now:
+                continue
+            mine = row.requester_id == speaker.user_id
+            may = check(speaker.role, row.permission) is None and (
+                speaker.role is not Role.CUSTOMER or row.account_id in speaker.account_ids
+            )
+            if mine or may:
+                out.append(
+                    Waiting(
+                        row.id,
+                        str(row.preview.get("title", row.action)),
+                        row.summary,
+                        row.requester_id,
+                        utc(row.expires_at),
+                        mine,
+                    )
+                )
+    return out[:MAX_LISTED]
+
+
+@skill(
+    "pending_actions",
+    "List the changes waiting for a decision that the person asked for or may decide, with "
+    "their ids (confirm <id> / discard <id>).",
+    NoArgs,
+    permission="ask",
+)
+def pending_actions(ctx: SkillContext, args: NoArgs) -> Reply:
+    waiting = waiting_for(ctx)
+    data = {
+        "pending": [
+            {
+                "id": w.action_id,
+                "title": w.title,
+                "summary": w.summary,
+                "requester": w.requester,
+                "expires_at": w.expires_at.isoformat(),
+            }
+            for w in waiting
+        ]
+    }
+    if not waiting:
+        return Reply(parts=(Text("Nothing is waiting for you.", "info"),), private=True, data=data)
+    table = Table(
+        title="Waiting for a decision",
+        columns=("Id", "Change", "Asked by", "Expires (UTC)"),
+        rows=tuple(
+            (w.action_id, w.summary, "you" if w.mine else w.requester, f"{w.expires_at:%H:%M}")
+            for w in waiting
+        ),
+        note="Say `confirm <id>` or `discard <id>`.",
+    )
+    return Reply(parts=(table,), private=True, data=data)
