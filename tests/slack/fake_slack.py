@@ -56,6 +56,7 @@ class Call:
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes = b""
     response: dict[str, Any] = field(default_factory=dict)  # what the fake answered
+    delivered: bool = True  # Slack acted on it (posted the message), whatever it answered
 
     def message(self) -> dict[str, Any]:
         """A posted message as Slack would show it in a later click payload."""
@@ -75,6 +76,7 @@ class _Failure:
     status: int
     retry_after: int | None
     error: str
+    accepted: bool = False  # Slack did the work, then the answer was lost (a 5xx after it)
 
 
 class FakeSlack:
@@ -173,11 +175,13 @@ class FakeSlack:
         status: int = 429,
         retry_after: int | None = 0,
         error: str = "ratelimited",
+        accepted: bool = False,
     ) -> None:
-        """Answer the next `times` calls of `method` with an HTTP error (then succeed)."""
+        """Answer the next `times` calls of `method` with an HTTP error (then succeed); with
+        `accepted`, Slack did the work before the error (a retry posts a second copy)."""
         with self._lock:
             for _ in range(times):
-                self._failures[method].append(_Failure(status, retry_after, error))
+                self._failures[method].append(_Failure(status, retry_after, error, accepted))
 
     def answer(self, method: str, payload: dict[str, Any]) -> None:
         """Answer every later call of `method` with `payload` (e.g. `{"ok": False, ...}`)."""
@@ -244,14 +248,18 @@ class FakeSlack:
             return
         with self._lock:
             failure = self._failures[method].popleft() if self._failures[method] else None
-            if failure is not None:
+            if failure is not None and failure.accepted:
+                self._reply(method, body, headers)  # done, but the answer is lost
+                status, payload = failure.status, {"ok": False, "error": failure.error}
+            elif failure is not None:
                 status, payload = failure.status, {"ok": False, "error": failure.error}
             elif method in ("response_url", "upload"):
                 status, payload = 200, {}
             else:
                 status = 200
                 payload = self._answers.get(method) or self._reply(method, body, headers)
-            self._calls.append(Call(method, body, path, headers, raw, payload))
+            delivered = failure is None or failure.accepted
+            self._calls.append(Call(method, body, path, headers, raw, payload, delivered))
         if failure is not None:
             extra = {}
             if failure.retry_after is not None:

@@ -306,3 +306,38 @@ def test_a_thousand_double_clicks_and_retries_apply_each_card_once(harness: Slac
         ]
         live = s.scalars(select(PendingAction).where(PendingAction.status == PendingStatus.APPLIED))
         assert len(keys) == len(set(keys)) == len(cards) == len(live.all())
+
+
+@pytest.mark.slow
+def test_replies_survive_slack_faults_and_duplicate_only_after_an_accepted_post(
+    harness: SlackHarness,
+) -> None:
+    """Slack answers 429, 500, or 500 after it had posted the message (the answer lost), up
+    to twice before each reply (what the client retries through). Every reply is delivered;
+    a reply appears twice only where a fault hit after Slack accepted the post, at most once
+    per such fault."""
+    faults = [
+        {"status": 429, "error": "ratelimited"},
+        {"status": 500, "error": "internal_error", "retry_after": None},
+        {"status": 503, "error": "service_unavailable", "retry_after": None},
+        {"status": 500, "error": "internal_error", "retry_after": None, "accepted": True},
+    ]
+    threads, accepted = [], 0
+    for n in range(16):  # the client backs off between retries: a second or so each
+        for k in range(n % 3):  # 0, 1 or 2 faults before this reply
+            fault = faults[(n + k) % len(faults)]
+            accepted += bool(fault.get("accepted"))
+            harness.fake.fail("chat.postMessage", **fault)
+        event = harness.mention("plans", channel=f"C_FAULT{n}")
+        harness.send(event)
+        harness.settle()
+        threads.append((f"C_FAULT{n}", event["ts"]))
+    delivered: dict[tuple[str, str], int] = {}
+    for call in harness.fake.calls("chat.postMessage"):
+        if call.delivered:
+            key = (call.body["channel"], call.body.get("thread_ts", ""))
+            delivered[key] = delivered.get(key, 0) + 1
+    assert all(delivered.get(t, 0) >= 1 for t in threads), "a reply was lost"
+    duplicates = sum(n - 1 for n in delivered.values())
+    print(f"{len(threads)} replies, {accepted} faults after acceptance, {duplicates} duplicates")
+    assert accepted > 0 and duplicates <= accepted
