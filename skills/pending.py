@@ -358,6 +358,7 @@ def _re_preview(ctx: SkillContext, row: PendingAction, stale: StalePreview) -> R
     note = Text(f"Not applied: {why}. Here is the change as it would apply now:", "refusal")
     return Reply(
         parts=(note, *offer.parts),
+        private=True,  # the confirmer's to decide again; in Slack the old card becomes this one
         kind="pending",
         data={**offer.data, "status": "stale", "reason": why, "replaces": row.id},
     )

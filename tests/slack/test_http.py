@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from bot.slack.ids import CANCEL, CONFIRM
 from skills.buttons import deal_value
 from store.accounts import resolve_account
-from store.models import AuditEvent, Deal, DealActivity, Invoice, SlackThread
+from store.models import AuditEvent, Deal, DealActivity, Invoice, SlackThread, Subscription
 from tests.slack.conftest import CHANNEL, SlackHarness
 from tests.slack.fake_slack import Call, view_submission
 
@@ -597,3 +597,27 @@ def test_pending_lists_what_waits_for_the_person_privately(harness: SlackHarness
     [listed] = harness.fake.calls("chat.postEphemeral")
     assert listed.body["user"] == "U_MANAGER1" and "Waiting for a decision" in listed.text()
     assert "Initech" in listed.text()
+
+
+def test_a_click_on_a_card_the_account_outgrew_applies_nothing_and_offers_a_fresh_one(
+    harness: SlackHarness,
+) -> None:
+    """Support's card adds seats on Pro; a manager then upgrades the account to Business. The
+    old card's Confirm applies nothing: the card becomes the change as it would apply now."""
+    card = post_card(harness, "seats Initech 12")
+    old = buttons(card)[CONFIRM]
+    core = harness.bot.deps.core
+    upgrade = core.handle("U_MANAGER1", "upgrade Initech to Business", "console:U_MANAGER1")
+    core.confirm("U_MANAGER1", upgrade.data["action_id"], "console:U_MANAGER1")
+
+    assert harness.click(card.message(), CONFIRM, user="U_SUPPORT1") == 200
+    harness.settle()
+
+    with harness.db.read() as s:
+        acc = resolve_account(s, "Initech")
+        sub = s.scalars(select(Subscription).where(Subscription.account_id == acc.id)).one()
+        assert sub.seats == 10  # nothing applied
+    [told] = harness.fake.calls("chat.postEphemeral")
+    assert "Not applied: Initech changed since this was previewed" in told.text()
+    fresh = harness.fake.calls("chat.update")[-1]
+    assert buttons(fresh)[CONFIRM] != old and "Business" in fresh.text()
