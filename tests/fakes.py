@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 
@@ -34,3 +35,15 @@ class ScriptedRetriever:
                 (Source("Pausing your subscription", "How pausing works", "policies/pausing.md"),),
             )
         return KnowledgeAnswer(False, "I don't have a good answer to that in our documents.")
+
+
+class Tracebacks(logging.Handler):
+    """Collects every log record that carries a traceback (reliability tests allow none)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info:
+            self.seen.append(f"{record.name}: {record.getMessage()}")

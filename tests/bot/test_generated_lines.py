@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bot.core import Core
 from store.models import AuditEvent, PendingAction, PendingStatus
+from tests.fakes import Tracebacks
 
 CASES = int(os.environ.get("SUBBOT_RELIABILITY_LINES", "2000"))
 USERS = ["U_SUPPORT1", "U_SALES1", "U_MANAGER1", "U_ADMIN1", "U_INITECH1", "U_NOBODY"]
@@ -45,16 +46,6 @@ made = st.one_of(
 )
 # Coin flips pick the kind (hypothesis biases a `one_of` branch to the ends).
 line = st.booleans().flatmap(lambda full: st.sampled_from(FULL) if full else made)
-
-
-class Tracebacks(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.seen: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.exc_info:
-            self.seen.append(f"{record.name}: {record.getMessage()}")
 
 
 @pytest.mark.slow

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from bot.slack import ids
 from bot.web import WebApp
 from store.models import AuditEvent, Deal, PendingAction, PendingStatus, Subscription
+from tests.fakes import Tracebacks
 from tests.slack.conftest import SlackHarness
 from tests.slack.fake_slack import signature
 
@@ -163,16 +164,6 @@ def environ(body: bytes, content_type: str, secret: str) -> dict[str, Any]:
         "wsgi.url_scheme": "http",
         "wsgi.errors": io.StringIO(),
     }
-
-
-class Tracebacks(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.seen: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.exc_info:
-            self.seen.append(f"{record.name}: {record.getMessage()}")
 
 
 def send(web: WebApp, secret: str, body: bytes, content_type: str) -> int:
