@@ -93,29 +93,18 @@ class Core:
         args: dict[str, Any],
         conversation_id: str,
         source: str = "console",
+        *,
+        confirmed: bool = False,
     ) -> Reply:
         """Run one skill as `user_id`: for a button or a form that already names what it does
-        (its policy checks, validation and audit are the skill's, as for a command). Never
-        raises."""
-        try:
-            return invoke(self.context(user_id, conversation_id, source), skill, args)
-        except Exception:
-            return self._failure(skill, user_id)
-
-    def act(
-        self,
-        user_id: str,
-        skill: str,
-        args: dict[str, Any],
-        conversation_id: str,
-        source: str = "console",
-    ) -> Reply:
-        """Run a write skill whose confirmation is the person's own click or submitted form
-        (a nudge's "Snooze" button, the log-activity form): it applies at once if the skill
-        allows that (`skills.pending.CONFIRMED_BY_CLICK`). Never raises."""
+        (its policy checks, validation and audit are the skill's, as for a command). With
+        `confirmed`, the person's own click or submitted form is the confirmation (a nudge's
+        "Snooze", the log-activity form): a write skill that allows it applies at once
+        (`skills.pending.CONFIRMED_BY_CLICK`). Never raises."""
         try:
             ctx = self.context(user_id, conversation_id, source)
-            ctx = dataclasses.replace(ctx, extras={**ctx.extras, CONFIRMED_BY_CLICK: True})
+            if confirmed:
+                ctx = dataclasses.replace(ctx, extras={**ctx.extras, CONFIRMED_BY_CLICK: True})
             return invoke(ctx, skill, args)
         except Exception:
             return self._failure(skill, user_id)

@@ -39,22 +39,20 @@ def start_trial(
 ) -> Subscription:
     """A free trial from `on` to the policy's trial end; nothing is billed before it ends."""
     end = trial_end_date(on)
-    sub = Subscription(
-        account=account,
-        plan=plan,
-        interval=IntervalCol(interval.value),
-        seats=seats,
-        unit_price_cents=_price(plan, interval, unit_price),
+    return _new(
+        session,
+        account,
+        plan,
+        interval,
+        seats,
+        unit_price,
         status=SubStatus.TRIALING,
         started_on=on,
         current_period_start=on,
         current_period_end=end,
         anchor_day=on.day,
         trial_end=end,
-        dunning_retries=0,
     )
-    session.add(sub)
-    return sub
 
 
 def carry_over(
@@ -73,12 +71,13 @@ def carry_over(
     """An active subscription paid for since `started_on`, as it stands at the start of
     `period` (billed before this store kept its books); renewals from `period.end` on are
     the billing schedule's."""
-    sub = Subscription(
-        account=account,
-        plan=plan,
-        interval=IntervalCol(interval.value),
-        seats=seats,
-        unit_price_cents=_price(plan, interval, unit_price),
+    return _new(
+        session,
+        account,
+        plan,
+        interval,
+        seats,
+        unit_price,
         status=SubStatus.ACTIVE,
         started_on=started_on,
         current_period_start=period.start,
@@ -87,7 +86,27 @@ def carry_over(
         paid_since=started_on,
         discount_percent=sales_discount,
         discount_source="sales" if sales_discount is not None else None,
+    )
+
+
+def _new(
+    session: Session,
+    account: Account,
+    plan: Plan,
+    interval: Interval,
+    seats: int,
+    unit_price: int | None,
+    **fields: object,
+) -> Subscription:
+    """The one place a subscription row is built: plan, interval, seats and price."""
+    sub = Subscription(
+        account=account,
+        plan=plan,
+        interval=IntervalCol(interval.value),
+        seats=seats,
+        unit_price_cents=_price(plan, interval, unit_price),
         dunning_retries=0,
+        **fields,
     )
     session.add(sub)
     return sub

@@ -180,11 +180,14 @@ def test_run_skill_runs_a_skill_as_the_person_and_never_raises(
         assert deal is not None
     asked = core.run_skill("U_SALES1", "snooze_deal", {"deal": str(deal.id)}, "test", "slack")
     assert asked.kind == "pending"  # asked for, not clicked: a card to confirm
-    done = core.act("U_SALES1", "snooze_deal", {"deal": str(deal.id)}, "test", "slack")
+    deal_args = {"deal": str(deal.id)}
+    done = core.run_skill("U_SALES1", "snooze_deal", deal_args, "test", "slack", confirmed=True)
     assert done.kind == "answer" and "Snoozed" in str(done.parts)
     refused = core.run_skill("U_SUPPORT1", "snooze_deal", {"deal": str(deal.id)}, "test")
     assert refused.kind == "refusal"
-    not_theirs = core.act("U_SALES2", "snooze_deal", {"deal": str(deal.id)}, "test", "slack")
+    not_theirs = core.run_skill(
+        "U_SALES2", "snooze_deal", deal_args, "test", "slack", confirmed=True
+    )
     assert not_theirs.kind == "refusal" and "only its owner" in str(not_theirs.parts)
 
     def boom(*args: object, **kwargs: object) -> None:

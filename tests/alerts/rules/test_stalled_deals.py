@@ -12,10 +12,15 @@ def test_snoozing_or_logging_activity_ends_the_nudges(demo: Services) -> None:
     i = ids(demo)
     core = Core(demo)
     # From the nudge's buttons: each rep's click on their own deal is the confirmation.
-    snoozed = core.act("U_SALES1", "snooze_deal", {"deal": str(i["Acme new business"])}, "D1")
+    acme = {"deal": str(i["Acme new business"])}
+    snoozed = core.run_skill("U_SALES1", "snooze_deal", acme, "D1", confirmed=True)
     assert "Snoozed" in str(snoozed) and snoozed.kind == "answer"
-    logged = core.act(
-        "U_SALES2", "log_deal_activity", {"deal": "Globex expansion", "kind": "call"}, "D2"
+    logged = core.run_skill(
+        "U_SALES2",
+        "log_deal_activity",
+        {"deal": "Globex expansion", "kind": "call"},
+        "D2",
+        confirmed=True,
     )
     assert logged.kind == "answer"
     keys = due(demo, T)

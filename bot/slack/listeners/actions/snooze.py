@@ -27,7 +27,9 @@ def on_snooze(deps: SlackDeps, ack: Ack, body: dict[str, Any], action: dict[str,
 
 
 def snooze(deps: SlackDeps, click: Click, deal: DealRef) -> None:
-    reply = deps.core.act(click.user, "snooze_deal", deal.args(), click.conversation, "slack")
+    reply = deps.core.run_skill(
+        click.user, "snooze_deal", deal.args(), click.conversation, "slack", confirmed=True
+    )
     if succeeded(reply):
         note = f"💤 {text_of(reply)} ({mention(click.user)})"
         if mark_done(deps, click, note, click.blocks):

@@ -77,7 +77,9 @@ def log_activity(deps: SlackDeps, user: str, form: ids.LogForm, filled: ids.LogF
         blocks = deps.recent.pop(form.channel, form.ts) or []
     click = click_of(user, form, blocks)
     args: dict[str, Any] = {"deal": form.deal.deal, "kind": filled.kind, "note": filled.note}
-    reply = deps.core.act(user, "log_deal_activity", args, click.conversation, "slack")
+    reply = deps.core.run_skill(
+        user, "log_deal_activity", args, click.conversation, "slack", confirmed=True
+    )
     if succeeded(reply):
         mark_done(deps, click, f"📝 {text_of(reply)} ({mention(user)})", blocks)
     tell(deps, click, reply)
