@@ -52,10 +52,12 @@ TEXTS = ("plans", "plan business", "account Initech", "renewals next 7 days", "h
 class NoKnowledge:
     """The retriever stand-in: the bench measures Slack plumbing, not embeddings."""
 
-    def answer(self, query: str) -> Any:
+    def answer(self, query: str, audience: str = "public") -> Any:
         from types import SimpleNamespace
 
-        return SimpleNamespace(found=False, text="No good answer in our documents.", sources=())
+        return SimpleNamespace(
+            found=False, text="No good answer in our documents.", sources=(), suggestions=()
+        )
 
 
 @dataclass

@@ -191,7 +191,7 @@ def run_scenarios(count: Callable[[str], int]) -> list[tuple[str, int, list[int]
 class _Retriever:
     """The retrieval context above, for the question scenario (no embedding model)."""
 
-    def answer(self, query: str) -> Any:
+    def answer(self, query: str, audience: str = "public") -> Any:
         from types import SimpleNamespace
 
         path = ROOT / "knowledge" / "docs" / "policies" / "pausing.md"

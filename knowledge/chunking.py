@@ -4,6 +4,11 @@ A chunk is the text under one heading (long sections are split at paragraphs), a
 document title and the path of headings above it: citations need them, and prefixing them to
 the text that is embedded and BM25-indexed lets "Pausing a subscription › Who can pause" match
 a question whose words only appear in the headings.
+
+A chunk also carries its audience: `all`, or `staff` for material customers and guests must
+never be shown. A whole document is marked with front matter (`audience: staff` between `---`
+lines at the top); a section with `<!-- audience: staff -->` on the line before its heading,
+which covers the section and its subsections. Markers are not part of any chunk's text.
 """
 
 from __future__ import annotations
@@ -15,13 +20,43 @@ from pathlib import Path
 
 # Bump when chunking changes: the version is part of every document hash, so the next
 # incremental index re-embeds everything instead of mixing old and new chunk shapes.
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 MAX_CHUNK_CHARS = 1_200
 SECTION_SEPARATOR = " › "
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+_AUDIENCE_MARK = re.compile(r"^\s*<!--\s*audience:\s*(\S*)\s*-->\s*$", re.IGNORECASE)
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
+
+ALL = "all"
+STAFF = "staff"
+AUDIENCES = (ALL, STAFF)
+
+
+class DocumentError(ValueError):
+    """A document the indexer cannot read as written (one line, with the path)."""
+
+
+def _audience(value: str, where: str) -> str:
+    value = value.strip().strip("\"'").lower()
+    if value not in AUDIENCES:
+        raise DocumentError(f"{where}: unknown audience {value!r} (use {' or '.join(AUDIENCES)})")
+    return value
+
+
+def split_front_matter(text: str, doc_path: str) -> tuple[str, str]:
+    """The document's audience from its front matter, and the text without it."""
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        return ALL, text
+    audience = ALL
+    for line in match.group(1).splitlines():
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "audience":
+            audience = _audience(value, f"{doc_path} front matter")
+    return audience, text[match.end() :]
 
 
 @dataclass(frozen=True)
@@ -33,6 +68,7 @@ class Chunk:
     section_path: tuple[str, ...]  # headings below the title, outermost first
     text: str
     index: int  # position in the document, for stable ids and ordering
+    audience: str = ALL  # "all" or "staff": who may be shown this passage
 
     @property
     def id(self) -> str:
@@ -100,24 +136,37 @@ def chunk_markdown(
 
     The first level-1 heading is the title; deeper headings form the section path. Headings
     inside code fences are text. A heading with no text of its own (only subsections) makes no
-    chunk but still appears in its subsections' paths.
+    chunk but still appears in its subsections' paths. An audience marker applies to the next
+    heading's section and its subsections; a staff document stays staff throughout.
     """
+    doc_audience, text = split_front_matter(text, doc_path)
     title: str | None = None
-    stack: list[tuple[int, str]] = []  # (level, heading) of the current section path
+    # (level, heading, audience) of the current section path
+    stack: list[tuple[int, str, str]] = []
     body: list[str] = []
-    sections: list[tuple[tuple[str, ...], str]] = []
+    sections: list[tuple[tuple[str, ...], str, str]] = []
     in_fence = False
+    marked: str | None = None  # audience announced for the next heading
+
+    def current_audience() -> str:
+        if doc_audience == STAFF or any(a == STAFF for _, _, a in stack):
+            return STAFF
+        return ALL
 
     def flush() -> None:
         content = "\n".join(body).strip()
         body.clear()
         if content:
-            sections.append((tuple(h for _, h in stack), content))
+            sections.append((tuple(h for _, h, _ in stack), content, current_audience()))
 
-    for line in text.splitlines():
+    for number, line in enumerate(text.splitlines(), start=1):
         if _FENCE.match(line):
             in_fence = not in_fence
             body.append(line)
+            continue
+        mark = None if in_fence else _AUDIENCE_MARK.match(line)
+        if mark is not None:
+            marked = _audience(mark.group(1), f"{doc_path} line {number}")
             continue
         match = None if in_fence else _HEADING.match(line)
         if match is None:
@@ -125,20 +174,25 @@ def chunk_markdown(
             continue
         level, heading = len(match.group(1)), match.group(2).strip()
         flush()
+        audience, marked = marked or ALL, None
         if level == 1 and title is None:
             title = heading
             stack.clear()
+            if audience == STAFF:  # a marker before the title marks the whole document
+                doc_audience = STAFF
             continue
         while stack and stack[-1][0] >= level:
             stack.pop()
-        stack.append((level, heading))
+        stack.append((level, heading, audience))
     flush()
+    if marked is not None:
+        raise DocumentError(f"{doc_path}: an audience marker must come right before a heading")
 
     title = title or _title_from_path(doc_path)
     chunks: list[Chunk] = []
-    for section_path, content in sections:
+    for section_path, content, audience in sections:
         for piece in _split_long(content, max_chars):
-            chunks.append(Chunk(doc_path, title, section_path, piece, len(chunks)))
+            chunks.append(Chunk(doc_path, title, section_path, piece, len(chunks), audience))
     return title, chunks
 
 

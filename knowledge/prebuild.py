@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from config.settings import SettingsError, load_settings
+from knowledge.abstention import OFF_TOPIC_EXAMPLES
 from knowledge.chunking import load_documents
 from knowledge.embeddings import LocalEmbeddings
 
@@ -29,7 +30,9 @@ def prebuild(docs_dir: Path, cache_dir: Path | None = None) -> str:
     started = time.perf_counter()
     embeddings = LocalEmbeddings(cache_dir=cache_dir)
     onnx_path = embeddings.files.ensure_onnx()  # exported now if no artefact dir has it
-    texts = list(dict.fromkeys(c.context_text for d in load_documents(docs_dir) for c in d.chunks))
+    chunks = [c.context_text for d in load_documents(docs_dir) for c in d.chunks]
+    # The abstention exemplars too: the first question then embeds only itself.
+    texts = list(dict.fromkeys([*chunks, *OFF_TOPIC_EXAMPLES]))
     cached = embeddings.cached_vectors(texts)
     missing = [t for t, v in zip(texts, cached, strict=True) if v is None]
     if missing:
@@ -40,7 +43,8 @@ def prebuild(docs_dir: Path, cache_dir: Path | None = None) -> str:
     files = embeddings.files
     stored = [d / files.vectors_name for d in files.dirs if (d / files.vectors_name).is_file()]
     return (
-        f"knowledge prebuild: {onnx_path}; {len(texts)} chunks of {docs_dir} in "
+        f"knowledge prebuild: {onnx_path}; {len(chunks)} chunks of {docs_dir} and "
+        f"{len(OFF_TOPIC_EXAMPLES)} abstention exemplars in "
         f"{stored[0] if stored else 'no vector cache'} ({len(missing)} newly embedded) "
         f"in {time.perf_counter() - started:.1f} s"
     )

@@ -1,5 +1,8 @@
 """Hybrid retrieval over the knowledge index, and the knowledge answer without an LLM.
 
+Long because: the three search modes, the audience filter, the fusion and the answer (its
+abstention and trimming) share one corpus state; split, they would pass it around.
+
 Dense results come from Chroma; lexical results from an in-process BM25 over the same chunks
 (Chroma's own hybrid search is not available on an embedded client). The two rankings are
 merged with weighted reciprocal-rank fusion: rank-based, so the two incomparable score scales
@@ -8,7 +11,12 @@ never need calibrating against each other.
 Whether a passage is good enough is a separate question from its rank: fused scores are
 relative (an off-topic question still has a "best" passage), so the gate uses absolute
 evidence — the cosine similarity of the passage to the question, or a strong normalised BM25
-match — and below it the answer is "I don't have a good answer" rather than a weak passage.
+match — and the answer abstains below a calibrated confidence (`knowledge/abstention.py`),
+offering the closest topics rather than a weak passage.
+
+Every search is for an audience: `public` (customers, guests) never sees a chunk marked
+`staff` — not in passages, answers, sources or suggestions — because those chunks are left out
+of the dense query (a Chroma `where` filter) and of the BM25 ranking before anything is ranked.
 """
 
 from __future__ import annotations
@@ -24,7 +32,8 @@ from langchain_core.embeddings import Embeddings
 
 from config.metrics import RETRIEVAL_SECONDS
 from config.settings import Settings, get_settings
-from knowledge.chunking import SECTION_SEPARATOR, Chunk
+from knowledge.abstention import ABSTAIN_BELOW, FLOOR, OffTopic, confidence
+from knowledge.chunking import ALL, SECTION_SEPARATOR, Chunk
 from knowledge.embeddings import embedder_name, make_embeddings
 from knowledge.lexical import BM25Index, tokenize
 from knowledge.snippets import Unit, join_units, split_units
@@ -35,11 +44,14 @@ if TYPE_CHECKING:
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
+# Who is reading: `staff` sees every chunk, `public` (customers, guests) only chunks for all.
+Audience = Literal["public", "staff"]
 
 NO_ANSWER = (
-    "I don't have a good answer to that in the Nimbus Notes documents. Try rephrasing, "
-    "or ask about plans, prices, billing, trials, pausing, cancellation or security."
+    "I don't have a good answer to that in the Nimbus Notes documents, and I'd rather not guess."
 )
+NO_TOPICS = "Try rephrasing, or ask about plans, prices, billing, trials, pausing or security."
+SUGGESTIONS = 3
 
 # Tuned on knowledge/eval/questions.json (`bench/retrieval.py --grid`), choosing the best
 # MRR: a small k makes the top ranks count; BM25 gets half the weight because questions are
@@ -96,6 +108,8 @@ class KnowledgeAnswer:
     text: str
     sources: tuple[Source, ...] = ()
     passages: tuple[Passage, ...] = field(default=(), compare=False)
+    suggestions: tuple[Source, ...] = ()  # when not found: the closest topics
+    confidence: float | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -104,6 +118,7 @@ class _Corpus:
     chunks: tuple[Chunk, ...]
     position: dict[str, int]
     bm25: BM25Index
+    public: np.ndarray  # True where a customer or guest may see the chunk
 
 
 class Retriever:
@@ -121,6 +136,8 @@ class Retriever:
         dense_weight: float = DENSE_WEIGHT,
         bm25_weight: float = BM25_WEIGHT,
         candidates: int = CANDIDATES,
+        abstain_below: float = ABSTAIN_BELOW,
+        off_topic_floor: float = FLOOR,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r} (use {', '.join(MODES)})")
@@ -133,6 +150,9 @@ class Retriever:
         self.dense_weight = dense_weight
         self.bm25_weight = bm25_weight
         self.candidates = candidates
+        self.abstain_below = abstain_below
+        self.off_topic_floor = off_topic_floor
+        self.off_topic = OffTopic(embeddings)
         self._corpus: _Corpus | None = None
         self._lock = threading.Lock()
 
@@ -171,6 +191,7 @@ class Retriever:
             chunks=chunks,
             position={cid: i for i, cid in enumerate(ids)},
             bm25=BM25Index([c.context_text for c in chunks]),
+            public=np.array([c.audience == ALL for c in chunks], dtype=bool),
         )
         with self._lock:
             self._corpus = corpus
@@ -184,15 +205,17 @@ class Retriever:
     # --- search -----------------------------------------------------------------------
 
     def _dense(
-        self, corpus: _Corpus, vector: list[float], n: int
+        self, corpus: _Corpus, vector: list[float], n: int, audience: Audience
     ) -> tuple[list[int], dict[int, float]]:
-        n = min(n, len(corpus.ids))
+        visible = len(corpus.ids) if audience == "staff" else int(corpus.public.sum())
+        n = min(n, visible)
         if n == 0:
             return [], {}
         got = self.collection.query(
             query_embeddings=[vector],  # type: ignore[arg-type]
             n_results=n,
             include=["distances"],
+            where=None if audience == "staff" else {"audience": ALL},
         )
         ranked: list[int] = []
         sims: dict[int, float] = {}
@@ -228,16 +251,33 @@ class Retriever:
             return True
         return self.mode == "hybrid" and (keyword or 0.0) >= self.keyword_min_score
 
-    def search(self, query: str, k: int = 5, *, min_score: float | None = None) -> list[Passage]:
-        """The `k` best passages for `query`, best first, without those below the threshold.
+    def search(
+        self,
+        query: str,
+        k: int = 5,
+        *,
+        min_score: float | None = None,
+        audience: Audience = "public",
+    ) -> list[Passage]:
+        """The `k` best passages for `query` that `audience` may read, best first, without
+        those below the threshold.
 
         `min_score` overrides the retriever's threshold; 0 returns the raw ranking (the
         benchmark uses that). In `bm25` mode the threshold applies to the BM25 score.
         """
         with RETRIEVAL_SECONDS.time():
-            return self._search(query, k, min_score)
+            return self._search(query, k, min_score, audience)
 
-    def _search(self, query: str, k: int, min_score: float | None) -> list[Passage]:
+    def _search(
+        self,
+        query: str,
+        k: int,
+        min_score: float | None,
+        audience: Audience,
+        vector: list[float] | None = None,
+    ) -> list[Passage]:
+        if audience not in ("public", "staff"):
+            raise ValueError(f"unknown audience {audience!r} (use public or staff)")
         corpus = self._get_corpus()
         threshold = self.min_score if min_score is None else min_score
         if not query.strip() or not corpus.ids or k <= 0:
@@ -245,6 +285,8 @@ class Retriever:
         depth = max(self.candidates, k)
 
         keyword = corpus.bm25.normalised(query)
+        if audience != "staff":
+            keyword = np.where(corpus.public, keyword, 0.0)
         bm25_ranked: list[int] = []
         if self.mode != "dense":
             top = np.argsort(-keyword, kind="stable")[:depth]
@@ -253,8 +295,8 @@ class Retriever:
         dense_ranked: list[int] = []
         sims: dict[int, float] = {}
         if self.mode != "bm25":
-            vector = self.embeddings.embed_query(query)
-            dense_ranked, sims = self._dense(corpus, vector, depth)
+            vector = vector or self.embeddings.embed_query(query)
+            dense_ranked, sims = self._dense(corpus, vector, depth, audience)
             if self.mode == "hybrid":
                 missing = [i for i in bm25_ranked[: max(k, 10)] if i not in sims]
                 sims.update(self._similarities(corpus, vector, missing))
@@ -303,16 +345,31 @@ class Retriever:
 
     # --- answer -----------------------------------------------------------------------
 
-    def answer(self, query: str, *, max_passages: int = 2, max_units: int = 5) -> KnowledgeAnswer:
-        """The relevant sentences of the best passages, with their sources.
+    def answer(
+        self,
+        query: str,
+        *,
+        audience: Audience = "public",
+        max_passages: int = 2,
+        max_units: int = 5,
+    ) -> KnowledgeAnswer:
+        """The relevant sentences of the best passages `audience` may read, with sources.
 
+        Below the calibrated confidence the answer abstains and names the closest topics.
         The best passage always contributes; another only when it is nearly as close to the
         question (similarity within 15 %), so a reply adds a second angle but does not wander.
         """
-        passages = self.search(query, k=6)
+        passages, sure = self.assess(query, audience=audience)
         if not passages:
             return KnowledgeAnswer(found=False, text=NO_ANSWER)
         top = passages[0]
+        if sure < self.abstain_below:
+            return KnowledgeAnswer(
+                found=False,
+                text=NO_ANSWER,
+                suggestions=tuple(dict.fromkeys(p.source for p in passages))[:SUGGESTIONS],
+                confidence=round(sure, 4),
+            )
 
         def closeness(p: Passage) -> float:
             return p.score if self.mode == "bm25" else (p.similarity or 0.0)
@@ -330,7 +387,29 @@ class Retriever:
             text="\n\n".join(part for part in parts if part),
             sources=sources,
             passages=tuple(chosen),
+            confidence=round(sure, 4),
         )
+
+    def assess(
+        self, query: str, *, audience: Audience = "public", k: int = 6
+    ) -> tuple[list[Passage], float]:
+        """The raw ranking of `k` passages and the confidence of answering with the first.
+
+        The answer abstains when the confidence is below `abstain_below`; the benchmark and
+        the calibration read the same number (see knowledge/abstention.py).
+        """
+        if not query.strip():
+            return [], 0.0
+        with RETRIEVAL_SECONDS.time():
+            vector = None if self.mode == "bm25" else self.embeddings.embed_query(query)
+            passages = self._search(query, k, 0.0, audience, vector)
+        if not passages:
+            return [], 0.0
+        top = passages[0]
+        if vector is None or top.similarity is None:  # bm25 mode: the keyword evidence
+            return passages, top.keyword or 0.0
+        off_topic = self.off_topic.score(vector)
+        return passages, confidence(top.similarity, off_topic, self.off_topic_floor)
 
     def _trim(self, query: str, passage: Passage, max_units: int) -> str:
         """Keep the units of a passage that answer the question, in document order."""

@@ -17,7 +17,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from config.settings import Settings
-from knowledge.chunking import Chunk
+from knowledge.chunking import STAFF, Chunk
 from knowledge.errors import KnowledgeUnavailable
 
 if TYPE_CHECKING:
@@ -128,6 +128,7 @@ def chunk_metadata(chunk: Chunk, *, doc_hash: str, doc_chunks: int) -> dict[str,
         "section": chunk.section,
         "section_path": json.dumps(list(chunk.section_path), ensure_ascii=False),
         "chunk_index": chunk.index,
+        "audience": chunk.audience,
     }
 
 
@@ -138,6 +139,9 @@ def chunk_from_record(text: str, meta: dict[str, Any]) -> Chunk:
         section_path=tuple(json.loads(str(meta.get("section_path") or "[]"))),
         text=text,
         index=int(meta.get("chunk_index", 0)),
+        # Written by every index since chunker version 2; an older record is re-indexed
+        # (its hash differs) before it is searched, and until then it counts as staff-only.
+        audience=str(meta.get("audience", STAFF)),
     )
 
 

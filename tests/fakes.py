@@ -18,6 +18,7 @@ class KnowledgeAnswer:  # the shape of knowledge.retrieval.KnowledgeAnswer
     found: bool
     text: str
     sources: tuple[Source, ...] = ()
+    suggestions: tuple[Source, ...] = ()
 
 
 class ScriptedRetriever:
@@ -26,7 +27,7 @@ class ScriptedRetriever:
     def __init__(self) -> None:
         self.questions: list[str] = []
 
-    def answer(self, query: str) -> KnowledgeAnswer:
+    def answer(self, query: str, audience: str = "public") -> KnowledgeAnswer:
         self.questions.append(query)
         if "hold" in query.lower() or "pause" in query.lower():
             return KnowledgeAnswer(

@@ -49,7 +49,11 @@ FIGURES: dict[str, list[str]] = {
         rf"^re-index with nothing changed: {NUM} s \(\d+ unchanged, 0 embedded\)$",
         r"^== Retrieval quality: 3 questions \(.+, only the first 3\)$",
         *(rf"^{mode}\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}$" for mode in RETRIEVAL_MODES),
-        r"in-domain answered \d+/3, off-topic refused \d+/3",
+        rf"^== Abstention \(hybrid\): calibrated on tune: floor {NUM}, threshold -?{NUM} ",
+        *(
+            rf"^{split}\s+3\s+3\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}"
+            for split in ("tune", "heldout")
+        ),
         r"^== Synthetic index: 3 documents, \d+ chunks$",
         rf"^build time: {NUM} s \({NUM} chunks/s",
         *(rf"^  {mode}\s+p50\s+{MS}\s+p95\s+{MS}" for mode in RETRIEVAL_MODES),

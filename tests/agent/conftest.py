@@ -107,7 +107,7 @@ class Retriever:
     def __init__(self) -> None:
         self.questions: list[str] = []
 
-    def answer(self, query: str) -> KnowledgeAnswer:
+    def answer(self, query: str, audience: str = "public") -> KnowledgeAnswer:
         self.questions.append(query)
         q = query.lower()
         if "pause" in q:

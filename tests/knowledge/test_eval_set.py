@@ -23,7 +23,26 @@ def test_at_least_40_questions_with_existing_documents() -> None:
         assert (DOCS_DIR / q["doc"]).is_file(), q
     assert len({q["doc"] for q in questions}) >= 15  # spread over the documents
     assert {q["who"] for q in questions} == {"customer", "staff"}
-    assert len(EVAL["off_topic"]) >= 5
+
+
+def test_out_of_scope_questions_and_the_split() -> None:
+    out = EVAL["out_of_scope"]
+    assert len(out) >= 40
+    assert {"world", "competitor", "command", "personal"} <= {q["kind"] for q in out}
+    everything = [q["q"] for q in (*EVAL["questions"], *out)]
+    assert len(set(everything)) == len(everything)
+    for items in (EVAL["questions"], out):
+        splits = [q["split"] for q in items]
+        assert set(splits) == {"tune", "heldout"}
+        assert splits.count("heldout") >= len(items) // 3
+    assert "heldout" in EVAL["split"] and "tune" in EVAL["split"]
+
+
+def test_off_topic_exemplars_are_not_eval_questions() -> None:
+    from knowledge.abstention import OFF_TOPIC_EXAMPLES
+
+    asked = {q["q"].lower().rstrip("?") for q in (*EVAL["questions"], *EVAL["out_of_scope"])}
+    assert not asked & {e.lower() for e in OFF_TOPIC_EXAMPLES}
 
 
 def test_questions_are_paraphrases() -> None:

@@ -27,8 +27,10 @@ def test_hold_question_cites_the_pausing_policy_first(retriever: Retriever) -> N
 
 def test_off_topic_question_has_no_answer(retriever: Retriever) -> None:
     answer = retriever.answer("what's the weather in Paris?")
-    assert answer == KnowledgeAnswer(found=False, text=NO_ANSWER)
-    assert answer.text.startswith("I don't have a good answer")
+    assert answer == KnowledgeAnswer(
+        found=False, text=NO_ANSWER, suggestions=answer.suggestions, confidence=None
+    )
+    assert answer.text.startswith("I don't have a good answer") and answer.sources == ()
     assert retriever.search("what's the weather in Paris?") == []
 
 

@@ -1,0 +1,196 @@
+"""When the knowledge answer abstains: a calibrated confidence and the closest topics.
+
+Cosine similarity alone cannot tell "can we pause?" from "when does our pause end?": both are
+close to the pausing policy, but only the first is answered by a document; the second asks
+for the speaker's own data, which a command answers. So the confidence of an answer is the
+similarity of its best passage minus the question's resemblance to requests the documents
+never answer (the exemplars below: a person's own account, reports and lists, commands, other
+companies' products, the world at large), that resemblance counted as at least `FLOOR` so a
+question far from everything (bicycle tyres) is not "sure" by default. Below `ABSTAIN_BELOW`
+the bot says it is not sure and offers the titles and sections of the closest passages.
+
+`FLOOR` and `ABSTAIN_BELOW` are chosen by `calibrate` on the `tune` split of
+knowledge/eval/questions.json (`bench/retrieval.py` prints them);
+tests/knowledge/test_abstention.py checks that the shipped values are what calibration on that
+split gives, and measures the `heldout` split with them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+# Calibrated on the tune split (bench/retrieval.py, "calibrated").
+FLOOR = 0.45
+ABSTAIN_BELOW = -0.074
+FLOORS = (0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)  # what calibration tries
+
+# Requests the documents never answer. Written as kinds of request, not copied from the
+# evaluation set (tests/knowledge/test_eval_set.py checks there is no overlap).
+OFF_TOPIC_EXAMPLES: tuple[str, ...] = (
+    # the speaker's own account: a command answers these from the books
+    "what is our account status",
+    "when is our renewal date",
+    "how much is our invoice this month",
+    "what do we owe",
+    "list our past invoices",
+    "which plan is my workspace on",
+    "how many users are on our account",
+    "when was my last charge",
+    "has my payment been received",
+    "what card is on my account",
+    "when does my trial expire",
+    "is my subscription active",
+    "what was I charged for",
+    "my account details",
+    "do we have a discount right now",
+    "how much are we paying per month",
+    "when will I be charged next",
+    "who owns my workspace",
+    "our usage this month",
+    "am I paused",
+    "upgrade my account",
+    "cancel my subscription now",
+    "add two seats to our plan",
+    # reports, lists and commands of staff
+    "monthly revenue report",
+    "list of overdue accounts",
+    "show renewals due this week",
+    "how many customers churned last month",
+    "dashboard",
+    "sales numbers for this quarter",
+    "which customers have failed payments",
+    "list all trials ending soon",
+    "show the audit trail",
+    "my open deals",
+    "deals I haven't touched in a while",
+    "forecast for next quarter",
+    "accounts with the highest usage",
+    "revenue by plan",
+    "ARR",
+    "customer count",
+    "who signed up yesterday",
+    "status of the Acme deal",
+    "note a meeting with a customer",
+    "remind me about this deal next week",
+    "what happened with Umbrella",
+    "give Stark a discount",
+    "pause Soylent",
+    "summary of at-risk accounts",
+    # the world, other products, the office
+    "tell me about the news today",
+    "what's the stock price of Apple",
+    "who invented the telephone",
+    "how do I cook pasta",
+    "what's a good movie to watch",
+    "sing a song",
+    "how far is the moon",
+    "book me a flight",
+    "is Evernote's premium plan worth it",
+    "what does Notion AI cost",
+    "Microsoft OneNote vs Apple Notes",
+    "best alternatives to Slack",
+    "what's the Dropbox Paper price",
+    "how does Trello work",
+    "when is the company holiday party",
+    "how do I request vacation days",
+    "who is my manager",
+    "what's the office address",
+    "hello",
+    "thanks",
+)
+
+
+class OffTopic:
+    """How much a question resembles a request the documents never answer (max cosine)."""
+
+    def __init__(self, embeddings: Embeddings, examples: Sequence[str] = OFF_TOPIC_EXAMPLES):
+        self.embeddings = embeddings
+        self.examples = tuple(examples)
+        self._matrix: np.ndarray | None = None
+        self._lock = threading.Lock()
+
+    def _vectors(self) -> np.ndarray:
+        with self._lock:
+            if self._matrix is None:
+                texts = list(self.examples)
+                lookup = getattr(self.embeddings, "cached_vectors", None)
+                found = list(lookup(texts)) if lookup else [None] * len(texts)
+                missing = [i for i, v in enumerate(found) if v is None]
+                if missing:  # not prebuilt (another model, or no install-time step)
+                    fresh = self.embeddings.embed_documents([texts[i] for i in missing])
+                    for i, vector in zip(missing, fresh, strict=True):
+                        found[i] = vector
+                matrix = np.asarray(found, dtype=np.float32)
+                norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+                self._matrix = matrix / np.where(norms == 0, 1.0, norms)
+            return self._matrix
+
+    def score(self, vector: Sequence[float]) -> float:
+        query = np.asarray(vector, dtype=np.float32)
+        query = query / (float(np.linalg.norm(query)) or 1.0)
+        return float((self._vectors() @ query).max())
+
+
+def confidence(similarity: float, off_topic: float, floor: float = FLOOR) -> float:
+    """How sure an answer is: closeness to the passage beyond closeness to a non-question."""
+    return similarity - max(off_topic, floor)
+
+
+Evidence = tuple[float, float]  # (similarity of the best passage, off-topic resemblance)
+
+
+def calibrate(
+    in_scope: Sequence[Evidence], out_of_scope: Sequence[Evidence]
+) -> tuple[float, float]:
+    """(floor, threshold) that best separate in-scope from out-of-scope questions.
+
+    Each floor of `FLOORS` gets its best threshold (`best_threshold`); the pair with the
+    best merit wins, the lowest floor among equals.
+    """
+    best: tuple[tuple[float, float], float, float] | None = None
+    for floor in FLOORS:
+        ins = [confidence(s, o, floor) for s, o in in_scope]
+        outs = [confidence(s, o, floor) for s, o in out_of_scope]
+        threshold = best_threshold(ins, outs)
+        precision, recall = abstention_quality(ins, outs, threshold)
+        merit = (round(min(precision, recall), 6), round(precision + recall, 6))
+        if best is None or merit > best[0]:
+            best = (merit, floor, threshold)
+    assert best is not None
+    return best[1], best[2]
+
+
+def best_threshold(in_scope: Sequence[float], out_of_scope: Sequence[float]) -> float:
+    """The threshold that best separates the two sets of confidences (abstain below it).
+
+    Best means the largest of min(abstention precision, abstention recall), then the largest
+    sum of the two; the threshold is the midpoint between neighbouring scores, rounded to
+    three decimals, so it does not sit on one question's exact score.
+    """
+    if not in_scope or not out_of_scope:
+        raise ValueError("calibration needs in-scope and out-of-scope questions")
+    scores = sorted(set(in_scope) | set(out_of_scope))
+    candidates = [scores[0] - 1e-3] + [(a + b) / 2 for a, b in itertools.pairwise(scores)]
+    candidates.append(scores[-1] + 1e-3)
+
+    def merit(threshold: float) -> tuple[float, float]:
+        precision, recall = abstention_quality(in_scope, out_of_scope, threshold)
+        return min(precision, recall), precision + recall
+
+    return round(max(candidates, key=merit), 3)  # the first (lowest) of equals
+
+
+def abstention_quality(
+    in_scope: Sequence[float], out_of_scope: Sequence[float], threshold: float
+) -> tuple[float, float]:
+    """(precision, recall) of abstaining below `threshold`, out-of-scope being the target."""
+    right = sum(s < threshold for s in out_of_scope)
+    wrong = sum(s < threshold for s in in_scope)
+    precision = right / (right + wrong) if right + wrong else 1.0
+    recall = right / len(out_of_scope) if out_of_scope else 1.0
+    return precision, recall

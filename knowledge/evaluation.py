@@ -1,0 +1,117 @@
+"""The retrieval evaluation set, its tune / held-out split, and the figures measured on it.
+
+knowledge/eval/questions.json holds in-scope questions (each with the document that answers
+it and who asks) and out-of-scope questions (which the answer must abstain on), each in the
+`tune` or the `heldout` split. The abstention threshold is calibrated on `tune` only; the
+targets are measured on `heldout`. bench/retrieval.py and tests/knowledge use this module, so
+they measure the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from knowledge.abstention import abstention_quality, calibrate, confidence
+from knowledge.retrieval import Audience, Retriever
+
+EVAL_FILE = Path(__file__).resolve().parent / "eval" / "questions.json"
+Split = Literal["tune", "heldout"]
+SPLITS: tuple[Split, ...] = ("tune", "heldout")
+
+# Targets on the held-out split.
+MIN_ABSTENTION_PRECISION = 0.9
+MIN_ABSTENTION_RECALL = 0.9
+MIN_RECALL_AT_5 = 0.95
+
+
+@dataclass(frozen=True)
+class Question:
+    text: str
+    doc: str | None  # the answering document; None when out of scope
+    who: str  # customer | staff
+    split: Split
+    kind: str = "in_scope"
+
+    @property
+    def audience(self) -> Audience:
+        return "staff" if self.who == "staff" else "public"
+
+
+def load_questions(path: Path = EVAL_FILE) -> list[Question]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    items = [Question(q["q"], q["doc"], q["who"], q["split"]) for q in data["questions"]]
+    items += [Question(q["q"], None, q["who"], q["split"], q["kind"]) for q in data["out_of_scope"]]
+    return items
+
+
+@dataclass(frozen=True)
+class Scored:
+    question: Question
+    similarity: float  # of the best passage the asker may read
+    off_topic: float
+    rank: int | None  # rank of the first passage of the expected document (in scope)
+
+    def confidence(self, floor: float) -> float:
+        return confidence(self.similarity, self.off_topic, floor)
+
+
+def score(retriever: Retriever, questions: Sequence[Question], depth: int = 10) -> list[Scored]:
+    """One search per question, as its asker's audience: the evidence and document rank."""
+    out: list[Scored] = []
+    for q in questions:
+        passages, _ = retriever.assess(q.text, audience=q.audience, k=depth)
+        rank = next((i for i, p in enumerate(passages, 1) if p.doc_path == q.doc), None)
+        similarity = (passages[0].similarity or 0.0) if passages else 0.0
+        off_topic = retriever.off_topic.score(retriever.embeddings.embed_query(q.text))
+        out.append(Scored(q, similarity, off_topic, rank))
+    return out
+
+
+@dataclass(frozen=True)
+class Figures:
+    in_scope: int
+    out_of_scope: int
+    recall_at_5: float
+    precision: float  # of abstaining
+    recall: float  # of abstaining
+    wrongly_abstained: tuple[str, ...]
+    answered_out_of_scope: tuple[str, ...]
+
+    def meets_targets(self) -> bool:
+        return (
+            self.precision >= MIN_ABSTENTION_PRECISION
+            and self.recall >= MIN_ABSTENTION_RECALL
+            and self.recall_at_5 >= MIN_RECALL_AT_5
+        )
+
+
+def figures(scored: Sequence[Scored], floor: float, threshold: float) -> Figures:
+    inside = [s for s in scored if s.question.doc is not None]
+    outside = [s for s in scored if s.question.doc is None]
+    precision, recall = abstention_quality(
+        [s.confidence(floor) for s in inside], [s.confidence(floor) for s in outside], threshold
+    )
+    return Figures(
+        in_scope=len(inside),
+        out_of_scope=len(outside),
+        recall_at_5=sum(s.rank is not None and s.rank <= 5 for s in inside) / max(len(inside), 1),
+        precision=precision,
+        recall=recall,
+        wrongly_abstained=tuple(s.question.text for s in inside if s.confidence(floor) < threshold),
+        answered_out_of_scope=tuple(
+            s.question.text for s in outside if s.confidence(floor) >= threshold
+        ),
+    )
+
+
+def calibrated(scored: Sequence[Scored]) -> tuple[float, float]:
+    """(floor, threshold) chosen on the tune split only, whatever else `scored` holds."""
+    tune = [s for s in scored if s.question.split == "tune"]
+    return calibrate(
+        [(s.similarity, s.off_topic) for s in tune if s.question.doc is not None],
+        [(s.similarity, s.off_topic) for s in tune if s.question.doc is None],
+    )
