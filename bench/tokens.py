@@ -229,7 +229,7 @@ def measure(model: Scripted, role: str, counters_: list[Counter], outcome: str =
     return Run(role, shown, len(model.seen), tokens, outcome)
 
 
-class _Retriever:
+class PausingRetriever:
     """The two passages of the pausing policy, for the question (no embedding model)."""
 
     def answer(self, query: str) -> Any:
@@ -268,7 +268,7 @@ def run_all(counters_: list[Counter]) -> tuple[list[Run], list[Run]]:
 
         def core(services: Services, model: Scripted) -> Core:
             brain = AgentBrain(services, model, SqliteSaver(conn))
-            return Core(services, retriever_factory=_Retriever, brain=brain)
+            return Core(services, retriever_factory=PausingRetriever, brain=brain)
 
         shared = _services(template, tmp)
         for role, user in SPEAKERS.items():

@@ -165,7 +165,7 @@ def _compact(node: Any) -> Any:
 
 
 class SkillTool(StructuredTool):
-    """A skill as a tool: runs with the full argument model, shows the model `schema`."""
+    """A skill as a tool: runs with the full argument model, shows the model the compact one."""
 
     schema_for_model: dict[str, Any] = Field(default_factory=dict)
 
