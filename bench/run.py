@@ -27,7 +27,7 @@ SMALL_ARGS: dict[str, list[str]] = {
     "retrieval.py": shlex.split("--questions 3 --synthetic-docs 3 --sections 3 --queries 5"),
     "scan.py": shlex.split("--subs 20000 --deals 2000 --repeat 1"),
     "startup.py": shlex.split("--runs 1 --settle 0.2"),  # one cold and one warm start
-    "tokens.py": [],  # fixed size: three scripted conversations
+    "tokens.py": [],  # fixed size: nine scripted conversations
 }
 
 # Benches with a PostgreSQL half, and the flag that leaves it out when no server answers.

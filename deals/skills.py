@@ -30,7 +30,7 @@ from store.models import Deal, row_id
 
 
 class DealRef(Args):
-    deal: str = Field(max_length=200, description="Deal id (e.g. '12') or its exact name")
+    deal: str = Field(max_length=200, description="Deal id or exact name")
 
 
 def find_deal(s: Session, ref: str) -> Deal | None:
@@ -62,8 +62,7 @@ class LogActivityArgs(DealRef):
 
 @skill(
     "log_deal_activity",
-    "Log an activity (call, email, meeting, note) on a deal; this resets its stalled clock. "
-    "Returns a preview to confirm.",
+    "Log a call, email, meeting or note on a deal (resets its stalled clock).",
     LogActivityArgs,
     writes=True,
     proposes=(LogActivity,),
@@ -80,12 +79,12 @@ def log_deal_activity(ctx: SkillContext, args: LogActivityArgs) -> Reply:
 
 
 class SnoozeArgs(DealRef):
-    days: int = Field(default=7, ge=1, le=30, description="How many days to snooze nudges")
+    days: int = Field(default=7, ge=1, le=30)
 
 
 @skill(
     "snooze_deal",
-    "Snooze a stalled deal's nudges for some days (default 7). Returns a preview to confirm.",
+    "Snooze a stalled deal's nudges for some days.",
     SnoozeArgs,
     writes=True,
     proposes=(Snooze,),

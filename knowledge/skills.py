@@ -24,16 +24,15 @@ def audience_of(role: Role) -> Audience:
 
 
 class AskArgs(Args):
-    question: str = Field(min_length=1, max_length=2000, description="The question, as asked")
+    question: str = Field(min_length=1, max_length=2000, description="As asked")
 
 
 @skill(
     "search_knowledge",
-    "Answer a question about Nimbus Notes plans, prices, limits and policies (trials, pausing, "
-    "upgrades, seats, cancellation and refunds, failed payments, loyalty, discounts, security, "
-    "SLAs) from the company's documents. Returns the relevant passages with their sources; "
-    "says so, with the closest topics, when the documents have no sure answer.",
+    "Passages with sources from the documents on plans, prices, limits and policies (trials, "
+    "pausing, refunds, payments, loyalty, discounts, security, SLAs), or the closest topics.",
     AskArgs,
+    permission="ask",
 )
 def search_knowledge(ctx: SkillContext, args: AskArgs) -> Reply:
     if ctx.knowledge is None:

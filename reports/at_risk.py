@@ -18,11 +18,10 @@ from skills.policy import authorize
 # ---- at-risk accounts ----------------------------------------------------------------------
 @skill(
     "at_risk_accounts",
-    "Accounts at risk of churning, with their owner and reasons: payment past due (days "
-    "overdue, suspended or not), cancellation scheduled, under half the seats in use, a trial "
-    "ending within 3 days with no card on file, paused. Sorted by the ARR at stake. Use it "
-    "for 'who is at risk of churning?'.",
+    "Accounts at risk of churning, with owner and reasons (past due, cancelling, few seats "
+    "used, trial ending without card, paused).",
     NoArgs,
+    permission="reports",
 )
 def at_risk_accounts(ctx: SkillContext, args: NoArgs) -> Reply:
     authorize(ctx.speaker.role, "reports")

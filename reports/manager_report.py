@@ -293,11 +293,10 @@ def build_manager_report(db: Database, zone: Any, today: dt.date) -> tuple[Reply
 
 @skill(
     "manager_report",
-    "The weekly manager report: renewals in the next 30 and 90 days with their ARR and how "
-    "many are at risk, the largest renewals this month, MRR now and its movement over the "
-    "last 7 days (new, expansion, contraction, churn), last month's renewal rate, and "
-    "stalled deals by rep. Use it for 'how are we doing this week?' or 'weekly report'.",
+    "Weekly report: renewals (30/90 days, ARR, at risk), MRR and its 7-day movement, last "
+    "month's renewal rate, stalled deals by rep.",
     NoArgs,
+    permission="reports",
 )
 def manager_report(ctx: SkillContext, args: NoArgs) -> Reply:
     authorize(ctx.speaker.role, "reports")

@@ -19,10 +19,10 @@ from store.models import Subscription
 # ---- MRR -----------------------------------------------------------------------------------
 @skill(
     "mrr_report",
-    "Revenue now: MRR, ARR and the number of paying subscriptions, MRR by plan, and this "
-    "month's MRR movement (new, expansion, contraction, churn, net) from the audit trail. Use "
-    "it for 'what is our MRR?', 'MRR by plan' or 'how did revenue move this month?'.",
+    "MRR, ARR, paying subscriptions, MRR by plan, and this month's movement (new, "
+    "expansion, contraction, churn).",
     NoArgs,
+    permission="reports",
 )
 def mrr_report(ctx: SkillContext, args: NoArgs) -> Reply:
     authorize(ctx.speaker.role, "reports")

@@ -26,22 +26,20 @@ class RenewalsArgs(Args):
         default=None,
         ge=1,
         le=366,
-        description="Renewals in the next N days, today included (1–366). Default 30.",
+        description="Next N days (default 30)",
     )
     period: Literal["this_month", "next_month"] | None = Field(
         default=None,
-        description="Instead of days: the rest of this calendar month, or all of next month.",
+        description="Instead of days",
     )
 
 
 @skill(
     "renewals",
-    "List the subscriptions that renew in a window (default: the next 30 days; or the next N "
-    "days, this month, next month), soonest first: account, plan, billing, seats, renewal "
-    "date, annual value, owner and risk flags (cancel scheduled, past due, under half the "
-    "seats in use), with the count and total ARR up for renewal. Use it for 'what renews "
-    "soon?' or 'renewals next month'.",
+    "Subscriptions renewing in a window, soonest first: plan, seats, date, ARR, owner, risk "
+    "flags; with count and total ARR.",
     RenewalsArgs,
+    permission="renewals",
 )
 def renewals(ctx: SkillContext, args: RenewalsArgs) -> Reply:
     authorize(ctx.speaker.role, "renewals")
@@ -107,20 +105,16 @@ def renewals(ctx: SkillContext, args: RenewalsArgs) -> Reply:
 
 # ---- renewal summary -----------------------------------------------------------------------
 class SummaryArgs(Args):
-    period: Literal["this_month", "next_month", "this_quarter"] = Field(
-        default="next_month",
-        description="Which renewals to sum up: the rest of this month, next month (default) "
-        "or the rest of this quarter.",
-    )
+    # The rest of this month or quarter, or next month (the values say it to the model).
+    period: Literal["this_month", "next_month", "this_quarter"] = "next_month"
 
 
 @skill(
     "renewal_summary",
-    "A manager's renewal summary for a period (default next month): how many subscriptions "
-    "renew and the ARR up for renewal, split monthly/annual and by plan, the at-risk ones "
-    "with their owners; and for last calendar month the renewal rate, logo churn and churned "
-    "MRR. Use it for 'renewal summary for next month' or 'how did renewals go?'.",
+    "Renewals of a period: count, ARR by interval and plan, at-risk ones; last month's "
+    "renewal rate and churn.",
     SummaryArgs,
+    permission="reports",
 )
 def renewal_summary(ctx: SkillContext, args: SummaryArgs) -> Reply:
     authorize(ctx.speaker.role, "reports")
@@ -227,17 +221,14 @@ def renewal_summary(ctx: SkillContext, args: SummaryArgs) -> Reply:
 
 # ---- ARR up for renewal --------------------------------------------------------------------
 class ArrArgs(Args):
-    days: int = Field(
-        default=90, ge=1, le=366, description="Look this many days ahead, today included."
-    )
+    days: int = Field(default=90, ge=1, le=366)
 
 
 @skill(
     "arr_up_for_renewal",
-    "The ARR that comes up for renewal in the next N days (default 90): total, number of "
-    "subscriptions, split annual/monthly. Each subscription counts once, at its next "
-    "renewal. Use it for 'how much ARR renews this quarter?'.",
+    "ARR up for renewal in the next N days: total, count, split annual/monthly.",
     ArrArgs,
+    permission="reports",
 )
 def arr_up_for_renewal(ctx: SkillContext, args: ArrArgs) -> Reply:
     authorize(ctx.speaker.role, "reports")

@@ -18,10 +18,7 @@ from store.models import Role, Staff
 
 # ---- stalled deals -------------------------------------------------------------------------
 class StalledArgs(Args):
-    rep: str | None = Field(
-        default=None,
-        description="Only this rep's deals: a staff name ('Dana') or Slack id ('U_SALES1').",
-    )
+    rep: str | None = Field(default=None, description="Only this rep's: staff name or Slack id")
 
 
 def _find_rep(s: Session, wanted: str) -> Staff | list[Staff]:
@@ -39,11 +36,10 @@ def _find_rep(s: Session, wanted: str) -> Staff | list[Staff]:
 
 @skill(
     "stalled_deals",
-    f"List open deals with no logged activity for {STALL_DAYS} days "
-    f"({STALL_DAYS_NEGOTIATION} in negotiation) that are not snoozed: deal, account, stage, "
-    "owner, days since the last activity and amount. Optionally only one rep's deals. Use it "
-    "for 'which deals are stuck?' or 'stalled deals for Dana'.",
+    f"Open deals not snoozed with no activity for {STALL_DAYS} days "
+    f"({STALL_DAYS_NEGOTIATION} in negotiation): stage, owner, days idle, amount.",
     StalledArgs,
+    permission="stalled",
 )
 def stalled_deals(ctx: SkillContext, args: StalledArgs) -> Reply:
     authorize(ctx.speaker.role, "stalled")

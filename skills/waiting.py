@@ -66,8 +66,7 @@ def waiting_for(ctx: SkillContext) -> list[Waiting]:
 
 @skill(
     "pending_actions",
-    "List the changes waiting for a decision that the person asked for or may decide, with "
-    "their ids (confirm <id> / discard <id>).",
+    "Changes waiting for a decision that the person asked for or may decide, with ids.",
     NoArgs,
     permission="ask",
 )

@@ -43,16 +43,20 @@ def load_account(ctx: SkillContext, session: Session, query: str, permission: st
 
 
 class PlanArgs(Args):
-    name: str = Field(max_length=40, description="Plan name: Starter, Pro, Business or Enterprise")
+    name: str = Field(max_length=40, description="Starter, Pro, Business or Enterprise")
 
 
 class AccountArgs(Args):
-    account: str = Field(
-        max_length=200, description="Account name, domain or id, e.g. 'Initech' or '#12'"
-    )
+    # Name, domain or #id: said once in the assistant's system prompt, not in every tool.
+    account: str = Field(max_length=200)
 
 
-@skill("list_plans", "List the Nimbus Notes plans with prices and main limits.", NoArgs)
+@skill(
+    "list_plans",
+    "The plans with prices and main limits.",
+    NoArgs,
+    permission="ask",
+)
 def list_plans(ctx: SkillContext, args: NoArgs) -> Reply:
     rows = []
     for p in catalog.CATALOG:
@@ -77,7 +81,7 @@ def list_plans(ctx: SkillContext, args: NoArgs) -> Reply:
     )
 
 
-@skill("plan_details", "Show one plan's price, limits and features.", PlanArgs)
+@skill("plan_details", "One plan's price, limits and features.", PlanArgs, permission="ask")
 def plan_details(ctx: SkillContext, args: PlanArgs) -> Reply:
     wanted = args.name.lower()
     for p in catalog.CATALOG:
@@ -112,9 +116,9 @@ def plan_details(ctx: SkillContext, args: PlanArgs) -> Reply:
 
 @skill(
     "find_account",
-    "Look up an account by name, domain or id (typos are tolerated) and show its "
-    "subscription: plan, seats, status, renewal date, MRR, owner and contacts.",
+    "An account's subscription (plan, seats, status, renewal, MRR), owner and contacts.",
     AccountArgs,
+    permission="read_account",
 )
 def find_account(ctx: SkillContext, args: AccountArgs) -> Reply:
     today = ctx.clock.today()
@@ -192,14 +196,14 @@ def subscription_items(s: Session, sub: Subscription, today: object) -> list[tup
 
 
 class InvoiceArgs(AccountArgs):
-    limit: int = Field(default=10, ge=1, le=50, description="How many recent invoices")
+    limit: int = Field(default=10, ge=1, le=50)
 
 
 @skill(
     "list_invoices",
-    "List an account's recent invoices with number, date, period, total and status, and "
-    "the lines of the latest one (explains a charge).",
+    "An account's recent invoices and the lines of the latest (explains a charge).",
     InvoiceArgs,
+    permission="read_account",
 )
 def list_invoices(ctx: SkillContext, args: InvoiceArgs) -> Reply:
     with ctx.db.read() as s:
@@ -242,12 +246,15 @@ def list_invoices(ctx: SkillContext, args: InvoiceArgs) -> Reply:
 
 
 class AuditArgs(Args):
-    account: str | None = Field(default=None, description="Limit to one account")
+    account: str | None = Field(default=None, description="Only this account")
     limit: int = Field(default=15, ge=1, le=100)
 
 
 @skill(
-    "audit_log", "Show recent audited changes and refusals (who, what, when, outcome).", AuditArgs
+    "audit_log",
+    "Recent audited changes and refusals: who, what, when, outcome.",
+    AuditArgs,
+    permission="audit",
 )
 def audit_log(ctx: SkillContext, args: AuditArgs) -> Reply:
     authorize(ctx.speaker.role, "audit")

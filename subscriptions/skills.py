@@ -66,14 +66,13 @@ def _propose(ctx: SkillContext, account_query: str, command: SubscriptionCommand
 
 
 class PauseArgs(AccountArgs):
-    length: int = Field(ge=1, le=400, description="How long to pause, in `unit`s")
+    length: int = Field(ge=1, le=400)
     unit: Literal["days", "weeks", "months"] = "days"
 
 
 @skill(
     "pause_subscription",
-    "Pause a monthly subscription for 7 to 90 days (once in 12 months). Returns a preview "
-    "to confirm; the next renewal moves later by the pause.",
+    "Pause a monthly subscription 7-90 days, once in 12 months; its renewal moves later.",
     PauseArgs,
     writes=True,
     proposes=(Pause,),
@@ -89,8 +88,7 @@ def pause_subscription(ctx: SkillContext, args: PauseArgs) -> Reply:
 
 @skill(
     "resume_subscription",
-    "Resume a paused subscription now (the renewal date moves back "
-    "by the unused pause days). Returns a preview to confirm.",
+    "Resume a paused subscription now; its renewal moves back by the unused days.",
     AccountArgs,
     writes=True,
     proposes=(Resume,),
@@ -100,20 +98,16 @@ def resume_subscription(ctx: SkillContext, args: AccountArgs) -> Reply:
 
 
 class ChangePlanArgs(AccountArgs):
-    plan: str = Field(max_length=40, description="Target plan: Starter, Pro or Business")
-    billing: Literal["monthly", "annual"] | None = Field(
-        default=None, description="Billing interval; leave out to keep the current one"
-    )
+    plan: str = Field(max_length=40, description="Starter, Pro or Business")
+    billing: Literal["monthly", "annual"] | None = Field(default=None, description="Omit to keep")
     direction: Literal["upgrade", "downgrade"] | None = Field(
-        default=None, description="What the person asked for, to catch a mix-up"
+        default=None, description="What the person asked for"
     )
 
 
 @skill(
     "change_plan",
-    "Upgrade (applies now, prorated: credit for unused days, charge for the new plan) or "
-    "downgrade (applies at the end of the period) a subscription's plan or billing interval. "
-    "Returns a preview with the money lines to confirm.",
+    "Upgrade (now, prorated) or downgrade (at period end) a plan or billing interval.",
     ChangePlanArgs,
     writes=True,
     proposes=(ChangePlan,),
@@ -125,13 +119,12 @@ def change_plan(ctx: SkillContext, args: ChangePlanArgs) -> Reply:
 
 
 class SeatsArgs(AccountArgs):
-    seats: int = Field(ge=1, le=100_000, description="The new total number of seats")
+    seats: int = Field(ge=1, le=100_000, description="New total")
 
 
 @skill(
     "set_seats",
-    "Set the number of seats: adding applies now (prorated charge), removing applies at "
-    "renewal. Returns a preview to confirm.",
+    "Set the seat count: adding applies now (prorated), removing at renewal.",
     SeatsArgs,
     writes=True,
     proposes=(SetSeats,),
@@ -142,16 +135,13 @@ def set_seats(ctx: SkillContext, args: SeatsArgs) -> Reply:
 
 class CancelArgs(AccountArgs):
     now: bool = Field(
-        default=False,
-        description="Cancel immediately (managers only; refunds the first invoice within the "
-        "14-day money-back guarantee). Default: at the end of the paid period.",
+        default=False, description="Not at period end (refunds in the 14-day money-back period)"
     )
 
 
 @skill(
     "cancel_subscription",
-    "Cancel a subscription at the end of the paid period (default) "
-    "or immediately. Returns a preview to confirm.",
+    "Cancel a subscription at the end of the paid period, or now.",
     CancelArgs,
     writes=True,
     proposes=(Cancel,),
@@ -162,8 +152,8 @@ def cancel_subscription(ctx: SkillContext, args: CancelArgs) -> Reply:
 
 @skill(
     "reactivate_subscription",
-    "Withdraw a scheduled cancellation, or reactivate a "
-    "subscription cancelled less than 30 days ago (charges a new period). Returns a preview.",
+    "Withdraw a scheduled cancellation, or reactivate one cancelled under 30 days ago "
+    "(charges a new period).",
     AccountArgs,
     writes=True,
     proposes=(Reactivate,),
@@ -173,12 +163,12 @@ def reactivate_subscription(ctx: SkillContext, args: AccountArgs) -> Reply:
 
 
 class ExtendTrialArgs(AccountArgs):
-    days: int = Field(ge=1, le=365, description="Days to add to the trial (at most 14, once)")
+    days: int = Field(ge=1, le=365)
 
 
 @skill(
     "extend_trial",
-    "Extend a free trial once, by up to 14 days. Returns a preview.",
+    "Extend a free trial once, by up to 14 days.",
     ExtendTrialArgs,
     writes=True,
     proposes=(ExtendTrial,),
@@ -188,18 +178,14 @@ def extend_trial(ctx: SkillContext, args: ExtendTrialArgs) -> Reply:
 
 
 class DiscountArgs(AccountArgs):
-    percent: Decimal = Field(
-        gt=0, le=100, decimal_places=2, description="Percent off, e.g. 10 or 12.5"
-    )
-    months: int | None = Field(
-        default=None, ge=1, le=36, description="How many months; leave out for no end"
-    )
+    percent: Decimal = Field(gt=0, le=100, decimal_places=2, description="e.g. 10 or 12.5")
+    months: int | None = Field(default=None, ge=1, le=36, description="Omit for no end")
 
 
 @skill(
     "apply_discount",
-    "Give an account a percentage off its next invoices (sales up to 10 %, managers up to "
-    "25 %, more needs an admin). Does not stack with loyalty: the larger applies.",
+    "Percent off an account's next invoices (sales up to 10 %, managers 25 %, more: admin); "
+    "the larger of it and loyalty applies.",
     DiscountArgs,
     writes=True,
     proposes=(Discount,),
@@ -210,8 +196,7 @@ def apply_discount(ctx: SkillContext, args: DiscountArgs) -> Reply:
 
 @skill(
     "subscribe_now",
-    "End a free trial today and start paying for its plan, interval and seats: the first "
-    "period is charged to the card on file. Returns a preview to confirm.",
+    "End a trial today and start paying for its plan and seats (card on file charged).",
     AccountArgs,
     writes=True,
     proposes=(Subscribe,),
@@ -222,8 +207,7 @@ def subscribe_now(ctx: SkillContext, args: AccountArgs) -> Reply:
 
 @skill(
     "retry_payment",
-    "Retry the overdue invoice of a past-due account now with the card "
-    "on file. Returns a preview to confirm.",
+    "Retry a past-due account's overdue invoice now on the card on file.",
     AccountArgs,
     writes=True,
     proposes=(RetryPayment,),

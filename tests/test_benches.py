@@ -91,13 +91,21 @@ FIGURES: dict[str, list[str]] = {
         r"^suite: passed",
     ],
     "tokens.py": [
-        r"^Token counter: \S",
-        r"^  system prompt\s+\d+$",
-        r"^  tool schemas \(\d+ tools\)\s+\d+$",
-        r"^  total\s+\d+$",
-        r"^  question \(knowledge, cited\)\s+\d+ calls\s+prompt tokens per call: \d+(, \d+)*$",
-        r"^  action with approval \(upgrade, yes\)\s+\d+ calls\s+prompt tokens per call: \d+",
-        r"^  report \(renewal summary, manager\)\s+\d+ calls\s+prompt tokens per call: \d+",
+        r"^Token counters \(the first is the budget's\):$",
+        r"^  (tiktoken o200k_base|LangChain count_tokens_approximately)",
+        r"^Targets: every call of a knowledge turn ≤ 2,500 prompt tokens; an approved action "
+        r"≤ 3 model calls\.$",
+        *(
+            rf"^  {role}\s+\d+ tools 2 calls   prompt tokens per call: {NUM}, {NUM}   "
+            r"(within|OVER) budget$"
+            for role in ("customer", "guest", "support", "sales", "manager")
+        ),
+        *(
+            rf"^  {role}\s+\d+ tools \d calls   prompt tokens per call: {NUM}(, {NUM})*   "
+            r"applied, (within|OVER) 3 calls$"
+            for role in ("customer", "support", "sales", "manager")
+        ),
+        r"^  guest\s+no change is allowed to this role",
     ],
 }
 

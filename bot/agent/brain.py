@@ -51,7 +51,7 @@ from bot.agent.middleware import (
     dropped_note,
     paused_calls,
 )
-from bot.agent.tools import TurnContext, build_tools, outcome_of, write_tool_names
+from bot.agent.tools import TurnContext, build_tools, offered, outcome_of, write_tool_names
 from bot.services import Services
 from skills import pending
 from skills.base import Skill, all_skills
@@ -78,7 +78,7 @@ class AgentBrain:
         skills: dict[str, Skill] | None = None,
     ) -> None:
         settings = services.settings
-        skills = skills or all_skills()
+        self.skills = skills = skills or all_skills()
         self.services = services
         self.checkpointer = checkpointer
         self.write_tools = write_tool_names(skills)
@@ -166,7 +166,7 @@ class AgentBrain:
 
     # ---- turns ---------------------------------------------------------------------------------
     def turn(self, ctx: SkillContext, thread: str) -> TurnContext:
-        """The run context: the speaker's skill context, this turn's prompt and deadline."""
+        """The run context: the speaker's context, this turn's prompt, tools and deadline."""
         names: list[str] = []
         if ctx.speaker.account_ids:
             with ctx.db.read() as s:
@@ -181,6 +181,7 @@ class AgentBrain:
             ),
             deadline=time.monotonic() + self.turn_seconds,
             seconds=self.turn_seconds,
+            tools=offered(ctx.speaker.role, self.skills),
         )
 
     def _config(self, thread: str) -> Any:

@@ -70,9 +70,11 @@ def storable(value: Any) -> Any:
 
 # ---- the turn guard ----------------------------------------------------------------------------
 class TurnGuard(AgentMiddleware[Any, TurnContext, Any]):
-    """Around every model call: deadline, counting, this turn's system prompt, sane messages.
+    """Around every model call: deadline, counting, this turn's system prompt and tools,
+    sane messages.
 
-    The system prompt is rendered per turn (speaker, role, today) and never stored in memory.
+    The system prompt is rendered per turn (speaker, role, today) and never stored in memory;
+    the model is shown only the tools of the turn (those the speaker's role may use).
     Tool call ids are made unique within the thread, since approvals are keyed on them.
     """
 
@@ -102,11 +104,15 @@ class TurnGuard(AgentMiddleware[Any, TurnContext, Any]):
         if self.per_call_timeout is not None:
             # Never let one call outlive the turn (the client still retries within it).
             settings["timeout"] = min(self.per_call_timeout, max(left, 1.0))
+        tools = request.tools
+        if turn.tools is not None:
+            tools = [t for t in tools if _tool_name(t) in turn.tools]
         response = handler(
             request.override(
                 system_message=SystemMessage(turn.system_prompt),
                 messages=well_formed(request.messages),
                 model_settings=settings,
+                tools=tools,
             )
         )
         seen = {
@@ -135,6 +141,10 @@ class TurnGuard(AgentMiddleware[Any, TurnContext, Any]):
             if len(kept) != len(message.tool_calls):
                 message.tool_calls = kept
         return response
+
+
+def _tool_name(tool: Any) -> str | None:
+    return tool.get("name") if isinstance(tool, dict) else getattr(tool, "name", None)
 
 
 def well_formed(messages: list[AnyMessage]) -> list[AnyMessage]:

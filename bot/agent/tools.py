@@ -10,6 +10,11 @@ adapter, never from anything the model writes: a tool call cannot name another u
 Write skills are special: the approval gate (`bot.agent.gate`) previews them before the run
 pauses, and their tool body only runs after a person approved — it then reports the outcome of
 the pending action found by the tool call id and never applies anything itself.
+
+Every tool schema is paid for in prompt tokens on every model call, so the model is shown only
+the tools the speaker's role may use (`offered`, from the policy matrix) and each argument
+schema in its compact form (`compact_schema`: no titles, no string-length limits, no
+`anyOf [X, null]`). The policy inside each skill stays the only real check.
 """
 
 from __future__ import annotations
@@ -23,12 +28,14 @@ from typing import Annotated, Any
 from langchain.tools import ToolRuntime
 from langchain_core.messages import ToolMessage
 from langchain_core.tools import BaseTool, InjectedToolArg, StructuredTool
-from pydantic import create_model
+from pydantic import BaseModel, Field, create_model
 
 from skills import pending
 from skills.base import Skill, all_skills, invoke
 from skills.context import SkillContext
 from skills.parts import Reply
+from skills.policy import MATRIX
+from store.models import Role
 
 
 @dataclass
@@ -49,6 +56,7 @@ class TurnContext:
     thread_id: str
     system_prompt: str
     deadline: float  # time.monotonic() after which no further model call starts
+    tools: frozenset[str] | None = None  # the tools the model is shown (None: all of them)
     seconds: float = 0.0  # the turn's cap, for the message when it is reached
     model_calls: int = 0
     results: list[ToolResult] = field(default_factory=list)
@@ -108,6 +116,64 @@ def _schema(skill: Skill) -> type:
     )
 
 
+# Keys of a pydantic JSON schema the model does not need: titles repeat the field name; length
+# and number bounds are limits the skill enforces with a one-line error (the business limits,
+# such as "7-90 days", are in the skill's description, where the model reads them).
+_DROPPED = frozenset(
+    {
+        "title",
+        "additionalProperties",
+        "maxLength",
+        "minLength",
+        "maximum",
+        "minimum",
+        "exclusiveMaximum",
+        "exclusiveMinimum",
+    }
+)
+
+
+def compact_schema(args: type[BaseModel]) -> dict[str, Any]:
+    """The argument schema as the model reads it: what each field is, nothing else.
+
+    Validation still uses the full model (`skills.base.invoke`), so dropping a bound here
+    never lets a bad value through; an optional field is simply left out of `required`.
+    """
+    return _compact(args.model_json_schema())  # type: ignore[no-any-return]
+
+
+def _compact(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_compact(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _compact(v) for k, v in node.items() if k not in _DROPPED}
+    if isinstance(node.get("properties"), dict):  # field names are kept whatever they are
+        out["properties"] = {k: _compact(v) for k, v in node["properties"].items()}
+    options = out.pop("anyOf", None)
+    if isinstance(options, list):
+        # Optional is "leave it out"; a number also accepted as text (a Decimal) is a number.
+        rest = [o for o in options if o != {"type": "null"}]
+        if {"type": "string"} in rest and any(o.get("type") == "number" for o in rest):
+            rest.remove({"type": "string"})
+        out = {**rest[0], **out} if len(rest) == 1 else {"anyOf": rest, **out}
+    if out.get("default", 0) in (None, ""):
+        out.pop("default")  # what leaving the field out means anyway
+    if "enum" in out and out.get("type") == "string":
+        out.pop("type")  # the values say it
+    return out
+
+
+class SkillTool(StructuredTool):
+    """A skill as a tool: runs with the full argument model, shows the model the compact one."""
+
+    schema_for_model: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def tool_call_schema(self) -> Any:  # what `bind_tools` sends as the tool's parameters
+        return {**self.schema_for_model, "description": self.description}
+
+
 def _arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in kwargs.items() if k != "runtime"}
 
@@ -150,11 +216,12 @@ def build_tools(skills: dict[str, Skill] | None = None) -> list[BaseTool]:
             continue
         body = _write_tool(skill) if skill.writes else _read_tool(skill)
         tools.append(
-            StructuredTool.from_function(
+            SkillTool.from_function(
                 body,
                 name=skill.name,
                 description=skill.description,
                 args_schema=_schema(skill),
+                schema_for_model=compact_schema(skill.args),
             )
         )
     return tools
@@ -162,3 +229,33 @@ def build_tools(skills: dict[str, Skill] | None = None) -> list[BaseTool]:
 
 def write_tool_names(skills: dict[str, Skill] | None = None) -> set[str]:
     return {s.name for s in (skills or all_skills()).values() if s.writes}
+
+
+# ---- which tools a role is shown ----------------------------------------------------------------
+# Tools about changes waiting for a decision: of use only to a role that may make some change.
+ABOUT_CHANGES = frozenset({"pending_actions"})
+
+
+def permissions_of(skill: Skill) -> frozenset[str]:
+    """The permissions a skill can need: its declared one, or those of the commands it
+    proposes (a plan change may turn out an upgrade or a downgrade). Empty: undeclared."""
+    found = {skill.permission} if skill.permission else set()
+    for command in skill.proposes:
+        found.add(command.permission)
+        found.update(command.model_construct().permissions())
+    return frozenset(p for p in found if p in MATRIX)
+
+
+def may_use(role: Role, skill: Skill) -> bool:
+    """Whether `role` holds any permission the skill can need (customers: on their own
+    accounts, which the skill checks). An undeclared skill is shown to nobody."""
+    return any(role in MATRIX[p] for p in permissions_of(skill))
+
+
+def offered(role: Role, skills: dict[str, Skill] | None = None) -> frozenset[str]:
+    """The tools the model sees when `role` speaks: only what the policy lets them use."""
+    skills = skills or all_skills()
+    usable = {s.name for s in skills.values() if s.agent and may_use(role, s)}
+    if not any(skills[name].writes for name in usable):
+        usable -= ABOUT_CHANGES
+    return frozenset(usable)

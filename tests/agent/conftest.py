@@ -54,13 +54,17 @@ class ScriptedChatModel(FakeMessagesListChatModel):
     errors: dict[int, BaseException] = Field(default_factory=dict)
     repeat_last: bool = False
     seen: list[list[BaseMessage]] = Field(default_factory=list)
+    tools: list[list[Any]] = Field(default_factory=list)  # the tools bound for each call
+    bound: list[Any] = Field(default_factory=list)
 
     def bind_tools(self, tools: Any, **kwargs: Any) -> ScriptedChatModel:  # type: ignore[override]
+        self.bound = list(tools)  # the agent binds each call's tools right before the call
         return self
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
         index = len(self.seen)
         self.seen.append(list(messages))
+        self.tools.append(self.bound)
         if index in self.errors:
             raise self.errors[index]
         if index >= len(self.responses):
@@ -87,6 +91,9 @@ class ScriptedChatModel(FakeMessagesListChatModel):
         first = self.seen[index][0]
         assert isinstance(first, SystemMessage)
         return first.text
+
+    def tool_names(self, index: int = 0) -> set[str]:
+        return {t.name for t in self.tools[index]}
 
     def tool_results(self, index: int) -> list[ToolMessage]:
         return [m for m in self.seen[index] if isinstance(m, ToolMessage)]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from langchain_core.utils.function_calling import convert_to_openai_tool
+
 from bot.agent.tools import build_tools
 from bot.render_text import render
 from skills.parts import PendingCard, Source, Sources
@@ -218,10 +220,10 @@ def test_tools_come_from_the_skills_and_none_confirms_or_names_a_speaker():
     assert "change_plan" in tools and "search_knowledge" in tools
     assert not any("confirm" in name for name in tools)
     for tool in tools.values():
-        schema = tool.tool_call_schema.model_json_schema()
+        schema = convert_to_openai_tool(tool)["function"]["parameters"]  # as the model gets it
         props = set(schema.get("properties", {}))
         assert not props & {"runtime", "user", "user_id", "speaker", "role", "actor"}
-    plan = tools["change_plan"].tool_call_schema.model_json_schema()
+    plan = convert_to_openai_tool(tools["change_plan"])["function"]["parameters"]
     assert set(plan["properties"]) == {"account", "plan", "billing", "direction"}
 
 
