@@ -1,9 +1,11 @@
 """The conversation core: (speaker, text, conversation) → a reply made of parts.
 
 Slack, the console and the scheduler are thin adapters around this one entry point; none of
-them holds business logic. Without an LLM, text goes through the command grammar and anything
-that is no command gets a knowledge answer with sources. Surfaces that are not a message (a
-button that names its skill, a form, the App Home dashboard) come through here too
+them holds business logic. Without an LLM, text goes through the command grammar, and anything
+that is no command is routed by bot/nlu over the skills' example utterances: a skill (a write
+only proposes its card), one clarifying question, or a knowledge answer with sources.
+Surfaces that are not a message (a button that names its skill, a form, the App Home
+dashboard) come through here too
 (`run_skill`, `refusal`, `dashboard`, `suggestions`), so an adapter never invokes a skill,
 reads the store or asks the policy itself.
 """
@@ -19,6 +21,7 @@ from typing import Any, Protocol
 
 from bot import suggestions
 from bot.grammar import ParseError, help_text, parse
+from bot.nlu.understand import Understanding
 from bot.services import Services
 from config.metrics import TURN_SECONDS
 from skills import pending
@@ -30,8 +33,15 @@ from skills.policy import check
 
 log = logging.getLogger(__name__)
 
-YES = {"yes", "y", "confirm", "ok", "okay", "go", "go ahead", "do it", "approve", "yes please"}
-NO = {"no", "n", "cancel", "stop", "don't", "dont", "abort", "reject", "no thanks"}
+YES = {
+    "yes", "y", "confirm", "ok", "okay", "go", "go ahead", "do it", "approve", "yes please",
+    "yep", "yeah", "yup", "sure", "sure thing", "please do", "go for it", "sounds good",
+    "confirmed", "ok do it", "yes do it", "absolutely", "correct",
+}  # fmt: skip
+NO = {
+    "no", "n", "cancel", "stop", "don't", "dont", "abort", "reject", "no thanks", "nope",
+    "nah", "never mind", "nevermind", "forget it", "don't do it",
+}  # fmt: skip
 
 
 class Brain(Protocol):
@@ -51,9 +61,13 @@ class Core:
         *,
         retriever_factory: Callable[[], Any] | None = None,
         brain: Brain | None = None,
+        router_factory: Callable[[], Any] | None = None,
     ) -> None:
         self.services = services
         self.brain = brain
+        # Free text without an LLM: routed over the skills' examples (bot/nlu), built on
+        # first use; without it, every such message is a knowledge question.
+        self.understanding = Understanding(router_factory) if router_factory else None
         self._retriever_factory = retriever_factory
         self._retriever: Any = None
         self._lock = threading.Lock()
@@ -171,13 +185,25 @@ class Core:
                 return self._decided(ctx, action_id, pending.cancel(ctx, action_id))
             if word in YES:
                 return Reply.text("There is nothing waiting for a confirmation here.", private=True)
+        if self.brain is None and self.understanding is not None:
+            picked = self.understanding.picked(ctx, text)
+            if picked is not None:
+                return picked
         parsed = parse(text)
         if isinstance(parsed, ParseError):
-            return Reply(parts=(Text(parsed.message, "error"),), private=True, kind="help")
+            error = Reply(parts=(Text(parsed.message, "error"),), private=True, kind="help")
+            if self.brain is None and self.understanding is not None:
+                # "pause Initech 2 weeks" is no exact command, but it is clear enough.
+                with TURN_SECONDS.labels("understood").time():
+                    return self.understanding.reply(ctx, text, otherwise=error)
+            return error
         if parsed is None:
             if self.brain is not None:
                 with TURN_SECONDS.labels("assistant").time():
                     return self.brain.handle(ctx, text)
+            if self.understanding is not None:
+                with TURN_SECONDS.labels("understood").time():
+                    return self.understanding.reply(ctx, text)
             with TURN_SECONDS.labels("knowledge").time():
                 return invoke(ctx, "search_knowledge", {"question": text})
         if parsed.skill == "help":

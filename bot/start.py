@@ -207,7 +207,24 @@ def build_core(services: Services) -> Core:
     from bot.core import Core
 
     brain = build_brain(services)
-    return Core(services, retriever_factory=retriever_factory(services), brain=brain)
+    return Core(
+        services,
+        retriever_factory=retriever_factory(services),
+        brain=brain,
+        router_factory=None if brain is not None else router_factory(services),
+    )
+
+
+def router_factory(services: Services) -> Callable[[], Any]:
+    """The intent router (bot/nlu), built on the first free-text message: start-up does not
+    wait for it (its example vectors come from the model's cache after the first run)."""
+
+    def build() -> Any:
+        from bot.nlu.router import build_router
+
+        return build_router(services.settings)
+
+    return build
 
 
 def close_core(core: Core) -> None:

@@ -52,7 +52,7 @@ RETRIEVAL_SECONDS = Histogram(
 )
 TURN_SECONDS = Histogram(
     "subbot_turn_seconds",
-    "Time to compute one reply in the core, by path (command, knowledge, assistant)",
+    "Time to compute one reply in the core, by path (command, understood, knowledge, assistant)",
     ["path"],
     buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 90.0),
 )

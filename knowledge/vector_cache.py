@@ -35,13 +35,16 @@ class VectorCache:
     which for a cache is fine.
     """
 
-    def __init__(self, files: ModelFiles) -> None:
+    def __init__(self, files: ModelFiles, name: str | None = None) -> None:
         self.files = files
+        # Another file for another set of texts (the router's intent examples), so pruning
+        # the documents' cache never drops them.
+        self.name = name or files.vectors_name
         self._vectors: dict[bytes, np.ndarray] = {}
         self._dirty = False
         self._lock = threading.Lock()
         for directory in reversed(files.dirs):  # earlier directories win
-            self._load(directory / files.vectors_name)
+            self._load(directory / self.name)
 
     def _load(self, path: Path) -> None:
         if not path.is_file():
@@ -101,7 +104,7 @@ class VectorCache:
                 else np.zeros((0, DIMENSIONS), np.float32)
             )
             self._dirty = False
-        target = writable_dir(self.files.dirs) / self.files.vectors_name
+        target = writable_dir(self.files.dirs) / self.name
         try:
             with _atomic_write(target) as handle:
                 np.savez(handle, model=np.array(self.files.model_id), keys=keys, vectors=vectors)

@@ -18,6 +18,8 @@ SNOOZE = "alert:snooze"  # snoozes a deal's nudges; value: a deal and days (`dea
 OPEN_ACCOUNT = "alert:open"  # shows the account card; value: an account (`account_value`)
 
 ALERT_ACTIONS = (LOG_ACTIVITY, SNOOZE, OPEN_ACCOUNT)
+# One reading of a clarifying question; value: the skill and its arguments (`choice_value`).
+CHOOSE = "nlu:choose"
 
 MAX_VALUE = 2000  # Slack's limit on a button value; longer values are not ours
 
@@ -86,3 +88,32 @@ def read_account_value(value: str | None) -> str | None:
     if not ref or len(ref) > MAX_VALUE:
         return None
     return f"#{ref}" if ref.isdigit() else ref
+
+
+@dataclass(frozen=True)
+class ChoiceRef:
+    """A reading offered in a clarifying question: the skill and the arguments it would get."""
+
+    skill: str
+    args: dict[str, object]
+
+
+def choice_value(skill: str, args: dict[str, object]) -> str:
+    """`{"skill": …, "args": {…}}` (JSON), the button's value."""
+    return json.dumps({"skill": skill, "args": args}, ensure_ascii=False, separators=(",", ":"))
+
+
+def read_choice_value(value: str | None) -> ChoiceRef | None:
+    """The reading a choice button carries, or None for anything we did not write."""
+    if not isinstance(value, str) or not value.startswith("{") or len(value) > MAX_VALUE:
+        return None
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    skill, args = data.get("skill"), data.get("args")
+    if not isinstance(skill, str) or not skill or not isinstance(args, dict):
+        return None
+    return ChoiceRef(skill, args)

@@ -101,7 +101,16 @@ class Alert:
     key: str = ""  # the alert's stable key (kind, subject, episode)
 
 
-Part = Text | Facts | Table | Sources | PendingCard | Alert
+@dataclass(frozen=True)
+class Choices:
+    """One question with numbered readings to pick from ("Did you mean …?"): the console
+    takes `1`, `2`, `3`; Slack shows each option as a button (`skills.buttons.CHOOSE`)."""
+
+    question: str
+    options: tuple[Button, ...]
+
+
+Part = Text | Facts | Table | Sources | PendingCard | Alert | Choices
 
 
 @dataclass(frozen=True)

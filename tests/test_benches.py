@@ -43,6 +43,16 @@ FIGURES: dict[str, list[str]] = {
         rf"^subbot answered \d+/20 events \(\d+ 'busy' notices\) {NUM} s after its burst began$",
         r"^slowest subbot ack \d+ ms: (within|OVER) Slack's 3000 ms deadline$",
     ],
+    "intents.py": [
+        rf"^router ready: \d+ examples in {NUM} s$",
+        r"^== tuning: \d+ utterances$",
+        r"^== heldout: \d+ utterances$",
+        rf"^intent accuracy: {NUM} % \(\d+/\d+\); clarifying questions: \d+$",
+        r"^confusion pairs: ",
+        rf"^slot exact-match: {NUM} % \(\d+/\d+\)$",
+        r"^writes proposed for non-write utterances: \d+$",
+        r"^held-out targets \(accuracy ≥ 95 %, slots ≥ 90 %, 0 writes\): (MET|NOT MET)$",
+    ],
     "retrieval.py": [
         rf"^model load \(.+\): {NUM} s$",
         rf"^== Shipped documents: \d+ documents, \d+ chunks, build {NUM} s$",

@@ -19,6 +19,7 @@ from bot.slack.mrkdwn import clip, escape, mention, mrkdwn
 from skills.parts import (
     Alert,
     Button,
+    Choices,
     Facts,
     Part,
     PendingCard,
@@ -317,7 +318,23 @@ def part_blocks(part: Part, unique: _Unique | None = None) -> list[Block]:
         return card_blocks(part)
     if isinstance(part, Alert):
         return alert_blocks(part, unique)
+    if isinstance(part, Choices):
+        return choices_blocks(part, unique)
     return [section(mrkdwn(str(part)))]
+
+
+def choices_blocks(part: Choices, unique: _Unique | None = None) -> list[Block]:
+    """A clarifying question: the question, then one button per reading (at most 5)."""
+    unique = unique or _Unique()
+    return [
+        section(f"❓ {mrkdwn(part.question)}"),
+        {
+            "type": "actions",
+            "elements": [
+                button(b.label, unique.action(b.action), b.value) for b in part.options[:5]
+            ],
+        },
+    ]
 
 
 def cap_blocks(blocks: list[Block], limit: int = MAX_BLOCKS) -> list[Block]:
@@ -370,4 +387,6 @@ def _fallback_lines(part: Part) -> list[str]:
         return [f"{part.title}: {part.summary} ({status})"]
     if isinstance(part, Alert):
         return [f"{part.title}: {part.detail}"]
+    if isinstance(part, Choices):
+        return [part.question, *(f"{i}. {b.label}" for i, b in enumerate(part.options, 1))]
     return []

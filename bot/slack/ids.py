@@ -29,6 +29,7 @@ CANCEL = "pending:cancel"  # value: the pending action's id
 LOG_ACTIVITY = buttons.LOG_ACTIVITY  # opens the form; value: a deal
 SNOOZE = buttons.SNOOZE  # value: a deal and days
 OPEN_ACCOUNT = buttons.OPEN_ACCOUNT  # value: an account
+CHOOSE = buttons.CHOOSE  # one reading of a clarifying question; value: skill and arguments
 
 # ---- commands --------------------------------------------------------------------------------
 COMMAND = "/sub"  # the slash command (also in slack/manifest.json; a test keeps them equal)

@@ -7,7 +7,14 @@ from slack_bolt import App
 
 from bot.slack import ids
 from bot.slack.deps import SlackDeps
-from bot.slack.listeners.actions import cancel, confirm, log_activity, open_account, snooze
+from bot.slack.listeners.actions import (
+    cancel,
+    choose,
+    confirm,
+    log_activity,
+    open_account,
+    snooze,
+)
 
 
 def register(app: App, deps: SlackDeps) -> None:
@@ -16,3 +23,4 @@ def register(app: App, deps: SlackDeps) -> None:
     app.action(ids.action_pattern(ids.SNOOZE))(deps.listener(snooze.on_snooze))
     app.action(ids.action_pattern(ids.OPEN_ACCOUNT))(deps.listener(open_account.on_open_account))
     app.action(ids.action_pattern(ids.LOG_ACTIVITY))(deps.listener(log_activity.on_log_activity))
+    app.action(ids.action_pattern(ids.CHOOSE))(deps.listener(choose.on_choose))

@@ -1,0 +1,290 @@
+"""Fill a skill's arguments from free text: pure functions of (skill, text, today).
+
+The account is the text span that names it, as written ("Stark Industries", "hooli"); the
+skill's resolver does the fuzzy matching. A person speaking of themselves ("we", "our", "my
+subscription", "us") gives the account "us", which the resolver reads as the speaker's own
+account. The span is what is left once the words of the request itself are set aside
+(verbs, units, plan names, numbers, filler: `COMMON`), the longest run of what remains.
+Worked examples in tests/nlu/test_slots.py.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from bot.nlu import numbers
+from bot.nlu.numbers import normalise
+
+Slots = dict[str, Any]
+PLANS = ("starter", "pro", "business", "enterprise")
+SELF = "us"  # the account slot of a person speaking of their own account
+SELF_WORDS = {"we", "we're", "we'd", "we've", "we'll", "us", "our", "ours", "my", "mine"}
+
+# Words that belong to the request, never to a name. Kept as one list so a word that turns up
+# in a new phrasing is added once (the tuning set shows which).
+_COMMON_WORDS = """
+    a an the this that these those it its it's them they their there here to for of on in at by
+    with from into onto about as and or but so if then than please pls plz thanks thank kindly
+    can could would will shall should may might must do does did done doing is are was were be
+    been being am i i'm i'd me you your yours he she his her him who whom what which when where
+    why how whats what's how's who's there's let's just now right away immediately today
+    tomorrow yesterday asap again also too very really more less extra additional another some
+    any all every each no not new old next last this end period term renewal renewals renew want
+    wants wanted need needs needed like would'd ready like get give gives got make made put set
+    change changes changed switch move bump up down go going keep take takes show see look pull
+    tell find list info information details detail status state doing how's check account
+    accounts customer customers company client subscription subscriptions plan plans workspace
+    team seat seats user users licence licences license licenses pause paused pausing pasue paus
+    unpause resume resumed resuming restart unfreeze freeze hold break lift back ended over
+    upgrade upgrades upgraded upgrde upgade upgarde downgrade downgrades downgraded monthly
+    annual annually yearly year years month months week weeks day days quarter cancel cancelled
+    canceled cancellation cancle cancelling terminate shut stop end ending reactivate
+    reactivated uncancel undo reverse restore revive mind stay trial trials extend extended
+    extension extnd lengthen evaluate evaluating days time subscribe subscribed start starting
+    pay paying paid buy convert real billing bill bills billed invoice invoices invoiced history
+    past recent recently lately paid discount discounts discout percent pct off offer knock
+    apply retry retrying charge charged charging card payment payments failed failure declined
+    bounced overdue collect try re-run rerun run fixed updated audit trail log logs logged
+    changes changed refused who add adding added remove reduce drop cut fewer total count number
+    signed close closed holidays instead say has have had refusal refusals stuck policy policies
+    rule rules work works extend-trial retry-payment at-risk re-try
+"""
+COMMON = set(_COMMON_WORDS.split())
+PLAN_WORDS = set(PLANS) | {"busines", "buisness", "bussiness", "starter's", "professional"}
+DEAL_COMMON = (COMMON - {"new", "business"}) | {
+    "deal", "deals", "call", "called", "calls", "phone", "email", "emailed", "mail", "mailed",
+    "meeting", "meetings", "met", "meet", "note", "notes", "record", "write", "wrote", "down",
+    "snooze", "snoozed", "snoze", "mute", "muted", "quiet", "nudge", "nudges", "nudging",
+    "reminder", "reminders", "remind", "alerts", "alert", "while", "off", "had", "went", "well",
+    "team", "the",
+}  # fmt: skip
+_WORD = re.compile(r"[a-z0-9][a-z0-9&.'-]*")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*%?")
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words with possessives dropped ("umbrella's" → "umbrella")."""
+    out = []
+    for w in _WORD.findall(normalise(text)):
+        w = w.rstrip(".'")
+        w = re.sub(r"'s$", "", w)
+        if w:
+            out.append(w)
+    return out
+
+
+def is_plan(word: str) -> bool:
+    if word in PLANS or word in PLAN_WORDS:
+        return True
+    return len(word) >= 6 and not word.endswith("s") and _best_plan(word) is not None
+
+
+def _best_plan(word: str) -> str | None:
+    best = max(PLANS, key=lambda p: fuzz.ratio(word, p))
+    return best if fuzz.ratio(word, best) >= 80 else None
+
+
+def span(text: str, stop: set[str], *, skip_plans: bool = True) -> str | None:
+    """The longest run of words that are not request words (the first on a tie)."""
+    runs: list[list[str]] = [[]]
+    for w in words(numbers.numberize(text)):
+        if w in stop or w in SELF_WORDS or _NUMBER.fullmatch(w) or (skip_plans and is_plan(w)):
+            runs.append([])
+        else:
+            runs[-1].append(w)
+    best = max(runs, key=len)
+    return " ".join(best) or None
+
+
+def mentions_self(text: str) -> bool:
+    return any(w in SELF_WORDS for w in words(text))
+
+
+def account(text: str) -> str | None:
+    """The account's name as written, "us" for the speaker's own, or None."""
+    if mentions_self(text):
+        return SELF
+    return span(text, COMMON)
+
+
+def plan(text: str) -> str | None:
+    """The plan named, typos forgiven ("buisness" → "business"); the one after "to"/"on" first."""
+    ws = words(text)
+    after = [ws[i + 1] for i, w in enumerate(ws[:-1]) if w in ("to", "on", "onto")]
+    for w in after + ws:
+        if w in PLANS:
+            return w
+        if w == "professional":
+            return "pro"
+        if is_plan(w):
+            return _best_plan(w)
+    return None
+
+
+def billing(text: str) -> str | None:
+    ws = set(words(text))
+    if ws & {"annual", "annually", "yearly"}:
+        return "annual"
+    return "monthly" if "monthly" in ws else None
+
+
+def direction(text: str) -> str | None:
+    for w in words(text):
+        if fuzz.ratio(w, "upgrade") >= 80:
+            return "upgrade"
+        if fuzz.ratio(w, "downgrade") >= 80:
+            return "downgrade"
+    return None
+
+
+def deal(text: str) -> str | None:
+    """A deal's id ("deal 3", "#3") or its name as written."""
+    head = normalise(text).split(":", 1)[0]
+    found = re.search(r"(?:\bdeal\s*#?\s*|#)(\d+)\b", head)
+    if found:
+        return found[1]
+    return span(head, DEAL_COMMON, skip_plans=False)
+
+
+def activity_kind(text: str) -> str:
+    ws = set(words(text))
+    if ws & {"call", "called", "calls", "phone", "phoned", "rang"}:
+        return "call"
+    if ws & {"email", "emailed", "mail", "mailed", "e-mail", "e-mailed"}:
+        return "email"
+    if ws & {"meeting", "met", "meet", "demo"}:
+        return "meeting"
+    return "note"
+
+
+def note(text: str) -> str:
+    """What happened: after a colon, or from "that …"."""
+    text = " ".join(text.split())
+    if ":" in text:
+        return text.split(":", 1)[1].strip()
+    found = re.search(r"\bthat\s+(.+)$", text, flags=re.IGNORECASE)
+    return found[1].strip() if found else ""
+
+
+def seats(text: str) -> Slots:
+    """{"seats": N} for a total, {"add": N} for "N more" / "add N" (negative to remove)."""
+    t = numbers.numberize(text)
+    n = numbers.integers(text)
+    if not n:
+        return {}
+    if re.search(r"\b(remove|drop|cut|reduce\w*)\s+(?:by\s+)?\d+|\b\d+\s+(fewer|less)\b", t):
+        return {"add": -n[0]}
+    if re.search(r"\b(add|another|plus)\b|\b\d+\s+(more|extra|additional|new)\b", t):
+        return {"add": n[0]}
+    return {"seats": n[0]}
+
+
+def rep(text: str) -> str | None:
+    """Whose deals: "for Sam", "of dana", "sam's", or a name right after "deals"."""
+    t = normalise(text)
+    found = (
+        re.search(r"\b(?:for|of|by|owned by)\s+([a-z][\w-]*)\s*\??$", t)
+        or re.search(r"^([a-z][\w-]*)'s\b", t)
+        or re.search(r"\bdeals\s+([a-z][\w-]*)\s*\??$", t)
+    )
+    if not found or found[1] in COMMON or found[1] in SELF_WORDS:
+        return None
+    return found[1]
+
+
+def _drop_none(**slots: Any) -> Slots:
+    return {k: v for k, v in slots.items() if v is not None}
+
+
+def _account(text: str, today: dt.date) -> Slots:
+    return _drop_none(account=account(text))
+
+
+def _pause(text: str, today: dt.date) -> Slots:
+    found = numbers.duration(text)
+    if found is None:
+        return _drop_none(account=account(text))
+    length, unit = found
+    if unit == "years":
+        length, unit = length * 12, "months"
+    return _drop_none(account=account(text), length=length, unit=unit)
+
+
+def _change_plan(text: str, today: dt.date) -> Slots:
+    return _drop_none(
+        account=account(text), plan=plan(text), billing=billing(text), direction=direction(text)
+    )
+
+
+def _cancel(text: str, today: dt.date) -> Slots:
+    now = re.search(r"\b(now|immediately|right away|today|at once)\b", normalise(text))
+    return _drop_none(account=account(text), now=True if now else None)
+
+
+def _discount(text: str, today: dt.date) -> Slots:
+    rest = numbers._PERCENT.sub(" ", numbers.numberize(text))
+    return _drop_none(
+        account=account(text), percent=numbers.percent(text), months=numbers.in_months(rest)
+    )
+
+
+def _renewals(text: str, today: dt.date) -> Slots:
+    named = numbers.period(text)
+    if named in ("this_month", "next_month"):
+        return {"period": named}
+    return _drop_none(days=numbers.days_until(text, today))
+
+
+def _summary(text: str, today: dt.date) -> Slots:
+    return _drop_none(period=numbers.period(text))
+
+
+def _arr(text: str, today: dt.date) -> Slots:
+    return _drop_none(days=numbers.days_until(text, today))
+
+
+def _log(text: str, today: dt.date) -> Slots:
+    return _drop_none(deal=deal(text), kind=activity_kind(text), note=note(text) or None)
+
+
+def _snooze(text: str, today: dt.date) -> Slots:
+    return _drop_none(deal=deal(text), days=numbers.in_days(text))
+
+
+Extractor = Callable[[str, dt.date], Slots]
+EXTRACTORS: dict[str, Extractor] = {
+    "plan_details": lambda text, today: _drop_none(name=plan(text)),
+    "find_account": _account,
+    "list_invoices": _account,
+    "audit_log": _account,
+    "pause_subscription": _pause,
+    "resume_subscription": _account,
+    "change_plan": _change_plan,
+    "set_seats": lambda text, today: {**_account(text, today), **seats(text)},
+    "cancel_subscription": _cancel,
+    "reactivate_subscription": _account,
+    "extend_trial": lambda text, today: _drop_none(
+        account=account(text), days=numbers.in_days(text)
+    ),
+    "subscribe_now": _account,
+    "apply_discount": _discount,
+    "retry_payment": _account,
+    "log_deal_activity": _log,
+    "snooze_deal": _snooze,
+    "renewals": _renewals,
+    "renewal_summary": _summary,
+    "arr_up_for_renewal": _arr,
+    "stalled_deals": lambda text, today: _drop_none(rep=rep(text)),
+    "search_knowledge": lambda text, today: {"question": " ".join(text.split())},
+}
+
+
+def extract(skill: str, text: str, today: dt.date) -> Slots:
+    """The arguments of `skill` that `text` gives (a skill without arguments gets {})."""
+    extractor = EXTRACTORS.get(skill)
+    return extractor(text, today) if extractor else {}

@@ -1,0 +1,128 @@
+"""Worked examples of the slot extractor and the number reader (pure functions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.nlu import numbers
+from bot.nlu.slots import extract
+
+TODAY = dt.date(2026, 11, 16)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pause initech 2 weeks", (2, "weeks")),
+        ("for seven days", (7, "days")),
+        ("half a year", (6, "months")),
+        ("a couple of weeks", (2, "weeks")),
+        ("a fortnight", (2, "weeks")),
+        ("7 more days of trial", (7, "days")),
+        ("one more week", (1, "weeks")),
+        ("twenty days", (20, "days")),
+        ("thirty-five days", (35, "days")),
+        ("a month", (1, "months")),
+        ("no length here", None),
+    ],
+)
+def test_durations(text: str, expected: tuple[int, str] | None) -> None:
+    assert numbers.duration(text) == expected
+
+
+def test_numbers_and_percentages() -> None:
+    assert numbers.integers("add a couple of seats") == [2]
+    assert numbers.integers("discount 10% for 3 months") == [3]
+    assert numbers.percent("ten percent off") == 10
+    assert numbers.percent("12.5% for six months") == 12.5
+    assert numbers.percent("10 pct") == 10
+    assert numbers.percent("no discount") is None
+
+
+def test_periods_and_windows() -> None:
+    assert numbers.period("renewal summary for next month") == "next_month"
+    assert numbers.period("end of quarter") == "this_quarter"
+    assert numbers.days_until("by the end of the quarter", TODAY) == 45  # Nov 16 → Dec 31
+    assert numbers.days_until("this month", TODAY) == 14
+    assert numbers.days_until("next month", TODAY) == 45
+    assert numbers.days_until("next 2 weeks", TODAY) == 14
+    assert numbers.quarter_end(dt.date(2027, 2, 3)) == dt.date(2027, 3, 31)
+
+
+@pytest.mark.parametrize(
+    ("skill", "text", "slots"),
+    [
+        ("extend_trial", "hooli wants 7 more days of trial", {"account": "hooli", "days": 7}),
+        ("retry_payment", "umbrella's card failed, retry it", {"account": "umbrella"}),
+        (
+            "pause_subscription",
+            "pause Initech 2 weeks",
+            {"account": "initech", "length": 2, "unit": "weeks"},
+        ),
+        (
+            "pause_subscription",
+            "pause vandelay for half a year",
+            {"account": "vandelay", "length": 6, "unit": "months"},
+        ),
+        (
+            "apply_discount",
+            "discount globex 10% for three months",
+            {"account": "globex", "percent": 10, "months": 3},
+        ),
+        (
+            "apply_discount",
+            "discount initech 12.5% for a year",
+            {"account": "initech", "percent": 12.5, "months": 12},
+        ),
+        (
+            "change_plan",
+            "upgrade us to business",
+            {"account": "us", "plan": "business", "direction": "upgrade"},
+        ),
+        (
+            "change_plan",
+            "upgarde Wayne Enterprises to buisness annually",
+            {
+                "account": "wayne enterprises",
+                "plan": "business",
+                "billing": "annual",
+                "direction": "upgrade",
+            },
+        ),
+        ("set_seats", "we need 2 more seats", {"account": "us", "add": 2}),
+        (
+            "set_seats",
+            "reduce stark industries to twenty seats",
+            {"account": "stark industries", "seats": 20},
+        ),
+        (
+            "cancel_subscription",
+            "cancel umbrella immediately",
+            {"account": "umbrella", "now": True},
+        ),
+        ("cancel_subscription", "please cancel our plan", {"account": "us"}),
+        ("find_account", "what plan are we on", {"account": "us"}),
+        ("list_invoices", "show my invoices", {"account": "us"}),
+        ("renewals", "renewals in three weeks", {"days": 21}),
+        ("renewals", "renewals next month", {"period": "next_month"}),
+        ("renewals", "which of my accounts renew soon", {}),
+        ("renewal_summary", "renewal summary for next month", {"period": "next_month"}),
+        ("arr_up_for_renewal", "ARR renewing by end of quarter", {"days": 45}),
+        ("stalled_deals", "stalled deals for Sam", {"rep": "sam"}),
+        ("stalled_deals", "my stalled deals", {}),
+        ("snooze_deal", "snooze deal #2 for a fortnight", {"deal": "2", "days": 14}),
+        ("plan_details", "what's in busines", {"name": "business"}),
+    ],
+)
+def test_slots(skill: str, text: str, slots: dict) -> None:
+    got = extract(skill, text, TODAY)
+    got = {k: v.lower() if isinstance(v, str) else v for k, v in got.items()}
+    assert got == slots
+
+
+def test_deal_activity_keeps_the_note_and_the_kind() -> None:
+    got = extract("log_deal_activity", "add note to globex expansion: they want a discount", TODAY)
+    assert got == {"deal": "globex expansion", "kind": "note", "note": "they want a discount"}
+    assert extract("log_deal_activity", "emailed initech upsell, log it", TODAY)["kind"] == "email"
