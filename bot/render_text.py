@@ -8,7 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from skills.parts import Alert, Facts, PendingCard, Reply, Sources, Table, Text
+from skills.parts import Alert, Facts, Paging, PendingCard, Reply, Sources, Table, Text
 
 WIDTH = 110
 MARKS = {"refusal": "⛔ ", "error": "⚠ ", "success": "✅ ", "info": "", "plain": ""}
@@ -34,6 +34,8 @@ def _part(part: object) -> str:
         )
     if isinstance(part, PendingCard):
         return _card(part)
+    if isinstance(part, Paging):
+        return part.text + (" Say “more” for the next rows." if part.more else "")
     if isinstance(part, Alert):
         buttons = " · ".join(f"[{b.label}]" for b in part.buttons)
         return f"• {part.title}\n  {part.detail}" + (f"\n  {buttons}" if buttons else "")

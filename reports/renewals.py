@@ -14,6 +14,7 @@ from pydantic import Field
 from billing import add_months, format_money, logo_churn, renewal_rate
 from reports import common
 from reports import queries as reporting
+from skills import paging
 from skills.base import Args, skill
 from skills.context import SkillContext
 from skills.parts import Facts, Part, Reply, Table, Text
@@ -32,6 +33,9 @@ class RenewalsArgs(Args):
         default=None,
         description="Instead of days: the rest of this calendar month, or all of next month.",
     )
+    mine: bool = Field(
+        default=False, description="Only the accounts the speaker owns ('my renewals')."
+    )
 
 
 @skill(
@@ -39,8 +43,8 @@ class RenewalsArgs(Args):
     "List the subscriptions that renew in a window (default: the next 30 days; or the next N "
     "days, this month, next month), soonest first: account, plan, billing, seats, renewal "
     "date, annual value, owner and risk flags (cancel scheduled, past due, under half the "
-    "seats in use), with the count and total ARR up for renewal. Use it for 'what renews "
-    "soon?' or 'renewals next month'.",
+    "seats in use), with the count and total ARR up for renewal; `mine` keeps the speaker's "
+    "own accounts. Use it for 'what renews soon?', 'renewals next month' or 'my renewals'.",
     RenewalsArgs,
 )
 def renewals(ctx: SkillContext, args: RenewalsArgs) -> Reply:
@@ -59,6 +63,9 @@ def renewals(ctx: SkillContext, args: RenewalsArgs) -> Reply:
         )
     with ctx.db.read() as s:
         rows = reporting.renewing(s, start, end, today)
+        if args.mine:
+            rows = [row for row in rows if common.owned_by(row.sub, ctx.speaker.user_id)]
+            label = f"{label}, your accounts"
         items = [common.renewal_row_data(row, today) for row in rows]
         table_rows = tuple(
             (
@@ -91,7 +98,12 @@ def renewals(ctx: SkillContext, args: RenewalsArgs) -> Reply:
             table_rows,
             note="Annual value is the subscription's ARR after discount.",
         )
-        parts = (facts, table)
+        total_text = f"{format_money(total)} ARR"
+        heading = () if paging.continuing(ctx) else (facts,)
+        parts = (
+            *heading,
+            *paging.page(ctx, "renewals", args, table, noun="renewals", in_all=total_text),
+        )
     else:
         parts = (facts, Text(f"Nothing renews in {label}.", "info"))
     return Reply(

@@ -101,7 +101,16 @@ class Alert:
     key: str = ""  # the alert's stable key (kind, subject, episode)
 
 
-Part = Text | Facts | Table | Sources | PendingCard | Alert
+@dataclass(frozen=True)
+class Paging:
+    """Where a long list stands ("15 of 42 renewals, $X ARR in all") and, while rows are
+    left, the way on: `more` in the console, the `more` button in Slack."""
+
+    text: str
+    more: Button | None = None
+
+
+Part = Text | Facts | Table | Sources | PendingCard | Alert | Paging
 
 
 @dataclass(frozen=True)
