@@ -206,3 +206,12 @@ def test_a_quote_says_who_may_make_the_change(core: Core) -> None:
     assert "To do it, say `seats Initech 15`" in str(
         say(core, CUSTOMER, "quote 5 more seats").as_dict()
     )
+
+
+def test_a_forecast_step_runs_only_inside_a_rehearsal(core: Core, db: Database) -> None:
+    with db.read() as s:
+        sub = resolve_account(s, "Initech").subscriptions[0].id
+    with db.uow() as s, pytest.raises(RuntimeError, match="rehearsal"):
+        core.services.writes.quote_in(
+            s, SetSeats(seats=12), sub, Actor("U_SUPPORT1", "support", "t")
+        )
