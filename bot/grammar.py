@@ -66,11 +66,48 @@ def _plan_change(direction: str) -> Builder:
 
 
 def _window(m: re.Match[str]) -> dict[str, Any]:
+    args: dict[str, Any] = {"mine": True} if m.group("mine") or m.group("mine_after") else {}
     if m.group("days"):
-        return {"days": _n(m["days"])}
+        args["days"] = _n(m["days"])
     if m.group("period"):
-        return {"period": re.sub(r"\s+", "_", m["period"].lower())}
-    return {}
+        args["period"] = re.sub(r"\s+", "_", m["period"].lower())
+    return args
+
+
+def _stalled(m: re.Match[str]) -> dict[str, Any]:
+    rep = (m.group("rep") or "").strip()
+    if not rep:
+        return {}
+    return {"mine": True} if rep.lower() == "mine" else {"rep": rep}
+
+
+# What follows a command that a customer may use without naming their own account.
+OWN_ACCOUNT = r"(?P<account>.+)?"
+QUOTE = (
+    r"(?:(?P<account>.+?)\s+)?"
+    r"(?:(?P<more>\d+)\s+more\s+seats?|(?P<seats>\d+)\s+seats?"
+    r"|to\s+(?P<plan>[\w-]+)(?:\s+(?P<billing>monthly|annual|annually|yearly))?"
+    r"|(?P<interval>monthly|annual|annually|yearly))"
+)
+
+
+def _own_account(m: re.Match[str]) -> dict[str, Any]:
+    return {"account": m["account"]} if m.group("account") else {}
+
+
+def _quote(m: re.Match[str]) -> dict[str, Any]:
+    args = _own_account(m)
+    if m.group("more"):
+        args["more_seats"] = _n(m["more"])
+    elif m.group("seats"):
+        args["seats"] = _n(m["seats"])
+    elif m.group("plan"):
+        args["plan"] = m["plan"]
+        if _billing(m):
+            args["billing"] = _billing(m)
+    else:
+        args["billing"] = "monthly" if m["interval"].lower() == "monthly" else "annual"
+    return args
 
 
 def _discount(m: re.Match[str]) -> dict[str, Any]:
@@ -98,19 +135,35 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "account",
-        "account <name|id>",
-        "an account and its subscription",
+        "account [<name|id>]",
+        "an account and its subscription (customers: yours)",
         "find_account",
-        ACCOUNT,
-        lambda m: {"account": m["account"]},
+        OWN_ACCOUNT,
+        _own_account,
     ),
     Command(
         "invoices",
-        "invoices <account>",
-        "an account's recent invoices",
+        "invoices [<account>]",
+        "an account's recent invoices (customers: yours)",
         "list_invoices",
-        ACCOUNT,
-        lambda m: {"account": m["account"]},
+        OWN_ACCOUNT,
+        _own_account,
+    ),
+    Command(
+        "next-bill",
+        "next-bill [<account>]",
+        "the next invoice: date, amount and lines",
+        "next_bill",
+        OWN_ACCOUNT,
+        _own_account,
+    ),
+    Command(
+        "quote",
+        "quote [<account>] <N> more seats | <N> seats | to <plan> [monthly|annual]",
+        "what a change would cost, changing nothing",
+        "quote",
+        QUOTE,
+        _quote,
     ),
     Command(
         "pause",
@@ -202,20 +255,23 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "renewals",
-        "renewals [next <N> days|this month|next month]",
-        "renewals coming up (default: next 30 days)",
+        "renewals [mine] [next <N> days|this month|next month]",
+        "renewals coming up (default: next 30 days; mine: your accounts)",
         "renewals",
-        r"(?:next\s+(?P<days>\d+)\s+days?|(?P<period>this\s+month|next\s+month))?",
+        r"(?:(?P<mine>mine)\b\s*)?"
+        r"(?:next\s+(?P<days>\d+)\s+days?|(?P<period>this\s+month|next\s+month))?"
+        r"(?:\s*\b(?P<mine_after>mine))?",
         _window,
     ),
     Command(
         "stalled",
-        "stalled [<rep>]",
-        "deals with no activity for too long",
+        "stalled [mine|<rep>]",
+        "deals with no activity for too long (mine: your deals)",
         "stalled_deals",
         r"(?P<rep>.+)?",
-        lambda m: {"rep": m["rep"]} if m.group("rep") else {},
+        _stalled,
     ),
+    Command("more", "more", "the next rows of the last long list here", "show_more"),
     Command(
         "log",
         "log <deal> call|email|meeting|note [<what happened>]",
@@ -278,6 +334,8 @@ ALIASES = {
     "at_risk": "at-risk",
     "renewal": "renewals",
     "invoice": "invoices",
+    "next_bill": "next-bill",
+    "nextbill": "next-bill",
 }
 
 

@@ -8,7 +8,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from skills.parts import Alert, Choices, Facts, PendingCard, Reply, Sources, Table, Text
+from skills.parts import Alert, Choices, Facts, Paging, PendingCard, Reply, Sources, Table, Text
 
 WIDTH = 110
 MARKS = {"refusal": "⛔ ", "error": "⚠ ", "success": "✅ ", "info": "", "plain": ""}
@@ -38,6 +38,8 @@ def _part(part: object) -> str:
         lines = [f"  {i}. {b.label}" for i, b in enumerate(part.options, 1)]
         numbers = ", ".join(str(i) for i in range(1, len(part.options) + 1))
         return "\n".join([f"? {part.question}", *lines, f"Answer {numbers} (or say it again)."])
+    if isinstance(part, Paging):
+        return part.text + (" Say “more” for the next rows." if part.more else "")
     if isinstance(part, Alert):
         buttons = " · ".join(f"[{b.label}]" for b in part.buttons)
         return f"• {part.title}\n  {part.detail}" + (f"\n  {buttons}" if buttons else "")

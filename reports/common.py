@@ -48,6 +48,12 @@ def owner_name(sub: Subscription) -> str:
     return owner.name if owner is not None else "—"
 
 
+def owned_by(sub: Subscription, user_id: str) -> bool:
+    """Whether the person with Slack id `user_id` owns the subscription's account."""
+    owner = sub.account.owner
+    return owner is not None and owner.slack_user_id == user_id
+
+
 def days_text(n: int) -> str:
     return "1 day" if n == 1 else f"{n} days"
 

@@ -14,6 +14,7 @@ from pydantic import Field
 from billing import add_months, format_money, logo_churn, renewal_rate
 from reports import common
 from reports import queries as reporting
+from skills import paging
 from skills.base import Args, skill
 from skills.context import SkillContext
 from skills.parts import Facts, Part, Reply, Table, Text
@@ -32,12 +33,15 @@ class RenewalsArgs(Args):
         default=None,
         description="Instead of days",
     )
+    mine: bool = Field(
+        default=False, description="Only the accounts the speaker owns ('my renewals')."
+    )
 
 
 @skill(
     "renewals",
     "Subscriptions renewing in a window, soonest first: plan, seats, date, ARR, owner, risk "
-    "flags; with count and total ARR.",
+    "flags; with count and total ARR; `mine`: the speaker's own accounts.",
     RenewalsArgs,
     permission="renewals",
 )
@@ -57,6 +61,9 @@ def renewals(ctx: SkillContext, args: RenewalsArgs) -> Reply:
         )
     with ctx.db.read() as s:
         rows = reporting.renewing(s, start, end, today)
+        if args.mine:
+            rows = [row for row in rows if common.owned_by(row.sub, ctx.speaker.user_id)]
+            label = f"{label}, your accounts"
         items = [common.renewal_row_data(row, today) for row in rows]
         table_rows = tuple(
             (
@@ -89,7 +96,12 @@ def renewals(ctx: SkillContext, args: RenewalsArgs) -> Reply:
             table_rows,
             note="Annual value is the subscription's ARR after discount.",
         )
-        parts = (facts, table)
+        total_text = f"{format_money(total)} ARR"
+        heading = () if paging.continuing(ctx) else (facts,)
+        parts = (
+            *heading,
+            *paging.page(ctx, "renewals", args, table, noun="renewals", in_all=total_text),
+        )
     else:
         parts = (facts, Text(f"Nothing renews in {label}.", "info"))
     return Reply(

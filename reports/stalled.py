@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from billing import format_money
 from deals.queries import stalled_deals as query_stalled_deals
+from skills import paging
 from skills.base import Args, skill
 from skills.context import SkillContext
 from skills.parts import Reply, Table
@@ -19,6 +20,7 @@ from store.models import Role, Staff
 # ---- stalled deals -------------------------------------------------------------------------
 class StalledArgs(Args):
     rep: str | None = Field(default=None, description="Only this rep's: staff name or Slack id")
+    mine: bool = Field(default=False, description="Only the speaker's own")
 
 
 def _find_rep(s: Session, wanted: str) -> Staff | list[Staff]:
@@ -37,23 +39,30 @@ def _find_rep(s: Session, wanted: str) -> Staff | list[Staff]:
 @skill(
     "stalled_deals",
     f"Open deals not snoozed with no activity for {STALL_DAYS} days "
-    f"({STALL_DAYS_NEGOTIATION} in negotiation): stage, owner, days idle, amount.",
+    f"({STALL_DAYS_NEGOTIATION} in negotiation): stage, owner, days idle, amount; "
+    "`mine`: the speaker's own.",
     StalledArgs,
     permission="stalled",
 )
 def stalled_deals(ctx: SkillContext, args: StalledArgs) -> Reply:
     authorize(ctx.speaker.role, "stalled")
+    if args.mine and args.rep:
+        return Reply.error("Ask for your own deals or one rep's, not both.")
     today = ctx.clock.today()
     with ctx.db.read() as s:
         owner: Staff | None = None
-        if args.rep:
+        if args.mine:
+            owner = s.scalar(select(Staff).where(Staff.slack_user_id == ctx.speaker.user_id))
+            if owner is None:
+                return Reply.error("You own no deals: only staff do.")
+        elif args.rep:
             found = _find_rep(s, args.rep)
             if isinstance(found, list):
                 reps = ", ".join(f"{p.name} ({p.slack_user_id})" for p in found)
                 return Reply.error(f"I don't know a rep called “{args.rep}”. Reps: {reps}.")
             owner = found
         deals = query_stalled_deals(s, today, owner.slack_user_id if owner else None)
-    whose = f" of {owner.name}" if owner else ""
+    whose = " of yours" if args.mine else f" of {owner.name}" if owner else ""
     items = [
         {
             "deal_id": d.deal_id,
@@ -88,4 +97,6 @@ def stalled_deals(ctx: SkillContext, args: StalledArgs) -> Reply:
         note=f"Stalled: no logged activity for {STALL_DAYS} days ({STALL_DAYS_NEGOTIATION} in "
         "negotiation); snoozed deals are left out.",
     )
-    return Reply(parts=(table,), data=data)
+    in_all = format_money(sum(d.amount_cents for d in deals))
+    parts = paging.page(ctx, "stalled_deals", args, table, noun="stalled deals", in_all=in_all)
+    return Reply(parts=parts, data=data)

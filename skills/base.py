@@ -103,7 +103,9 @@ SKILL_MODULES = (
     "reports.mrr",
     "reports.at_risk",
     "reports.dashboard",
+    "subscriptions.bill_skills",
     "skills.waiting",
+    "skills.paging",
 )
 
 
@@ -115,12 +117,19 @@ def all_skills() -> dict[str, Skill]:
 
 
 class ReadOnly:
-    """The write path as a skill not marked `writes=True` sees it: any use is a bug, loudly."""
+    """The write path as a skill not marked `writes=True` sees it: it may ask what a change
+    would cost (`quote`, `quote_in`: rolled back, nothing recorded); any other use is a bug,
+    loudly."""
 
-    def __init__(self, skill: str) -> None:
+    ALLOWED = ("quote", "quote_in")
+
+    def __init__(self, skill: str, writes: Any = None) -> None:
         self.skill = skill
+        self._writes = writes
 
     def __getattr__(self, attribute: str) -> Any:
+        if attribute in ReadOnly.ALLOWED and self._writes is not None:
+            return getattr(self._writes, attribute)
         raise RuntimeError(f"skill {self.skill!r} changes state but is not marked writes=True")
 
 
@@ -136,7 +145,7 @@ def invoke(ctx: SkillContext, name: str, raw_args: dict[str, Any]) -> Reply:
         where = ".".join(str(p) for p in first["loc"]) or "input"
         return Reply.error(f"{where}: {first['msg'].removeprefix('Value error, ')}")
     if not chosen.writes:
-        ctx = dataclasses.replace(ctx, writes=ReadOnly(name))  # type: ignore[arg-type]
+        ctx = dataclasses.replace(ctx, writes=ReadOnly(name, ctx.writes))  # type: ignore[arg-type]
     try:
         return chosen.run(ctx, args)
     except Refused as refusal:

@@ -10,6 +10,7 @@ value they cannot read is `None`, and the handler refuses the click in one line.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 # Button actions (`Button.action`). Slack turns them into action ids (bot/slack/ids.py).
@@ -20,6 +21,8 @@ OPEN_ACCOUNT = "alert:open"  # shows the account card; value: an account (`accou
 ALERT_ACTIONS = (LOG_ACTIVITY, SNOOZE, OPEN_ACCOUNT)
 # One reading of a clarifying question; value: the skill and its arguments (`choice_value`).
 CHOOSE = "nlu:choose"
+
+SHOW_MORE = "list:more"  # the next page of a long list; value: a cursor and offset (`more_value`)
 
 MAX_VALUE = 2000  # Slack's limit on a button value; longer values are not ours
 
@@ -117,3 +120,34 @@ def read_choice_value(value: str | None) -> ChoiceRef | None:
     if not isinstance(skill, str) or not skill or not isinstance(args, dict):
         return None
     return ChoiceRef(skill, args)
+
+
+@dataclass(frozen=True)
+class MoreRef:
+    """The page a "Show more" button asks for: a list cursor and the row to start at."""
+
+    cursor: str
+    offset: int
+
+    def args(self) -> dict[str, str | int]:
+        """The arguments of the `show_more` skill."""
+        return {"cursor": self.cursor, "offset": self.offset}
+
+
+_CURSOR = re.compile(r"[0-9a-f]{1,32}")
+_OFFSET = re.compile(r"[0-9]{1,6}")
+
+
+def more_value(cursor: str, offset: int) -> str:
+    """`3fa1c2b09d1e:15`."""
+    return f"{cursor}:{offset}"
+
+
+def read_more_value(value: str | None) -> MoreRef | None:
+    """The page of a "Show more" value, or None when it is not one we wrote."""
+    if not isinstance(value, str) or len(value) > MAX_VALUE:
+        return None
+    cursor, sep, offset = value.strip().partition(":")
+    if not sep or not _CURSOR.fullmatch(cursor) or not _OFFSET.fullmatch(offset):
+        return None
+    return MoreRef(cursor, int(offset))

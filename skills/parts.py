@@ -110,7 +110,16 @@ class Choices:
     options: tuple[Button, ...]
 
 
-Part = Text | Facts | Table | Sources | PendingCard | Alert | Choices
+@dataclass(frozen=True)
+class Paging:
+    """Where a long list stands ("15 of 42 renewals, $X ARR in all") and, while rows are
+    left, the way on: `more` in the console, the `more` button in Slack."""
+
+    text: str
+    more: Button | None = None
+
+
+Part = Text | Facts | Table | Sources | PendingCard | Alert | Choices | Paging
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ STAFF_READ = frozenset({SU, SA, M, A})
 MATRIX: dict[str, frozenset[Role]] = {
     "ask": EVERYONE,
     "read_account": STAFF_READ | {C},
+    "quote": STAFF_READ | {C},
     "upgrade": frozenset({C, SU, M, A}),
     "downgrade": frozenset({SU, M, A}),
     "add_seats": frozenset({C, SU, M, A}),
@@ -46,6 +47,7 @@ MATRIX: dict[str, frozenset[Role]] = {
 
 WHAT = {
     "read_account": "look at accounts",
+    "quote": "ask what a change would cost",
     "upgrade": "upgrade subscriptions",
     "downgrade": "downgrade subscriptions",
     "add_seats": "add seats",

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 0x5B_B0_7D_B1  # pg_advisory_xact_lock key held while migrating
+REHEARSAL = "subbot.rehearsal"  # Session.info key: this transaction is always rolled back
 
 
 def make_engine(url: str, *, immediate: bool = False, **kwargs: Any) -> Engine:
@@ -118,6 +119,7 @@ class Database:
         try:
             with self._writing(), self._write_sessions() as session:
                 session.begin()
+                session.info[REHEARSAL] = True  # `WritePath.quote_in` checks it
                 try:
                     yield session
                 finally:

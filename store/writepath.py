@@ -32,7 +32,7 @@ from config.clock import Clock
 from store.actors import Actor
 from store.audit import record_refusal
 from store.commands import Command, Operations, decode
-from store.db import Database, is_busy
+from store.db import REHEARSAL, Database, is_busy
 from store.errors import (
     Busy,
     ConcurrentChange,
@@ -142,6 +142,40 @@ class WritePath:
         except StoreError as err:
             self.record_refusal(actor, command, subject_id, err.reason)
             raise
+        except (StaleDataError, OperationalError) as err:
+            raise _translated(err) from None
+
+    # ---- quote: a preview for a question -------------------------------------------------------
+    def quote(
+        self, command: Command, subject_id: int, actor: Actor, *, on: dt.date | None = None
+    ) -> Preview:
+        """What `command` would do (on `on`, default today), from the very code `preview` and
+        `apply` run, in a transaction that is rolled back. Nothing is recorded, not even a
+        refusal: a person asking "how much would 5 more seats cost?" tried to change nothing.
+        No pending action either; the skill that asks says how to make the change."""
+        with self.db.rehearsal() as session:
+            return self.quote_in(session, command, subject_id, actor, on=on)
+
+    def quote_in(
+        self,
+        session: Session,
+        command: Command,
+        subject_id: int,
+        actor: Actor,
+        *,
+        on: dt.date | None = None,
+    ) -> Preview:
+        """One more step of a forecast inside the caller's `Database.rehearsal()` (several
+        steps on one subject: a pause ends, then the renewal invoices). Refuses any other
+        session, so a forecast can never commit."""
+        if not session.info.get(REHEARSAL):
+            raise RuntimeError("quote_in runs only inside Database.rehearsal()")
+        _refuse_system(command, actor)
+        run = self.executor(command.domain).open(
+            session, subject_id, actor, on or self.clock.today(), preview=True, key=""
+        )
+        try:
+            return run.execute(command)
         except (StaleDataError, OperationalError) as err:
             raise _translated(err) from None
 

@@ -13,11 +13,12 @@ from billing.revenue import subscription_mrr
 from skills.base import Args, NoArgs, skill
 from skills.context import SkillContext
 from skills.parts import Facts, Reply, Table
-from skills.policy import authorize
+from skills.policy import Refused, authorize
 from store import catalog
 from store import format as fmt
-from store.accounts import current_subscription, resolve_account
+from store.accounts import current_subscription, find_accounts, resolve_account
 from store.audit import recent_events
+from store.errors import Ambiguous, InvalidRequest, NotFound
 from store.models import Account, Invoice, Role, Subscription, SubStatus, UsageSnapshot
 
 
@@ -25,13 +26,22 @@ def fmt_date(d: dt.date | None) -> str:
     return "—" if d is None else fmt.date(d)
 
 
-def load_account(ctx: SkillContext, session: Session, query: str, permission: str) -> Account:
-    """Resolve what the person typed to one account they are allowed to touch."""
-    if ctx.speaker.role is Role.CUSTOMER and query.strip().lower() in {"my account", "mine", "me"}:
-        account = session.get(Account, min(ctx.speaker.account_ids))
-        assert account is not None
+MINE = {"my account", "mine", "me", "my", "us", "our account", "ours"}
+
+
+def load_account(
+    ctx: SkillContext, session: Session, query: str | None, permission: str, *, usage: str = ""
+) -> Account:
+    """Resolve what the person typed to one account they are allowed to touch.
+
+    A customer may leave the account out (or say "my account"): theirs. Staff must name
+    one (`usage` is the command to show them)."""
+    authorize(ctx.speaker.role, permission)  # no account search for roles without it
+    if ctx.speaker.role is Role.CUSTOMER:
+        account = own_account(ctx, session, query)
+    elif query is None or not query.strip():
+        raise InvalidRequest(f"Say which account: `{usage}`." if usage else "Say which account.")
     else:
-        authorize(ctx.speaker.role, permission)  # no account search for roles without it
         account = resolve_account(session, query)
     authorize(
         ctx.speaker.role,
@@ -42,6 +52,26 @@ def load_account(ctx: SkillContext, session: Session, query: str, permission: st
     return account
 
 
+def own_account(ctx: SkillContext, session: Session, query: str | None) -> Account:
+    """A customer's own account, named or not. Any other account answers exactly as one that
+    does not exist, with no suggestions: nothing tells a customer who else buys from us (the
+    attempt is still audited as a refusal)."""
+    mine = [a for i in sorted(ctx.speaker.account_ids) if (a := session.get(Account, i))]
+    if query is None or not query.strip() or query.strip().lower() in MINE:
+        if len(mine) == 1:
+            return mine[0]
+        names = [a.name for a in mine]
+        raise Ambiguous(f"You are a contact of {', '.join(names)}. Which one?", names)
+    found = find_accounts(session, query)
+    theirs = [a for a in found if a.id in ctx.speaker.account_ids]
+    if len(theirs) == 1:
+        return theirs[0]
+    missing = f"No account matches “{query.strip()}”."
+    if found:  # someone else's: the same words, but audited as the refusal it is
+        raise Refused(missing, found[0].id)
+    raise NotFound(missing)
+
+
 class PlanArgs(Args):
     name: str = Field(max_length=40, description="Starter, Pro, Business or Enterprise")
 
@@ -49,6 +79,15 @@ class PlanArgs(Args):
 class AccountArgs(Args):
     # Name, domain or #id: said once in the assistant's system prompt, not in every tool.
     account: str = Field(max_length=200)
+
+
+class OwnAccountArgs(Args):
+    account: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Account name, domain or id, e.g. 'Initech' or '#12'; a customer may "
+        "leave it out for their own account",
+    )
 
 
 @skill(
@@ -117,13 +156,13 @@ def plan_details(ctx: SkillContext, args: PlanArgs) -> Reply:
 @skill(
     "find_account",
     "An account's subscription (plan, seats, status, renewal, MRR), owner and contacts.",
-    AccountArgs,
+    OwnAccountArgs,
     permission="read_account",
 )
-def find_account(ctx: SkillContext, args: AccountArgs) -> Reply:
+def find_account(ctx: SkillContext, args: OwnAccountArgs) -> Reply:
     today = ctx.clock.today()
     with ctx.db.read() as s:
-        account = load_account(ctx, s, args.account, "read_account")
+        account = load_account(ctx, s, args.account, "read_account", usage="account <name|id>")
         sub = current_subscription(s, account)
         items: list[tuple[str, str]] = [
             ("Account", f"{account.name} (#{account.id})"),
@@ -207,7 +246,7 @@ class InvoiceArgs(AccountArgs):
 )
 def list_invoices(ctx: SkillContext, args: InvoiceArgs) -> Reply:
     with ctx.db.read() as s:
-        account = load_account(ctx, s, args.account, "read_account")
+        account = load_account(ctx, s, args.account, "read_account", usage="invoices <account>")
         invoices = s.scalars(
             select(Invoice)
             .where(Invoice.account_id == account.id)

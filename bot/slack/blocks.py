@@ -21,6 +21,7 @@ from skills.parts import (
     Button,
     Choices,
     Facts,
+    Paging,
     Part,
     PendingCard,
     Reply,
@@ -305,6 +306,17 @@ def _alert_button(b: Button, unique: _Unique) -> Block:
     return button(b.label, unique.action(b.action), b.value, b.style)
 
 
+def paging_blocks(part: Paging, unique: _Unique | None = None) -> list[Block]:
+    """A long list's total line and, while rows are left, its "Show more" button."""
+    blocks: list[Block] = [context(mrkdwn(part.text))]
+    if part.more is not None:
+        unique = unique or _Unique()
+        more = part.more
+        element = button(more.label, unique.action(more.action), more.value, more.style)
+        blocks.append({"type": "actions", "block_id": ids.MORE_ACTIONS, "elements": [element]})
+    return blocks
+
+
 def part_blocks(part: Part, unique: _Unique | None = None) -> list[Block]:
     if isinstance(part, Text):
         return text_blocks(part)
@@ -320,6 +332,8 @@ def part_blocks(part: Part, unique: _Unique | None = None) -> list[Block]:
         return alert_blocks(part, unique)
     if isinstance(part, Choices):
         return choices_blocks(part, unique)
+    if isinstance(part, Paging):
+        return paging_blocks(part, unique)
     return [section(mrkdwn(str(part)))]
 
 
@@ -389,4 +403,6 @@ def _fallback_lines(part: Part) -> list[str]:
         return [f"{part.title}: {part.detail}"]
     if isinstance(part, Choices):
         return [part.question, *(f"{i}. {b.label}" for i, b in enumerate(part.options, 1))]
+    if isinstance(part, Paging):
+        return [part.text]
     return []

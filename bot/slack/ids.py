@@ -30,6 +30,7 @@ LOG_ACTIVITY = buttons.LOG_ACTIVITY  # opens the form; value: a deal
 SNOOZE = buttons.SNOOZE  # value: a deal and days
 OPEN_ACCOUNT = buttons.OPEN_ACCOUNT  # value: an account
 CHOOSE = buttons.CHOOSE  # one reading of a clarifying question; value: skill and arguments
+SHOW_MORE = buttons.SHOW_MORE  # the next page of a list; value: a cursor and offset
 
 # ---- commands --------------------------------------------------------------------------------
 COMMAND = "/sub"  # the slash command (also in slack/manifest.json; a test keeps them equal)
@@ -66,6 +67,7 @@ def action_pattern(name: str) -> re.Pattern[str]:
 
 # ---- block ids -------------------------------------------------------------------------------
 HOME_MRR = "home:mrr"
+MORE_ACTIONS = "list:more"  # the "Show more" button row under a long list (one per message)
 
 
 def card_block(action_id: str) -> str:

@@ -171,3 +171,23 @@ class SlackThread(Base):
     channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     thread_ts: Mapped[str] = mapped_column(String(32), primary_key=True)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ListCursor(Base):
+    """Where a long list stopped, per conversation and person: `more` (or a "Show more"
+    button, which carries the id and offset) runs the same read skill again from `offset`.
+
+    Kept in the store, not in memory, because a click may reach another replica than the one
+    that answered, and a restart between two pages should not lose the place."""
+
+    __tablename__ = "list_cursors"
+    __table_args__ = (Index("ix_list_cursors_conversation_user", "conversation_id", "user_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[str] = mapped_column(String(64))
+    skill: Mapped[str] = mapped_column(String(64))
+    args: Mapped[dict[str, Any]] = mapped_column(JSON)
+    offset: Mapped[int] = mapped_column(Integer)  # where `more` goes on from
+    total: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -64,8 +64,9 @@ def test_a_customer_contact_sees_only_their_own_account(console, demo_db):
         "cancel Initech now",
     )
     blocks = blocks_of(out)
-    assert "only see and change your own company's account" in blocks[0]
-    assert "only see and change your own company's account" in blocks[1]
+    # Another company's account answers exactly as a missing one (issue 13); still audited.
+    assert "No account matches “Globex”." in blocks[0]
+    assert "No account matches “Globex”." in blocks[1]
     assert "Pro monthly, 10 seats" in blocks[2]
     assert "may not cancel immediately" in blocks[3]
     refused = audit_rows(demo_db, actor="U_INITECH1", outcome="refused")
@@ -102,8 +103,9 @@ def test_pausing_an_annual_plan_is_refused_with_the_policy_reason(console, demo_
 
 
 def test_renewals_next_thirty_days_lists_globex(console):
-    out = console("U_MANAGER1", "renewals next 30 days")
-    assert "Globex" in out
+    out = console("U_MANAGER1", "renewals next 30 days", *["more"] * 8)
+    assert "Globex" in out  # renews on the window's last day: on a later page
+    assert "15 of " in out and "16–30 of " in out
 
 
 def test_stalled_lists_the_two_stalled_deals_only(console):
@@ -145,7 +147,11 @@ def test_helpful_errors_for_typos_and_bad_input(console):
     assert "seats" in blocks[2] and "Traceback" not in out
     assert "Did you mean Initech" in blocks[3]
     assert "no plan called “Platinum”" in blocks[4]
-    for usage in ("renewals [next <N> days|this month|next month]", "stalled [<rep>]", "mrr"):
+    for usage in (
+        "renewals [mine] [next <N> days|this month|next month]",
+        "stalled [mine|<rep>]",
+        "mrr",
+    ):
         assert usage in blocks[5]
 
 

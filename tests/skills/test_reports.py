@@ -24,7 +24,7 @@ from config.clock import Clock
 from seed.demo import seed_demo
 from skills.base import REGISTRY, all_skills, invoke
 from skills.context import SkillContext, identify
-from skills.parts import Facts, Reply, Table
+from skills.parts import Facts, Paging, Reply, Table
 from store.actors import SYSTEM, Actor
 from store.catalog import LOYALTY_TIERS
 from store.db import Database
@@ -111,6 +111,16 @@ def table(reply: Reply, title: str) -> Table:
     return next(p for p in reply.parts if isinstance(p, Table) and p.title.startswith(title))
 
 
+def every_row(db: Database, reply: Reply, title: str, user: str) -> list[tuple[str, ...]]:
+    """The rows of a paged list: its first page, then `more` (the `show_more` skill) until
+    no page offers more."""
+    rows = list(table(reply, title).rows)
+    while any(isinstance(p, Paging) and p.more for p in reply.parts):
+        reply = run(db, "show_more", {}, user=user)
+        rows += table(reply, title).rows
+    return rows
+
+
 # ---- independent arithmetic ------------------------------------------------------------------
 def monthly(sub: Subscription, on: dt.date) -> Decimal:
     """Monthly value of a subscription after the better of sales and loyalty discount."""
@@ -163,7 +173,9 @@ def test_renewals_next_30_days_lists_globex_with_its_arr(demo: Database) -> None
         "Sam",
     )
     assert globex["risks"] == ["low_seat_use"]
-    shown = {row[0]: row for row in table(reply, "Renewals").rows}
+    pages = every_row(demo, reply, "Renewals", "U_SUPPORT1")
+    assert len(pages) == reply.data["count"] == len(rows)
+    shown = {row[0]: row for row in pages}
     assert shown["Globex"][4:7] == ("Dec 16, 2026", "$39,600.00", "Sam")
     assert "low seat use (12/40)" in shown["Globex"][7]
     assert "past due" in shown["Umbrella"][7]

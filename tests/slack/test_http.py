@@ -13,7 +13,7 @@ import time
 
 from sqlalchemy import func, select
 
-from bot.slack.ids import CANCEL, CONFIRM
+from bot.slack.ids import CANCEL, CONFIRM, SHOW_MORE
 from skills.buttons import deal_value
 from store.accounts import resolve_account
 from store.models import AuditEvent, Deal, DealActivity, Invoice, SlackThread, Subscription
@@ -446,6 +446,25 @@ def test_snooze_reads_the_value_the_alert_rules_write(harness: SlackHarness) -> 
     harness.click(alert.message(), "alert:snooze", user="U_SALES1", channel="D_SALES1", value=value)
     harness.settle()
     assert acme(harness).snoozed_until == harness.services.clock.today() + dt.timedelta(days=3)
+
+
+def test_show_more_posts_the_next_page_in_the_thread(harness: SlackHarness) -> None:
+    event = harness.mention("renewals", user="U_MANAGER1")
+    harness.send(event)
+    harness.settle()
+    [first] = harness.fake.calls("chat.postMessage")
+    assert "15 of " in first.text()
+    harness.click(first.message(), SHOW_MORE, user="U_MANAGER1")
+    harness.settle()
+    [_, second] = harness.fake.calls("chat.postMessage")
+    assert second.body["thread_ts"] == event["ts"]
+    assert "16–30 of " in second.text() and SHOW_MORE in buttons(second)
+    # Someone else's click on that button shows them nothing of the list.
+    harness.click(first.message(), SHOW_MORE, user="U_ADMIN1")
+    harness.settle()
+    [told] = harness.fake.calls("chat.postEphemeral")
+    assert told.body["user"] == "U_ADMIN1" and "no list of yours" in told.text()
+    assert harness.fake.count("chat.postMessage") == 2
 
 
 # ---- payloads we did not write -----------------------------------------------------------------

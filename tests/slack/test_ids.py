@@ -234,3 +234,41 @@ def test_readers_never_raise_on_any_json(data: Any) -> None:
 @given(st.integers(min_value=1, max_value=10**9), st.one_of(st.none(), st.integers(1, 366)))
 def test_deal_values_round_trip(deal: int, days: int | None) -> None:
     assert buttons.read_deal_value(buttons.deal_value(deal, days)) == DealRef(str(deal), days)
+
+
+# ---- "Show more" under a long list ----------------------------------------------------------
+def test_a_show_more_value_reads_back() -> None:
+    value = buttons.more_value("3fa1c2b09d1e", 15)
+    assert buttons.read_more_value(value) == buttons.MoreRef("3fa1c2b09d1e", 15)
+    assert buttons.read_more_value(value).args() == {"cursor": "3fa1c2b09d1e", "offset": 15}
+
+
+@pytest.mark.parametrize(
+    "junk",
+    [*JUNK, "3fa1:", ":15", "3FA1:15", "3fa1:-1", "3fa1:1.5", "3fa1:²", "3fa1:1234567", "a b:1"],
+)
+def test_a_show_more_value_we_did_not_write_is_none(junk: Any) -> None:
+    assert buttons.read_more_value(junk) is None
+
+
+def test_a_paged_list_renders_valid_blocks_with_its_button() -> None:
+    from slack_sdk.models.blocks import Block
+
+    from skills.parts import Paging, Table
+
+    more = Button("Show more", buttons.SHOW_MORE, buttons.more_value("ab12", 15))
+    reply = Reply(
+        parts=(
+            Table("Renewals", ("Account",), (("Initech",),)),
+            Paging("15 of 42 renewals, $9.00 ARR in all.", more),
+        )
+    )
+    blocks = reply_blocks(reply)
+    for block in blocks:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+    [element] = blocks[-1]["elements"]
+    assert ids.action_pattern(ids.SHOW_MORE).match(element["action_id"])
+    assert buttons.read_more_value(element["value"]) == buttons.MoreRef("ab12", 15)
+    assert "15 of 42 renewals" in json.dumps(blocks[-2])
+    last = reply_blocks(Reply(parts=(Paging("31–42 of 42 renewals, $9.00 ARR in all."),)))
+    assert [b["type"] for b in last] == ["context"]

@@ -1,5 +1,6 @@
 """Button clicks: Confirm / Cancel on a confirmation card, and the buttons on an alert
-(which carry a `#n` suffix when a digest holds several alerts, hence the patterns)."""
+(which carry a `#n` suffix when a digest holds several alerts, hence the patterns), and
+"Show more" under a long list."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from bot.slack.listeners.actions import (
     confirm,
     log_activity,
     open_account,
+    show_more,
     snooze,
 )
 
@@ -24,3 +26,4 @@ def register(app: App, deps: SlackDeps) -> None:
     app.action(ids.action_pattern(ids.OPEN_ACCOUNT))(deps.listener(open_account.on_open_account))
     app.action(ids.action_pattern(ids.LOG_ACTIVITY))(deps.listener(log_activity.on_log_activity))
     app.action(ids.action_pattern(ids.CHOOSE))(deps.listener(choose.on_choose))
+    app.action(ids.action_pattern(ids.SHOW_MORE))(deps.listener(show_more.on_show_more))
