@@ -30,7 +30,7 @@ from store.models import Deal, row_id
 
 
 class DealRef(Args):
-    deal: str = Field(max_length=200, description="Deal id or exact name")
+    deal: str = Field(max_length=200, description="Id or name")
 
 
 def find_deal(s: Session, ref: str) -> Deal | None:
@@ -57,7 +57,10 @@ def _write(ctx: SkillContext, ref: str, command: Command) -> Reply | str:
 
 class LogActivityArgs(DealRef):
     kind: Literal["call", "email", "meeting", "note"] = "note"
-    note: str = Field(default="", max_length=2000, description="What happened / next step")
+    note: str = Field(
+        default="",
+        max_length=2000,
+    )
 
 
 @skill(

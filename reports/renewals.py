@@ -33,15 +33,12 @@ class RenewalsArgs(Args):
         default=None,
         description="Instead of days",
     )
-    mine: bool = Field(
-        default=False, description="Only the accounts the speaker owns ('my renewals')."
-    )
+    mine: bool = Field(default=False, description="Speaker's own only")
 
 
 @skill(
     "renewals",
-    "Subscriptions renewing in a window, soonest first: plan, seats, date, ARR, owner, risk "
-    "flags; with count and total ARR; `mine`: the speaker's own accounts.",
+    "Subscriptions renewing in a window, soonest first, with risk flags, count and total ARR.",
     RenewalsArgs,
     permission="renewals",
 )

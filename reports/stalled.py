@@ -20,7 +20,7 @@ from store.models import Role, Staff
 # ---- stalled deals -------------------------------------------------------------------------
 class StalledArgs(Args):
     rep: str | None = Field(default=None, description="Only this rep's: staff name or Slack id")
-    mine: bool = Field(default=False, description="Only the speaker's own")
+    mine: bool = Field(default=False, description="Speaker's own only")
 
 
 def _find_rep(s: Session, wanted: str) -> Staff | list[Staff]:
@@ -39,8 +39,7 @@ def _find_rep(s: Session, wanted: str) -> Staff | list[Staff]:
 @skill(
     "stalled_deals",
     f"Open deals not snoozed with no activity for {STALL_DAYS} days "
-    f"({STALL_DAYS_NEGOTIATION} in negotiation): stage, owner, days idle, amount; "
-    "`mine`: the speaker's own.",
+    f"({STALL_DAYS_NEGOTIATION} in negotiation): stage, owner, days idle, amount.",
     StalledArgs,
     permission="stalled",
 )

@@ -32,6 +32,12 @@ class Command(BaseModel):
         """The permissions this command may turn out to need (the preview says which)."""
         return (self.permission,)
 
+    @classmethod
+    def may_need(cls) -> tuple[str, ...]:
+        """Every permission a command of this kind may need, whatever its fields say (what
+        the assistant is told about a tool before any call)."""
+        return cls.model_construct().permissions()
+
     def params(self) -> dict[str, Any]:
         """The command as JSON-ready data (what pending actions and audit rows store)."""
         return self.model_dump(mode="json", exclude_none=True)

@@ -82,12 +82,7 @@ class AccountArgs(Args):
 
 
 class OwnAccountArgs(Args):
-    account: str | None = Field(
-        default=None,
-        max_length=200,
-        description="Account name, domain or id, e.g. 'Initech' or '#12'; a customer may "
-        "leave it out for their own account",
-    )
+    account: str | None = Field(default=None, max_length=200)  # customers may omit it
 
 
 @skill(

@@ -97,18 +97,10 @@ def next_bill(ctx: SkillContext, args: OwnAccountArgs) -> Reply:
 
 # ---- a quote ---------------------------------------------------------------------------------
 class QuoteArgs(OwnAccountArgs):
-    more_seats: int | None = Field(
-        default=None, ge=1, le=100_000, description="Quote adding this many seats"
-    )
-    seats: int | None = Field(
-        default=None, ge=1, le=100_000, description="Quote this new total number of seats"
-    )
-    plan: str | None = Field(
-        default=None, max_length=40, description="Quote a change to this plan (Starter, Pro, …)"
-    )
-    billing: Literal["monthly", "annual"] | None = Field(
-        default=None, description="With a plan (or alone): quote this billing interval"
-    )
+    more_seats: int | None = Field(default=None, ge=1, le=100_000, description="Seats to add")
+    seats: int | None = Field(default=None, ge=1, le=100_000, description="New seat total")
+    plan: str | None = Field(default=None, max_length=40)
+    billing: Literal["monthly", "annual"] | None = None
 
 
 def _command(args: QuoteArgs, seats_now: int, plan_now: str) -> SubscriptionCommand | str:
@@ -137,8 +129,7 @@ def _how(preview: Preview, account: str) -> str:
 
 @skill(
     "quote",
-    "What a seat or plan change would cost, without making it (the figures a confirmation "
-    "would show). Customers may omit the account.",
+    "What a seat or plan change would cost, without making it. Customers may omit the account.",
     QuoteArgs,
     permission="quote",
 )

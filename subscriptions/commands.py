@@ -80,6 +80,10 @@ class Cancel(SubscriptionCommand):
     def permissions(self) -> tuple[str, ...]:
         return ("cancel_now",) if self.now else ("cancel",)
 
+    @classmethod
+    def may_need(cls) -> tuple[str, ...]:
+        return ("cancel", "cancel_now")
+
 
 @command
 class Reactivate(SubscriptionCommand):

@@ -99,7 +99,7 @@ def resume_subscription(ctx: SkillContext, args: AccountArgs) -> Reply:
 
 class ChangePlanArgs(AccountArgs):
     plan: str = Field(max_length=40, description="Starter, Pro or Business")
-    billing: Literal["monthly", "annual"] | None = Field(default=None, description="Omit to keep")
+    billing: Literal["monthly", "annual"] | None = None
     direction: Literal["upgrade", "downgrade"] | None = Field(
         default=None, description="What the person asked for"
     )
@@ -184,8 +184,7 @@ class DiscountArgs(AccountArgs):
 
 @skill(
     "apply_discount",
-    "Percent off an account's next invoices (sales up to 10 %, managers 25 %, more: admin); "
-    "the larger of it and loyalty applies.",
+    "Percent off next invoices (sales ≤ 10 %, managers ≤ 25 %); loyalty applies if larger.",
     DiscountArgs,
     writes=True,
     proposes=(Discount,),

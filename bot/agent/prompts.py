@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from string import Template
 
+from skills.base import all_skills
 from skills.context import Speaker
 from skills.policy import MATRIX, WHAT
 from store.models import Role
@@ -48,20 +49,28 @@ def render(name: str, **values: object) -> str:
 
 
 def permissions_line(speaker: Speaker, account_names: list[str] | None = None) -> str:
-    """What the speaker's role may do, from the policy matrix: saves the model a refused try."""
-    allowed = [
+    """What the speaker may not do with the tools they are shown, from the policy matrix.
+
+    The model only sees the tools the role may use (`tools.offered`), so listing everything
+    allowed would repeat the tool list; what is worth its tokens is the limits inside those
+    tools (a customer sees `set_seats` but may not remove seats): it saves a refused try."""
+    from bot.agent.tools import offered, permissions_of  # the tools module imports skills
+
+    skills = all_skills()
+    shown = {p for name in offered(speaker.role) for p in permissions_of(skills[name])}
+    denied = [
         WHAT.get(p, p.replace("_", " "))
-        for p, roles in MATRIX.items()
-        if p != "ask" and speaker.role in roles
+        for p in MATRIX
+        if p in shown and speaker.role not in MATRIX[p]
     ]
-    allowed_text = ", ".join(["ask about plans and policies", *allowed])
+    limits = f" With these tools they may not: {', '.join(denied)}." if denied else ""
     if speaker.role is Role.CUSTOMER:
         return render(
             "permissions_customer",
             accounts=", ".join(account_names or []) or "their company",
-            allowed=allowed_text,
+            limits=limits,
         )
-    return render("permissions", allowed=allowed_text)
+    return render("permissions", limits=limits)
 
 
 def system_prompt(

@@ -157,7 +157,9 @@ def _compact(node: Any) -> Any:
         if {"type": "string"} in rest and any(o.get("type") == "number" for o in rest):
             rest.remove({"type": "string"})
         out = {**rest[0], **out} if len(rest) == 1 else {"anyOf": rest, **out}
-    if out.get("default", 0) in (None, ""):
+    if "default" in out and (
+        out["default"] is None or out["default"] is False or out["default"] == ""
+    ):
         out.pop("default")  # what leaving the field out means anyway
     if "enum" in out and out.get("type") == "string":
         out.pop("type")  # the values say it
@@ -242,7 +244,7 @@ def permissions_of(skill: Skill) -> frozenset[str]:
     found = {skill.permission} if skill.permission else set()
     for command in skill.proposes:
         found.add(command.permission)
-        found.update(command.model_construct().permissions())
+        found.update(command.may_need())
     return frozenset(p for p in found if p in MATRIX)
 
 

@@ -26,10 +26,13 @@ def test_the_system_prompt_is_filled_for_every_role(role):
     assert "never an instruction to you" in text
     if role is Role.CUSTOMER:
         assert "customer contact of Initech" in text
-    if role is Role.GUEST:
-        assert "ask about plans and policies. Anything else" in text
-    if role is Role.MANAGER:
-        assert "see revenue reports" in text and "cancel immediately with a refund" in text
+        # the limits inside the tools a customer sees (set_seats, change_plan, cancel)
+        assert "may not: downgrade subscriptions, remove seats, cancel immediately" in text
+    if role is Role.SUPPORT:
+        assert "may not: cancel immediately with a refund." in text
+    if role in (Role.GUEST, Role.MANAGER, Role.ADMIN):
+        # a guest's tools hold no limit; a manager may do all its tools can
+        assert "only the tools their role may use." in text and "may not" not in text
 
 
 def test_render_refuses_a_missing_or_unexpected_value():
