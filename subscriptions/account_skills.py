@@ -11,13 +11,20 @@ from sqlalchemy.orm import Session, selectinload
 from billing import format_money, next_retry_date
 from billing.revenue import subscription_mrr
 from skills.base import Args, NoArgs, skill
-from skills.context import SkillContext
+from skills.context import SkillContext, Speaker
 from skills.parts import Facts, Reply, Table
-from skills.policy import authorize
+from skills.policy import Refused, authorize, check
 from store import catalog
 from store import format as fmt
-from store.accounts import current_subscription, resolve_account
+from store.accounts import (
+    current_subscription,
+    find_accounts,
+    is_self_reference,
+    no_account,
+    resolve_account,
+)
 from store.audit import recent_events
+from store.errors import Ambiguous, NotFound
 from store.models import Account, Invoice, Role, Subscription, SubStatus, UsageSnapshot
 
 
@@ -26,20 +33,53 @@ def fmt_date(d: dt.date | None) -> str:
 
 
 def load_account(ctx: SkillContext, session: Session, query: str, permission: str) -> Account:
-    """Resolve what the person typed to one account they are allowed to touch."""
-    if ctx.speaker.role is Role.CUSTOMER and query.strip().lower() in {"my account", "mine", "me"}:
-        account = session.get(Account, min(ctx.speaker.account_ids))
-        assert account is not None
+    """Resolve what the person typed to one account they are allowed to touch.
+
+    A customer searches only their own accounts, and "us", "our account", "my company" … mean
+    their own; another company's account answers exactly like a missing one, typo
+    suggestions included. Staff read every account; "us" is no account for them."""
+    speaker = ctx.speaker
+    authorize(speaker.role, permission)  # no account search for roles without it
+    within = speaker.account_ids if speaker.role is Role.CUSTOMER else None
+    if is_self_reference(query):
+        if within is None:
+            raise no_account(query)
+        account = resolve_own(session, query, within)
     else:
-        authorize(ctx.speaker.role, permission)  # no account search for roles without it
-        account = resolve_account(session, query)
-    authorize(
-        ctx.speaker.role,
-        permission,
-        account_id=account.id,
-        own_accounts=ctx.speaker.account_ids,
-    )
+        account = _resolve(session, speaker, query, within)
+    authorize(speaker.role, permission, account_id=account.id, own_accounts=speaker.account_ids)
     return account
+
+
+def _resolve(
+    session: Session, speaker: Speaker, query: str, within: frozenset[int] | None
+) -> Account:
+    """`query` among the readable accounts. A miss that names someone else's account gets
+    the missing-account answer all the same, but is audited as the refusal it is."""
+    try:
+        return resolve_account(session, query, within=within)
+    except NotFound as missing:
+        outside = find_accounts(session, query) if within is not None else []
+        if not outside:
+            raise
+        account_id = outside[0].id if len(outside) == 1 else None
+        reason = check(
+            speaker.role, "read_account", account_id=outside[0].id, own_accounts=frozenset()
+        )
+        raise Refused(reason or missing.reason, account_id, answer=missing.reason) from None
+
+
+def resolve_own(session: Session, query: str, own: frozenset[int]) -> Account:
+    """A customer's own account; with several, which one (naming only their own)."""
+    accounts = sorted(
+        (a for a in (session.get(Account, i) for i in own) if a is not None), key=lambda a: a.name
+    )
+    if len(accounts) == 1:
+        return accounts[0]
+    if not accounts:
+        raise no_account(query)
+    names = ", ".join(a.name for a in accounts)
+    raise Ambiguous(f"You have several accounts: {names}. Which one?", [a.name for a in accounts])
 
 
 class PlanArgs(Args):
