@@ -220,8 +220,8 @@ class Core:
         """Let the brain resume its paused run; the decision itself already happened, so a
         failing brain never hides it."""
         hook = getattr(self.brain, "decided", None)
-        if hook is None:
-            return reply
+        if hook is None or reply.data.get("status") == "unknown":
+            return reply  # nothing was decided (or it is not this person's to see)
         try:
             result: Reply = hook(ctx, action_id, reply)
             return result

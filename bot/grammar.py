@@ -117,6 +117,21 @@ def _discount(m: re.Match[str]) -> dict[str, Any]:
     return args
 
 
+# `log <deal> <kind> [<note>]` (the deal may be several words), else `log <deal> <note>` with
+# a one-word deal (an id, a short name, "mine", "my <short name>") or a quoted name: a bare
+# note.
+LOG = (
+    r"(?:(?P<deal>#?\d+|.+?)\s+(?P<kind>call|email|meeting|note)(?:\s+(?P<note>.+))?"
+    r"|(?P<bare>\"[^\"]+\"|my\s+\S+|\S+)\s+(?P<text>.+))"
+)
+
+
+def _log(m: re.Match[str]) -> dict[str, Any]:
+    if m.group("kind"):
+        return {"deal": m["deal"], "kind": m["kind"].lower(), "note": m["note"] or ""}
+    return {"deal": m["bare"].strip('"'), "kind": "note", "note": m["text"]}
+
+
 def _unit(word: str) -> str:
     word = word.lower()
     return word if word.endswith("s") else word + "s"
@@ -274,11 +289,11 @@ COMMANDS: tuple[Command, ...] = (
     Command("more", "more", "the next rows of the last long list here", "show_more"),
     Command(
         "log",
-        "log <deal> call|email|meeting|note [<what happened>]",
-        "log deal activity (restarts its stalled clock)",
+        "log <deal> [call|email|meeting|note] <what happened>",
+        "log deal activity (restarts its stalled clock); the deal by id or short name",
         "log_deal_activity",
-        r"(?P<deal>#?\d+|.+?)\s+(?P<kind>call|email|meeting|note)(?:\s+(?P<note>.+))?",
-        lambda m: {"deal": m["deal"], "kind": m["kind"].lower(), "note": m["note"] or ""},
+        LOG,
+        _log,
     ),
     Command(
         "snooze",

@@ -5,11 +5,15 @@ the scheduler can scan a large pipeline without loading every deal. Tests hold t
 other. `quiet_deals` reads the open deals last touched in a date band (the manager digest's
 day-21 mark). These are the only queries of quiet deals: the alert rules, the report skills and
 the weekly manager report all read them from here.
+
+Every list of deals shows each deal's `ref` ("#12 acme"): its id and short name, the two
+handles `log` and `snooze` take.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +25,28 @@ from store.models import Account, Deal, DealStage, Staff
 
 CLOSED_STAGES = frozenset({DealStage.WON, DealStage.LOST})
 OPEN_STAGES = tuple(s for s in DealStage if s not in CLOSED_STAGES)
+
+
+# Words that say what kind of deal it is, not whose: dropped from the end of a short name.
+_GENERIC = ("new business", "expansion", "upsell", "upgrade", "renewal", "deal")
+
+
+def short_name(name: str) -> str:
+    """A deal's short handle: its name in lower case without the kind of deal, words joined
+    by hyphens ("Acme new business" → "acme", "Arroyo, Miller and Tucker expansion" →
+    "arroyo-miller-and-tucker"). Not unique by itself; ids always are."""
+    words = re.sub(r"[^\w]+", " ", name.casefold()).split()
+    text = " ".join(words)
+    for generic in _GENERIC:
+        if text.endswith(" " + generic):
+            text = text.removesuffix(" " + generic)
+            break
+    return text.replace(" ", "-")
+
+
+def deal_ref(deal_id: int, name: str) -> str:
+    """How lists show a deal so a person can name it back: "#12 acme"."""
+    return f"#{deal_id} {short_name(name)}"
 
 
 def stall_days(stage: DealStage) -> int:
@@ -55,6 +81,14 @@ class StalledDeal:
     amount_cents: int
     last_activity_on: dt.date
     days_idle: int
+
+    @property
+    def short(self) -> str:
+        return short_name(self.name)
+
+    @property
+    def ref(self) -> str:
+        return deal_ref(self.deal_id, self.name)
 
 
 def _quiet_select(today: dt.date) -> Select[Any]:

@@ -15,10 +15,9 @@ import secrets
 from typing import Literal
 
 from pydantic import Field
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from deals.commands import LogActivity, Snooze
+from deals.lookup import resolve_deal
 from skills.base import Args, skill
 from skills.context import SkillContext
 from skills.parts import Reply
@@ -26,19 +25,10 @@ from skills.pending import CONFIRMED_BY_CLICK, propose
 from skills.policy import authorize
 from store import format as fmt
 from store.commands import Command
-from store.models import Deal, row_id
 
 
 class DealRef(Args):
-    deal: str = Field(max_length=200, description="Id or name")
-
-
-def find_deal(s: Session, ref: str) -> Deal | None:
-    ref = ref.strip().lstrip("#")
-    if ref.isdigit():
-        key = row_id(ref)
-        return s.get(Deal, key) if key is not None else None
-    return s.scalar(select(Deal).where(Deal.name.ilike(ref)))
+    deal: str = Field(max_length=200, description="Id, short name, name, or 'mine'")
 
 
 def _write(ctx: SkillContext, ref: str, command: Command) -> Reply | str:
@@ -46,9 +36,7 @@ def _write(ctx: SkillContext, ref: str, command: Command) -> Reply | str:
     the deal's name when applied, else the reply to give."""
     authorize(ctx.speaker.role, command.permission)
     with ctx.db.read() as s:
-        deal = find_deal(s, ref)
-        if deal is None:
-            return Reply.error(f"There is no deal “{ref}”.")
+        deal = resolve_deal(s, ref, speaker_id=ctx.speaker.user_id)
     if not ctx.extras.get(CONFIRMED_BY_CLICK):
         return propose(ctx, ctx.writes.preview(command, deal.id, ctx.actor))
     ctx.writes.apply(command, deal.id, ctx.actor, idempotency_key=f"deal:{secrets.token_hex(8)}")

@@ -102,9 +102,11 @@ def collect(db: Database, zone: Any, today: dt.date) -> ReportData:
     reps: dict[str, dict[str, Any]] = {}
     for d in deals:
         rep = reps.setdefault(
-            d.owner_name, {"rep": d.owner_name, "deals": 0, "amount_cents": 0, "oldest_days": 0}
+            d.owner_name,
+            {"rep": d.owner_name, "deals": 0, "amount_cents": 0, "oldest_days": 0, "refs": []},
         )
         rep["deals"] += 1
+        rep["refs"].append(d.ref)
         rep["amount_cents"] += d.amount_cents
         rep["oldest_days"] = max(rep["oldest_days"], d.days_idle)
     by_week: dict[int, int] = defaultdict(int)
@@ -123,6 +125,12 @@ def collect(db: Database, zone: Any, today: dt.date) -> ReportData:
             (today + dt.timedelta(weeks=k), by_week.get(k, 0)) for k in range(WEEKS_AHEAD)
         ],
     )
+
+
+def _refs(refs: list[str], shown: int = 5) -> str:
+    """The rep's stalled deals by id and short name, the oldest first, a few at most."""
+    more = f" +{len(refs) - shown} more" if len(refs) > shown else ""
+    return ", ".join(refs[:shown]) + more
 
 
 def _arr(items: list[dict[str, Any]]) -> int:
@@ -199,11 +207,12 @@ def report_reply(data: ReportData) -> Reply:
         parts.append(
             Table(
                 "Stalled deals by rep",
-                ("Rep", "Deals", "Amount", "Quiet for up to"),
+                ("Rep", "Deals", "Which", "Amount", "Quiet for up to"),
                 tuple(
                     (
                         r["rep"],
                         str(r["deals"]),
+                        _refs(r["refs"]),
                         format_money(r["amount_cents"]),
                         f"{r['oldest_days']} days",
                     )

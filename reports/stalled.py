@@ -66,6 +66,8 @@ def stalled_deals(ctx: SkillContext, args: StalledArgs) -> Reply:
         {
             "deal_id": d.deal_id,
             "deal": d.name,
+            "short": d.short,
+            "ref": d.ref,
             "account": d.account_name,
             "stage": str(d.stage),
             "owner": d.owner_name,
@@ -81,9 +83,10 @@ def stalled_deals(ctx: SkillContext, args: StalledArgs) -> Reply:
         return Reply.text(f"No stalled deals{whose}.", "success", data=data)
     table = Table(
         f"Stalled deals{whose}",
-        ("Deal", "Account", "Stage", "Owner", "Days quiet", "Amount"),
+        ("Ref", "Deal", "Account", "Stage", "Owner", "Days quiet", "Amount"),
         tuple(
             (
+                d.ref,
                 d.name,
                 d.account_name or "— (prospect)",
                 str(d.stage).capitalize(),
@@ -94,7 +97,8 @@ def stalled_deals(ctx: SkillContext, args: StalledArgs) -> Reply:
             for d in deals
         ),
         note=f"Stalled: no logged activity for {STALL_DAYS} days ({STALL_DAYS_NEGOTIATION} in "
-        "negotiation); snoozed deals are left out.",
+        "negotiation); snoozed deals are left out. Name a deal by its id or short name: "
+        f"`log {deals[0].short} <what happened>`, `snooze #{deals[0].deal_id} 7 days`.",
     )
     in_all = format_money(sum(d.amount_cents for d in deals))
     parts = paging.page(ctx, "stalled_deals", args, table, noun="stalled deals", in_all=in_all)

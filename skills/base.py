@@ -158,7 +158,7 @@ def invoke(ctx: SkillContext, name: str, raw_args: dict[str, Any]) -> Reply:
             refusal.reason,
             account_id=refusal.account_id,
         )
-        return Reply.refusal(refusal.reason)
+        return Reply.refusal(refusal.answer)
     except StoreError as err:
         ACTIONS.labels(name, "refused").inc()
         return Reply.refusal(err.reason)

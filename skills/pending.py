@@ -22,6 +22,7 @@ from config.metrics import ACTIONS
 from skills.context import SkillContext
 from skills.parts import ChangeRow, MoneyLine, Part, PendingCard, Reply, Text
 from skills.policy import WHAT, Refused, authorize
+from skills.visibility import unknown, visible_to
 from store import format as fmt
 from store.audit import record_refusal
 from store.commands import decode
@@ -169,8 +170,9 @@ def by_tool_call(ctx: SkillContext, tool_call_id: str) -> PendingAction | None:
 
 
 def get(ctx: SkillContext, action_id: str) -> PendingAction | None:
-    """A pending action by id, expiry brought up to date (None when unknown)."""
-    row = _load(ctx, action_id)
+    """A pending action by id the speaker may see, expiry brought up to date (None when
+    unknown or not theirs to see)."""
+    row = _load(ctx, action_id, None)
     return None if isinstance(row, Reply) else row
 
 
@@ -189,14 +191,25 @@ def live_pending(ctx: SkillContext) -> list[PendingAction]:
         return [row for row in rows if utc(row.expires_at) > now]
 
 
-def _load(ctx: SkillContext, action_id: str) -> PendingAction | Reply:
+def _load(ctx: SkillContext, action_id: str, verb: str | None) -> PendingAction | Reply:
+    """The action, expiry brought up to date, if the speaker may see it; else the unknown-id
+    answer (an attempt to `verb` a live action they may not decide is audited)."""
     with ctx.db.uow() as s:
         row = s.get(PendingAction, action_id)
         if row is None:
-            return Reply.error(f"There is no pending action “{action_id}”.")
-        if row.status is PendingStatus.PENDING and utc(row.expires_at) <= utc(ctx.clock.now()):
-            row.status = PendingStatus.EXPIRED
-        return row
+            return unknown(action_id)
+        live = row.status is PendingStatus.PENDING
+        if visible_to(ctx.speaker, row):
+            if live and utc(row.expires_at) <= utc(ctx.clock.now()):
+                row.status = PendingStatus.EXPIRED
+            return row
+        action, account_id = row.action, row.account_id
+    if verb and live:
+        reason = f"may not {verb} this pending action"
+        record_refusal(
+            ctx.db, ctx.clock, ctx.actor, f"{verb}:{action}", reason, account_id=account_id
+        )
+    return unknown(action_id)
 
 
 def _refusal(ctx: SkillContext, action: str, permission: str, account_id: int | None) -> str | None:
@@ -216,16 +229,6 @@ def _refusal(ctx: SkillContext, action: str, permission: str, account_id: int | 
     return None
 
 
-def _may_decide(ctx: SkillContext, row: PendingAction) -> None:
-    """Anyone allowed to do the action (on that account) may confirm or drop it."""
-    authorize(
-        ctx.speaker.role,
-        row.permission,
-        account_id=row.account_id,
-        own_accounts=ctx.speaker.account_ids,
-    )
-
-
 def confirm(ctx: SkillContext, action_id: str) -> Reply:
     """Apply a pending action once; later confirmations report what happened. A busy
     database leaves it waiting: the same confirmation may simply be tried again."""
@@ -237,7 +240,7 @@ def confirm(ctx: SkillContext, action_id: str) -> Reply:
 
 
 def _confirm(ctx: SkillContext, action_id: str) -> Reply:
-    row = _load(ctx, action_id)
+    row = _load(ctx, action_id, "confirm")
     if isinstance(row, Reply):
         return row
     if row.status is PendingStatus.APPLIED:
@@ -366,16 +369,11 @@ def _re_preview(ctx: SkillContext, row: PendingAction, stale: StalePreview) -> R
 
 def cancel(ctx: SkillContext, action_id: str) -> Reply:
     """Drop a pending action: the requester or anyone allowed to do it may."""
-    row = _load(ctx, action_id)
+    row = _load(ctx, action_id, "discard")
     if isinstance(row, Reply):
         return row
     if row.status is not PendingStatus.PENDING:
         return Reply(parts=(card_of(row),), kind="answer", data={"status": str(row.status)})
-    if ctx.speaker.user_id != row.requester_id:
-        try:
-            _may_decide(ctx, row)
-        except Refused as refusal:
-            return _with_status(Reply.refusal(refusal.reason), "refused")
     with ctx.db.uow() as s:
         live = s.get(PendingAction, row.id)
         assert live is not None

@@ -71,10 +71,14 @@ WHAT = {
 
 
 class Refused(Exception):
-    def __init__(self, reason: str, account_id: int | None = None) -> None:
+    """A refusal: `reason` goes to the audit log; the person is told `answer` when it is
+    set (another company's account is answered as a missing one, but audited as a try)."""
+
+    def __init__(self, reason: str, account_id: int | None = None, answer: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
         self.account_id = account_id
+        self.answer = answer or reason
 
 
 def check(

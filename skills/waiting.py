@@ -17,8 +17,8 @@ from skills.base import NoArgs, skill
 from skills.context import SkillContext
 from skills.parts import Reply, Table, Text
 from skills.pending import utc
-from skills.policy import check
-from store.models import PendingAction, PendingStatus, Role
+from skills.visibility import visible_to
+from store.models import PendingAction, PendingStatus
 
 MAX_LISTED = 25
 
@@ -47,10 +47,7 @@ def waiting_for(ctx: SkillContext) -> list[Waiting]:
             if utc(row.expires_at) <= now:
                 continue
             mine = row.requester_id == speaker.user_id
-            may = check(speaker.role, row.permission) is None and (
-                speaker.role is not Role.CUSTOMER or row.account_id in speaker.account_ids
-            )
-            if mine or may:
+            if visible_to(speaker, row):  # the same rule as reading a card by its id
                 out.append(
                     Waiting(
                         row.id,

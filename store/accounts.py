@@ -1,13 +1,19 @@
 """Accounts: new ones with their contact, usage snapshots, and finding an account and its
-subscription by what people type (a name, a domain or an id)."""
+subscription by what people type (a name, a domain or an id).
+
+Look-ups take `within`, the accounts the speaker may read (a customer's own), and search only
+those: a match, a "did you mean" or an ambiguity never names an account outside them, so an
+account the speaker may not read answers exactly like one that does not exist."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from store.errors import Ambiguous, NotFound
@@ -45,16 +51,42 @@ def record_usage(session: Session, account_id: int, taken_on: dt.date, active_se
     session.add(UsageSnapshot(account_id=account_id, taken_on=taken_on, active_seats=active_seats))
 
 
-def resolve_account(session: Session, query: str) -> Account:
-    """Exactly one account for `query`, or a typed error listing the candidates."""
-    matches = find_accounts(session, query)
+# What a customer calls their own company (the whole argument, any case): "upgrade us to
+# business", "invoices our account". Staff have no account of their own: for them these words
+# are no account at all.
+SELF_WORDS = frozenset(
+    {
+        "us", "we", "our", "ours", "me", "my", "mine", "myself",
+        "our account", "our company", "our subscription", "our plan", "our team",
+        "my account", "my company", "my subscription", "my plan", "my team",
+    }
+)  # fmt: skip
+
+
+def is_self_reference(query: str) -> bool:
+    """Whether `query` is a speaker's way of saying "my own account"."""
+    words = re.sub(r"[^\w\s]", " ", query.casefold()).split()
+    return " ".join(words) in SELF_WORDS
+
+
+def no_account(query: str, suggestions: Sequence[str] = ()) -> NotFound:
+    """The one answer for an account that is not there (or not the speaker's to read)."""
+    text = query.strip()
+    hint = f" Did you mean {_or_list(list(suggestions))}?" if suggestions else ""
+    return NotFound(f"No account matches “{text}”.{hint}", list(suggestions))
+
+
+def resolve_account(
+    session: Session, query: str, *, within: frozenset[int] | None = None
+) -> Account:
+    """Exactly one account for `query` among `within` (None: every account), or a typed
+    error listing candidates from the same set."""
+    matches = find_accounts(session, query, within=within)
     if len(matches) == 1:
         return matches[0]
     text = query.strip()
     if not matches:
-        suggestions = suggest_accounts(session, text)
-        hint = f" Did you mean {_or_list(suggestions)}?" if suggestions else ""
-        raise NotFound(f"No account matches “{text}”.{hint}", suggestions)
+        raise no_account(text, suggest_accounts(session, text, within=within))
     names = [a.name for a in matches[:8]]
     more = f" and {len(matches) - 8} more" if len(matches) > 8 else ""
     raise Ambiguous(
@@ -62,41 +94,52 @@ def resolve_account(session: Session, query: str) -> Account:
     )
 
 
-def find_accounts(session: Session, query: str) -> list[Account]:
-    """Best matches, most exact first: id, name, domain, then a unique prefix or word."""
+def find_accounts(
+    session: Session, query: str, *, within: frozenset[int] | None = None
+) -> list[Account]:
+    """Best matches among `within` (None: all), most exact first: id, name, domain, then a
+    prefix."""
     text = query.strip()
-    if not text:
+    if not text or (within is not None and not within):
         return []
     m = _ID.match(text)
     if m:
         key = row_id(m.group(1))
         account = session.get(Account, key) if key is not None else None
-        return [account] if account else []
+        return [account] if account and (within is None or account.id in within) else []
     lowered = text.lower()
     exact = session.scalars(
-        select(Account).where(
-            or_(func.lower(Account.name) == lowered, func.lower(Account.domain) == lowered)
+        _among(
+            select(Account).where(
+                or_(func.lower(Account.name) == lowered, func.lower(Account.domain) == lowered)
+            ),
+            within,
         )
     ).all()
     if exact:
         return list(exact)
     escaped = lowered.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     starts = session.scalars(
-        select(Account)
-        .where(
-            or_(
-                func.lower(Account.name).like(f"{escaped}%", escape="\\"),
-                func.lower(Account.domain).like(f"{escaped}%", escape="\\"),
-            )
-        )
-        .order_by(Account.name)
+        _among(
+            select(Account).where(
+                or_(
+                    func.lower(Account.name).like(f"{escaped}%", escape="\\"),
+                    func.lower(Account.domain).like(f"{escaped}%", escape="\\"),
+                )
+            ),
+            within,
+        ).order_by(Account.name)
     ).all()
     return list(starts)
 
 
-def suggest_accounts(session: Session, text: str, limit: int = 3) -> list[str]:
-    """Close spellings of `text` among account names (typos, missing words)."""
-    names = session.scalars(select(Account.name)).all()
+def suggest_accounts(
+    session: Session, text: str, limit: int = 3, *, within: frozenset[int] | None = None
+) -> list[str]:
+    """Close spellings of `text` among the names of `within` (None: all accounts)."""
+    if within is not None and not within:
+        return []
+    names = session.scalars(_among(select(Account.name), within)).all()
     found = process.extract(
         text, names, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit
     )
@@ -114,6 +157,10 @@ def current_subscription(session: Session, account: Account) -> Subscription | N
         if sub.status is not SubStatus.CANCELED:
             return sub
     return subs[0] if subs else None
+
+
+def _among(stmt: Select[Any], within: frozenset[int] | None) -> Select[Any]:
+    return stmt if within is None else stmt.where(Account.id.in_(sorted(within)))
 
 
 def _or_list(items: list[str]) -> str:

@@ -11,12 +11,18 @@ from sqlalchemy.orm import Session, selectinload
 from billing import format_money, next_retry_date
 from billing.revenue import subscription_mrr
 from skills.base import Args, NoArgs, skill
-from skills.context import SkillContext
+from skills.context import SkillContext, Speaker
 from skills.parts import Facts, Reply, Table
-from skills.policy import Refused, authorize
+from skills.policy import Refused, authorize, check
 from store import catalog
 from store import format as fmt
-from store.accounts import current_subscription, find_accounts, resolve_account
+from store.accounts import (
+    current_subscription,
+    find_accounts,
+    is_self_reference,
+    no_account,
+    resolve_account,
+)
 from store.audit import recent_events
 from store.errors import Ambiguous, InvalidRequest, NotFound
 from store.models import Account, Invoice, Role, Subscription, SubStatus, UsageSnapshot
@@ -26,50 +32,63 @@ def fmt_date(d: dt.date | None) -> str:
     return "—" if d is None else fmt.date(d)
 
 
-MINE = {"my account", "mine", "me", "my", "us", "our account", "ours"}
-
-
 def load_account(
     ctx: SkillContext, session: Session, query: str | None, permission: str, *, usage: str = ""
 ) -> Account:
     """Resolve what the person typed to one account they are allowed to touch.
 
-    A customer may leave the account out (or say "my account"): theirs. Staff must name
-    one (`usage` is the command to show them)."""
-    authorize(ctx.speaker.role, permission)  # no account search for roles without it
-    if ctx.speaker.role is Role.CUSTOMER:
-        account = own_account(ctx, session, query)
-    elif query is None or not query.strip():
-        raise InvalidRequest(f"Say which account: `{usage}`." if usage else "Say which account.")
+    A customer searches only their own accounts, and "us", "our account", "my company" … mean
+    their own, as does leaving the account out; another company's account answers exactly like
+    a missing one, typo suggestions included. Staff read every account and must name one
+    (`usage` is the command to show them); "us" is no account for them."""
+    speaker = ctx.speaker
+    authorize(speaker.role, permission)  # no account search for roles without it
+    within = speaker.account_ids if speaker.role is Role.CUSTOMER else None
+    if query is None or not query.strip():
+        if within is None:
+            raise InvalidRequest(
+                f"Say which account: `{usage}`." if usage else "Say which account."
+            )
+        account = resolve_own(session, "my account", within)
+    elif is_self_reference(query):
+        if within is None:
+            raise no_account(query)
+        account = resolve_own(session, query, within)
     else:
-        account = resolve_account(session, query)
-    authorize(
-        ctx.speaker.role,
-        permission,
-        account_id=account.id,
-        own_accounts=ctx.speaker.account_ids,
-    )
+        account = _resolve(session, speaker, query, within)
+    authorize(speaker.role, permission, account_id=account.id, own_accounts=speaker.account_ids)
     return account
 
 
-def own_account(ctx: SkillContext, session: Session, query: str | None) -> Account:
-    """A customer's own account, named or not. Any other account answers exactly as one that
-    does not exist, with no suggestions: nothing tells a customer who else buys from us (the
-    attempt is still audited as a refusal)."""
-    mine = [a for i in sorted(ctx.speaker.account_ids) if (a := session.get(Account, i))]
-    if query is None or not query.strip() or query.strip().lower() in MINE:
-        if len(mine) == 1:
-            return mine[0]
-        names = [a.name for a in mine]
-        raise Ambiguous(f"You are a contact of {', '.join(names)}. Which one?", names)
-    found = find_accounts(session, query)
-    theirs = [a for a in found if a.id in ctx.speaker.account_ids]
-    if len(theirs) == 1:
-        return theirs[0]
-    missing = f"No account matches “{query.strip()}”."
-    if found:  # someone else's: the same words, but audited as the refusal it is
-        raise Refused(missing, found[0].id)
-    raise NotFound(missing)
+def _resolve(
+    session: Session, speaker: Speaker, query: str, within: frozenset[int] | None
+) -> Account:
+    """`query` among the readable accounts. A miss that names someone else's account gets
+    the missing-account answer all the same, but is audited as the refusal it is."""
+    try:
+        return resolve_account(session, query, within=within)
+    except NotFound as missing:
+        outside = find_accounts(session, query) if within is not None else []
+        if not outside:
+            raise
+        account_id = outside[0].id if len(outside) == 1 else None
+        reason = check(
+            speaker.role, "read_account", account_id=outside[0].id, own_accounts=frozenset()
+        )
+        raise Refused(reason or missing.reason, account_id, answer=missing.reason) from None
+
+
+def resolve_own(session: Session, query: str, own: frozenset[int]) -> Account:
+    """A customer's own account; with several, which one (naming only their own)."""
+    accounts = sorted(
+        (a for a in (session.get(Account, i) for i in own) if a is not None), key=lambda a: a.name
+    )
+    if len(accounts) == 1:
+        return accounts[0]
+    if not accounts:
+        raise no_account(query)
+    names = ", ".join(a.name for a in accounts)
+    raise Ambiguous(f"You have several accounts: {names}. Which one?", [a.name for a in accounts])
 
 
 class PlanArgs(Args):

@@ -61,9 +61,10 @@ class StalledDealRule:
     def text(self, item: Stalled) -> Words:
         d = item.deal
         return Words(
-            f"Stalled deal: {d.name}",
+            f"Stalled deal: {d.name} ({d.ref})",
             f"{deal_summary(d)}: no logged activity for {fmt.plural(d.days_idle, 'day')} "
-            f"(last on {fmt.date(d.last_activity_on)}). Log the next step, or snooze it.",
+            f"(last on {fmt.date(d.last_activity_on)}). Log the next step "
+            f"(`log {d.short} <what happened>`), or snooze it (`snooze #{d.deal_id} 7 days`).",
         )
 
     def urgency(self, item: Stalled) -> int:

@@ -68,7 +68,7 @@ class StalledManagerRule:
     def text(self, item: QuietDeal) -> Words:
         d = item.deal
         return Words(
-            f"Stalled {d.days_idle} days: {d.name} ({d.owner_name})",
+            f"Stalled {d.days_idle} days: {d.name} ({d.ref}, {d.owner_name})",
             f"{deal_summary(d)}; {d.owner_name} has logged nothing since "
             f"{fmt.date(d.last_activity_on)}.",
         )

@@ -115,7 +115,8 @@ def stalled_blocks(data: dict[str, Any]) -> list[Block]:
     deals = data.get("deals", [])
     title = f"*🧊 Stalled deals:* {data.get('count', len(deals))}"
     lines = [
-        f"• *{escape(d['deal'])}* ({escape(d.get('account') or 'prospect')}) · "
+        f"• `{escape(d.get('ref') or '#' + str(d['deal_id']))}` *{escape(d['deal'])}* "
+        f"({escape(d.get('account') or 'prospect')}) · "
         f"{escape(d['stage'])} · {d['days_idle']} days quiet · {escape(d['owner'])} · "
         f"{fmt.money(d['amount_cents'])}"
         for d in deals[:ROWS]

@@ -182,7 +182,7 @@ def test_an_injected_passage_cannot_make_a_customer_cancel_other_accounts(make_c
     assert [a.action for a in refused] == ["cancel_subscription", "cancel_subscription"]
     results = model.tool_results(2)
     assert all(r.status == "error" for r in results[-2:])
-    assert "No account matches “Umbrella”." in results[-1].text  # as if it did not exist
+    assert "No account matches “Umbrella”." in results[-1].text  # as if there were none
     # The bot still cites what it read, and the passage is data, not instructions.
     cited = [s.document for p in reply.parts if isinstance(p, Sources) for s in p.sources]
     assert cited == [INJECTED.title]
@@ -237,6 +237,6 @@ def test_a_tool_call_cannot_smuggle_in_another_speaker(make_core, demo_db):
     reply = make_core(model).handle("U_INITECH1", "Please get rid of Globex for me.", "c:1")
     first, second = model.tool_results(1), model.tool_results(2)
     assert "Extra inputs are not permitted" in first[0].text
-    assert "No account matches “Globex”." in second[-1].text  # as if it did not exist
+    assert "No account matches “Globex”." in second[-1].text  # as if there were none
     assert state_of(demo_db) == before and pending_rows(demo_db) == []
     assert reply.kind == "answer"

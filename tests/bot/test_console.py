@@ -7,6 +7,7 @@ import re
 
 from sqlalchemy import select
 
+from bot.render_text import render
 from store.accounts import resolve_account
 from store.models import AuditEvent, Invoice, PendingAction, Subscription
 
@@ -64,11 +65,14 @@ def test_a_customer_contact_sees_only_their_own_account(console, demo_db):
         "cancel Initech now",
     )
     blocks = blocks_of(out)
-    # Another company's account answers exactly as a missing one (issue 13); still audited.
-    assert "No account matches “Globex”." in blocks[0]
-    assert "No account matches “Globex”." in blocks[1]
+    # Another company's account answers exactly like one that does not exist ...
+    missing = blocks_of(console("U_INITECH1", "account Globux", "upgrade Globux to Business"))
+    assert blocks[0] == missing[0].replace("Globux", "Globex")
+    assert blocks[1] == missing[1].replace("Globux", "Globex")
+    assert blocks[0].endswith("⛔ No account matches “Globex”.\n\n")
     assert "Pro monthly, 10 seats" in blocks[2]
     assert "may not cancel immediately" in blocks[3]
+    # ... but the try is audited as the refusal it is.
     refused = audit_rows(demo_db, actor="U_INITECH1", outcome="refused")
     assert len(refused) == 3
     with demo_db.read() as s:
@@ -182,8 +186,13 @@ def test_confirmation_by_someone_else(core, demo_db, console):
     console("U_SUPPORT1", "upgrade Initech to Business")
     with demo_db.read() as s:
         [action] = s.scalars(select(PendingAction)).all()
+    # Sales may not upgrade: to them the card is as good as unknown (and the try audited).
     refused = core.confirm("U_SALES2", action.id, "slack:C1")
-    assert refused.kind == "refusal" and "may not upgrade" in refused.parts[0].text
+    unknown = core.confirm("U_SALES2", "0123456789ab", "slack:C1")
+    assert render(refused).replace(action.id, "?") == render(unknown).replace("0123456789ab", "?")
+    assert (refused.kind, refused.data) == (unknown.kind, unknown.data)
+    [tried] = audit_rows(demo_db, actor="U_SALES2", outcome="refused")
+    assert tried.action == "confirm:change_plan"
     applied = core.confirm("U_MANAGER1", action.id, "slack:C1")
     twice = core.confirm("U_ADMIN1", action.id, "slack:C1")
     assert applied.kind == "applied" and twice.kind == "applied"

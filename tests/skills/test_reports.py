@@ -253,7 +253,9 @@ def test_stalled_deals_are_exactly_the_two_named_ones(demo: Database) -> None:
     assert (globex["owner"], globex["stage"], globex["days_idle"]) == ("Sam", "negotiation", 9)
     assert acme["amount_cents"] == 50 * 49_000
     rows = table(reply, "Stalled deals").rows
-    assert rows[1] == ("Globex expansion", "Globex", "Negotiation", "Sam", "9", "$19,800.00")
+    ref = f"#{globex['deal_id']} globex"
+    assert globex["ref"] == ref and globex["short"] == "globex"
+    assert rows[1] == (ref, "Globex expansion", "Globex", "Negotiation", "Sam", "9", "$19,800.00")
     assert "Initech upsell" not in str(reply.parts)
 
 

@@ -177,7 +177,8 @@ def test_a_click_by_someone_not_allowed_is_refused_privately(harness: SlackHarne
     harness.settle()
     [refusal] = harness.fake.calls("chat.postEphemeral")
     assert refusal.body["user"] == "U_SALES1"
-    assert "may not upgrade" in refusal.text()
+    # Not theirs to decide: answered like an unknown id, so a card id tells them nothing.
+    assert "No pending action" in refusal.text() and "is waiting for you" in refusal.text()
     assert harness.fake.count("chat.update") == 0
     assert upgrade_invoices(harness) == []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from store.accounts import current_subscription, resolve_account
+from store.accounts import current_subscription, is_self_reference, resolve_account
 from store.errors import Ambiguous, NotFound
 from store.models import SubStatus
 from tests.store.factories import make_subscription
@@ -59,3 +59,50 @@ def test_current_subscription_prefers_a_live_one(db):
     with db.read() as s:
         account = resolve_account(s, "Twice")
         assert current_subscription(s, account).id == sid
+
+
+def _ids(s, *names):
+    return frozenset(resolve_account(s, n).id for n in names)
+
+
+@pytest.mark.parametrize("query", ["Hooli", "hooli", "hooli.example", "hoo", "Hoolie", "#{id}"])
+def test_within_searches_only_the_readable_accounts(accounts, query):
+    """Another company's account, however it is named, answers exactly like a missing one:
+    no match, no "did you mean", nothing named outside `within`."""
+    with accounts.read() as s:
+        own = _ids(s, "Initech")
+        typed = query.format(id=resolve_account(s, "Hooli").id)
+        with pytest.raises(NotFound) as hidden:
+            resolve_account(s, typed, within=own)
+        with pytest.raises(NotFound) as missing:
+            resolve_account(s, "Zzyzx", within=own)
+    assert hidden.value.reason.replace(typed, "?") == missing.value.reason.replace("Zzyzx", "?")
+    assert hidden.value.suggestions == missing.value.suggestions == ()
+
+
+def test_within_still_finds_and_suggests_among_the_readable(accounts):
+    with accounts.read() as s:
+        own = _ids(s, "Initech", "Globex Labs")
+        assert resolve_account(s, "glob", within=own).name == "Globex Labs"  # Globex is hidden
+        with pytest.raises(NotFound) as err:
+            resolve_account(s, "Intech", within=own)
+        assert err.value.suggestions == ("Initech",)
+        with pytest.raises(NotFound):
+            resolve_account(s, "Initech", within=frozenset())
+
+
+@pytest.mark.parametrize(
+    ("text", "mine"),
+    [
+        ("us", True),
+        ("Our Account", True),
+        ("my company", True),
+        (" we ", True),
+        ("our account!", True),
+        ("usa", False),
+        ("us foods", False),
+        ("Initech", False),
+    ],
+)
+def test_self_references(text, mine):
+    assert is_self_reference(text) is mine
