@@ -15,7 +15,7 @@ from bot.slack.blocks import reply_blocks
 from bot.slack.followups import log_activity_modal
 from skills import buttons
 from skills.buttons import DealRef
-from skills.parts import Alert, Button, Reply
+from skills.parts import Alert, Button, PendingCard, Reply, Text
 
 JUNK: list[Any] = [
     None,
@@ -234,3 +234,23 @@ def test_readers_never_raise_on_any_json(data: Any) -> None:
 @given(st.integers(min_value=1, max_value=10**9), st.one_of(st.none(), st.integers(1, 366)))
 def test_deal_values_round_trip(deal: int, days: int | None) -> None:
     assert buttons.read_deal_value(buttons.deal_value(deal, days)) == DealRef(str(deal), days)
+
+
+def test_a_posted_card_names_its_pending_action() -> None:
+    """Writer and reader of the card's block id: a thread read back finds the card in it."""
+    card = PendingCard("a1b2c3d4e5f6", "Change seats: Initech", "Add 2 seats")
+    message = {"blocks": reply_blocks(Reply(parts=(card, Text("late", "info"))))}
+    assert ids.cards_in(message) == {"a1b2c3d4e5f6"}
+    assert ids.cards_in({"blocks": reply_blocks(Reply.text("plans"))}) == set()
+
+
+@given(
+    junk=st.recursive(
+        st.none() | st.text(max_size=12) | st.integers(),
+        lambda i: st.lists(i) | st.dictionaries(st.text(max_size=8), i),
+        max_leaves=8,
+    )
+)
+def test_reading_cards_from_any_message_never_fails(junk: Any) -> None:
+    assert isinstance(ids.cards_in(junk), set)
+    assert isinstance(ids.cards_in({"blocks": [{"block_id": junk}, junk]}), set)
