@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = ("tests/slack/test_reliability.py", "tests/bot/test_generated_lines.py")
 _LINE = re.compile(r"^\.?(event|action|view|command|lines) (\{.*\})$", re.M)
-_FAULTS = re.compile(r"^\.?(faults|timeouts) (\{.*\})$", re.M)
+_FAULTS = re.compile(r"^\.*(faults|timeouts) (\{.*\})$", re.M)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -153,3 +153,21 @@ def test_a_card_decided_or_expired_before_slack_took_it_is_not_posted(
         statuses = {i: s.get(PendingAction, i).status for i in (decided_id, expired_id)}
     assert statuses == {decided_id: PendingStatus.APPLIED, expired_id: PendingStatus.EXPIRED}
     assert deliver_cards(harness.services, notifier).dropped == 0  # never due again
+
+
+def test_a_card_lost_in_a_dm_comes_back_there_from_the_outbox(
+    harness: SlackHarness, notifier: SlackNotifier
+) -> None:
+    harness.fake.fail(
+        "chat.postMessage", times=3, status=500, retry_after=None, error="internal_error"
+    )
+    event = harness.message("upgrade Initech to Business", channel="D_SUPPORT1", channel_type="im")
+    harness.send(event)
+    harness.settle()
+    assert harness.fake.count("chat.postMessage") == 3  # no second DM: the outbox has it
+    with harness.db.read() as s:
+        [row] = outbox.due(s, harness.services.clock.now(), kinds=(outbox.PENDING_CARD,))
+    action_id = row.payload["action_id"]
+    assert deliver_cards(harness.services, notifier).posted == 1
+    [late] = cards_in_thread(harness, event, action_id)
+    assert late.body["channel"] == "D_SUPPORT1"
