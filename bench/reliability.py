@@ -4,7 +4,8 @@
 
 Runs the reliability suite of `make test` (tests/slack/test_reliability.py: events, clicks,
 forms and slash commands through the WSGI app; tests/bot/test_generated_lines.py: console lines
-as every role) with more generated cases, and prints what it sent and how it was answered.
+as every role) with more generated cases, and prints what it sent and how it was answered, and
+the Slack faults the suite injected (429, 5xx, timeouts) with the duplicates they caused.
 The suite itself asserts the properties (no 5xx, no traceback, nothing applied without a
 confirmation); this prints the figures. Exits 1 if the suite failed.
 """
@@ -24,6 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = ("tests/slack/test_reliability.py", "tests/bot/test_generated_lines.py")
 _LINE = re.compile(r"^\.?(event|action|view|command|lines) (\{.*\})$", re.M)
+_FAULTS = re.compile(r"^\.*(faults|timeouts) (\{.*\})$", re.M)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -53,6 +55,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(f"total: {total} generated cases in {seconds:.1f} s ({total / seconds:.0f}/s)")
     print(f"5xx answers: {server_errors}")
+    for kind, figures in _FAULTS.findall(done.stdout):
+        f = ast.literal_eval(figures)
+        injected = f"{f['timeouts']} timeouts" if kind == "timeouts" else "429/5xx faults"
+        print(
+            f"Slack {injected} injected: {f['replies']} replies all delivered, "
+            f"{f['after_acceptance']} faults after Slack accepted the post, "
+            f"{f['duplicates']} duplicates"
+        )
     ok = done.returncode == 0 and len(found) == 5
     print(f"suite: {'passed' if ok else 'FAILED'} (no 5xx, no traceback, nothing unconfirmed)")
     if not ok:

@@ -28,6 +28,7 @@ from typing import TextIO
 from sqlalchemy import select
 
 import alerts
+from bot.cards import deliver_cards
 from bot.notify import ConsoleNotifier, DeliveryReport, Notifier, ReportBuilder, deliver
 from bot.services import Services
 from reports.manager_report import build_manager_report, week_label
@@ -43,6 +44,7 @@ LEASE_TTL: dict[str, dt.timedelta] = {
     "daily_billing": dt.timedelta(minutes=50),
     "alerts": dt.timedelta(minutes=20),
     "weekly_report": dt.timedelta(minutes=50),
+    "cards": dt.timedelta(seconds=50),  # runs every minute: free again by the next run
 }
 DEFAULT_TTL = dt.timedelta(minutes=10)
 
@@ -137,6 +139,17 @@ def alerts_job(runtime: str = "default") -> None:
         log.info("alerts: %d queued; %s", result.queued, result.delivery.summary())
 
     _job("alerts", runtime, work)
+
+
+def cards_job(runtime: str = "default") -> None:
+    """Every minute: confirmation cards Slack did not take, posted where they belonged."""
+
+    def work(rt: Runtime) -> None:
+        report = deliver_cards(rt.services, rt.notifier)
+        if report.posted or report.dropped or report.failed:
+            log.info("cards: %s", report.summary())
+
+    _job("cards", runtime, work)
 
 
 def weekly_report(runtime: str = "default") -> None:
@@ -335,7 +348,7 @@ def dry_run_text(services: Services, now: dt.datetime) -> str:
         notices = alerts.evaluate(s, today, channels)  # every run's rules
         rows = alerts.entries(s, notices, now, hours, zone)
         known = outbox.existing_keys(s, (r.key for r in rows))
-        queued = outbox.due(s, now + dt.timedelta(days=7))
+        queued = outbox.due(s, now + dt.timedelta(days=7), exclude=(outbox.PENDING_CARD,))
         zones = alerts.recipient_zones(
             s, [*(r.recipient for r in rows), *(q.recipient for q in queued)], zone
         )

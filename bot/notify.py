@@ -3,10 +3,14 @@
 A `Notifier` says whether the message got through; the outbox marks an alert sent only on
 True, so a Slack outage means a retry on the next run, never a lost or doubled alert.
 Implementations: Slack (DMs through `conversations.open`, channels by name or id, charts via
-`files_upload_v2`), the console (prints as the scheduler fires) and a recorder for tests.
+`files_upload_v2`, confirmation cards in their thread unless it already shows them), the
+console (prints as the scheduler fires) and a recorder for tests.
 
 `deliver` groups one recipient's due alerts into one digest per run and keeps alerts for
-people outside their business hours until those open.
+people outside their business hours until those open (cards are `bot/cards.py`'s).
+
+Long because: the notifier contract, its three implementations and the outbox drain that
+relies on what `send` promises are one contract, read together.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from store.db import Database
 log = logging.getLogger(__name__)
 
 REPORT_KINDS = ("manager_report", "manager_report_chart")
+MAX_THREAD_PAGES = 5  # of 200 messages: how far back a thread is searched for a card
 
 
 class Notifier(Protocol):
@@ -41,6 +46,11 @@ class Notifier(Protocol):
 
     def upload(self, channel: str, filename: str, data: bytes, title: str, comment: str) -> bool:
         """Upload a file (a chart) to a channel; True once Slack accepted it."""
+        ...
+
+    def post_card(self, channel: str, thread_ts: str | None, reply: Reply, action_id: str) -> bool:
+        """Post a confirmation card where it belonged (a thread), unless that thread already
+        shows it; True once it is there."""
         ...
 
 
@@ -72,6 +82,10 @@ class ConsoleNotifier:
         self._print(f"── {title} ({filename}, {len(data):,} bytes) to {channel}{where} ──\n")
         return True
 
+    def post_card(self, channel: str, thread_ts: str | None, reply: Reply, action_id: str) -> bool:
+        self._print(f"\n── card {action_id} to {channel} ──\n{render(reply)}\n")
+        return True
+
 
 # ---- tests -----------------------------------------------------------------------------------
 @dataclass
@@ -79,6 +93,14 @@ class Sent:
     recipient: str
     reply: Reply
     at: dt.datetime | None = None
+
+
+@dataclass
+class Card:
+    channel: str
+    thread_ts: str | None
+    reply: Reply
+    action_id: str
 
 
 @dataclass
@@ -96,6 +118,7 @@ class RecordingNotifier:
 
     sent: list[Sent] = field(default_factory=list)
     uploads: list[Upload] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
     fail_next: int = 0
     fail_recipients: set[str] = field(default_factory=set)
     clock: Callable[[], dt.datetime] | None = None
@@ -120,6 +143,13 @@ class RecordingNotifier:
         if self._fails(channel):
             return False
         self.uploads.append(Upload(channel, filename, data, title, comment))
+        return True
+
+    def post_card(self, channel: str, thread_ts: str | None, reply: Reply, action_id: str) -> bool:
+        if self._fails(channel):
+            return False
+        if not any(c.action_id == action_id for c in self.cards):  # the thread shows it once
+            self.cards.append(Card(channel, thread_ts, reply, action_id))
         return True
 
     def keys(self, recipient: str | None = None) -> list[str]:
@@ -180,6 +210,52 @@ class SlackNotifier:
         except Exception as err:
             log.warning("could not upload %s to %s: %s", filename, channel, _why(err))
             return False
+
+    def post_card(self, channel: str, thread_ts: str | None, reply: Reply, action_id: str) -> bool:
+        """The thread is read first: Slack may have taken an earlier post of this card although
+        its answer was lost (a 5xx or a timeout after acceptance), and a card shows once."""
+        try:
+            if thread_ts and self._card_in_thread(channel, thread_ts, action_id):
+                log.info(
+                    "card %s is already in %s/%s; not posted again", action_id, channel, thread_ts
+                )
+                return True
+            blocks, text = _blocks(reply)
+            kwargs: dict[str, Any] = {"channel": channel, "text": text, "unfurl_links": False}
+            if thread_ts:
+                kwargs["thread_ts"] = thread_ts
+            if blocks:
+                kwargs["blocks"] = blocks
+            self.client.chat_postMessage(**kwargs)
+            return True
+        except Exception as err:
+            log.warning("could not post card %s to %s: %s", action_id, channel, _why(err))
+            return False
+
+    def _card_in_thread(self, channel: str, thread_ts: str, action_id: str) -> bool:
+        """Whether the thread shows the card. A thread Slack will not let us read (a refusal,
+        not an outage) counts as not showing it: better twice than never."""
+        from slack_sdk.errors import SlackApiError
+
+        from bot.slack.ids import cards_in
+
+        cursor = None
+        for _ in range(MAX_THREAD_PAGES):
+            try:
+                page = self.client.conversations_replies(
+                    channel=channel, ts=thread_ts, limit=200, cursor=cursor
+                )
+            except SlackApiError as err:
+                if getattr(err.response, "status_code", 0) != 200:
+                    raise  # Slack is unwell: the card waits for the next run
+                log.warning("cannot read %s/%s: %s", channel, thread_ts, _why(err))
+                return False
+            if any(action_id in cards_in(m) for m in page.get("messages") or ()):
+                return True
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return False
+        return False
 
     def resolve(self, recipient: str) -> str:
         """A channel id for a user id (opening the DM), a channel id, or `#name`."""
@@ -258,7 +334,7 @@ def deliver(
     """
     report = DeliveryReport()
     with db.read() as s:
-        rows = outbox.due(s, now)
+        rows = outbox.due(s, now, exclude=(outbox.PENDING_CARD,))  # cards: bot/cards.py
         if not rows:
             return report
         zones = alerts.recipient_zones(s, (r.recipient for r in rows), company_zone)

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import inspect
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -39,6 +41,7 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 JOBS_TABLE = "apscheduler_jobs"
+CARDS_SINCE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": None}
 
 
@@ -67,6 +70,14 @@ def job_specs(services: Services) -> list[JobSpec]:
             "bot.jobs:alerts_job",
             CronTrigger(minute=alerts_at.minute, timezone=zone),
             "Alerts (hourly: gather from alerts_at, deliver in business hours)",
+        ),
+        JobSpec(
+            "cards",
+            "bot.jobs:cards_job",
+            # A fixed start keeps the trigger's definition (and the stored job) the same
+            # across restarts.
+            IntervalTrigger(minutes=1, start_date=CARDS_SINCE, timezone=zone),
+            "Confirmation cards Slack did not take, posted again (every minute)",
         ),
         JobSpec(
             "weekly_report",

@@ -113,7 +113,9 @@ def _check_slack(settings: Settings) -> None:
     from bot.slack.app import make_client
     from bot.slack.send import slack_error
 
-    client = make_client(settings.slack_bot_token, settings.slack_api_base_url)
+    client = make_client(
+        settings.slack_bot_token, settings.slack_api_base_url, settings.slack_api_timeout
+    )
     try:
         client.auth_test()
     except SlackApiError as err:

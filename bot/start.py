@@ -242,7 +242,11 @@ def notifier(services: Services, *, slack: bool | None = None) -> Notifier:
         from bot.notify import SlackNotifier
         from bot.slack.app import make_client
 
-        return SlackNotifier(make_client(settings.slack_bot_token, settings.slack_api_base_url))
+        return SlackNotifier(
+            make_client(
+                settings.slack_bot_token, settings.slack_api_base_url, settings.slack_api_timeout
+            )
+        )
     from bot.notify import ConsoleNotifier
 
     return ConsoleNotifier(save_dir=settings.data_dir / "charts")

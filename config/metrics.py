@@ -36,7 +36,8 @@ ACTIONS = Counter(
 )
 ALERTS = Counter(
     "subbot_alerts",
-    "Scheduled alerts by kind (stalled_deal, renewal, …) and outcome (queued, sent, failed)",
+    "Outbox rows by kind (stalled_deal, renewal, …, pending_card) and outcome (queued, sent, "
+    "failed, dropped)",
     ["kind", "outcome"],
 )
 LLM_CALLS = Counter("subbot_llm_calls", "Chat model calls by outcome (ok, error)", ["outcome"])

@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     slack_signing_secret: str | None = Field(default=None, validation_alias="SLACK_SIGNING_SECRET")
     slack_api_base_url: str | None = Field(default=None, validation_alias="SLACK_API_BASE_URL")
     slack_workers: int = Field(default=8, validation_alias="SUBBOT_SLACK_WORKERS", ge=1, le=64)
+    # Seconds one Web API call may take before the client gives up on it (then retries it:
+    # a timed-out post may have been accepted, so a retry can show a message twice).
+    slack_api_timeout: float = Field(
+        default=10.0, validation_alias="SUBBOT_SLACK_API_TIMEOUT", gt=0, le=120
+    )
     # A replica that took a Slack request keeps a lease on it while it works; when the lease
     # runs out (the replica died) another one finishes the request.
     slack_lease_seconds: float = Field(

@@ -3,7 +3,8 @@
 Nothing a person must decide may be invisible: a card lost in Slack, a thread scrolled away, a
 change a customer asked for while support was away. `pending` (and the App Home) lists them,
 privately, each with its id for `confirm <id>` / `discard <id>`. A customer sees only changes to
-their own accounts; nobody sees a change they could neither have asked for nor decide.
+their own accounts; nobody sees a change they could neither have asked for nor decide. A card
+Slack did not take is also posted again where it belonged (bot/cards.py), while `still_waiting`.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from sqlalchemy import select
 
 from skills.base import NoArgs, skill
 from skills.context import SkillContext
-from skills.parts import Reply, Table, Text
-from skills.pending import utc
+from skills.parts import PendingCard, Reply, Table, Text
+from skills.pending import card_of, utc
 from skills.visibility import visible_to
+from store.db import Database
 from store.models import PendingAction, PendingStatus
 
 MAX_LISTED = 25
@@ -59,6 +61,20 @@ def waiting_for(ctx: SkillContext) -> list[Waiting]:
                     )
                 )
     return out[:MAX_LISTED]
+
+
+def still_waiting(db: Database, action_id: str, now: dt.datetime) -> PendingCard | None:
+    """The card of an action still waiting for a decision, as it stands now; None once it was
+    decided, replaced or expired (an expiry found here is recorded), or when unknown. A card
+    that was lost is posted again only while this says it waits."""
+    with db.uow() as s:
+        row = s.get(PendingAction, action_id)
+        if row is None or row.status is not PendingStatus.PENDING:
+            return None
+        if utc(row.expires_at) <= utc(now):
+            row.status = PendingStatus.EXPIRED
+            return None
+        return card_of(row)
 
 
 @skill(

@@ -1,4 +1,5 @@
-"""The alert outbox: what the bot has to post, and whether Slack took it.
+"""The outbox: what the bot has to post (alerts, reports, confirmation cards Slack did not
+take the first time), and whether Slack took it.
 
 An alert is queued under its stable key with an INSERT that does nothing when the key is
 already there: the unique constraint, not a prior SELECT, is the guard, so two replicas (or a
@@ -15,7 +16,7 @@ All times are stored in UTC (SQLite keeps no offset, so every writer must agree)
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,9 @@ KEEP_SENT = dt.timedelta(days=120)
 # IN lists are cut into chunks this long (SQLite's parameter limit, query plan size).
 CHUNK = 500
 OPEN_STATUSES = (DeliveryStatus.PENDING, DeliveryStatus.HELD, DeliveryStatus.FAILED)
+# A confirmation card whose first post failed (bot/cards.py posts it again, every minute);
+# the alert digests leave these rows alone.
+PENDING_CARD = "pending_card"
 
 _TABLE: Table = AlertDelivery.__table__  # type: ignore[assignment]
 
@@ -191,13 +195,25 @@ def _due_clause(now: dt.datetime) -> Any:
     )
 
 
-def due(session: Session, now: dt.datetime, *, limit: int | None = None) -> list[Delivery]:
-    """Rows to deliver now: not sent, not held past `now`, not given up on; oldest first."""
+def due(
+    session: Session,
+    now: dt.datetime,
+    *,
+    limit: int | None = None,
+    kinds: Collection[str] | None = None,
+    exclude: Collection[str] = (),
+) -> list[Delivery]:
+    """Rows to deliver now: not sent, not held past `now`, not given up on; oldest first.
+    Only of `kinds` when given, never of `exclude` (each deliverer takes its own kinds)."""
     stmt = (
         select(AlertDelivery)
         .where(*_due_clause(utc(now)))
         .order_by(AlertDelivery.created_at, AlertDelivery.id)
     )
+    if kinds is not None:
+        stmt = stmt.where(AlertDelivery.kind.in_(list(kinds)))
+    if exclude:
+        stmt = stmt.where(AlertDelivery.kind.not_in(list(exclude)))
     if limit is not None:
         stmt = stmt.limit(limit)
     return [_delivery(row) for row in session.scalars(stmt)]
@@ -244,6 +260,22 @@ def mark_failed(session: Session, ids: Sequence[int], error: str, now: dt.dateti
                 status=DeliveryStatus.FAILED,
                 attempts=_TABLE.c.attempts + 1,
                 last_error=error[:500],
+                not_before=None,
+            )
+        )
+
+
+def give_up(session: Session, ids: Sequence[int], reason: str) -> None:
+    """Nothing is to be sent any more (a card decided or expired before Slack took it): the
+    row stays, with the reason, and is never due again."""
+    for chunk in _chunks(list(ids)):
+        session.execute(
+            update(_TABLE)
+            .where(_TABLE.c.id.in_(chunk), _TABLE.c.status != DeliveryStatus.SENT)
+            .values(
+                status=DeliveryStatus.FAILED,
+                attempts=MAX_ATTEMPTS,
+                last_error=reason[:500],
                 not_before=None,
             )
         )

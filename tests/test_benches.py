@@ -98,6 +98,10 @@ FIGURES: dict[str, list[str]] = {
         r"^lines\s+\d+  ",
         rf"^total: \d+ generated cases in {NUM} s \(\d+/s\)$",
         r"^5xx answers: 0$",
+        r"^Slack 429/5xx faults injected: \d+ replies all delivered, \d+ faults after Slack "
+        r"accepted the post, \d+ duplicates$",
+        r"^Slack \d+ timeouts injected: \d+ replies all delivered, \d+ faults after Slack "
+        r"accepted the post, \d+ duplicates$",
         r"^suite: passed",
     ],
     "tokens.py": [

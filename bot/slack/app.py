@@ -19,7 +19,9 @@ from __future__ import annotations
 import logging
 import sys
 from dataclasses import dataclass, field
+from http.client import RemoteDisconnected
 from typing import Any
+from urllib.error import URLError
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -46,7 +48,7 @@ from store.slack_ledger import SlackLedger
 log = logging.getLogger("subbot.slack")
 
 BOLT_LISTENER_THREADS = 8  # listeners only filter and queue; slow work has its own pool
-API_TIMEOUT = 10  # seconds per Web API call (then the retry handlers decide)
+API_TIMEOUT = 10.0  # seconds per Web API call by default (SUBBOT_SLACK_API_TIMEOUT)
 
 
 class SlackConfigError(Exception):
@@ -54,11 +56,24 @@ class SlackConfigError(Exception):
 
 
 # ---- the Web API client ----------------------------------------------------------------------
+# slack_sdk's ConnectionErrorRetryHandler retries URLError, ConnectionResetError and
+# RemoteDisconnected only. urllib wraps a connect timeout in a URLError, but a response that
+# does not come in time raises the bare `TimeoutError` (`socket.timeout`) from `getresponse()`
+# outside that wrapper, so a read timeout would not be retried: it is added here. A retried
+# post that Slack had accepted shows twice; that is the price of never losing one.
+CONNECTION_ERRORS: list[type[Exception]] = [
+    URLError,
+    ConnectionResetError,
+    RemoteDisconnected,
+    TimeoutError,
+]
+
+
 def retry_handlers() -> list[RetryHandler]:
-    """Connection errors, rate limits (honouring Retry-After) and 500/503 are retried; Bolt
-    copies these into the client it builds for each request."""
+    """Connection errors and timeouts, rate limits (honouring Retry-After) and 500/503 are
+    retried; Bolt copies these into the client it builds for each request."""
     return [
-        ConnectionErrorRetryHandler(max_retry_count=2),
+        ConnectionErrorRetryHandler(max_retry_count=2, error_types=list(CONNECTION_ERRORS)),
         RateLimitErrorRetryHandler(max_retry_count=3),
         ServerErrorRetryHandler(max_retry_count=2),
     ]
@@ -71,11 +86,13 @@ def api_base_url(url: str | None) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def make_client(token: str | None, base_url: str | None = None) -> WebClient:
+def make_client(
+    token: str | None, base_url: str | None = None, timeout: float = API_TIMEOUT
+) -> WebClient:
     return WebClient(
         token=token,
         base_url=api_base_url(base_url),
-        timeout=API_TIMEOUT,
+        timeout=timeout,  # type: ignore[arg-type]  # urllib takes seconds as a float
         retry_handlers=retry_handlers(),
     )
 
@@ -161,7 +178,9 @@ def build(
     if client is None:
         if not settings.slack_bot_token:
             raise SlackConfigError("SLACK_BOT_TOKEN is not set")
-        client = make_client(settings.slack_bot_token, settings.slack_api_base_url)
+        client = make_client(
+            settings.slack_bot_token, settings.slack_api_base_url, settings.slack_api_timeout
+        )
     bolt_executor = TrackingExecutor(BOLT_LISTENER_THREADS)
     try:
         app = DurableApp(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot import cards
 from bot.slack.deps import APOLOGY, BUSY, SlackDeps, guarded
 from bot.slack.incoming import Turn, from_bot, mentions, to_turn
 from skills.parts import Reply
@@ -91,6 +92,10 @@ def deliver(deps: SlackDeps, turn: Turn, reply: Reply) -> None:
     if ts is not None and not turn.is_dm:
         deps.ledger.remember_thread(turn.channel, turn.thread_ts)
     elif ts is None and card is not None:
-        # The card could not be posted: the proposer gets it privately, and `pending` (and
-        # the App Home) list it until it is decided or expires.
-        deps.sender.dm(turn.user, reply)
+        # The card could not be posted: the outbox posts it here once Slack takes it (every
+        # minute, bot/cards.py), the proposer gets it privately now (in a DM that is where it
+        # failed: the outbox alone), and `pending` (and the App Home) list it until it is
+        # decided or expires.
+        cards.queue(deps.services, card.action_id, turn.channel, turn.thread_ts)
+        if not turn.is_dm:
+            deps.sender.dm(turn.user, reply)

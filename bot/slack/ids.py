@@ -75,6 +75,24 @@ def card_block(action_id: str) -> str:
     return f"card:{action_id}"[:MAX_ID]
 
 
+_CARD_BLOCK = re.compile(r"^card:([A-Za-z0-9_-]{1,64})$")
+
+
+def cards_in(message: Any) -> set[str]:
+    """The pending actions whose cards a posted message shows (read from `card_block` ids);
+    empty for anything else, whatever its shape."""
+    blocks = message.get("blocks") if isinstance(message, Mapping) else None
+    if not isinstance(blocks, list):
+        return set()
+    found = set()
+    for block in blocks:
+        block_id = block.get("block_id") if isinstance(block, Mapping) else None
+        match = _CARD_BLOCK.match(block_id) if isinstance(block_id, str) else None
+        if match:
+            found.add(match.group(1))
+    return found
+
+
 def card_actions_block(action_id: str) -> str:
     """The Confirm / Cancel buttons of a card."""
     return f"pending:{action_id}"[:MAX_ID]

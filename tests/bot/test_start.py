@@ -19,6 +19,7 @@ def test_the_jobs_start_a_moment_after_the_bot_and_stop_with_it(services: Servic
         "daily_billing",
         "alerts",
         "weekly_report",
+        "cards",
     }
     deferred.stop()
     assert not deferred.scheduler.running

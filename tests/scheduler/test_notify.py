@@ -12,8 +12,9 @@ import pytest
 from slack_sdk import WebClient
 
 import alerts
-from bot.notify import ConsoleNotifier, SlackNotifier, deliver
-from skills.parts import Alert, Button, Reply, Text
+from bot.notify import ConsoleNotifier, RecordingNotifier, SlackNotifier, deliver
+from skills.parts import Alert, Button, PendingCard, Reply, Text
+from store import outbox
 from store.db import Database
 from tests.scheduler.conftest import at
 from tests.slack.fake_slack import FakeSlack
@@ -113,6 +114,51 @@ def test_the_outbox_through_slack_retries_after_an_outage(slack: FakeSlack, db: 
     assert third.messages == 0
     ok = [c for c in slack.calls("chat.postMessage") if c.response.get("ok")]
     assert len(ok) == 1 and ok[0].body["channel"] == "C0RENEWALS"
+
+
+def card(action_id: str = "a1b2c3d4e5f6") -> Reply:
+    return Reply(parts=(PendingCard(action_id, "Change seats: Initech", "Add 2 seats"),))
+
+
+def test_a_card_goes_in_its_thread_unless_the_thread_shows_it_already(slack: FakeSlack) -> None:
+    n = notifier(slack)
+    assert n.post_card("C_SUPPORT", "1800000000.000001", card(), "a1b2c3d4e5f6")
+    [post] = slack.calls("chat.postMessage")
+    assert post.body["channel"] == "C_SUPPORT" and post.body["thread_ts"] == "1800000000.000001"
+    # Posted again (a second run, a post whose answer was lost): the thread is read first.
+    assert n.post_card("C_SUPPORT", "1800000000.000001", card(), "a1b2c3d4e5f6")
+    assert slack.count("chat.postMessage") == 1
+    # Another card in the same thread is another card.
+    assert n.post_card("C_SUPPORT", "1800000000.000001", card("ffffffffffff"), "ffffffffffff")
+    assert slack.count("chat.postMessage") == 2
+
+
+def test_a_thread_slack_will_not_show_gets_the_card_and_an_outage_does_not(
+    slack: FakeSlack,
+) -> None:
+    n = notifier(slack)
+    slack.fail("conversations.replies", status=503, retry_after=None, error="down")  # no retries
+    assert not n.post_card("C_SUPPORT", "1800000000.000001", card(), "a1b2c3d4e5f6")
+    assert slack.count("chat.postMessage") == 0  # Slack is unwell: try again next run
+    slack.answer("conversations.replies", {"ok": False, "error": "missing_scope"})
+    assert n.post_card("C_SUPPORT", "1800000000.000001", card(), "a1b2c3d4e5f6")
+    assert slack.count("chat.postMessage") == 1  # better twice than never
+
+
+def test_the_alert_digests_leave_card_rows_alone(db: Database) -> None:
+    now = at(MONDAY, 10)
+    payload = {"action_id": "a1b2c3d4e5f6", "channel": "C_SUPPORT", "thread_ts": "1.2"}
+    with db.uow() as s:
+        outbox.enqueue(s, "card:a1b2c3d4e5f6", outbox.PENDING_CARD, "C_SUPPORT", payload, None, now)
+    recorder = RecordingNotifier()
+    utc = ZoneInfo("UTC")
+    report = deliver(db, recorder, now, hours=alerts.BusinessHours(), company_zone=utc)
+    assert report.messages == report.failed == 0 and recorder.attempts == 0
+    with db.read() as s:
+        [row] = outbox.find(s)
+        assert outbox.due(s, now, kinds=(outbox.PENDING_CARD,)) == [row]
+        assert outbox.due(s, now, exclude=(outbox.PENDING_CARD,)) == []
+    assert row.status == "pending" and row.attempts == 0
 
 
 def test_the_console_prints_scheduled_messages(tmp_path) -> None:  # type: ignore[no-untyped-def]

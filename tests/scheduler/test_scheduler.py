@@ -21,6 +21,7 @@ import pytest
 from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import inspect
 
 from bot import jobs
@@ -87,7 +88,7 @@ def test_jobs_live_in_the_store_and_survive_a_restart(
     schedulers.append(first)
     first.start(paused=True)
     before = {j.id: (j.func_ref, j.next_run_time, repr(j.trigger)) for j in first.get_jobs()}
-    assert sorted(before) == ["alerts", "daily_billing", "weekly_report"]
+    assert sorted(before) == ["alerts", "cards", "daily_billing", "weekly_report"]
     assert before["daily_billing"][0] == "bot.jobs:daily_billing"
     assert "hour='6', minute='0'" in before["daily_billing"][2]
     assert "day_of_week='mon', hour='9', minute='0'" in before["weekly_report"][2]
@@ -123,7 +124,7 @@ def test_a_changed_schedule_replaces_the_stored_job(
     second.start(paused=True)
     job = second.get_job("daily_billing")
     assert job is not None and "hour='7', minute='30'" in repr(job.trigger)
-    assert len(second.get_jobs()) == 3
+    assert len(second.get_jobs()) == 4
     second.shutdown()
 
 
@@ -184,6 +185,10 @@ def test_job_specs_follow_the_settings(services: Services) -> None:
     assert "minute='0'" in repr(specs["alerts"].trigger)
     assert "hour" not in str(specs["alerts"].trigger)  # hourly
     assert "timezone='UTC'" in repr(specs["weekly_report"].trigger)
+    cards = specs["cards"]  # lost confirmation cards: within a card's 15 minutes
+    assert cards.func == "bot.jobs:cards_job" and isinstance(cards.trigger, IntervalTrigger)
+    assert cards.trigger.interval == dt.timedelta(minutes=1)
+    assert jobs.LEASE_TTL["cards"] < cards.trigger.interval  # free again by the next run
 
 
 def test_replicas_starting_together_both_get_the_job_table(db: Database) -> None:

@@ -9,6 +9,7 @@ Slack does and waits for the bot to finish (no sleeps).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 
 from bot.core import Core
 from bot.services import Services, build_writes
@@ -51,10 +53,11 @@ def fake_slack() -> Iterator[FakeSlack]:
         yield fake
 
 
-@pytest.fixture
-def slack_services(
-    demo_template: Path, tmp_path: Path, fake_slack: FakeSlack
+@contextlib.contextmanager
+def demo_services(
+    demo_template: Path, tmp_path: Path, fake_slack: FakeSlack, **env: str
 ) -> Iterator[Services]:
+    """Services on a copy of the demo, with Slack at the fake (and any other settings)."""
     path = tmp_path / "demo.db"
     shutil.copy(demo_template, path)
     db = Database(f"sqlite:///{path}")
@@ -64,9 +67,20 @@ def slack_services(
         SLACK_BOT_TOKEN=TOKEN,
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_BASE_URL=fake_slack.base_url,
+        **env,
     )
-    yield Services(settings=settings, db=db, clock=clock, writes=build_writes(db, clock))
-    db.dispose()
+    try:
+        yield Services(settings=settings, db=db, clock=clock, writes=build_writes(db, clock))
+    finally:
+        db.dispose()
+
+
+@pytest.fixture
+def slack_services(
+    demo_template: Path, tmp_path: Path, fake_slack: FakeSlack
+) -> Iterator[Services]:
+    with demo_services(demo_template, tmp_path, fake_slack) as services:
+        yield services
 
 
 @pytest.fixture
@@ -145,21 +159,31 @@ class SlackHarness:
         return status
 
 
+@contextlib.contextmanager
+def running(
+    fake: FakeSlack, services: Services, core: Core, client: WebClient | None = None
+) -> Iterator[SlackHarness]:
+    """The bot's HTTP mode on a loopback port; without `client`, the one production builds
+    from the settings."""
+    bot = build(services, core, client=client)
+    server = start_http(bot.app, "127.0.0.1", 0)
+    try:
+        yield SlackHarness(
+            fake=fake,
+            bot=bot,
+            server=server,
+            sender=SignedSender(server.url, SECRET),
+            services=services,
+        )
+    finally:
+        server.stop()
+        bot.close(timeout=20)
+
+
 @pytest.fixture
 def harness(
     fake_slack: FakeSlack, slack_services: Services, slack_core: Core
 ) -> Iterator[SlackHarness]:
     client = make_client(TOKEN, fake_slack.base_url)
-    bot = build(slack_services, slack_core, client=client)
-    server = start_http(bot.app, "127.0.0.1", 0)
-    try:
-        yield SlackHarness(
-            fake=fake_slack,
-            bot=bot,
-            server=server,
-            sender=SignedSender(server.url, SECRET),
-            services=slack_services,
-        )
-    finally:
-        server.stop()
-        bot.close(timeout=20)
+    with running(fake_slack, slack_services, slack_core, client) as harness:
+        yield harness

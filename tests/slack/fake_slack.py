@@ -18,9 +18,10 @@ the methods the bot uses: auth.test, chat.postMessage / update / postEphemeral, 
 / open, conversations.open, users.info, assistant.threads.*, and the
 files.getUploadURLExternal → upload → files.completeUploadExternal trio behind
 `files_upload_v2`, and apps.connections.open (an app-level token gets `socket_mode_url`, the
-websocket of a `FakeSocketMode`). Anything else answers `{"ok": true}`. It can be told to fail
-a method N times (429 with Retry-After, or 500) or to answer a method with a payload of the
-test's own.
+websocket of a `FakeSocketMode`), and conversations.replies (what was posted in a thread).
+Anything else answers `{"ok": true}`. It can be told to fail a method N times (429 with
+Retry-After, or 500, before or after doing the work), to stall it past the client's timeout
+(again before or after doing the work), or to answer a method with a payload of the test's own.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ class _Failure:
     retry_after: int | None
     error: str
     accepted: bool = False  # Slack did the work, then the answer was lost (a 5xx after it)
+    stall: bool = False  # no answer until the client gave up (a read timeout)
 
 
 class FakeSlack:
@@ -105,6 +107,8 @@ class FakeSlack:
         self._answers: dict[str, dict[str, Any]] = {}
         self._ts = itertools.count(1)
         self._ids = itertools.count(1)
+        self._stopping = threading.Event()
+        self._threads: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         self.uploads: dict[str, bytes] = {}
         # What apps.connections.open answers (a FakeSocketMode's url); None: not set up.
         self.socket_mode_url: str | None = None
@@ -140,6 +144,7 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()  # stalled requests end now
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -183,6 +188,14 @@ class FakeSlack:
             for _ in range(times):
                 self._failures[method].append(_Failure(status, retry_after, error, accepted))
 
+    def stall(self, method: str, times: int = 1, *, accepted: bool = False) -> None:
+        """Keep the next `times` calls of `method` unanswered until the client times out (the
+        fake answers only when it stops); with `accepted`, Slack did the work first."""
+        with self._lock:
+            for _ in range(times):
+                failure = _Failure(503, None, "timeout", accepted=accepted, stall=True)
+                self._failures[method].append(failure)
+
     def answer(self, method: str, payload: dict[str, Any]) -> None:
         """Answer every later call of `method` with `payload` (e.g. `{"ok": False, ...}`)."""
         with self._lock:
@@ -193,6 +206,7 @@ class FakeSlack:
             self._calls.clear()
             self._failures.clear()
             self._answers.clear()
+            self._threads.clear()
 
     # ---- what the test reads -----------------------------------------------------------------
     def calls(self, method: str | None = None) -> list[Call]:
@@ -260,7 +274,11 @@ class FakeSlack:
                 payload = self._answers.get(method) or self._reply(method, body, headers)
             delivered = failure is None or failure.accepted
             self._calls.append(Call(method, body, path, headers, raw, payload, delivered))
-        if failure is not None:
+        if failure is not None and failure.stall:
+            self._stopping.wait()  # the client timed out long ago; it reads nothing
+            with contextlib.suppress(OSError):
+                self._send(request, status, payload)
+        elif failure is not None:
             extra = {}
             if failure.retry_after is not None:
                 extra["Retry-After"] = str(failure.retry_after)
@@ -304,7 +322,13 @@ class FakeSlack:
             }
             if body.get("thread_ts"):
                 message["thread_ts"] = body["thread_ts"]
+            thread = str(body.get("thread_ts") or ts)
+            self._threads[(str(body.get("channel")), thread)].append(message)
             return {"ok": True, "channel": body.get("channel"), "ts": ts, "message": message}
+        if method == "conversations.replies":
+            # One page, oldest first, as Slack answers (the parent, when posted, comes first).
+            found = self._threads.get((str(body.get("channel")), str(body.get("ts"))), [])
+            return {"ok": True, "messages": list(found), "has_more": False}
         if method == "chat.update":
             return {
                 "ok": True,

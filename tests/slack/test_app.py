@@ -5,6 +5,10 @@ from __future__ import annotations
 import pytest
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.internals import run_bolt_app
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.core import Core
@@ -28,6 +32,29 @@ def test_the_api_base_url_gets_the_trailing_slash_slack_sdk_needs() -> None:
     assert client.base_url == "http://proxy.internal/api/"
     kinds = {type(h).__name__ for h in client.retry_handlers}
     assert {"RateLimitErrorRetryHandler", "ServerErrorRetryHandler"} <= kinds
+
+
+def test_a_read_timeout_is_retried_like_a_lost_connection() -> None:
+    """urllib raises a read timeout as a bare TimeoutError (not a URLError), which slack_sdk's
+    stock ConnectionErrorRetryHandler does not retry; ours does."""
+    request = HttpRequest(method="POST", url="http://x/api/chat.postMessage", headers={})
+    stock = ConnectionErrorRetryHandler(max_retry_count=2)
+    assert not stock.can_retry(state=RetryState(), request=request, error=TimeoutError("read"))
+    client = make_client("xoxb-1", "http://proxy.internal/api", timeout=2.5)
+    assert client.timeout == 2.5
+    assert any(
+        h.can_retry(state=RetryState(), request=request, error=TimeoutError("read"))
+        for h in client.retry_handlers
+    )
+    assert not any(  # an answer Slack gave (a 400) is not a connection problem
+        h.can_retry(
+            state=RetryState(),
+            request=request,
+            response=HttpResponse(status_code=400, headers={}),
+            error=ValueError("bad"),
+        )
+        for h in client.retry_handlers
+    )
 
 
 def test_make_app_uses_slack_api_base_url(

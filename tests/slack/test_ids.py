@@ -15,7 +15,7 @@ from bot.slack.blocks import reply_blocks
 from bot.slack.followups import log_activity_modal
 from skills import buttons
 from skills.buttons import DealRef
-from skills.parts import Alert, Button, Reply
+from skills.parts import Alert, Button, PendingCard, Reply, Text
 
 JUNK: list[Any] = [
     None,
@@ -272,3 +272,23 @@ def test_a_paged_list_renders_valid_blocks_with_its_button() -> None:
     assert "15 of 42 renewals" in json.dumps(blocks[-2])
     last = reply_blocks(Reply(parts=(Paging("31–42 of 42 renewals, $9.00 ARR in all."),)))
     assert [b["type"] for b in last] == ["context"]
+
+
+def test_a_posted_card_names_its_pending_action() -> None:
+    """Writer and reader of the card's block id: a thread read back finds the card in it."""
+    card = PendingCard("a1b2c3d4e5f6", "Change seats: Initech", "Add 2 seats")
+    message = {"blocks": reply_blocks(Reply(parts=(card, Text("late", "info"))))}
+    assert ids.cards_in(message) == {"a1b2c3d4e5f6"}
+    assert ids.cards_in({"blocks": reply_blocks(Reply.text("plans"))}) == set()
+
+
+@given(
+    junk=st.recursive(
+        st.none() | st.text(max_size=12) | st.integers(),
+        lambda i: st.lists(i) | st.dictionaries(st.text(max_size=8), i),
+        max_leaves=8,
+    )
+)
+def test_reading_cards_from_any_message_never_fails(junk: Any) -> None:
+    assert isinstance(ids.cards_in(junk), set)
+    assert isinstance(ids.cards_in({"blocks": [{"block_id": junk}, junk]}), set)

@@ -16,6 +16,8 @@ import logging
 import os
 import time
 import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,12 +25,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot.core import Core
 from bot.slack import ids
 from bot.web import WebApp
 from store.models import AuditEvent, Deal, PendingAction, PendingStatus, Subscription
-from tests.fakes import Tracebacks
-from tests.slack.conftest import SlackHarness
-from tests.slack.fake_slack import signature
+from tests.fakes import ScriptedRetriever, Tracebacks
+from tests.slack.conftest import SlackHarness, demo_services, running
+from tests.slack.fake_slack import FakeSlack, signature
 
 FORM = "application/x-www-form-urlencoded"
 HOOK = "fake-slack-hook"  # replaced by the fake Slack's response_url when sent
@@ -325,12 +328,70 @@ def test_replies_survive_slack_faults_and_duplicate_only_after_an_accepted_post(
         harness.send(event)
         harness.settle()
         threads.append((f"C_FAULT{n}", event["ts"]))
+    delivered = delivered_per_thread(harness.fake)
+    assert all(delivered.get(t, 0) >= 1 for t in threads), "a reply was lost"
+    duplicates = sum(n - 1 for n in delivered.values())
+    figures = {"replies": len(threads), "after_acceptance": accepted, "duplicates": duplicates}
+    print(f"faults {figures}")
+    assert accepted > 0 and duplicates <= accepted
+
+
+def delivered_per_thread(fake: FakeSlack) -> dict[tuple[str, str], int]:
+    """How many copies of each reply Slack shows, by (channel, thread)."""
     delivered: dict[tuple[str, str], int] = {}
-    for call in harness.fake.calls("chat.postMessage"):
+    for call in fake.calls("chat.postMessage"):
         if call.delivered:
             key = (call.body["channel"], call.body.get("thread_ts", ""))
             delivered[key] = delivered.get(key, 0) + 1
-    assert all(delivered.get(t, 0) >= 1 for t in threads), "a reply was lost"
+    return delivered
+
+
+@pytest.fixture
+def impatient(
+    demo_template: Path, tmp_path: Path, fake_slack: FakeSlack, retriever: ScriptedRetriever
+) -> Iterator[SlackHarness]:
+    """The bot as production builds it from its settings, with a 1-second Web API timeout
+    (SUBBOT_SLACK_API_TIMEOUT) so that a stalled Slack costs the test little time."""
+    with demo_services(
+        demo_template, tmp_path, fake_slack, SUBBOT_SLACK_API_TIMEOUT="1"
+    ) as services:
+        core = Core(services, retriever_factory=lambda: retriever)
+        with running(fake_slack, services, core) as harness:
+            assert harness.bot.deps.client.timeout == 1
+            yield harness
+
+
+@pytest.mark.slow
+def test_replies_survive_slack_timeouts_and_duplicate_only_after_an_accepted_post(
+    impatient: SlackHarness,
+) -> None:
+    """Slack does not answer a post in time, before it posted the message or after (the fake
+    records the message, then stalls). The client retries a timeout like a lost connection:
+    every reply is delivered; a timeout before acceptance costs nothing; one after acceptance
+    shows the reply a second time, at most once per such timeout (counted)."""
+    harness = impatient
+    plans = [(), (False,), (True,), (True, False)]  # per timeout: had Slack posted it?
+    threads: dict[tuple[str, str], int] = {}
+    for n, plan in enumerate(plans):
+        for accepted in plan:
+            harness.fake.stall("chat.postMessage", accepted=accepted)
+        event = harness.mention("plans", channel=f"C_SLOW{n}")
+        harness.send(event)
+        harness.settle()
+        threads[(f"C_SLOW{n}", event["ts"])] = sum(plan)
+    delivered = delivered_per_thread(harness.fake)
+    for thread, accepted in threads.items():
+        assert 1 <= delivered.get(thread, 0) <= 1 + accepted, (thread, delivered.get(thread))
+    timeouts = sum(len(p) for p in plans)
+    accepted = sum(threads.values())
     duplicates = sum(n - 1 for n in delivered.values())
-    print(f"{len(threads)} replies, {accepted} faults after acceptance, {duplicates} duplicates")
-    assert accepted > 0 and duplicates <= accepted
+    figures = {
+        "replies": len(threads),
+        "timeouts": timeouts,
+        "after_acceptance": accepted,
+        "duplicates": duplicates,
+    }
+    print(f"timeouts {figures}")
+    assert duplicates <= accepted
+    # Every stalled post was retried: Slack saw one more post per timeout than replies.
+    assert harness.fake.count("chat.postMessage") == len(threads) + timeouts

@@ -39,6 +39,8 @@ def test_defaults_are_a_local_sqlite_file_and_utc():
         ("DATABASE_URL", "not a url", "DATABASE_URL"),
         ("CHROMA_PORT", "99999", "CHROMA_PORT"),
         ("SUBBOT_EMBEDDINGS", "magic", "SUBBOT_EMBEDDINGS"),
+        ("SUBBOT_SLACK_API_TIMEOUT", "0", "SUBBOT_SLACK_API_TIMEOUT"),
+        ("SUBBOT_SLACK_API_TIMEOUT", "soon", "SUBBOT_SLACK_API_TIMEOUT"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(monkeypatch, var, value, named):
