@@ -24,6 +24,10 @@ class Command:
     skill: str
     pattern: str = ""  # regex for what follows the verb ("" = nothing)
     build: Builder = lambda m: {}
+    example: str = ""  # a line that parses, shown by `help <verb>`
+    # Who may use this line, when narrower than its skill's up-front permission (`downgrade`
+    # is `change_plan`, which a customer may use to upgrade only).
+    permission: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,8 +90,16 @@ def _unit(word: str) -> str:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("help", "help", "what I can do", "help"),
-    Command("plans", "plans", "the plans and their prices", "list_plans"),
+    Command(
+        "help",
+        "help [<command>]",
+        "what I can do, or how to use one command",
+        "help",
+        r"(?:`?(?P<topic>[\w-]+)`?)?",
+        lambda m: {"topic": m["topic"]} if m.group("topic") else {},
+        example="help pause",
+    ),
+    Command("plans", "plans", "the plans and their prices", "list_plans", example="plans"),
     Command(
         "plan",
         "plan <name>",
@@ -95,6 +107,7 @@ COMMANDS: tuple[Command, ...] = (
         "plan_details",
         r"(?P<name>\S+)",
         lambda m: {"name": m["name"]},
+        example="plan business",
     ),
     Command(
         "account",
@@ -103,6 +116,7 @@ COMMANDS: tuple[Command, ...] = (
         "find_account",
         ACCOUNT,
         lambda m: {"account": m["account"]},
+        example="account Initech",
     ),
     Command(
         "invoices",
@@ -111,6 +125,7 @@ COMMANDS: tuple[Command, ...] = (
         "list_invoices",
         ACCOUNT,
         lambda m: {"account": m["account"]},
+        example="invoices Initech",
     ),
     Command(
         "pause",
@@ -119,6 +134,7 @@ COMMANDS: tuple[Command, ...] = (
         "pause_subscription",
         rf"{ACCOUNT}\s+for\s+(?P<n>\d+)\s+(?P<unit>days?|weeks?|months?)",
         lambda m: {"account": m["account"], "length": _n(m["n"]), "unit": _unit(m["unit"])},
+        example="pause Initech for 2 weeks",
     ),
     Command(
         "resume",
@@ -127,6 +143,7 @@ COMMANDS: tuple[Command, ...] = (
         "resume_subscription",
         ACCOUNT,
         lambda m: {"account": m["account"]},
+        example="resume Initech",
     ),
     Command(
         "upgrade",
@@ -135,6 +152,7 @@ COMMANDS: tuple[Command, ...] = (
         "change_plan",
         PLAN_CHANGE,
         _plan_change("upgrade"),
+        example="upgrade Initech to Business",
     ),
     Command(
         "downgrade",
@@ -143,6 +161,8 @@ COMMANDS: tuple[Command, ...] = (
         "change_plan",
         PLAN_CHANGE,
         _plan_change("downgrade"),
+        permission="downgrade",
+        example="downgrade Globex to Pro annual",
     ),
     Command(
         "seats",
@@ -151,6 +171,7 @@ COMMANDS: tuple[Command, ...] = (
         "set_seats",
         rf"{ACCOUNT}\s+(?P<n>\d+)",
         lambda m: {"account": m["account"], "seats": _n(m["n"])},
+        example="seats Initech 12",
     ),
     Command(
         "cancel",
@@ -159,6 +180,7 @@ COMMANDS: tuple[Command, ...] = (
         "cancel_subscription",
         rf"{ACCOUNT}(?P<now>\s+now)?",
         lambda m: {"account": m["account"], "now": bool(m.group("now"))},
+        example="cancel Initech",
     ),
     Command(
         "reactivate",
@@ -167,6 +189,7 @@ COMMANDS: tuple[Command, ...] = (
         "reactivate_subscription",
         ACCOUNT,
         lambda m: {"account": m["account"]},
+        example="reactivate Initech",
     ),
     Command(
         "extend-trial",
@@ -175,6 +198,7 @@ COMMANDS: tuple[Command, ...] = (
         "extend_trial",
         rf"{ACCOUNT}\s+(?P<n>\d+)\s+days?",
         lambda m: {"account": m["account"], "days": _n(m["n"])},
+        example="extend-trial Hooli 7 days",
     ),
     Command(
         "subscribe",
@@ -183,6 +207,7 @@ COMMANDS: tuple[Command, ...] = (
         "subscribe_now",
         ACCOUNT,
         lambda m: {"account": m["account"]},
+        example="subscribe Hooli",
     ),
     Command(
         "discount",
@@ -191,6 +216,7 @@ COMMANDS: tuple[Command, ...] = (
         "apply_discount",
         rf"{ACCOUNT}\s+(?P<percent>\d+(?:\.\d+)?)\s*%(?:\s+for\s+(?P<months>\d+)\s+months?)?",
         _discount,
+        example="discount Globex 10% for 3 months",
     ),
     Command(
         "retry-payment",
@@ -199,6 +225,7 @@ COMMANDS: tuple[Command, ...] = (
         "retry_payment",
         ACCOUNT,
         lambda m: {"account": m["account"]},
+        example="retry-payment Umbrella",
     ),
     Command(
         "renewals",
@@ -207,6 +234,7 @@ COMMANDS: tuple[Command, ...] = (
         "renewals",
         r"(?:next\s+(?P<days>\d+)\s+days?|(?P<period>this\s+month|next\s+month))?",
         _window,
+        example="renewals next 60 days",
     ),
     Command(
         "stalled",
@@ -215,6 +243,7 @@ COMMANDS: tuple[Command, ...] = (
         "stalled_deals",
         r"(?P<rep>.+)?",
         lambda m: {"rep": m["rep"]} if m.group("rep") else {},
+        example="stalled Dana",
     ),
     Command(
         "log",
@@ -223,6 +252,7 @@ COMMANDS: tuple[Command, ...] = (
         "log_deal_activity",
         r"(?P<deal>#?\d+|.+?)\s+(?P<kind>call|email|meeting|note)(?:\s+(?P<note>.+))?",
         lambda m: {"deal": m["deal"], "kind": m["kind"].lower(), "note": m["note"] or ""},
+        example="log Globex call agreed to a pilot",
     ),
     Command(
         "snooze",
@@ -231,8 +261,9 @@ COMMANDS: tuple[Command, ...] = (
         "snooze_deal",
         r"(?P<deal>.+?)(?:\s+(?:for\s+)?(?P<n>\d+)\s+days?)?",
         lambda m: {"deal": m["deal"], **({"days": _n(m["n"])} if m.group("n") else {})},
+        example="snooze Globex 7 days",
     ),
-    Command("mrr", "mrr", "MRR, ARR and this month's movement", "mrr_report"),
+    Command("mrr", "mrr", "MRR, ARR and this month's movement", "mrr_report", example="mrr"),
     Command(
         "summary",
         "summary [this month|next month|this quarter]",
@@ -240,9 +271,22 @@ COMMANDS: tuple[Command, ...] = (
         "renewal_summary",
         r"(?P<period>this\s+month|next\s+month|this\s+quarter)?",
         lambda m: {"period": re.sub(r"\s+", "_", m["period"].lower())} if m.group("period") else {},
+        example="summary next month",
     ),
-    Command("report", "report", "the weekly manager report, on demand", "manager_report"),
-    Command("at-risk", "at-risk", "accounts at risk of churning, with owners", "at_risk_accounts"),
+    Command(
+        "report",
+        "report",
+        "the weekly manager report, on demand",
+        "manager_report",
+        example="report",
+    ),
+    Command(
+        "at-risk",
+        "at-risk",
+        "accounts at risk of churning, with owners",
+        "at_risk_accounts",
+        example="at-risk",
+    ),
     Command(
         "audit",
         "audit [<account>]",
@@ -250,8 +294,15 @@ COMMANDS: tuple[Command, ...] = (
         "audit_log",
         r"(?P<account>.+)?",
         lambda m: {"account": m["account"]} if m.group("account") else {},
+        example="audit Initech",
     ),
-    Command("pending", "pending", "changes waiting for your decision", "pending_actions"),
+    Command(
+        "pending",
+        "pending",
+        "changes waiting for your decision",
+        "pending_actions",
+        example="pending",
+    ),
     Command(
         "confirm",
         "confirm <action id>",
@@ -259,6 +310,7 @@ COMMANDS: tuple[Command, ...] = (
         "confirm",
         r"(?P<id>[0-9a-f]{6,32})",
         lambda m: {"id": m["id"]},
+        example="confirm 3f2a9c1e",
     ),
     Command(
         "discard",
@@ -267,6 +319,7 @@ COMMANDS: tuple[Command, ...] = (
         "discard",
         r"(?P<id>[0-9a-f]{6,32})",
         lambda m: {"id": m["id"]},
+        example="discard 3f2a9c1e",
     ),
 )
 BY_VERB = {c.verb: c for c in COMMANDS}
@@ -315,8 +368,3 @@ def _near_miss(head: str, text: str) -> ParseError | None:
         f"I don't know “{head}”. Did you mean `{BY_VERB[best[0]].usage}`? "
         "Say `help` for every command."
     )
-
-
-def help_text() -> list[tuple[str, str]]:
-    """(usage, what it does) for every command, in table order."""
-    return [(c.usage, c.help) for c in COMMANDS]

@@ -23,7 +23,8 @@ def _part(part: object) -> str:
         return MARKS[part.tone] + part.text.replace("`", "")
     if isinstance(part, Facts):
         width = max((len(k) for k, _ in part.items), default=0)
-        lines = [part.title] + [f"  {k.ljust(width)}  {v}" for k, v in part.items]
+        # Code marks are for Slack; a terminal shows the words (as in Text and Table).
+        lines = [part.title] + [f"  {k.ljust(width)}  {v.replace('`', '')}" for k, v in part.items]
         return "\n".join(lines)
     if isinstance(part, Table):
         return _table(part.title, part.columns, part.rows, part.note)

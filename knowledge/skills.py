@@ -20,6 +20,7 @@ class AskArgs(Args):
     "SLAs) from the company's documents. Returns the relevant passages with their sources; "
     "says so when the documents have no good answer.",
     AskArgs,
+    permission="ask",
 )
 def search_knowledge(ctx: SkillContext, args: AskArgs) -> Reply:
     if ctx.knowledge is None:

@@ -23,6 +23,7 @@ from skills.policy import authorize
     "ending within 3 days with no card on file, paused. Sorted by the ARR at stake. Use it "
     "for 'who is at risk of churning?'.",
     NoArgs,
+    permission="reports",
 )
 def at_risk_accounts(ctx: SkillContext, args: NoArgs) -> Reply:
     authorize(ctx.speaker.role, "reports")

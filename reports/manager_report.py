@@ -298,6 +298,7 @@ def build_manager_report(db: Database, zone: Any, today: dt.date) -> tuple[Reply
     "last 7 days (new, expansion, contraction, churn), last month's renewal rate, and "
     "stalled deals by rep. Use it for 'how are we doing this week?' or 'weekly report'.",
     NoArgs,
+    permission="reports",
 )
 def manager_report(ctx: SkillContext, args: NoArgs) -> Reply:
     authorize(ctx.speaker.role, "reports")

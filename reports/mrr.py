@@ -23,6 +23,7 @@ from store.models import Subscription
     "month's MRR movement (new, expansion, contraction, churn, net) from the audit trail. Use "
     "it for 'what is our MRR?', 'MRR by plan' or 'how did revenue move this month?'.",
     NoArgs,
+    permission="reports",
 )
 def mrr_report(ctx: SkillContext, args: NoArgs) -> Reply:
     authorize(ctx.speaker.role, "reports")

@@ -42,6 +42,7 @@ class RenewalsArgs(Args):
     "seats in use), with the count and total ARR up for renewal. Use it for 'what renews "
     "soon?' or 'renewals next month'.",
     RenewalsArgs,
+    permission="renewals",
 )
 def renewals(ctx: SkillContext, args: RenewalsArgs) -> Reply:
     authorize(ctx.speaker.role, "renewals")
@@ -121,6 +122,7 @@ class SummaryArgs(Args):
     "with their owners; and for last calendar month the renewal rate, logo churn and churned "
     "MRR. Use it for 'renewal summary for next month' or 'how did renewals go?'.",
     SummaryArgs,
+    permission="reports",
 )
 def renewal_summary(ctx: SkillContext, args: SummaryArgs) -> Reply:
     authorize(ctx.speaker.role, "reports")
@@ -238,6 +240,7 @@ class ArrArgs(Args):
     "subscriptions, split annual/monthly. Each subscription counts once, at its next "
     "renewal. Use it for 'how much ARR renews this quarter?'.",
     ArrArgs,
+    permission="reports",
 )
 def arr_up_for_renewal(ctx: SkillContext, args: ArrArgs) -> Reply:
     authorize(ctx.speaker.role, "reports")

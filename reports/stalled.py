@@ -44,6 +44,7 @@ def _find_rep(s: Session, wanted: str) -> Staff | list[Staff]:
     "owner, days since the last activity and amount. Optionally only one rep's deals. Use it "
     "for 'which deals are stuck?' or 'stalled deals for Dana'.",
     StalledArgs,
+    permission="stalled",
 )
 def stalled_deals(ctx: SkillContext, args: StalledArgs) -> Reply:
     authorize(ctx.speaker.role, "stalled")

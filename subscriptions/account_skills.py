@@ -52,7 +52,12 @@ class AccountArgs(Args):
     )
 
 
-@skill("list_plans", "List the Nimbus Notes plans with prices and main limits.", NoArgs)
+@skill(
+    "list_plans",
+    "List the Nimbus Notes plans with prices and main limits.",
+    NoArgs,
+    permission="ask",
+)
 def list_plans(ctx: SkillContext, args: NoArgs) -> Reply:
     rows = []
     for p in catalog.CATALOG:
@@ -77,7 +82,12 @@ def list_plans(ctx: SkillContext, args: NoArgs) -> Reply:
     )
 
 
-@skill("plan_details", "Show one plan's price, limits and features.", PlanArgs)
+@skill(
+    "plan_details",
+    "Show one plan's price, limits and features.",
+    PlanArgs,
+    permission="ask",
+)
 def plan_details(ctx: SkillContext, args: PlanArgs) -> Reply:
     wanted = args.name.lower()
     for p in catalog.CATALOG:
@@ -115,6 +125,7 @@ def plan_details(ctx: SkillContext, args: PlanArgs) -> Reply:
     "Look up an account by name, domain or id (typos are tolerated) and show its "
     "subscription: plan, seats, status, renewal date, MRR, owner and contacts.",
     AccountArgs,
+    permission="read_account",
 )
 def find_account(ctx: SkillContext, args: AccountArgs) -> Reply:
     today = ctx.clock.today()
@@ -201,6 +212,7 @@ class InvoiceArgs(AccountArgs):
     "List an account's recent invoices with number, date, period, total and status, and "
     "the lines of the latest one (explains a charge).",
     InvoiceArgs,
+    permission="read_account",
 )
 def list_invoices(ctx: SkillContext, args: InvoiceArgs) -> Reply:
     with ctx.db.read() as s:
@@ -248,7 +260,10 @@ class AuditArgs(Args):
 
 
 @skill(
-    "audit_log", "Show recent audited changes and refusals (who, what, when, outcome).", AuditArgs
+    "audit_log",
+    "Show recent audited changes and refusals (who, what, when, outcome).",
+    AuditArgs,
+    permission="audit",
 )
 def audit_log(ctx: SkillContext, args: AuditArgs) -> Reply:
     authorize(ctx.speaker.role, "audit")

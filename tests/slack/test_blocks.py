@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot.core import help_reply
+from bot.help import help_reply
 from bot.slack.blocks import (
     MAX_BLOCKS,
     MAX_TEXT,
@@ -30,6 +30,7 @@ from skills.parts import (
     Table,
     Text,
 )
+from store.models import Role
 
 
 def card(**kw) -> PendingCard:
@@ -123,8 +124,8 @@ def test_tables_are_preformatted_and_capped() -> None:
     text = every_text(blocks)
     assert "```" in text and "Account 24" in text and "Account 25" not in text
     assert "and 15 more" in text
-    two_columns = reply_blocks(help_reply())
-    assert "• `help` — " in every_text(two_columns)
+    two_columns = reply_blocks(help_reply(Role.MANAGER))
+    assert "• `help [&lt;command&gt;]` — " in every_text(two_columns)
 
 
 def test_text_is_escaped_and_markdown_becomes_mrkdwn() -> None:
