@@ -74,9 +74,9 @@ def _card(card: PendingCard) -> str:
     if card.status == "pending":
         out.append("Confirm? (yes / no)")
     elif card.status == "applied":
-        out.append(f"✅ Applied by {card.decided_by}. {card.outcome}".rstrip())
+        out.append(f"✅ Applied by {card.decider}. {card.outcome}".rstrip())
     elif card.status == "declined":
-        out.append(f"Declined by {card.decided_by}. {card.outcome}".rstrip())
+        out.append(f"Declined by {card.decider}; nothing was changed.")
     elif card.status in ("superseded", "failed"):
         out.append(card.outcome or "Not applied.")
     else:

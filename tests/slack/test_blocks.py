@@ -61,15 +61,23 @@ def test_a_pending_card_has_confirm_and_cancel_carrying_the_action_id() -> None:
     assert set(buttons) == {CONFIRM, CANCEL}
     assert buttons[CONFIRM]["value"] == "a1b2c3" and buttons[CONFIRM]["style"]
     text = every_text(blocks)
-    assert "-$245.00" in text and "$250.00" in text and "<@U_SUPPORT1>" in text
+    assert "-$245.00" in text and "$250.00" in text and "Requested by <@U_SUPPORT1>" in text
+    named = every_text(reply_blocks(Reply(parts=(card(requester_name="Alex"),))))
+    assert "Requested by Alex" in named and "U_SUPPORT1" not in named
 
 
-def test_a_decided_card_shows_who_decided_and_no_buttons() -> None:
-    applied = reply_blocks(Reply(parts=(card(status="applied", decided_by="U_SUPPORT1"),)))
-    assert elements(applied) == []
-    assert "✅ Applied by <@U_SUPPORT1>." in every_text(applied)
-    declined = reply_blocks(Reply(parts=(card(status="declined", decided_by="U_SALES1"),)))
-    assert "Declined by <@U_SALES1>" in every_text(declined)
+def test_a_decided_card_shows_who_decided_by_name_and_no_buttons() -> None:
+    applied = card(status="applied", decided_by="U_SUPPORT1", decided_by_name="Alex")
+    blocks = reply_blocks(Reply(parts=(applied,)))
+    assert elements(blocks) == []
+    assert "✅ Applied by Alex." in every_text(blocks) and "U_SUPPORT1" not in every_text(blocks)
+    declined = card(status="declined", decided_by="U_SALES1", decided_by_name="Dana <Sales>")
+    text = every_text(reply_blocks(Reply(parts=(declined,))))
+    assert "🚫 Declined by Dana &lt;Sales&gt;; nothing was changed." in text
+    assert "ancelled" not in text
+    # Someone the store does not know is shown by id, as a Slack mention.
+    unknown = reply_blocks(Reply(parts=(card(status="declined", decided_by="U_X"),)))
+    assert "Declined by <@U_X>; nothing was changed." in every_text(unknown)
     expired = reply_blocks(Reply(parts=(card(status="expired"),)))
     assert "Expired" in every_text(expired)
 
