@@ -198,6 +198,15 @@ def test_home_view_lays_out_every_section_within_limits() -> None:
             {"account": "Umbrella", "owner": "Sam", "arr_cents": 1, "past_due_days": 2}
         ],
         queue=[QueueItem("stalled_deal", "Acme is stalled", "20 days quiet")],
+        waiting=[
+            {
+                "id": "a1",
+                "summary": "Add seats",
+                "requester": "U_INITECH1",
+                "requester_name": "Peter Gibbons",
+            },
+            {"id": "a2", "summary": "Pause", "requester": "U_X", "requester_name": ""},
+        ],
     )
     view = home_view(data)
     assert view["type"] == "home" and len(view["blocks"]) <= 100
@@ -205,6 +214,8 @@ def test_home_view_lays_out_every_section_within_limits() -> None:
     assert "$12,345.00" in text and "+$17.00" in text
     assert "Acct 7" in text and "Acct 8" not in text and "22 more" in text
     assert "No stalled deals" in text and "Umbrella" in text and "Acme is stalled" in text
+    # Who asked: the name the store knows, else a mention of the id.
+    assert "(asked by Peter Gibbons)" in text and "(asked by <@U_X>)" in text
 
 
 # ---- reading payloads ------------------------------------------------------------------------
