@@ -5,9 +5,11 @@ No I/O, no clock, no database: callers pass dates and terms in and store what co
 
 from billing.discounts import (
     Discount,
+    DiscountTerm,
     check_discount,
     consecutive_paid_months,
     discount_limit,
+    discount_term,
     effective_discount,
     loyalty_tier,
     winback_discount,
@@ -81,6 +83,7 @@ from billing.pricing import (
 __all__ = [
     "ChangeTiming",
     "Discount",
+    "DiscountTerm",
     "DunningSchedule",
     "DunningStep",
     "Interval",
@@ -104,6 +107,7 @@ __all__ = [
     "data_deletion_date",
     "days_in",
     "discount_limit",
+    "discount_term",
     "dunning_schedule",
     "dunning_step",
     "effective_discount",

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 
 from billing.money import to_decimal
-from billing.periods import add_months
+from billing.periods import Interval, add_months
 from store import catalog
 
 SALES_SOURCE = "sales"
@@ -78,6 +78,45 @@ def effective_discount(sales_percent: Decimal | int | None, loyalty_months: int)
     if loyalty is None or sales.percent >= loyalty.percent:
         return sales
     return loyalty
+
+
+@dataclass(frozen=True)
+class DiscountTerm:
+    """The invoices a sales discount "for N months" covers, and the day it stops.
+
+    `ends_on` is exclusive, as the store keeps it (`Subscription.discount_ends_on`): an invoice
+    for a period starting on or after it is at full price, one starting before it is discounted.
+    """
+
+    invoices: tuple[date, ...]
+    ends_on: date
+    full_price_from: date  # the first invoice after the term, at full price
+
+
+def discount_term(
+    next_invoice: date, months: int, interval: Interval, anchor_day: int | None = None
+) -> DiscountTerm:
+    """BRIEF §4: "for N months" covers every invoice issued within N months of the next invoice
+    date, that one included (Stripe's repeating coupons): N monthly invoices, or one annual
+    invoice when N <= 12 (two when 13 <= N <= 24).
+
+    Counted from the next invoice, never from the day it is granted: a month granted on Nov 16
+    for an account billed on Dec 20 covers the Dec 20 invoice. `anchor_day` is the
+    subscription's billing day, so a month-end account (anchor 31, next invoice Feb 28) ends on
+    Mar 31, the very date its next invoice is issued.
+    """
+    if months < 1:
+        raise ValueError(f"a discount lasts at least 1 month, got {months}")
+    anchor = next_invoice.day if anchor_day is None else anchor_day
+    ends_on = add_months(next_invoice, months, anchor)
+    step = Interval(interval).months
+    invoices = []
+    issued, n = next_invoice, 0
+    while issued < ends_on:
+        invoices.append(issued)
+        n += 1
+        issued = add_months(next_invoice, n * step, anchor)
+    return DiscountTerm(tuple(invoices), ends_on, issued)
 
 
 def winback_discount() -> Discount:

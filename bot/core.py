@@ -20,14 +20,15 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from bot import suggestions
-from bot.grammar import ParseError, help_text, parse
+from bot.grammar import ParseError, parse
+from bot.help import help_reply
 from bot.nlu.understand import Understanding
 from bot.services import Services
 from config.metrics import TURN_SECONDS
 from skills import pending
 from skills.base import all_skills, invoke
 from skills.context import SkillContext, identify
-from skills.parts import Reply, Table, Text
+from skills.parts import Reply, Text
 from skills.pending import CONFIRMED_BY_CLICK
 from skills.policy import check
 
@@ -207,7 +208,7 @@ class Core:
             with TURN_SECONDS.labels("knowledge").time():
                 return invoke(ctx, "search_knowledge", {"question": text})
         if parsed.skill == "help":
-            return help_reply()
+            return help_reply(ctx.speaker.role, parsed.args.get("topic"))
         if parsed.skill == "confirm":
             return self._decided(ctx, parsed.args["id"], pending.confirm(ctx, parsed.args["id"]))
         if parsed.skill == "discard":
@@ -235,22 +236,6 @@ class Core:
         return Reply.error(
             f"Sorry, something went wrong on my side and nothing was changed (ref {ref})."
         )
-
-
-def help_reply() -> Reply:
-    rows = tuple((f"`{usage}`", what) for usage, what in help_text())
-    return Reply(
-        parts=(
-            Table("Commands", ("Command", "What it does"), rows),
-            Text(
-                "Anything else is answered from the Nimbus Notes documents, with sources. "
-                "Changes are previewed first: answer `yes` or `no`.",
-                "info",
-            ),
-        ),
-        private=True,
-        kind="help",
-    )
 
 
 def waiting_cards(live: list[Any]) -> Reply:

@@ -24,6 +24,10 @@ class Command:
     skill: str
     pattern: str = ""  # regex for what follows the verb ("" = nothing)
     build: Builder = lambda m: {}
+    example: str = ""  # a line that parses, shown by `help <verb>`
+    # Who may use this line, when narrower than its skill's up-front permission (`downgrade`
+    # is `change_plan`, which a customer may use to upgrade only).
+    permission: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,8 +142,16 @@ def _unit(word: str) -> str:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("help", "help", "what I can do", "help"),
-    Command("plans", "plans", "the plans and their prices", "list_plans"),
+    Command(
+        "help",
+        "help [<command>]",
+        "what I can do, or how to use one command",
+        "help",
+        r"(?:`?(?P<topic>[\w-]+)`?)?",
+        lambda m: {"topic": m["topic"]} if m.group("topic") else {},
+        example="help pause",
+    ),
+    Command("plans", "plans", "the plans and their prices", "list_plans", example="plans"),
     Command(
         "plan",
         "plan <name>",
@@ -147,6 +159,7 @@ COMMANDS: tuple[Command, ...] = (
         "plan_details",
         r"(?P<name>\S+)",
         lambda m: {"name": m["name"]},
+        example="plan business",
     ),
     Command(
         "account",
@@ -155,6 +168,7 @@ COMMANDS: tuple[Command, ...] = (
         "find_account",
         OWN_ACCOUNT,
         _own_account,
+        example="account Initech",
     ),
     Command(
         "invoices",
@@ -163,6 +177,7 @@ COMMANDS: tuple[Command, ...] = (
         "list_invoices",
         OWN_ACCOUNT,
         _own_account,
+        example="invoices Initech",
     ),
     Command(
         "next-bill",
@@ -171,6 +186,7 @@ COMMANDS: tuple[Command, ...] = (
         "next_bill",
         OWN_ACCOUNT,
         _own_account,
+        example="next-bill Initech",
     ),
     Command(
         "quote",
@@ -179,6 +195,7 @@ COMMANDS: tuple[Command, ...] = (
         "quote",
         QUOTE,
         _quote,
+        example="quote Initech 5 more seats",
     ),
     Command(
         "pause",
@@ -187,6 +204,7 @@ COMMANDS: tuple[Command, ...] = (
         "pause_subscription",
         rf"{ACCOUNT}\s+for\s+(?P<n>\d+)\s+(?P<unit>days?|weeks?|months?)",
         lambda m: {"account": m["account"], "length": _n(m["n"]), "unit": _unit(m["unit"])},
+        example="pause Initech for 2 weeks",
     ),
     Command(
         "resume",
@@ -195,6 +213,7 @@ COMMANDS: tuple[Command, ...] = (
         "resume_subscription",
         ACCOUNT,
         lambda m: {"account": m["account"]},
+        example="resume Initech",
     ),
     Command(
         "upgrade",
@@ -203,6 +222,7 @@ COMMANDS: tuple[Command, ...] = (
         "change_plan",
         PLAN_CHANGE,
         _plan_change("upgrade"),
+        example="upgrade Initech to Business",
     ),
     Command(
         "downgrade",
@@ -211,6 +231,8 @@ COMMANDS: tuple[Command, ...] = (
         "change_plan",
         PLAN_CHANGE,
         _plan_change("downgrade"),
+        permission="downgrade",
+        example="downgrade Globex to Pro annual",
     ),
     Command(
         "seats",
@@ -219,6 +241,7 @@ COMMANDS: tuple[Command, ...] = (
         "set_seats",
         rf"{ACCOUNT}\s+(?P<n>\d+)",
         lambda m: {"account": m["account"], "seats": _n(m["n"])},
+        example="seats Initech 12",
     ),
     Command(
         "cancel",
@@ -227,6 +250,7 @@ COMMANDS: tuple[Command, ...] = (
         "cancel_subscription",
         rf"{ACCOUNT}(?P<now>\s+now)?",
         lambda m: {"account": m["account"], "now": bool(m.group("now"))},
+        example="cancel Initech",
     ),
     Command(
         "reactivate",
@@ -235,6 +259,7 @@ COMMANDS: tuple[Command, ...] = (
         "reactivate_subscription",
         ACCOUNT,
         lambda m: {"account": m["account"]},
+        example="reactivate Initech",
     ),
     Command(
         "extend-trial",
@@ -243,6 +268,7 @@ COMMANDS: tuple[Command, ...] = (
         "extend_trial",
         rf"{ACCOUNT}\s+(?P<n>\d+)\s+days?",
         lambda m: {"account": m["account"], "days": _n(m["n"])},
+        example="extend-trial Hooli 7 days",
     ),
     Command(
         "subscribe",
@@ -251,6 +277,7 @@ COMMANDS: tuple[Command, ...] = (
         "subscribe_now",
         ACCOUNT,
         lambda m: {"account": m["account"]},
+        example="subscribe Hooli",
     ),
     Command(
         "discount",
@@ -259,6 +286,7 @@ COMMANDS: tuple[Command, ...] = (
         "apply_discount",
         rf"{ACCOUNT}\s+(?P<percent>\d+(?:\.\d+)?)\s*%(?:\s+for\s+(?P<months>\d+)\s+months?)?",
         _discount,
+        example="discount Globex 10% for 3 months",
     ),
     Command(
         "retry-payment",
@@ -267,6 +295,7 @@ COMMANDS: tuple[Command, ...] = (
         "retry_payment",
         ACCOUNT,
         lambda m: {"account": m["account"]},
+        example="retry-payment Umbrella",
     ),
     Command(
         "renewals",
@@ -277,6 +306,7 @@ COMMANDS: tuple[Command, ...] = (
         r"(?:next\s+(?P<days>\d+)\s+days?|(?P<period>this\s+month|next\s+month))?"
         r"(?:\s*\b(?P<mine_after>mine))?",
         _window,
+        example="renewals next 60 days",
     ),
     Command(
         "stalled",
@@ -285,8 +315,11 @@ COMMANDS: tuple[Command, ...] = (
         "stalled_deals",
         r"(?P<rep>.+)?",
         _stalled,
+        example="stalled mine",
     ),
-    Command("more", "more", "the next rows of the last long list here", "show_more"),
+    Command(
+        "more", "more", "the next rows of the last long list here", "show_more", example="more"
+    ),
     Command(
         "log",
         "log <deal> [call|email|meeting|note] <what happened>",
@@ -294,6 +327,7 @@ COMMANDS: tuple[Command, ...] = (
         "log_deal_activity",
         LOG,
         _log,
+        example="log Globex call agreed to a pilot",
     ),
     Command(
         "snooze",
@@ -302,8 +336,9 @@ COMMANDS: tuple[Command, ...] = (
         "snooze_deal",
         r"(?P<deal>.+?)(?:\s+(?:for\s+)?(?P<n>\d+)\s+days?)?",
         lambda m: {"deal": m["deal"], **({"days": _n(m["n"])} if m.group("n") else {})},
+        example="snooze Globex 7 days",
     ),
-    Command("mrr", "mrr", "MRR, ARR and this month's movement", "mrr_report"),
+    Command("mrr", "mrr", "MRR, ARR and this month's movement", "mrr_report", example="mrr"),
     Command(
         "summary",
         "summary [this month|next month|this quarter]",
@@ -311,9 +346,22 @@ COMMANDS: tuple[Command, ...] = (
         "renewal_summary",
         r"(?P<period>this\s+month|next\s+month|this\s+quarter)?",
         lambda m: {"period": re.sub(r"\s+", "_", m["period"].lower())} if m.group("period") else {},
+        example="summary next month",
     ),
-    Command("report", "report", "the weekly manager report, on demand", "manager_report"),
-    Command("at-risk", "at-risk", "accounts at risk of churning, with owners", "at_risk_accounts"),
+    Command(
+        "report",
+        "report",
+        "the weekly manager report, on demand",
+        "manager_report",
+        example="report",
+    ),
+    Command(
+        "at-risk",
+        "at-risk",
+        "accounts at risk of churning, with owners",
+        "at_risk_accounts",
+        example="at-risk",
+    ),
     Command(
         "audit",
         "audit [<account>]",
@@ -321,8 +369,15 @@ COMMANDS: tuple[Command, ...] = (
         "audit_log",
         r"(?P<account>.+)?",
         lambda m: {"account": m["account"]} if m.group("account") else {},
+        example="audit Initech",
     ),
-    Command("pending", "pending", "changes waiting for your decision", "pending_actions"),
+    Command(
+        "pending",
+        "pending",
+        "changes waiting for your decision",
+        "pending_actions",
+        example="pending",
+    ),
     Command(
         "confirm",
         "confirm <action id>",
@@ -330,6 +385,7 @@ COMMANDS: tuple[Command, ...] = (
         "confirm",
         r"(?P<id>[0-9a-f]{6,32})",
         lambda m: {"id": m["id"]},
+        example="confirm 3f2a9c1e",
     ),
     Command(
         "discard",
@@ -338,6 +394,7 @@ COMMANDS: tuple[Command, ...] = (
         "discard",
         r"(?P<id>[0-9a-f]{6,32})",
         lambda m: {"id": m["id"]},
+        example="discard 3f2a9c1e",
     ),
 )
 BY_VERB = {c.verb: c for c in COMMANDS}
@@ -388,8 +445,3 @@ def _near_miss(head: str, text: str) -> ParseError | None:
         f"I don't know “{head}”. Did you mean `{BY_VERB[best[0]].usage}`? "
         "Say `help` for every command."
     )
-
-
-def help_text() -> list[tuple[str, str]]:
-    """(usage, what it does) for every command, in table order."""
-    return [(c.usage, c.help) for c in COMMANDS]

@@ -23,7 +23,8 @@ def _part(part: object) -> str:
         return MARKS[part.tone] + part.text.replace("`", "")
     if isinstance(part, Facts):
         width = max((len(k) for k, _ in part.items), default=0)
-        lines = [part.title] + [f"  {k.ljust(width)}  {v}" for k, v in part.items]
+        # Code marks are for Slack; a terminal shows the words (as in Text and Table).
+        lines = [part.title] + [f"  {k.ljust(width)}  {v.replace('`', '')}" for k, v in part.items]
         return "\n".join(lines)
     if isinstance(part, Table):
         return _table(part.title, part.columns, part.rows, part.note)
@@ -79,9 +80,9 @@ def _card(card: PendingCard) -> str:
     if card.status == "pending":
         out.append("Confirm? (yes / no)")
     elif card.status == "applied":
-        out.append(f"✅ Applied by {card.decided_by}. {card.outcome}".rstrip())
+        out.append(f"✅ Applied by {card.decider}. {card.outcome}".rstrip())
     elif card.status == "declined":
-        out.append(f"Declined by {card.decided_by}. {card.outcome}".rstrip())
+        out.append(f"Declined by {card.decider}; nothing was changed.")
     elif card.status in ("superseded", "failed"):
         out.append(card.outcome or "Not applied.")
     else:

@@ -28,6 +28,11 @@ class Speaker:
     def actor(self, source: str) -> Actor:
         return Actor(self.user_id, str(self.role), source)
 
+    @property
+    def known_name(self) -> str:
+        """Their name as the store knows them (staff, account contact); "" for a guest."""
+        return "" if self.role is Role.GUEST else self.name
+
 
 def identify(session: Session, user_id: str) -> Speaker:
     """Role from the staff table, else customer from the account contacts, else guest."""

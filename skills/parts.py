@@ -71,11 +71,23 @@ class PendingCard:
     lines: tuple[MoneyLine, ...] = ()
     total: str = ""
     notes: tuple[str, ...] = ()
-    requester: str = ""
+    requester: str = ""  # Slack user ids, for mentions and the record
     expires_at: dt.datetime | None = None
     status: Literal["pending", "applied", "declined", "expired", "superseded", "failed"] = "pending"
     decided_by: str = ""
     outcome: str = ""
+    # Names as the store knew the people (staff, account contacts); empty for someone unknown,
+    # who is then shown by id.
+    requester_name: str = ""
+    decided_by_name: str = ""
+
+    @property
+    def requested_by(self) -> str:
+        return self.requester_name or self.requester
+
+    @property
+    def decider(self) -> str:
+        return self.decided_by_name or self.decided_by
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from dataclasses import asdict
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -67,7 +68,17 @@ def card_of(row: PendingAction) -> PendingCard:
         status=str(row.status),  # type: ignore[arg-type]
         decided_by=row.decided_by or "",
         outcome=(row.result or {}).get("message", ""),
+        requester_name=p.get("requested_by", ""),
+        decided_by_name=(row.result or {}).get("by", ""),
     )
+
+
+def _decide(row: PendingAction, ctx: SkillContext, to: PendingStatus, **result: Any) -> None:
+    """The speaker decided `row` now; the result keeps their name as it was then (cards show
+    it, "" for someone unknown, shown by id)."""
+    row.status = to
+    row.decided_by, row.decided_at = ctx.speaker.user_id, utc(ctx.clock.now())
+    row.result = {**result, "by": ctx.speaker.known_name}
 
 
 def propose(
@@ -91,6 +102,7 @@ def propose(
         "total": fmt.money(preview.total_cents) if preview.lines else "",
         "total_cents": preview.total_cents,
         "notes": list(preview.notes),
+        "requested_by": ctx.speaker.known_name,
     }
     row = PendingAction(
         id=secrets.token_hex(6),
@@ -146,12 +158,8 @@ def _supersede(s: Session, ctx: SkillContext, preview: Preview, now: dt.datetime
         if utc(old.expires_at) <= now:
             old.status = PendingStatus.EXPIRED
             continue
-        old.status = PendingStatus.SUPERSEDED
-        old.decided_by, old.decided_at = ctx.speaker.user_id, now
-        old.result = {
-            "status": "superseded",
-            "message": "Not applied: replaced by a newer preview.",
-        }
+        message = "Not applied: replaced by a newer preview."
+        _decide(old, ctx, PendingStatus.SUPERSEDED, status="superseded", message=message)
         replaced.append(old.id)
     return replaced
 
@@ -244,8 +252,9 @@ def _confirm(ctx: SkillContext, action_id: str) -> Reply:
     if isinstance(row, Reply):
         return row
     if row.status is PendingStatus.APPLIED:
+        done = card_of(row)
         return Reply(
-            parts=(card_of(row), Text(f"Already applied by {row.decided_by}.", "info")),
+            parts=(done, Text(f"Already applied by {done.decider}.", "info")),
             kind="applied",
             data={"status": "repeat"},
         )
@@ -280,13 +289,10 @@ def _confirm(ctx: SkillContext, action_id: str) -> Reply:
         with ctx.db.uow() as s:
             live = s.get(PendingAction, row.id)
             assert live is not None
-            live.status = PendingStatus.FAILED
-            live.decided_by, live.decided_at = ctx.speaker.user_id, utc(ctx.clock.now())
-            live.result = {
-                "status": "failed",
-                "reason": err.reason,
-                "message": f"Not applied: {err.reason}",
-            }
+            message = f"Not applied: {err.reason}"
+            _decide(
+                live, ctx, PendingStatus.FAILED, status="failed", reason=err.reason, message=message
+            )
             card = card_of(live)  # the card shows it is over: no live buttons left behind
         ACTIONS.labels(row.action, "refused").inc()
         failed = Reply(parts=(card,), private=True, kind="refusal")
@@ -295,22 +301,18 @@ def _confirm(ctx: SkillContext, action_id: str) -> Reply:
         live = s.get(PendingAction, row.id)
         assert live is not None
         if live.status is not PendingStatus.APPLIED:
-            live.status = PendingStatus.APPLIED
-            live.decided_by = ctx.speaker.user_id
-            live.decided_at = utc(ctx.clock.now())
             live.audit_id = outcome.audit_id
             message = outcome.message or "Done."
             if outcome.invoice_number:
                 message = f"Invoice {outcome.invoice_number}. {message}"
-            live.result = {
-                "status": "applied",
-                "message": message,
-                "invoice": outcome.invoice_number,
-            }
+            invoice = outcome.invoice_number
+            _decide(
+                live, ctx, PendingStatus.APPLIED, status="applied", message=message, invoice=invoice
+            )
         card = card_of(live)
     if not outcome.applied:
         return Reply(
-            parts=(card, Text(f"Already applied by {card.decided_by}.", "info")),
+            parts=(card, Text(f"Already applied by {card.decider}.", "info")),
             kind="applied",
             data={"status": "repeat", "audit_id": outcome.audit_id},
         )
@@ -349,9 +351,8 @@ def _re_preview(ctx: SkillContext, row: PendingAction, stale: StalePreview) -> R
     with ctx.db.uow() as s:
         live = s.get(PendingAction, row.id)
         assert live is not None
-        live.status = PendingStatus.SUPERSEDED
-        live.decided_by, live.decided_at = ctx.speaker.user_id, utc(ctx.clock.now())
-        live.result = {"status": "stale", "reason": why, "message": f"Not applied: {why}."}
+        message = f"Not applied: {why}."
+        _decide(live, ctx, PendingStatus.SUPERSEDED, status="stale", reason=why, message=message)
     ACTIONS.labels(row.action, "stale").inc()
     refused = _refusal(ctx, row.action, fresh.permission, fresh.account_id)
     if refused is not None:
@@ -378,10 +379,8 @@ def cancel(ctx: SkillContext, action_id: str) -> Reply:
         live = s.get(PendingAction, row.id)
         assert live is not None
         if live.status is PendingStatus.PENDING:
-            live.status = PendingStatus.DECLINED
-            live.decided_by = ctx.speaker.user_id
-            live.decided_at = utc(ctx.clock.now())
-            live.result = {"status": "discarded", "message": "Nothing was changed."}
+            message = "Nothing was changed."
+            _decide(live, ctx, PendingStatus.DECLINED, status="discarded", message=message)
             ACTIONS.labels(row.action, "discarded").inc()
         card = card_of(live)
     return Reply(parts=(card,), kind="answer", data={"status": "discarded"})

@@ -33,6 +33,11 @@ class Waiting:
     requester: str
     expires_at: dt.datetime
     mine: bool  # the person asked for it
+    requester_name: str = ""  # "" for someone the store does not know: shown by id
+
+    @property
+    def asked_by(self) -> str:
+        return self.requester_name or self.requester
 
 
 def waiting_for(ctx: SkillContext) -> list[Waiting]:
@@ -58,6 +63,7 @@ def waiting_for(ctx: SkillContext) -> list[Waiting]:
                         row.requester_id,
                         utc(row.expires_at),
                         mine,
+                        str(row.preview.get("requested_by", "")),
                     )
                 )
     return out[:MAX_LISTED]
@@ -92,6 +98,7 @@ def pending_actions(ctx: SkillContext, args: NoArgs) -> Reply:
                 "title": w.title,
                 "summary": w.summary,
                 "requester": w.requester,
+                "requester_name": w.requester_name,
                 "expires_at": w.expires_at.isoformat(),
             }
             for w in waiting
@@ -103,7 +110,7 @@ def pending_actions(ctx: SkillContext, args: NoArgs) -> Reply:
         title="Waiting for a decision",
         columns=("Id", "Change", "Asked by", "Expires (UTC)"),
         rows=tuple(
-            (w.action_id, w.summary, "you" if w.mine else w.requester, f"{w.expires_at:%H:%M}")
+            (w.action_id, w.summary, "you" if w.mine else w.asked_by, f"{w.expires_at:%H:%M}")
             for w in waiting
         ),
         note="Say `confirm <id>` or `discard <id>`.",

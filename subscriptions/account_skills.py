@@ -234,7 +234,8 @@ def subscription_items(s: Session, sub: Subscription, today: object) -> list[tup
             what.append(f"{sub.pending_seats} seats")
         items.append(("At renewal", " ".join(what)))
     if sub.discount_percent:
-        until = f" until {fmt_date(sub.discount_ends_on)}" if sub.discount_ends_on else ""
+        end = sub.discount_ends_on  # exclusive: the invoice of that day is at full price
+        until = f" on invoices before {fmt_date(end)}" if end else ""
         items.append(("Discount", f"{sub.discount_percent.normalize():f}%{until}"))
     items.append(("MRR", format_money(subscription_mrr(sub, today))))  # type: ignore[arg-type]
     usage = s.scalar(

@@ -68,7 +68,12 @@ def snapshot(sub: Subscription) -> dict[str, str]:
         pending.append(fmt.plural(sub.pending_seats, "seat"))
     discount = ""
     if sub.discount_percent:
-        until = f" until {sub.discount_ends_on.isoformat()}" if sub.discount_ends_on else ""
+        # The end is exclusive: an invoice for a period starting on it is at full price.
+        until = (
+            f" on invoices before {sub.discount_ends_on.isoformat()}"
+            if sub.discount_ends_on
+            else ""
+        )
         discount = f"{sub.discount_percent.normalize():f}%{until}"
     pause = ""
     if sub.pause_start and sub.pause_end:

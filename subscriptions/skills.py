@@ -76,6 +76,7 @@ class PauseArgs(AccountArgs):
     PauseArgs,
     writes=True,
     proposes=(Pause,),
+    permission="pause",
 )
 def pause_subscription(ctx: SkillContext, args: PauseArgs) -> Reply:
     today = ctx.clock.today()
@@ -92,6 +93,7 @@ def pause_subscription(ctx: SkillContext, args: PauseArgs) -> Reply:
     AccountArgs,
     writes=True,
     proposes=(Resume,),
+    permission="resume",
 )
 def resume_subscription(ctx: SkillContext, args: AccountArgs) -> Reply:
     return _propose(ctx, args.account, Resume())
@@ -111,6 +113,7 @@ class ChangePlanArgs(AccountArgs):
     ChangePlanArgs,
     writes=True,
     proposes=(ChangePlan,),
+    permission="upgrade",  # the broader of upgrade and downgrade
 )
 def change_plan(ctx: SkillContext, args: ChangePlanArgs) -> Reply:
     interval = None if args.billing is None else ("year" if args.billing == "annual" else "month")
@@ -128,6 +131,7 @@ class SeatsArgs(AccountArgs):
     SeatsArgs,
     writes=True,
     proposes=(SetSeats,),
+    permission="add_seats",  # the broader of adding and removing
 )
 def set_seats(ctx: SkillContext, args: SeatsArgs) -> Reply:
     return _propose(ctx, args.account, SetSeats(seats=args.seats))
@@ -145,6 +149,7 @@ class CancelArgs(AccountArgs):
     CancelArgs,
     writes=True,
     proposes=(Cancel,),
+    permission="cancel",  # cancelling now is narrower
 )
 def cancel_subscription(ctx: SkillContext, args: CancelArgs) -> Reply:
     return _propose(ctx, args.account, Cancel(now=args.now))
@@ -157,6 +162,7 @@ def cancel_subscription(ctx: SkillContext, args: CancelArgs) -> Reply:
     AccountArgs,
     writes=True,
     proposes=(Reactivate,),
+    permission="reactivate",
 )
 def reactivate_subscription(ctx: SkillContext, args: AccountArgs) -> Reply:
     return _propose(ctx, args.account, Reactivate())
@@ -172,6 +178,7 @@ class ExtendTrialArgs(AccountArgs):
     ExtendTrialArgs,
     writes=True,
     proposes=(ExtendTrial,),
+    permission="extend_trial",
 )
 def extend_trial(ctx: SkillContext, args: ExtendTrialArgs) -> Reply:
     return _propose(ctx, args.account, ExtendTrial(days=args.days))
@@ -188,6 +195,7 @@ class DiscountArgs(AccountArgs):
     DiscountArgs,
     writes=True,
     proposes=(Discount,),
+    permission="discount",
 )
 def apply_discount(ctx: SkillContext, args: DiscountArgs) -> Reply:
     return _propose(ctx, args.account, Discount(percent=args.percent, months=args.months))
@@ -199,6 +207,7 @@ def apply_discount(ctx: SkillContext, args: DiscountArgs) -> Reply:
     AccountArgs,
     writes=True,
     proposes=(Subscribe,),
+    permission="subscribe",
 )
 def subscribe_now(ctx: SkillContext, args: AccountArgs) -> Reply:
     return _propose(ctx, args.account, Subscribe())
@@ -210,6 +219,7 @@ def subscribe_now(ctx: SkillContext, args: AccountArgs) -> Reply:
     AccountArgs,
     writes=True,
     proposes=(RetryPayment,),
+    permission="retry_payment",
 )
 def retry_payment(ctx: SkillContext, args: AccountArgs) -> Reply:
     return _propose(ctx, args.account, RetryPayment())

@@ -58,7 +58,7 @@ def test_first_start_seeds_indexes_and_answers_offline(tmp_path: Path) -> None:
     answer = out.split("> can we put our subscription on hold?")[1].split("\n> ")[0]
     first_source = answer.split("Sources:")[1].strip().splitlines()[0]
     assert "policies/pausing.md" in first_source
-    assert "Applied by U_SUPPORT1" in out
+    assert "Applied by Alex" in out
     assert "> account Initech" not in out
     assert no_traceback(out, done.stderr)
 

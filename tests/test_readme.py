@@ -211,7 +211,7 @@ def console_as_manager(ctx: Ctx, run: Run) -> None:
 def scripted_upgrade(ctx: Ctx, run: Run) -> None:
     run.env["SUBBOT_DATA_DIR"] = str(ctx.seeded())
     out = clean(run.complete())
-    assert "Pro → Business" in out and "✅ Applied by U_SUPPORT1" in out
+    assert "Pro → Business" in out and "✅ Applied by Alex" in out
 
 
 @case(".venv/bin/python run_bot.py --help")

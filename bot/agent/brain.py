@@ -280,7 +280,7 @@ class AgentBrain:
             "approval_late",
             title=card.title,
             status=card.status,
-            who=card.decided_by or "nobody",
+            who=card.decider or "nobody",
             outcome=card.outcome,
         )
         try:
@@ -331,7 +331,7 @@ def decision_for(row: PendingAction) -> dict[str, Any] | None:
 
 
 def _not_applied(row: PendingAction) -> str:
-    who = row.decided_by or "the person"
+    who = (row.result or {}).get("by") or row.decided_by or "the person"
     result = row.result or {}
     if row.status is PendingStatus.EXPIRED:
         return prompts.render("approval_expired")

@@ -97,7 +97,7 @@ def outcome_of(row: Any) -> str:
     info: dict[str, Any] = {
         "status": card.status,
         "action": card.title,
-        "decided_by": card.decided_by,
+        "decided_by": card.decider,
         "outcome": card.outcome,
     }
     if card.status != "applied":

@@ -214,12 +214,19 @@ def _when(moment: dt.datetime | None) -> str:
     return f"<!date^{int(utc.timestamp())}^{{time}}|{utc:%H:%M} UTC>"
 
 
+def _person(name: str, user_id: str) -> str:
+    """A person on a card: the name the store knows them by, else a mention of their id."""
+    return escape(name) if name else mention(user_id)
+
+
 def card_status_text(card: PendingCard) -> str:
     outcome = f" {mrkdwn(card.outcome)}" if card.outcome else ""
     if card.status == "applied":
-        return f"✅ Applied by {mention(card.decided_by)}.{outcome}"
+        return f"✅ Applied by {_person(card.decided_by_name, card.decided_by)}.{outcome}"
     if card.status == "declined":
-        return f"🚫 Declined by {mention(card.decided_by)}.{outcome}"
+        return (
+            f"🚫 Declined by {_person(card.decided_by_name, card.decided_by)}; nothing was changed."
+        )
     if card.status == "failed":
         return f"⛔{outcome or ' Not applied.'}"
     if card.status == "expired":
@@ -269,7 +276,11 @@ def card_blocks(card: PendingCard) -> list[Block]:
                 ],
             }
         )
-        who = f"Requested by {mention(card.requester)}" if card.requester else "Waiting"
+        who = (
+            f"Requested by {_person(card.requester_name, card.requester)}"
+            if card.requester
+            else "Waiting"
+        )
         expires = f" · expires {_when(card.expires_at)}" if card.expires_at else ""
         blocks.append(context(f"{who}{expires} · ref `{escape(card.action_id)}`"))
     else:
@@ -392,8 +403,8 @@ def _fallback_lines(part: Part) -> list[str]:
     if isinstance(part, PendingCard):
         status = {
             "pending": "waiting for confirmation",
-            "applied": f"applied by {part.decided_by}",
-            "declined": f"declined by {part.decided_by}",
+            "applied": f"applied by {part.decider}",
+            "declined": f"declined by {part.decider}",
             "failed": "not applied",
             "expired": "expired",
             "superseded": "replaced by a newer preview",

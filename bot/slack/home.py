@@ -161,12 +161,17 @@ def queue_blocks(queue: list[QueueItem]) -> list[Block]:
     return _list_section(title, lines)
 
 
+def _asker(waiting: dict[str, Any]) -> str:
+    """Who asked: the name the store knows them by, else a mention of their id."""
+    name = str(waiting.get("requester_name") or "")
+    return escape(name) if name else mention(str(waiting["requester"]))
+
+
 def waiting_blocks(waiting: list[dict[str, Any]]) -> list[Block]:
     """Changes waiting for the viewer's decision (or asked for by them): never invisible,
     even when their card was lost in a channel."""
     lines = [
-        f"• `{mrkdwn(str(w['id']))}` {mrkdwn(str(w['summary']))} _(asked by "
-        f"{mention(str(w['requester']))})_"
+        f"• `{mrkdwn(str(w['id']))}` {mrkdwn(str(w['summary']))} _(asked by {_asker(w)})_"
         for w in waiting[:ROWS]
     ]
     lines += _more(len(waiting), ROWS, "pending")

@@ -35,7 +35,7 @@ def test_a_paused_run_survives_a_restart_and_resumes_on_the_button(make_core, de
     second = make_core(after_restart)
     done = second.confirm("U_SUPPORT1", action_id, THREAD)
 
-    assert "Applied by U_SUPPORT1" in render(done)
+    assert "Applied by Alex" in render(done)
     assert "Initech now has 12 seats." in render(done)
     assert subscription(demo_db, "Initech").seats == 12
     assert len(audits(demo_db, action="seats", outcome="applied")) == 1
@@ -52,7 +52,7 @@ def test_a_decision_taken_while_the_agent_is_away_is_applied_and_remembered(
 
     # No LLM configured at that moment: the core alone applies it.
     plain = Core(services, retriever_factory=lambda: retriever)
-    assert "Applied by U_SUPPORT1" in render(plain.confirm("U_SUPPORT1", row.id, THREAD))
+    assert "Applied by Alex" in render(plain.confirm("U_SUPPORT1", row.id, THREAD))
     assert subscription(demo_db, "Initech").seats == 12
 
     # Back with the agent, the next message settles the paused step from the store.
@@ -81,7 +81,7 @@ def test_moving_on_leaves_the_card_open_and_a_late_yes_still_applies_once(make_c
 
     late = core.handle("U_SUPPORT1", "yes", THREAD)
 
-    assert "Applied by U_SUPPORT1" in render(late)
+    assert "Applied by Alex" in render(late)
     assert len(audits(demo_db, action="pause", outcome="applied")) == paused_before + 1
     # Memory learns that the change went through after all (once, however often confirmed).
     core.confirm("U_SUPPORT1", pending_rows(demo_db)[0].id, THREAD)
@@ -109,7 +109,7 @@ def test_two_changes_in_one_step_resume_once_both_are_decided(make_core, demo_db
     seats_row, discount_row = pending_rows(demo_db)
 
     first = core.confirm("U_MANAGER1", seats_row.id, THREAD)
-    assert "Applied by U_MANAGER1" in render(first) and model.calls == 1  # still waiting
+    assert "Applied by Morgan" in render(first) and model.calls == 1  # still waiting
 
     second = core.discard("U_MANAGER1", discount_row.id, THREAD)
     assert "Seats added; the discount was not applied." in render(second)
@@ -134,7 +134,7 @@ def test_two_changes_of_one_subscription_leave_one_card(make_core, demo_db):
     rows = {r.status: r for r in pending_rows(demo_db)}
     assert set(rows) == {PendingStatus.SUPERSEDED, PendingStatus.PENDING}
     done = core.handle("U_MANAGER1", "yes", THREAD)
-    assert "Applied by U_MANAGER1" in render(done)
+    assert "Applied by Morgan" in render(done)
     assert subscription(demo_db, "Initech").seats == 11
 
 
@@ -151,7 +151,7 @@ def test_a_manager_approving_does_not_lend_the_model_their_rights(make_core, dem
 
     done = core.confirm("U_MANAGER1", row.id, THREAD)
 
-    assert "Applied by U_MANAGER1" in render(done)
+    assert "Applied by Morgan" in render(done)
     assert "Alex" in model.system_prompt(1) and "role: support" in model.system_prompt(1)
     [refused] = audits(demo_db, outcome="refused")
     assert refused.actor == "U_SUPPORT1" and refused.action == "cancel_subscription"

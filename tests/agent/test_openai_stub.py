@@ -78,7 +78,7 @@ def test_an_upgrade_over_http_pauses_and_resumes_after_yes(core, stub, demo_db):
 
     done = core.handle("U_SUPPORT1", "yes", THREAD)
 
-    assert "Applied by U_SUPPORT1" in render(done) and "Initech is on Business now." in render(done)
+    assert "Applied by Alex" in render(done) and "Initech is on Business now." in render(done)
     assert len(invoices(demo_db, "Initech", "upgrade")) == 1
     [tool_message] = [m for m in stub.requests[1]["messages"] if m["role"] == "tool"]
     assert tool_message["tool_call_id"] == "call_u1"

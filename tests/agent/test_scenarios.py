@@ -117,7 +117,7 @@ def test_an_upgrade_pauses_for_approval_and_is_applied_once(make_core, demo_db):
 
     done = core.handle("U_SUPPORT1", "yes", CONSOLE)
 
-    assert "Applied by U_SUPPORT1" in render(done)
+    assert "Applied by Alex" in render(done)
     assert "Done: Initech is on Business" in render(done)
     [invoice] = invoices(demo_db, "Initech", "upgrade")
     assert invoice.total_cents == 25_000
@@ -149,7 +149,7 @@ def test_a_rejected_cancel_changes_nothing_and_the_model_is_told(make_core, demo
 
     answer = core.handle("U_SUPPORT1", "no", CONSOLE)
 
-    assert "Declined by U_SUPPORT1" in render(answer)
+    assert "Declined by Alex; nothing was changed." in render(answer)
     assert "Initech stays active" in render(answer)
     [row] = pending_rows(demo_db)
     assert row.status is PendingStatus.DECLINED
@@ -157,7 +157,7 @@ def test_a_rejected_cancel_changes_nothing_and_the_model_is_told(make_core, demo
     assert [a.id for a in audits(demo_db, action="cancel")] == seeded
     [rejection] = model.tool_results(1)
     assert rejection.status == "error"
-    assert "U_SUPPORT1 declined this change; nothing was changed" in rejection.text
+    assert "Alex declined this change; nothing was changed" in rejection.text
     assert subscription(demo_db, "Initech").status is SubStatus.ACTIVE
 
 

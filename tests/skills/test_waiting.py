@@ -23,5 +23,8 @@ def test_pending_lists_for_the_proposer_and_the_deciders_only(core: Core) -> Non
     assert listed(core, "U_NOBODY") == []
     reply = core.handle("U_SUPPORT1", "pending", "C_SUPPORT")
     assert "Waiting for a decision" in render(reply) and action in render(reply)
+    # Asked by the contact's name, not their Slack id.
+    assert "Peter Gibbons" in render(reply) and "U_INITECH1" not in render(reply)
+    assert reply.data["pending"][0]["requester_name"] == "Peter Gibbons"
     core.handle("U_SUPPORT1", f"confirm {action}", "C_SUPPORT")
     assert listed(core, "U_SUPPORT1") == []  # decided: no longer waiting

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from bot.core import help_reply
+from bot.help import help_reply
 from bot.slack.blocks import (
     MAX_BLOCKS,
     MAX_TEXT,
@@ -30,6 +30,7 @@ from skills.parts import (
     Table,
     Text,
 )
+from store.models import Role
 
 
 def card(**kw) -> PendingCard:
@@ -60,15 +61,23 @@ def test_a_pending_card_has_confirm_and_cancel_carrying_the_action_id() -> None:
     assert set(buttons) == {CONFIRM, CANCEL}
     assert buttons[CONFIRM]["value"] == "a1b2c3" and buttons[CONFIRM]["style"]
     text = every_text(blocks)
-    assert "-$245.00" in text and "$250.00" in text and "<@U_SUPPORT1>" in text
+    assert "-$245.00" in text and "$250.00" in text and "Requested by <@U_SUPPORT1>" in text
+    named = every_text(reply_blocks(Reply(parts=(card(requester_name="Alex"),))))
+    assert "Requested by Alex" in named and "U_SUPPORT1" not in named
 
 
-def test_a_decided_card_shows_who_decided_and_no_buttons() -> None:
-    applied = reply_blocks(Reply(parts=(card(status="applied", decided_by="U_SUPPORT1"),)))
-    assert elements(applied) == []
-    assert "✅ Applied by <@U_SUPPORT1>." in every_text(applied)
-    declined = reply_blocks(Reply(parts=(card(status="declined", decided_by="U_SALES1"),)))
-    assert "Declined by <@U_SALES1>" in every_text(declined)
+def test_a_decided_card_shows_who_decided_by_name_and_no_buttons() -> None:
+    applied = card(status="applied", decided_by="U_SUPPORT1", decided_by_name="Alex")
+    blocks = reply_blocks(Reply(parts=(applied,)))
+    assert elements(blocks) == []
+    assert "✅ Applied by Alex." in every_text(blocks) and "U_SUPPORT1" not in every_text(blocks)
+    declined = card(status="declined", decided_by="U_SALES1", decided_by_name="Dana <Sales>")
+    text = every_text(reply_blocks(Reply(parts=(declined,))))
+    assert "🚫 Declined by Dana &lt;Sales&gt;; nothing was changed." in text
+    assert "ancelled" not in text
+    # Someone the store does not know is shown by id, as a Slack mention.
+    unknown = reply_blocks(Reply(parts=(card(status="declined", decided_by="U_X"),)))
+    assert "Declined by <@U_X>; nothing was changed." in every_text(unknown)
     expired = reply_blocks(Reply(parts=(card(status="expired"),)))
     assert "Expired" in every_text(expired)
 
@@ -123,8 +132,8 @@ def test_tables_are_preformatted_and_capped() -> None:
     text = every_text(blocks)
     assert "```" in text and "Account 24" in text and "Account 25" not in text
     assert "and 15 more" in text
-    two_columns = reply_blocks(help_reply())
-    assert "• `help` — " in every_text(two_columns)
+    two_columns = reply_blocks(help_reply(Role.MANAGER))
+    assert "• `help [&lt;command&gt;]` — " in every_text(two_columns)
 
 
 def test_text_is_escaped_and_markdown_becomes_mrkdwn() -> None:
@@ -189,6 +198,15 @@ def test_home_view_lays_out_every_section_within_limits() -> None:
             {"account": "Umbrella", "owner": "Sam", "arr_cents": 1, "past_due_days": 2}
         ],
         queue=[QueueItem("stalled_deal", "Acme is stalled", "20 days quiet")],
+        waiting=[
+            {
+                "id": "a1",
+                "summary": "Add seats",
+                "requester": "U_INITECH1",
+                "requester_name": "Peter Gibbons",
+            },
+            {"id": "a2", "summary": "Pause", "requester": "U_X", "requester_name": ""},
+        ],
     )
     view = home_view(data)
     assert view["type"] == "home" and len(view["blocks"]) <= 100
@@ -196,6 +214,8 @@ def test_home_view_lays_out_every_section_within_limits() -> None:
     assert "$12,345.00" in text and "+$17.00" in text
     assert "Acct 7" in text and "Acct 8" not in text and "22 more" in text
     assert "No stalled deals" in text and "Umbrella" in text and "Acme is stalled" in text
+    # Who asked: the name the store knows, else a mention of the id.
+    assert "(asked by Peter Gibbons)" in text and "(asked by <@U_X>)" in text
 
 
 # ---- reading payloads ------------------------------------------------------------------------

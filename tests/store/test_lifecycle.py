@@ -353,7 +353,8 @@ def test_discount_limits_by_role_and_the_larger_discount_applies_at_renewal(db, 
         decode("discount", {"percent": "lots"})
     ops.apply(Discount(percent="8", months=3), sid, SALES, idempotency_key="d")
     sub = sub_of(db, sid)
-    assert sub.discount_percent == Decimal("8") and sub.discount_ends_on == D(2027, 2, 16)
+    # Three months from the next invoice (Dec 1), not from today: Dec 1, Jan 1, Feb 1.
+    assert sub.discount_percent == Decimal("8") and sub.discount_ends_on == D(2027, 3, 1)
     clock.set_today(D(2026, 12, 1))
     ops.apply(Renew(), sid, SYSTEM, idempotency_key="r")
     with db.read() as s:

@@ -9,10 +9,13 @@ from hypothesis import strategies as st
 
 from billing import (
     Discount,
+    DiscountTerm,
+    Interval,
     add_months,
     check_discount,
     consecutive_paid_months,
     discount_limit,
+    discount_term,
     effective_discount,
     loyalty_tier,
     winback_discount,
@@ -114,3 +117,93 @@ def test_discount_validation_and_winback() -> None:
     offer = winback_discount()
     assert offer == Discount(Decimal(20), "winback")
     assert offer.label == "Win-back offer (20%)"
+
+
+# ---- "for N months" (BRIEF §4): counted from the next invoice, that one included -------------
+D = date
+M, Y = Interval.MONTH, Interval.YEAR
+
+
+@pytest.mark.parametrize(
+    ("next_invoice", "months", "interval", "anchor", "invoices", "ends_on", "full_price_from"),
+    [
+        # Granted on Nov 16 for an account billed on the 20th: Dec 20 is the one invoice.
+        (D(2026, 12, 20), 1, M, 20, [D(2026, 12, 20)], D(2027, 1, 20), D(2027, 1, 20)),
+        (
+            D(2026, 12, 20),
+            3,
+            M,
+            20,
+            [D(2026, 12, 20), D(2027, 1, 20), D(2027, 2, 20)],
+            D(2027, 3, 20),
+            D(2027, 3, 20),
+        ),
+        # Annual (Stark renews Sep 16, 2027): one invoice for any N up to 12 ...
+        (D(2027, 9, 16), 1, Y, 16, [D(2027, 9, 16)], D(2027, 10, 16), D(2028, 9, 16)),
+        (D(2027, 9, 16), 5, Y, 16, [D(2027, 9, 16)], D(2028, 2, 16), D(2028, 9, 16)),
+        (D(2027, 9, 16), 12, Y, 16, [D(2027, 9, 16)], D(2028, 9, 16), D(2028, 9, 16)),
+        # ... and two from 13: the second annual invoice is issued within 13 months.
+        (
+            D(2027, 9, 16),
+            13,
+            Y,
+            16,
+            [D(2027, 9, 16), D(2028, 9, 16)],
+            D(2028, 10, 16),
+            D(2029, 9, 16),
+        ),
+        # Twelve monthly invoices for N = 12.
+        (
+            D(2026, 12, 1),
+            12,
+            M,
+            1,
+            [D(2026 + (11 + k) // 12, (11 + k) % 12 + 1, 1) for k in range(12)],
+            D(2027, 12, 1),
+            D(2027, 12, 1),
+        ),
+        # Month ends: anchor 31 bills Jan 31, Feb 28, Mar 31.
+        (D(2027, 1, 31), 1, M, 31, [D(2027, 1, 31)], D(2027, 2, 28), D(2027, 2, 28)),
+        (
+            D(2027, 1, 31),
+            2,
+            M,
+            31,
+            [D(2027, 1, 31), D(2027, 2, 28)],
+            D(2027, 3, 31),
+            D(2027, 3, 31),
+        ),
+        # A clamped next invoice (Feb 28 of an account billed on the 31st) finds the 31st again.
+        (D(2027, 2, 28), 1, M, 31, [D(2027, 2, 28)], D(2027, 3, 31), D(2027, 3, 31)),
+        (D(2028, 2, 29), 12, Y, 29, [D(2028, 2, 29)], D(2029, 2, 28), D(2029, 2, 28)),
+    ],
+)
+def test_discount_term_worked_examples(
+    next_invoice: date,
+    months: int,
+    interval: Interval,
+    anchor: int,
+    invoices: list[date],
+    ends_on: date,
+    full_price_from: date,
+) -> None:
+    term = discount_term(next_invoice, months, interval, anchor)
+    assert term == DiscountTerm(tuple(invoices), ends_on, full_price_from)
+
+
+def test_discount_term_needs_at_least_a_month() -> None:
+    with pytest.raises(ValueError, match="at least 1 month"):
+        discount_term(D(2026, 12, 20), 0, M)
+
+
+@given(dates, st.integers(min_value=1, max_value=36), st.integers(min_value=1, max_value=31))
+def test_discount_term_covers_n_monthly_or_ceil_n_over_12_annual_invoices(
+    start: date, months: int, anchor: int
+) -> None:
+    for interval in (M, Y):
+        nxt = add_months(start, 0, anchor)  # an invoice date of an account billed on `anchor`
+        term = discount_term(nxt, months, interval, anchor)
+        expected = months if interval is M else -(-months // 12)
+        assert len(term.invoices) == expected
+        assert term.invoices[0] == nxt and term.invoices[-1] < term.ends_on
+        assert term.ends_on <= term.full_price_from  # the renewal on it or after: full price

@@ -1,0 +1,122 @@
+"""`help` by role (BRIEF §7): each person sees only the commands they may use, and
+`help <command>` shows its usage, what it does and an example."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core import Core
+from bot.grammar import COMMANDS, Parsed, parse
+from bot.help import DECIDING, EVERYONE, permission_of
+from skills.base import all_skills
+from skills.parts import Facts, Table, Text
+from skills.policy import MATRIX
+
+EVERY_VERB = {c.verb for c in COMMANDS}
+# Written out from BRIEF §7, not computed from the policy table.
+GUEST = {"help", "plans", "plan"}
+CUSTOMER = GUEST | {"account", "invoices", "pause", "upgrade", "seats", "cancel", "subscribe"}
+CUSTOMER |= {"pending", "confirm", "discard"}
+SUPPORT = EVERY_VERB - {"discount", "stalled", "log", "snooze", "mrr", "summary", "report"}
+SUPPORT -= {"at-risk", "audit"}
+SALES = GUEST | {"account", "invoices", "subscribe", "discount", "renewals", "stalled", "log"}
+SALES |= {"snooze", "pending", "confirm", "discard"}
+
+
+def listed(core: Core, user: str) -> set[str]:
+    reply = core.handle(user, "help", f"help:{user}")
+    [table] = [p for p in reply.parts if isinstance(p, Table)]
+    return {row[0].strip("`").split()[0] for row in table.rows}
+
+
+@pytest.mark.parametrize(
+    ("user", "expected"),
+    [
+        ("U_NOBODY", GUEST),
+        ("U_INITECH1", CUSTOMER),
+        ("U_SUPPORT1", SUPPORT),
+        ("U_SALES1", SALES),
+        ("U_MANAGER1", EVERY_VERB),
+    ],
+)
+def test_help_lists_exactly_what_the_speaker_may_do(core: Core, user: str, expected: set[str]):
+    assert listed(core, user) == expected
+
+
+def test_a_customer_and_a_guest_never_see_staff_commands(core: Core) -> None:
+    for user in ("U_INITECH1", "U_NOBODY"):
+        assert not {"mrr", "audit", "discount", "report", "at-risk", "stalled"} & listed(core, user)
+    assert "pause" not in listed(core, "U_NOBODY")
+
+
+def test_help_pause_shows_usage_what_it_does_and_an_example(core: Core) -> None:
+    reply = core.handle("U_INITECH1", "help pause", "help:c")
+    assert reply.kind == "help" and reply.private
+    assert reply.parts == (
+        Facts(
+            "pause",
+            (
+                ("Usage", "`pause <account> for <N> days|weeks|months`"),
+                ("What it does", "pause a monthly plan"),
+                ("Example", "`pause Initech for 2 weeks`"),
+            ),
+        ),
+    )
+
+
+def test_help_takes_aliases_and_backticks(core: Core) -> None:
+    for topic in ("extend_trial", "`extend-trial`", "EXTEND-TRIAL"):
+        reply = core.handle("U_SUPPORT1", f"help {topic}", "help:s")
+        assert reply.parts[0] == Facts(
+            "extend-trial",
+            (
+                ("Usage", "`extend-trial <account> <N> days`"),
+                ("What it does", "extend a trial once (≤ 14 days)"),
+                ("Example", "`extend-trial Hooli 7 days`"),
+            ),
+        ), topic
+
+
+def test_help_on_a_command_the_speaker_may_not_use_says_why(core: Core) -> None:
+    reply = core.handle("U_INITECH1", "help discount", "help:c")
+    assert reply.kind == "refusal"
+    assert reply.parts == (Text("Your role (customer) may not grant discounts.", "refusal"),)
+    guest = core.handle("U_NOBODY", "help confirm", "help:g")
+    assert guest.kind == "refusal" and "no changes" not in guest.parts[0].text  # type: ignore[union-attr]
+    assert "for people who may make changes" in guest.parts[0].text  # type: ignore[union-attr]
+
+
+def test_help_on_no_such_command_is_one_line_with_the_closest(core: Core) -> None:
+    reply = core.handle("U_MANAGER1", "help nosuchthing", "help:m")
+    [line] = reply.parts
+    assert isinstance(line, Text) and line.tone == "error" and "\n" not in line.text
+    assert line.text.startswith("There is no command “nosuchthing”. The closest is `")
+    typo = core.handle("U_SUPPORT1", "help pasue", "help:s").parts[0]
+    assert typo == Text(
+        "There is no command “pasue”. The closest is `pause`. Say `help` for yours.", "error"
+    )
+
+
+def test_the_closest_is_only_among_the_speakers_commands(core: Core) -> None:
+    sales = core.handle("U_SALES1", "help discont", "help:s").parts[0]
+    assert "The closest is `discount`" in sales.text  # type: ignore[union-attr]
+    customer = core.handle("U_INITECH1", "help discont", "help:c").parts[0]
+    assert "discount`" not in customer.text  # type: ignore[union-attr]
+
+
+def test_help_in_the_console_as_a_guest(console) -> None:
+    out = console("U_NOBODY", "help", "help pause")
+    assert "plans" in out and "help <command>" in out
+    for staff_only in ("mrr", "audit", "discount <account>", "renewals"):
+        assert staff_only not in out
+    assert "I don't know you yet" in out  # `help pause`: the policy's reason for a guest
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c.verb)
+def test_every_command_has_a_permission_and_an_example_that_parses(command) -> None:
+    parsed = parse(command.example)
+    assert isinstance(parsed, Parsed) and parsed.skill == command.skill, command.example
+    if command.verb in EVERYONE | DECIDING:
+        return
+    permission = permission_of(command, all_skills())
+    assert permission in MATRIX, f"{command.verb}: no permission known to skills/policy.py"
