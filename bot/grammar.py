@@ -2,6 +2,9 @@
 
 Parsing turns text into a skill name and arguments, a helpful error ("did you mean …",
 "usage: …"), or None when the text is no command and should get a knowledge answer.
+
+Long because: it is one table, a line per command with its pattern, builder, usage and
+example side by side; split, a command's parts would live in different files.
 """
 
 from __future__ import annotations

@@ -75,6 +75,7 @@ class MoreArgs(Args):
     "show_more",
     "The next rows of the speaker's last long list in this conversation.",
     MoreArgs,
+    permission="ask",  # each page is authorised again as the skill it continues
     agent=False,
 )
 def show_more(ctx: SkillContext, args: MoreArgs) -> Reply:

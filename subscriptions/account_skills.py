@@ -249,7 +249,7 @@ def subscription_items(s: Session, sub: Subscription, today: object) -> list[tup
     return items
 
 
-class InvoiceArgs(AccountArgs):
+class InvoiceArgs(OwnAccountArgs):
     limit: int = Field(default=10, ge=1, le=50)
 
 

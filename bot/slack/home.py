@@ -12,16 +12,8 @@ import datetime as dt
 from typing import Any
 
 from bot.slack import ids
-from bot.slack.blocks import (
-    Block,
-    cap_blocks,
-    chunk_lines,
-    context,
-    divider,
-    header,
-    reply_blocks,
-    section,
-)
+from bot.slack.blocks import cap_blocks, reply_blocks
+from bot.slack.kit import Block, chunk_lines, context, divider, header, section
 from bot.slack.mrkdwn import escape, mention, mrkdwn
 from reports.dashboard import Dashboard, QueueItem, dashboard_of
 from skills.parts import Reply

@@ -14,12 +14,14 @@ from skills.policy import MATRIX
 
 EVERY_VERB = {c.verb for c in COMMANDS}
 # Written out from BRIEF §7, not computed from the policy table.
-GUEST = {"help", "plans", "plan"}
+GUEST = {"help", "plans", "plan", "more"}
 CUSTOMER = GUEST | {"account", "invoices", "pause", "upgrade", "seats", "cancel", "subscribe"}
+CUSTOMER |= {"next-bill", "quote"}  # on their own account
 CUSTOMER |= {"pending", "confirm", "discard"}
 SUPPORT = EVERY_VERB - {"discount", "stalled", "log", "snooze", "mrr", "summary", "report"}
 SUPPORT -= {"at-risk", "audit"}
 SALES = GUEST | {"account", "invoices", "subscribe", "discount", "renewals", "stalled", "log"}
+SALES |= {"next-bill", "quote"}
 SALES |= {"snooze", "pending", "confirm", "discard"}
 
 
