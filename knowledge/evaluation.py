@@ -4,12 +4,14 @@ knowledge/eval/questions.json holds in-scope questions (each with the document t
 it and who asks) and out-of-scope questions (which the answer must abstain on), each in the
 `tune` or the `heldout` split. The abstention threshold is calibrated on `tune` only; the
 targets are measured on `heldout`. bench/retrieval.py and tests/knowledge use this module, so
-they measure the same thing.
+they measure the same thing, for the knowledge path alone and for the pipeline (router first:
+the questions it sends elsewhere are passed in as `routed_away`, so knowledge/ imports no bot/).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,22 +91,35 @@ class Figures:
         )
 
 
-def figures(scored: Sequence[Scored], floor: float, threshold: float) -> Figures:
+def figures(
+    scored: Sequence[Scored],
+    floor: float,
+    threshold: float,
+    routed_away: frozenset[str] = frozenset(),
+) -> Figures:
+    """Abstention and recall@5 figures; `routed_away` are questions that never reach the
+    documents (the bot's intent router sends them to another skill or asks which one was
+    meant): they count as not answered from the documents, and as not found for recall@5.
+    Empty, the figures are the knowledge path's alone."""
+
+    def score_of(s: Scored) -> float:
+        return -math.inf if s.question.text in routed_away else s.confidence(floor)
+
     inside = [s for s in scored if s.question.doc is not None]
     outside = [s for s in scored if s.question.doc is None]
     precision, recall = abstention_quality(
-        [s.confidence(floor) for s in inside], [s.confidence(floor) for s in outside], threshold
+        [score_of(s) for s in inside], [score_of(s) for s in outside], threshold
     )
+    reached = [s for s in inside if s.question.text not in routed_away]
+    found = [s for s in reached if s.rank is not None and s.rank <= 5]
     return Figures(
         in_scope=len(inside),
         out_of_scope=len(outside),
-        recall_at_5=sum(s.rank is not None and s.rank <= 5 for s in inside) / max(len(inside), 1),
+        recall_at_5=len(found) / max(len(inside), 1),
         precision=precision,
         recall=recall,
-        wrongly_abstained=tuple(s.question.text for s in inside if s.confidence(floor) < threshold),
-        answered_out_of_scope=tuple(
-            s.question.text for s in outside if s.confidence(floor) >= threshold
-        ),
+        wrongly_abstained=tuple(s.question.text for s in inside if score_of(s) < threshold),
+        answered_out_of_scope=tuple(s.question.text for s in outside if score_of(s) >= threshold),
     )
 
 
