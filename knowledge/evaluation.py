@@ -50,6 +50,19 @@ def load_questions(path: Path = EVAL_FILE) -> list[Question]:
     return items
 
 
+def skill_answers(doc: str | None, skill: str, args: dict[str, object]) -> bool:
+    """The one rule by which a read skill's answer counts as the document's (both splits):
+    the plan documents describe the plan catalogue that `plan_details` and `list_plans` show
+    (tests/knowledge/test_consistency.py keeps them equal), so a question about one plan
+    (plans/<plan>.md) answered by `plan_details` for that plan, or a question comparing the
+    plans (plans/overview.md) answered by `list_plans`, is answered. Nothing else is."""
+    if doc is None or not doc.startswith("plans/"):
+        return False
+    if skill == "plan_details":
+        return str(args.get("name", "")).lower() == doc.removeprefix("plans/").removesuffix(".md")
+    return skill == "list_plans" and doc == "plans/overview.md"
+
+
 @dataclass(frozen=True)
 class Scored:
     question: Question
@@ -96,13 +109,18 @@ def figures(
     floor: float,
     threshold: float,
     routed_away: frozenset[str] = frozenset(),
+    answered_by_skill: frozenset[str] = frozenset(),
 ) -> Figures:
     """Abstention and recall@5 figures; `routed_away` are questions that never reach the
     documents (the bot's intent router sends them to another skill or asks which one was
     meant): they count as not answered from the documents, and as not found for recall@5.
-    Empty, the figures are the knowledge path's alone."""
+    `answered_by_skill` are in-scope questions the router sends to a read skill that answers
+    them from the same facts as their document (`SKILL_ANSWERS`): they count as answered
+    and found. Both empty, the figures are the knowledge path's alone."""
 
     def score_of(s: Scored) -> float:
+        if s.question.text in answered_by_skill and s.question.doc is not None:
+            return math.inf
         return -math.inf if s.question.text in routed_away else s.confidence(floor)
 
     inside = [s for s in scored if s.question.doc is not None]
@@ -111,7 +129,11 @@ def figures(
         [score_of(s) for s in inside], [score_of(s) for s in outside], threshold
     )
     reached = [s for s in inside if s.question.text not in routed_away]
-    found = [s for s in reached if s.rank is not None and s.rank <= 5]
+    found = [
+        s
+        for s in reached
+        if s.question.text in answered_by_skill or (s.rank is not None and s.rank <= 5)
+    ]
     return Figures(
         in_scope=len(inside),
         out_of_scope=len(outside),
