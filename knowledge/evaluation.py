@@ -4,12 +4,14 @@ knowledge/eval/questions.json holds in-scope questions (each with the document t
 it and who asks) and out-of-scope questions (which the answer must abstain on), each in the
 `tune` or the `heldout` split. The abstention threshold is calibrated on `tune` only; the
 targets are measured on `heldout`. bench/retrieval.py and tests/knowledge use this module, so
-they measure the same thing.
+they measure the same thing, for the knowledge path alone and for the pipeline (router first:
+the questions it sends elsewhere are passed in as `routed_away`, so knowledge/ imports no bot/).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +48,19 @@ def load_questions(path: Path = EVAL_FILE) -> list[Question]:
     items = [Question(q["q"], q["doc"], q["who"], q["split"]) for q in data["questions"]]
     items += [Question(q["q"], None, q["who"], q["split"], q["kind"]) for q in data["out_of_scope"]]
     return items
+
+
+def skill_answers(doc: str | None, skill: str, args: dict[str, object]) -> bool:
+    """The one rule by which a read skill's answer counts as the document's (both splits):
+    the plan documents describe the plan catalogue that `plan_details` and `list_plans` show
+    (tests/knowledge/test_consistency.py keeps them equal), so a question about one plan
+    (plans/<plan>.md) answered by `plan_details` for that plan, or a question comparing the
+    plans (plans/overview.md) answered by `list_plans`, is answered. Nothing else is."""
+    if doc is None or not doc.startswith("plans/"):
+        return False
+    if skill == "plan_details":
+        return str(args.get("name", "")).lower() == doc.removeprefix("plans/").removesuffix(".md")
+    return skill == "list_plans" and doc == "plans/overview.md"
 
 
 @dataclass(frozen=True)
@@ -89,22 +104,44 @@ class Figures:
         )
 
 
-def figures(scored: Sequence[Scored], floor: float, threshold: float) -> Figures:
+def figures(
+    scored: Sequence[Scored],
+    floor: float,
+    threshold: float,
+    routed_away: frozenset[str] = frozenset(),
+    answered_by_skill: frozenset[str] = frozenset(),
+) -> Figures:
+    """Abstention and recall@5 figures; `routed_away` are questions that never reach the
+    documents (the bot's intent router sends them to another skill or asks which one was
+    meant): they count as not answered from the documents, and as not found for recall@5.
+    `answered_by_skill` are in-scope questions the router sends to a read skill that answers
+    them from the same facts as their document (`SKILL_ANSWERS`): they count as answered
+    and found. Both empty, the figures are the knowledge path's alone."""
+
+    def score_of(s: Scored) -> float:
+        if s.question.text in answered_by_skill and s.question.doc is not None:
+            return math.inf
+        return -math.inf if s.question.text in routed_away else s.confidence(floor)
+
     inside = [s for s in scored if s.question.doc is not None]
     outside = [s for s in scored if s.question.doc is None]
     precision, recall = abstention_quality(
-        [s.confidence(floor) for s in inside], [s.confidence(floor) for s in outside], threshold
+        [score_of(s) for s in inside], [score_of(s) for s in outside], threshold
     )
+    reached = [s for s in inside if s.question.text not in routed_away]
+    found = [
+        s
+        for s in reached
+        if s.question.text in answered_by_skill or (s.rank is not None and s.rank <= 5)
+    ]
     return Figures(
         in_scope=len(inside),
         out_of_scope=len(outside),
-        recall_at_5=sum(s.rank is not None and s.rank <= 5 for s in inside) / max(len(inside), 1),
+        recall_at_5=len(found) / max(len(inside), 1),
         precision=precision,
         recall=recall,
-        wrongly_abstained=tuple(s.question.text for s in inside if s.confidence(floor) < threshold),
-        answered_out_of_scope=tuple(
-            s.question.text for s in outside if s.confidence(floor) >= threshold
-        ),
+        wrongly_abstained=tuple(s.question.text for s in inside if score_of(s) < threshold),
+        answered_out_of_scope=tuple(s.question.text for s in outside if score_of(s) >= threshold),
     )
 
 

@@ -61,7 +61,8 @@ FIGURES: dict[str, list[str]] = {
         *(rf"^{mode}\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}$" for mode in RETRIEVAL_MODES),
         rf"^== Abstention \(hybrid\): calibrated on tune: floor {NUM}, threshold -?{NUM} ",
         *(
-            rf"^{split}\s+3\s+3\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}"
+            rf"^{measured}\s+{split}\s+3\s+3\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}"
+            for measured in ("knowledge", "pipeline")
             for split in ("tune", "heldout")
         ),
         r"^== Synthetic index: 3 documents, \d+ chunks$",

@@ -1,22 +1,32 @@
 """From ranked intents to what the bot does: run a skill, ask which one, or search documents.
 
-Pure rules over the router's scores and the slots each reading would have, tuned on
-tests/nlu/tuning.yaml only (bench/intents.py shows every figure):
+Pure rules over the router's scores and the slots each reading would have; the thresholds
+are tuned on tuning sets only: tests/nlu/tuning.yaml (bench/intents.py shows every figure)
+and, for `policy` and `own`, the tune split of knowledge/eval/questions.json as well (its
+in-scope questions kept on the documents, bench/retrieval.py's pipeline figure):
 
 - nothing is close (`unknown`): the message goes to the documents, which abstain on their own;
-- a write read from a question or a "show me" is less likely (they ask, they do not order);
+- a write read from a question, a "show me" or a price question is less likely (they ask,
+  they do not order: "how much would two more seats cost" is a quote, not a change);
+- a general question about how things work (`policy_question`: "can I pause?", "what happens
+  if a payment fails", "is there a refund") that names no account and gives no specifics of a
+  change ("can we have ten more days of trial" does) is less likely to be any skill: the
+  documents answer it; a question about the speaker's own facts (`own_fact`:
+  "what's our next bill?", "how many seats do we have") is less likely to be the documents;
 - a reading that lacks what it needs is less likely: a write without its subject (no account
   or deal named, no "we/our/my") is most often a question about the policy ("can I pause an
   annual plan?"), and any reading without a required value is a little less likely;
 - the best reading is the documents: search them;
-- a write too close to another reading, or not clearly meant: one question with the 2–3
-  likeliest readings, never a guess at a write (between two reads, the better one answers).
+- a write too close to another reading, or offered as one of alternatives ("pause or cancel
+  globex"), or not clearly meant: one question with the 2–3 likeliest readings, never a
+  guess at a write (between two reads, the better one answers).
 Writes that are chosen still only propose a card: nothing changes before a confirmation.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +44,11 @@ class SkillSpec:
     writes: bool
     required: frozenset[str]  # arguments without a default
     subject: str | None = None  # the argument naming what a write acts on
+    one_of: frozenset[str] = frozenset()  # at least one of these is needed (a quote's change)
+
+
+# Skills whose optional arguments are not all optional together: a quote prices one change.
+ONE_OF = {"quote": frozenset({"more_seats", "seats", "plan", "billing"})}
 
 
 @dataclass(frozen=True)
@@ -46,6 +61,8 @@ class Thresholds:
     write_floor: float = 0.55  # a write scored below this is asked about, not proposed
     choice_span: float = 0.12  # readings this close to the best are offered as choices
     asking: float = 0.25  # penalty of a write read from a question or a "show me"
+    policy: float = 0.25  # penalty of a skill read from a general question about a policy
+    own: float = 0.15  # penalty of the documents for a question about the speaker's own facts
 
 
 @dataclass(frozen=True)
@@ -87,6 +104,58 @@ def asks(text: str) -> bool:
     return bool(first) and first[0].strip("?!.,") in QUESTION_WORDS
 
 
+_EITHER = re.compile(r"\w\s+or\s+\w")
+_PRICE = re.compile(r"\b(quote|quoted|cost|costs|price|priced|estimate|how much)\b")
+# "can I/we …?", "do we lose …?": asking what is possible or what follows, not for a change.
+_MAY_WE = re.compile(
+    r"^(can|could|may|might|do|does|did|will|would|should|is|are|am)\s"
+    r"|\b(can|could|may) (i|we)\b|\b(do|will|would) (i|we) (still |ever )?(lose|keep|get|be)\b"
+)
+_REQUEST = re.compile(r"^(can|could|would|will) you\b")
+_SHOW_ME = re.compile(r"\b(can|could|may) (i|we|you) (please )?(see|view|show|list|look at)\b")
+_HOW_IT_WORKS = re.compile(
+    r"\b(what happens|what if|if (we|i|you|a|an|the|our|my|they|customers?)|how (does|do|is|are)"
+    r"\b.*\b(work|works|handled|billed|charged|calculated|counted)|how long|how often|"
+    r"how many times|how soon|how quickly|how fast|is there|are there|why|allowed|policy|"
+    r"policies|refund\w*|money.back|guarantee\w*|in general)\b"
+)
+_OWN = re.compile(r"\b(my|our|are we|am i|we have)\b")  # "we" alone: often the company
+_FACT = re.compile(
+    r"^(what'?s|what is|what are|what|which|when'?s|when is|when are|when do|when does|when will|"
+    r"who'?s|who is|how many|how much (is|are|do|did|will)|show|list|do we have|are we|am i)\b"
+)
+# Arguments that are the specifics of a change ("ten more days", "to business"), not its
+# subject or how it was said.
+_NOT_SPECIFICS = frozenset({"account", "deal", "question", "note", "direction", "now"})
+
+
+def _lower(text: str) -> str:
+    return " ".join(text.lower().replace("\u2019", "'").split())
+
+
+def asks_price(text: str) -> bool:
+    """A price question ("how much would…", "quote …"): the cost of a change, not the change."""
+    return bool(_PRICE.search(_lower(text)))
+
+
+def policy_question(text: str) -> bool:
+    """A general question about what is possible or how something works ("can we pause?",
+    "what happens if our card fails", "is there a refund"), not a request ("can you pause
+    us"), a request to be shown something ("can I see our invoices") or a question about
+    one's own facts (`own_fact`)."""
+    t = _lower(text)
+    if _REQUEST.search(t) or _SHOW_ME.search(t) or own_fact(text):
+        return False
+    return bool(_MAY_WE.search(t) or _HOW_IT_WORKS.search(t))
+
+
+def own_fact(text: str) -> bool:
+    """A question about the speaker's own account as it stands ("what's our next bill?",
+    "how many seats do we have", "show my invoices"), not about how things work."""
+    t = _lower(text)
+    return bool(_FACT.search(t) and _OWN.search(t) and not _HOW_IT_WORKS.search(t))
+
+
 def _names(value: object, known: frozenset[str]) -> bool:
     """Could this span name an account or a deal? "us", an id, or a word that is not one of
     the request's or the documents' own words ("the longest" names nothing)."""
@@ -95,12 +164,26 @@ def _names(value: object, known: frozenset[str]) -> bool:
     return value == SELF or value.isdigit() or any(w not in known for w in value.split())
 
 
+def _specific(spec: SkillSpec | None, args: Mapping[str, Any], named: bool) -> bool:
+    """Does this reading of a general-sounding question name an account, or (a write or a
+    quote) give the specifics of the change ("can we have ten more days of trial")? Then it
+    is a request, not a question about the policy ("can I cancel?")."""
+    if spec is None:
+        return False
+    if named and spec.subject is not None and args.get(spec.subject) != SELF:
+        return True
+    changes = spec.writes or bool(spec.one_of)
+    return changes and any(k not in _NOT_SPECIFICS for k in args)
+
+
 def _missing(spec: SkillSpec | None, args: Mapping[str, Any]) -> tuple[str, ...]:
     if spec is None:
         return ()
     need = set(spec.required) - set(args)
     if "seats" in need and "add" in args:  # "two more seats": a change, not a total
         need.discard("seats")
+    if spec.one_of and not spec.one_of & set(args):
+        need.add("what to change")
     return tuple(sorted(need))
 
 
@@ -119,11 +202,13 @@ def decide(
     if best_plain < th.unknown:
         return Outcome("unknown")
     readings = []
-    asking = asks(text)
+    asking = asks(text) or asks_price(text)
+    general, own = policy_question(text), own_fact(text)
     for intent, score in ranked:
         spec = specs.get(intent)
         args = extract(intent, text, today) if intent != KNOWLEDGE else {"question": text}
-        if spec is not None and spec.writes and not _names(args.get(spec.subject or ""), known):
+        named = _names(args.get(spec.subject or ""), known) if spec is not None else False
+        if spec is not None and spec.writes and not named:
             args = {k: v for k, v in args.items() if k != spec.subject}
         missing = _missing(spec, args)
         if spec is not None and spec.writes and asking:
@@ -131,7 +216,12 @@ def decide(
         if spec is not None and spec.writes and spec.subject in missing:
             score -= th.no_subject
         elif missing:
-            score -= th.missing_write if spec is not None and spec.writes else th.missing
+            cannot_run = spec is not None and (spec.writes or bool(spec.one_of))
+            score -= th.missing_write if cannot_run else th.missing
+        if intent == KNOWLEDGE and own:
+            score -= th.own
+        elif intent != KNOWLEDGE and general and not _specific(spec, args, named):
+            score -= th.policy
         readings.append(Reading(intent, args, score, missing))
     readings.sort(key=lambda r: -r.score)
     top = readings[0]
@@ -148,6 +238,8 @@ def decide(
     too_close = (
         bool(close) and top.score - close[0].score < th.margin and (top_writes or writes(close[0]))
     )
+    # "pause or cancel globex": the person names alternatives; a write is never picked for them.
+    too_close = too_close or (top_writes and bool(close) and bool(_EITHER.search(_lower(text))))
     if too_close or (top_writes and top.score < th.write_floor):
         choices = (top, *close) if close else (top, *readings[1:2])
         return Outcome("clarify", choices=tuple(choices), ranked=tuple(readings))
@@ -161,5 +253,5 @@ def specs_of(skills: Mapping[str, Any]) -> dict[str, SkillSpec]:
         fields = chosen.args.model_fields
         required = frozenset(k for k, f in fields.items() if f.is_required())
         subject = next((k for k in ("account", "deal") if k in fields), None)
-        out[name] = SkillSpec(chosen.writes, required, subject)
+        out[name] = SkillSpec(chosen.writes, required, subject, ONE_OF.get(name, frozenset()))
     return out

@@ -52,7 +52,9 @@ _COMMON_WORDS = """
     bounced overdue collect try re-run rerun run fixed updated audit trail log logs logged
     changes changed refused who add adding added remove reduce drop cut fewer total count number
     signed close closed holidays instead say has have had refusal refusals stuck policy policies
-    rule rules work works extend-trial retry-payment at-risk re-try
+    rule rules work works extend-trial retry-payment at-risk re-try much cost costs costing
+    price priced quote quoted estimate upgrading downgrading switching moving going owe
+    upcoming coming due amount expect expected nxt charges people
 """
 COMMON = set(_COMMON_WORDS.split())
 PLAN_WORDS = set(PLANS) | {"busines", "buisness", "bussiness", "starter's", "professional"}
@@ -179,7 +181,7 @@ def seats(text: str) -> Slots:
         return {}
     if re.search(r"\b(remove|drop|cut|reduce\w*)\s+(?:by\s+)?\d+|\b\d+\s+(fewer|less)\b", t):
         return {"add": -n[0]}
-    if re.search(r"\b(add|another|plus)\b|\b\d+\s+(more|extra|additional|new)\b", t):
+    if re.search(r"\b(add|adding|another|plus)\b|\b\d+\s+(more|extra|additional|new)\b", t):
         return {"add": n[0]}
     return {"seats": n[0]}
 
@@ -195,6 +197,28 @@ def rep(text: str) -> str | None:
     if not found or found[1] in COMMON or found[1] in SELF_WORDS:
         return None
     return found[1]
+
+
+def mine(text: str) -> Slots:
+    """{"mine": True} when a person asks about their own ("my renewals", "stalled mine")."""
+    return {"mine": True} if {"my", "mine"} & set(words(text)) else {}
+
+
+_CHANGE = re.compile(r"\b(to|onto|upgrad\w*|downgrad\w*|switch\w*|mov\w*|go|going|went)\b")
+
+
+def quote_slots(text: str) -> Slots:
+    """One change to price: "N more seats", "N seats", or a plan ("to business", "upgrading
+    to pro": a plan merely named is no change) and/or a billing interval."""
+    found = _drop_none(account=account(text))
+    counted = seats(text)
+    if counted.get("add", 0) > 0:
+        return {**found, "more_seats": counted["add"]}
+    changing = _CHANGE.search(normalise(text))
+    named, interval = (plan(text) if changing else None), billing(text)
+    if named is None and interval is None and "seats" in counted:
+        return {**found, "seats": counted["seats"]}
+    return {**found, **_drop_none(plan=named, billing=interval)}
 
 
 def _drop_none(**slots: Any) -> Slots:
@@ -276,10 +300,12 @@ EXTRACTORS: dict[str, Extractor] = {
     "retry_payment": _account,
     "log_deal_activity": _log,
     "snooze_deal": _snooze,
-    "renewals": _renewals,
+    "renewals": lambda text, today: {**_renewals(text, today), **mine(text)},
+    "next_bill": _account,
+    "quote": lambda text, today: quote_slots(text),
     "renewal_summary": _summary,
     "arr_up_for_renewal": _arr,
-    "stalled_deals": lambda text, today: _drop_none(rep=rep(text)),
+    "stalled_deals": lambda text, today: _drop_none(rep=rep(text)) or mine(text),
     "search_knowledge": lambda text, today: {"question": " ".join(text.split())},
 }
 

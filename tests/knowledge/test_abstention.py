@@ -1,11 +1,23 @@
-"""Answer only when sure: calibration on the tune split, the targets on the held-out split."""
+"""Answer only when sure: calibration on the tune split, the targets on the held-out split.
+
+The targets are asserted on the pipeline as users get it without an LLM: the intent router
+first (bench/retrieval.py `routed_away`), then the knowledge path; the knowledge path's own
+figures are printed beside them (`-s`)."""
 
 from __future__ import annotations
 
 import pytest
 
+from bench.retrieval import route
 from knowledge.abstention import ABSTAIN_BELOW, FLOOR, best_threshold, calibrate
-from knowledge.evaluation import Scored, calibrated, figures, load_questions, score
+from knowledge.evaluation import (
+    Scored,
+    calibrated,
+    figures,
+    load_questions,
+    score,
+    skill_answers,
+)
 from knowledge.retrieval import NO_ANSWER, Retriever
 
 pytestmark = pytest.mark.slow
@@ -34,14 +46,58 @@ def test_recall_at_5_on_the_held_out_split(scored: list[Scored]) -> None:
     assert held.recall_at_5 >= 0.95
 
 
+@pytest.fixture(scope="module")
+def routed() -> tuple[frozenset[str], frozenset[str]]:
+    return route(load_questions())
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="measured 0.794 / 0.794 with MiniLM similarity and off-topic exemplars; the "
-    "target needs a stronger signal (see bench/retrieval.py)",
+    reason="measured on heldout: pipeline precision 0.628, recall 0.794, recall@5 0.703 "
+    "(the router still sends 10 of 37 in-scope questions to skills); the knowledge path "
+    "alone 0.794 / 0.794 / 0.973 bounds it (see bench/retrieval.py)",
 )
-def test_abstention_targets_on_the_held_out_split(scored: list[Scored]) -> None:
-    held = figures([s for s in scored if s.question.split == "heldout"], FLOOR, ABSTAIN_BELOW)
-    assert held.precision >= 0.9 and held.recall >= 0.9
+def test_abstention_targets_on_the_held_out_split(
+    scored: list[Scored], routed: tuple[frozenset[str], frozenset[str]]
+) -> None:
+    held = [s for s in scored if s.question.split == "heldout"]
+    alone = figures(held, FLOOR, ABSTAIN_BELOW)
+    print(f"knowledge path alone: {alone.precision:.3f} / {alone.recall:.3f} / "
+          f"{alone.recall_at_5:.3f}")  # fmt: skip
+    pipeline = figures(held, FLOOR, ABSTAIN_BELOW, *routed)
+    assert pipeline.precision >= 0.9 and pipeline.recall >= 0.9, pipeline
+    assert pipeline.recall_at_5 >= 0.95, pipeline
+
+
+def test_routed_away_questions_count_as_not_answered(scored: list[Scored]) -> None:
+    """A question the router sends elsewhere is never answered from the documents."""
+    inside = next(s for s in scored if s.question.doc is not None and s.rank == 1)
+    outside = next(s for s in scored if s.question.doc is None)
+    both = [inside, outside]
+    alone = figures(both, FLOOR, -1.0)  # answer everything
+    assert alone.recall_at_5 == 1.0 and alone.answered_out_of_scope == (outside.question.text,)
+    routed = figures(both, FLOOR, -1.0, frozenset({inside.question.text, outside.question.text}))
+    assert routed.recall_at_5 == 0.0 and routed.answered_out_of_scope == ()
+    assert routed.wrongly_abstained == (inside.question.text,) and routed.recall == 1.0
+
+
+def test_a_plan_skill_answers_only_its_own_plan_document() -> None:
+    assert skill_answers("plans/pro.md", "plan_details", {"name": "pro"})
+    assert skill_answers("plans/overview.md", "list_plans", {})
+    assert not skill_answers("plans/pro.md", "plan_details", {"name": "business"})
+    assert not skill_answers("plans/pro.md", "list_plans", {})
+    assert not skill_answers("policies/pausing.md", "plan_details", {"name": "pro"})
+    assert not skill_answers(None, "plan_details", {"name": "pro"})  # out of scope
+    assert not skill_answers("plans/pro.md", "find_account", {"account": "pro"})
+
+
+def test_an_in_scope_question_a_skill_answers_counts_as_answered_and_found(
+    scored: list[Scored],
+) -> None:
+    inside = next(s for s in scored if s.question.doc is not None)
+    text = frozenset({inside.question.text})
+    f = figures([inside], FLOOR, 10.0, frozenset(), text)  # the documents would abstain
+    assert f.recall_at_5 == 1.0 and f.wrongly_abstained == ()
 
 
 @pytest.mark.parametrize(

@@ -69,6 +69,38 @@ def test_each_phrasing_reaches_its_skill(core: Core, invoked, demo_db, user, tex
     assert len(applied(demo_db)) == before
 
 
+# A customer of Initech asking about their own account, in their own words.
+PERSONAL = [
+    ("what plan are we on?", "find_account"),
+    ("what's my next bill?", "next_bill"),
+    ("show my invoices", "list_invoices"),
+    ("how much would 5 more seats cost", "quote"),
+]
+
+
+@pytest.mark.parametrize(("text", "skill"), PERSONAL)
+def test_a_customer_asks_about_their_own_account(core: Core, invoked, demo_db, text, skill):
+    before = len(applied(demo_db))
+    reply = core.handle("U_INITECH1", text, "c-personal")
+    assert [name for name, _ in invoked] == [skill], reply.as_dict()
+    assert reply.kind != "refusal" and reply.pending is None, reply.as_dict()
+    assert "Initech" in str(reply.as_dict()), reply.as_dict()
+    assert len(applied(demo_db)) == before
+
+
+def test_a_customer_quote_is_a_preview_of_more_seats(core: Core, invoked) -> None:
+    reply = core.handle("U_INITECH1", "how much would 5 more seats cost", "c-quote")
+    assert invoked == [("quote", {"more_seats": 5})]
+    assert reply.data["status"] == "quote" and reply.pending is None
+
+
+def test_upgrade_us_proposes_a_card_for_the_customers_own_account(core: Core, invoked) -> None:
+    reply = core.handle("U_INITECH1", "upgrade us to business", "c-upgrade")
+    assert [name for name, _ in invoked] == ["change_plan"]
+    assert reply.pending is not None, reply.as_dict()
+    assert "Initech" in str(reply.as_dict())
+
+
 def test_yep_confirms_the_card_in_a_console_session(core: Core, demo_db) -> None:
     out = io.StringIO()
     lines = "hooli wants 7 more days of trial\nyep\n"

@@ -59,3 +59,56 @@ def test_between_two_reads_the_better_answers() -> None:
     ranked = [("renewal_summary", 0.80), ("renewals", 0.79)]
     out = decide("renewals this month", ranked, 0.8, SPECS, TODAY)
     assert out.route == "skill" and out.intent == "renewal_summary"
+
+
+def test_general_questions_about_a_policy_and_questions_about_ones_own_facts() -> None:
+    from bot.nlu.decide import asks_price, own_fact, policy_question
+
+    for text in ("can I pause?", "what happens if our card fails", "is there a refund",
+                 "how are seat additions billed", "we cancelled, can we undo it?"):  # fmt: skip
+        assert policy_question(text), text
+    requests = ("can you pause us for two weeks", "can I see our invoices", "pause initech")
+    for text in (*requests, "what's our next bill?", "how many seats do we have"):
+        assert not policy_question(text), text
+    assert own_fact("what plan are we on?") and own_fact("show my invoices")
+    assert not own_fact("what happens if we remove seats") and not own_fact("what is SCIM")
+    assert asks_price("how much would 5 more seats cost") and not asks_price("add 5 seats")
+
+
+def test_a_policy_question_goes_to_the_documents_unless_it_gives_a_changes_specifics() -> None:
+    ranked = [("cancel_subscription", 0.7), ("search_knowledge", 0.55)]
+    out = decide("can I cancel?", ranked, 0.7, SPECS | CANCEL, TODAY, known=KNOWN)
+    assert out.route == "knowledge"
+    ranked = [("pause_subscription", 0.8), ("search_knowledge", 0.5)]
+    out = decide("can we pause for two weeks", ranked, 0.8, SPECS, TODAY, known=KNOWN)
+    assert out.route == "skill" and out.reading is not None
+    assert out.reading.args == {"account": "us", "length": 2, "unit": "weeks"}
+
+
+def test_a_question_about_ones_own_account_goes_to_the_read_skill() -> None:
+    ranked = [("search_knowledge", 0.6), ("find_account", 0.5)]
+    out = decide("what plan are we on?", ranked, 0.7, SPECS, TODAY, known=KNOWN)
+    assert out.route == "skill" and out.intent == "find_account"
+
+
+def test_a_price_question_is_a_quote_never_a_write() -> None:
+    specs = SPECS | {
+        "set_seats": SkillSpec(True, frozenset({"account", "seats"}), "account"),
+        "quote": SkillSpec(False, frozenset(), "account", frozenset({"more_seats", "seats"})),
+    }
+    ranked = [("set_seats", 0.75), ("quote", 0.6)]
+    out = decide("how much would 5 more seats cost us", ranked, 0.8, specs, TODAY, known=KNOWN)
+    assert out.route == "skill" and out.intent == "quote"
+    assert out.reading is not None and out.reading.args == {"account": "us", "more_seats": 5}
+    ranked = [("quote", 0.75), ("find_account", 0.6)]  # a quote of no change cannot run
+    out = decide("how many seats do we have", ranked, 0.8, specs, TODAY, known=KNOWN)
+    assert out.intent == "find_account"
+
+
+def test_alternatives_named_for_a_write_are_asked_about() -> None:
+    ranked = [("resume_subscription", 0.77), ("cancel_subscription", 0.74)]
+    out = decide("globex resume or cancel", ranked, 0.9, SPECS | CANCEL, TODAY, known=KNOWN)
+    assert out.route == "clarify"
+
+
+CANCEL = {"cancel_subscription": SkillSpec(True, frozenset({"account"}), "account")}

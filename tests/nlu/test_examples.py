@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 
 import pytest
 
 from bench.intents import SETS, load_set
-from bot.nlu.examples import MIN_EXAMPLES, by_intent, load_examples
+from bot.nlu.examples import KNOWLEDGE, MIN_EXAMPLES, ROOT, by_intent, load_examples
 from bot.nlu.masking import plain_text
 from skills.base import all_skills
 
@@ -40,6 +42,36 @@ def test_no_example_is_copied_from_the_held_out_set() -> None:
     held = {norm(r.text) for r in load_set(SETS["heldout"])}
     copied = [e.text for e in load_examples() if norm(e.text) in held]
     assert not copied, f"examples copied from tests/nlu/heldout.yaml: {copied}"
+
+
+def bare(text: str) -> str:
+    """Letters and digits only: "money-back guarantee?" and "money back guarantee" agree."""
+    return " ".join(re.findall(r"[a-z0-9]+", norm(text)))
+
+
+def knowledge_eval(split: str | None = None) -> set[str]:
+    data = json.loads((ROOT / "knowledge" / "eval" / "questions.json").read_text())
+    rows = [*data["questions"], *data["out_of_scope"]]
+    return {bare(q["q"]) for q in rows if split is None or q["split"] == split}
+
+
+def test_no_example_is_copied_from_either_held_out_set() -> None:
+    """The router's examples and tuning rows are chosen without the held-out questions of
+    both benches: tests/nlu/heldout.yaml and knowledge/eval/questions.json's heldout split
+    (bench/retrieval.py routes those through the router for its pipeline figure)."""
+    held = {bare(r.text) for r in load_set(SETS["heldout"])} | knowledge_eval("heldout")
+    copied = [e.text for e in load_examples() if bare(e.text) in held]
+    assert not copied, copied
+    tuned = [r.text for r in load_set(SETS["tuning"]) if bare(r.text) in knowledge_eval("heldout")]
+    assert not tuned, tuned
+
+
+def test_knowledge_examples_are_written_fresh() -> None:
+    """The documents' route is not taught the evaluation's questions, of either split."""
+    asked = knowledge_eval() | {bare(r.text) for r in load_set(SETS["heldout"])}
+    copied = [e.text for e in load_examples() if e.intent == KNOWLEDGE and bare(e.text) in asked]
+    assert not copied, copied
+    assert len([e for e in load_examples() if e.intent == KNOWLEDGE]) >= 50
 
 
 def test_tuning_and_held_out_sets_do_not_overlap() -> None:
