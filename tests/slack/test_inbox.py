@@ -135,9 +135,9 @@ def test_a_mention_stays_open_until_its_reply_was_posted(
     gate = threading.Event()
     answer = retriever.answer
 
-    def slow_answer(query: str) -> Any:
+    def slow_answer(query: str, **kwargs: Any) -> Any:
         assert gate.wait(20)
-        return answer(query)
+        return answer(query, **kwargs)
 
     retriever.answer = slow_answer  # type: ignore[method-assign]
     event = harness.mention("can we pause our subscription?")
