@@ -23,6 +23,7 @@ RUNNER = Path(__file__).name
 # Each bench's own flags for a run of seconds rather than minutes.
 SMALL_ARGS: dict[str, list[str]] = {
     "ack.py": shlex.split("-n 20 --concurrency 4"),
+    "imports.py": shlex.split("--events 20000 --array-events 5000"),
     "intents.py": [],  # fixed size: the two labelled sets (~320 utterances, seconds)
     "reliability.py": shlex.split("--cases 200 --lines 100"),
     "retrieval.py": shlex.split("--questions 3 --synthetic-docs 3 --sections 3 --queries 5"),

@@ -23,8 +23,8 @@ from store.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = (
-    "bot", "seed", "alerts", "reports", "subscriptions", "deals", "knowledge", "billing",
-    "skills", "store", "config",
+    "bot", "seed", "alerts", "reports", "subscriptions", "deals", "knowledge", "licences",
+    "billing", "skills", "store", "config",
 )  # fmt: skip
 LONG_MODULE = 400
 TESTS = ROOT / "tests"

@@ -43,6 +43,18 @@ FIGURES: dict[str, list[str]] = {
         rf"^subbot answered \d+/20 events \(\d+ 'busy' notices\) {NUM} s after its burst began$",
         r"^slowest subbot ack \d+ ms: (within|OVER) Slack's 3000 ms deadline$",
     ],
+    "imports.py": [
+        r"^generated 20,000 Okta events \([\d,]+ sign-ins, [\d,]+ other types, [\d,]+ refused, "
+        rf"2 malformed\) in {NUM} s: JSON lines {NUM} MB, array of 5,000 {NUM} MB$",
+        rf"^JSON lines: 20,000 events in {NUM} s = {NUM} events/s \({NUM} MB/s\); "
+        r"[\d,]+ read, 2 skipped, [\d,]+ ignored$",
+        rf"^peak RSS: {NUM} MB after the read, {NUM} MB before it$",
+        rf"^JSON array: 5,000 events in {NUM} s = {NUM} events/s; [\d,]+ read, 0 skipped, ",
+        rf"^traced peak while reading the array: {NUM} MB for a {NUM} MB file$",
+        rf"^parse \+ match \+ last day per seat: 20,000 events in {NUM} s = {NUM} events/s; "
+        r"[\d,]+ matched, [\d,]+ seats$",
+        r"^counts as generated: yes$",
+    ],
     "intents.py": [
         rf"^router ready: \d+ examples in {NUM} s$",
         r"^== tuning: \d+ utterances$",
