@@ -16,4 +16,5 @@ def log_activity(ctx: DealContext, cmd: LogActivity) -> str:
     add_activity(
         ctx.session, ctx.deal, staff.id if staff else None, cmd.activity, cmd.note, ctx.today
     )
-    return f"Logged a {cmd.activity} on {ctx.deal.name}"
+    note = f": “{cmd.note}”" if cmd.note else ""
+    return f"Log a {cmd.activity} on {ctx.deal.name}{note}"

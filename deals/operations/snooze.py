@@ -13,4 +13,4 @@ from store import format as fmt
 def snooze(ctx: DealContext, cmd: Snooze) -> str:
     until = ctx.today + dt.timedelta(days=cmd.days)
     ctx.deal.snoozed_until = until
-    return f"Snoozed {ctx.deal.name} until {fmt.date(until)}"
+    return f"Snooze {ctx.deal.name}'s nudges until {fmt.date(until)}"
