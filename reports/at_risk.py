@@ -9,6 +9,7 @@ from billing import format_money
 from reports import common
 from reports import queries as reporting
 from reports.queries import Risk
+from skills import paging
 from skills.base import NoArgs, skill
 from skills.context import SkillContext
 from skills.parts import Facts, Reply, Table, Text
@@ -77,4 +78,7 @@ def at_risk_accounts(ctx: SkillContext, args: NoArgs) -> Reply:
         note="ARR at stake is the annual value of the subscription at its current terms "
         "(also for trials and paused ones). Seat use is from the latest usage snapshot.",
     )
-    return Reply(parts=(facts, table), data=data)
+    heading = () if paging.continuing(ctx) else (facts,)
+    in_all = f"{format_money(total)} ARR at stake"
+    rows = paging.page(ctx, "at_risk_accounts", args, table, noun="accounts", in_all=in_all)
+    return Reply(parts=(*heading, *rows), data=data)
