@@ -171,3 +171,45 @@ def test_a_card_lost_in_a_dm_comes_back_there_from_the_outbox(
     assert deliver_cards(harness.services, notifier).posted == 1
     [late] = cards_in_thread(harness, event, action_id)
     assert late.body["channel"] == "D_SUPPORT1"
+
+
+def sub_card_lost(harness: SlackHarness) -> None:
+    """`/sub upgrade …` whose answer the response_url never takes (past the client's retries)."""
+    harness.fake.fail("response_url", times=3, status=500, retry_after=None, error="x")
+    status, _ = harness.sender.command(
+        "upgrade Initech to Business",
+        user="U_SUPPORT1",
+        channel="C_NOT_A_MEMBER",
+        response_url=harness.fake.response_url("lost"),
+    )
+    assert status == 200
+    harness.settle()
+
+
+def test_a_card_from_sub_that_its_response_url_lost_reaches_the_proposer_by_dm(
+    harness: SlackHarness,
+) -> None:
+    sub_card_lost(harness)
+    assert not [c for c in harness.fake.calls("response_url") if c.delivered]
+    [dm] = [c for c in harness.fake.calls("chat.postMessage") if c.delivered]
+    assert dm.body["channel"].startswith("D") and CONFIRM in buttons(dm)
+    with harness.db.read() as s:  # delivered: nothing for the outbox
+        assert outbox.due(s, harness.services.clock.now(), kinds=(outbox.PENDING_CARD,)) == []
+
+
+def test_a_card_from_sub_lost_twice_comes_from_the_outbox_to_the_proposer(
+    harness: SlackHarness, notifier: SlackNotifier
+) -> None:
+    harness.fake.fail(
+        "chat.postMessage", times=3, status=500, retry_after=None, error="internal_error"
+    )
+    sub_card_lost(harness)
+    assert not [c for c in harness.fake.calls("chat.postMessage") if c.delivered]
+    with harness.db.read() as s:
+        [row] = outbox.due(s, harness.services.clock.now(), kinds=(outbox.PENDING_CARD,))
+    assert row.payload["channel"] == "U_SUPPORT1"
+    assert deliver_cards(harness.services, notifier).posted == 1
+    [late] = [c for c in harness.fake.calls("chat.postMessage") if c.delivered]
+    assert late.body["channel"] == "U_SUPPORT1"
+    assert buttons(late)[CONFIRM] == row.payload["action_id"]
+    assert deliver_cards(harness.services, notifier).posted == 0  # once

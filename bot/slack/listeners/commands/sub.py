@@ -3,7 +3,8 @@
 Acked at once (Slack allows 3 s); the work runs on the worker pool and answers through the
 command's `response_url`, which works in channels the bot is not a member of. Replies that
 change or show shared state (a confirmation card, a report) are posted in the channel; help,
-refusals and errors only to the caller.
+refusals and errors only to the caller. A card the response_url did not take goes to the
+caller's DM (the outbox retries it when Slack refuses that too).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from slack_bolt import Ack
 
+from bot import cards
 from bot.slack.deps import APOLOGY, BUSY, SlackDeps, guarded
 from bot.slack.incoming import clean_text, command_conversation_id
 from skills.parts import Reply
@@ -27,7 +29,13 @@ def on_sub(deps: SlackDeps, ack: Ack, command: dict[str, Any]) -> None:
 
     def work() -> None:
         reply = deps.core.handle(user, text, conversation, "slack")
-        deps.sender.respond(url, reply)
+        if deps.sender.respond(url, reply) or reply.pending is None:
+            return
+        # The card did not reach the channel: the proposer gets it in their DM now or, if
+        # Slack refuses that too, from the outbox (bot/cards.py, every minute); `pending`
+        # and the App Home list it meanwhile.
+        if deps.sender.dm(user, reply) is None:
+            cards.queue(deps.services, reply.pending.action_id, user, None)
 
     def apologise(ref: str) -> None:
         deps.sender.respond(url, Reply.error(APOLOGY.format(ref=ref)))
