@@ -1,0 +1,1 @@
+"""Licences: the buying side of BRIEF §11."""
