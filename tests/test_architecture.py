@@ -23,7 +23,8 @@ from store.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = (
-    "bot", "seed", "alerts", "reports", "subscriptions", "deals", "knowledge", "billing",
+    "bot", "seed", "alerts", "reports", "subscriptions", "deals", "licences", "knowledge",
+    "billing",
     "skills", "store", "config",
 )  # fmt: skip
 LONG_MODULE = 400
