@@ -51,6 +51,7 @@ from bot.agent.middleware import (
     dropped_note,
     paused_calls,
 )
+from bot.agent.selection import Ranker, ToolSelector
 from bot.agent.tools import TurnContext, build_tools, offered, outcome_of, write_tool_names
 from bot.services import Services
 from skills import pending
@@ -76,6 +77,7 @@ class AgentBrain:
         close: Callable[[], None] | None = None,
         per_call_timeout: float | None = None,
         skills: dict[str, Skill] | None = None,
+        router: Callable[[], Ranker] | None = None,
     ) -> None:
         settings = services.settings
         self.skills = skills = skills or all_skills()
@@ -90,7 +92,11 @@ class AgentBrain:
             model,
             build_tools(skills),
             middleware=[
-                TurnGuard(per_call_timeout=per_call_timeout, write_tools=self.write_tools),
+                TurnGuard(
+                    per_call_timeout=per_call_timeout,
+                    write_tools=self.write_tools,
+                    selector=ToolSelector(router),
+                ),
                 ModelCallLimitMiddleware(run_limit=self.max_calls, exit_behavior="error"),
                 MemoryTrim(settings.memory_tokens),
                 approval_gate(self.write_tools),

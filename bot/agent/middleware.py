@@ -35,6 +35,7 @@ from langchain_core.messages.utils import count_tokens_approximately, trim_messa
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
+from bot.agent.selection import ToolSelector
 from bot.agent.tools import ToolResult, TurnContext, compact
 from skills import pending
 from skills.base import invoke
@@ -74,7 +75,8 @@ class TurnGuard(AgentMiddleware[Any, TurnContext, Any]):
     sane messages.
 
     The system prompt is rendered per turn (speaker, role, today) and never stored in memory;
-    the model is shown only the tools of the turn (those the speaker's role may use).
+    the model is shown only the tools of the turn (those the speaker's role may use) and, with
+    a selector, only those of them relevant to the latest request (`bot.agent.selection`).
     Tool call ids are made unique within the thread, since approvals are keyed on them.
     """
 
@@ -84,8 +86,10 @@ class TurnGuard(AgentMiddleware[Any, TurnContext, Any]):
         per_call_timeout: float | None = None,
         write_tools: frozenset[str] | set[str] = frozenset(),
         max_changes: int = MAX_CHANGES_PER_TURN,
+        selector: ToolSelector | None = None,
     ) -> None:
         super().__init__()
+        self.selector = selector
         self.per_call_timeout = per_call_timeout
         self.write_tools = frozenset(write_tools)
         self.max_changes = max_changes
@@ -105,8 +109,14 @@ class TurnGuard(AgentMiddleware[Any, TurnContext, Any]):
             # Never let one call outlive the turn (the client still retries within it).
             settings["timeout"] = min(self.per_call_timeout, max(left, 1.0))
         tools = request.tools
-        if turn.tools is not None:
-            tools = [t for t in tools if _tool_name(t) in turn.tools]
+        allowed = turn.tools
+        if self.selector is not None:
+            every = frozenset(n for n in map(_tool_name, tools) if n)
+            allowed = self.selector.select(
+                allowed if allowed is not None else every, request.messages
+            )
+        if allowed is not None:
+            tools = [t for t in tools if _tool_name(t) in allowed]
         response = handler(
             request.override(
                 system_message=SystemMessage(turn.system_prompt),
