@@ -1,7 +1,7 @@
 """Agent middleware: the per-turn guard, memory trimming and the approval gate.
 
 Order matters in `create_agent`: `wrap_model_call` of the first middleware is outermost,
-`before_model` hooks run in list order and `after_model` hooks in reverse. The brain lists
+`before_model` hooks run in list order and `after_model` hooks in reverse. `stack` lists
 them as `[TurnGuard, ModelCallLimit, MemoryTrim, HumanInTheLoop, ApprovalPreview]`, so after
 each model answer the preview runs first (its own graph node, checkpointed), then LangChain's
 human-in-the-loop middleware pauses on the calls that got a preview.
@@ -18,6 +18,7 @@ from langchain.agents.middleware import (
     AgentMiddleware,
     HumanInTheLoopMiddleware,
     InterruptOnConfig,
+    ModelCallLimitMiddleware,
     ModelRequest,
     ModelResponse,
     ToolCallRequest,
@@ -349,3 +350,21 @@ def dropped_note(turn: TurnContext) -> str:
         f"I prepare at most {MAX_CHANGES_PER_TURN} changes at a time; {n} more "
         f"{'was' if n == 1 else 'were'} left out. Confirm these, then ask again."
     )
+
+
+def stack(
+    *,
+    write_tools: set[str],
+    max_calls: int,
+    memory_tokens: int,
+    per_call_timeout: float | None = None,
+    selector: ToolSelector | None = None,
+) -> list[AgentMiddleware[Any, TurnContext, Any]]:
+    """The brain's middleware, in the order the module's docstring explains."""
+    return [
+        TurnGuard(per_call_timeout=per_call_timeout, write_tools=write_tools, selector=selector),
+        ModelCallLimitMiddleware(run_limit=max_calls, exit_behavior="error"),
+        MemoryTrim(memory_tokens),
+        approval_gate(write_tools),
+        ApprovalPreview(write_tools),
+    ]
