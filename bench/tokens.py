@@ -1,6 +1,6 @@
 """What one agent turn costs, per role: prompt tokens per model call and model calls.
 
-    .venv/bin/python bench/tokens.py
+    .venv/bin/python bench/tokens.py [--all-tools]
 
 For each role (customer, guest, support, sales, manager) it runs, through the real agent
 (`create_agent`, the middleware, the skills, the approval gate) on a temporary demo store with
@@ -12,7 +12,9 @@ a scripted chat model:
   person with "yes", then the model's final answer (a guest may make none).
 
 Each model call is counted as it was made: the messages it was sent and the tool schemas bound
-for it (the tools the speaker's role may use). Counters, all offline:
+for it: of the tools the speaker's role may use, those per-turn selection shows for the message
+(bot/agent/selection.py, with the real intent router: the shipped MiniLM, offline); with
+`--all-tools`, every tool of the role, as before selection. Counters, all offline:
 
 - tiktoken `o200k_base`, when its encoding is already cached on this machine (it never is
   here: tiktoken downloads encodings on first use, and no package of the venv ships them);
@@ -61,12 +63,15 @@ from langgraph.checkpoint.sqlite import SqliteSaver  # noqa: E402
 from pydantic import Field  # noqa: E402
 
 from bot.agent.brain import AgentBrain  # noqa: E402
+from bot.agent.tools import offered as tools_offered  # noqa: E402
 from bot.core import Core  # noqa: E402
+from bot.nlu.router import Router, build_router  # noqa: E402
 from bot.services import Services, build_writes  # noqa: E402
 from config.clock import Clock  # noqa: E402
 from config.settings import load_settings  # noqa: E402
 from knowledge.chunking import chunk_markdown  # noqa: E402
 from seed.demo import seed_demo  # noqa: E402
+from skills.context import identify  # noqa: E402
 from store.db import Database  # noqa: E402
 
 BUDGET = 2500  # prompt tokens of any one call of a knowledge turn
@@ -211,13 +216,16 @@ ACTIONS: dict[str, tuple[str, str, dict[str, Any]] | None] = {
 @dataclass
 class Run:
     role: str
-    tools: int  # tools shown on the first call
+    offered: int  # tools the role may use
+    shown: list[int]  # tools shown to each call
     calls: int
     tokens: dict[str, list[int]]  # counter name -> prompt tokens of each call
     outcome: str = ""
 
 
-def measure(model: Scripted, role: str, counters_: list[Counter], outcome: str = "") -> Run:
+def measure(
+    model: Scripted, role: str, offered: int, counters_: list[Counter], outcome: str = ""
+) -> Run:
     tokens = {
         c.name: [
             c.count(messages, tools)
@@ -225,8 +233,8 @@ def measure(model: Scripted, role: str, counters_: list[Counter], outcome: str =
         ]
         for c in counters_
     }
-    shown = len(model.tools[0]) if model.tools else 0
-    return Run(role, shown, len(model.seen), tokens, outcome)
+    shown = [len(tools) for tools in model.tools]
+    return Run(role, offered, shown, len(model.seen), tokens, outcome)
 
 
 class PausingRetriever:
@@ -254,8 +262,9 @@ def _services(path: Path, tmp: str) -> Services:
     )
 
 
-def run_all(counters_: list[Counter]) -> tuple[list[Run], list[Run]]:
-    """Every role's knowledge turn, and approved action on its own copy of the demo store."""
+def run_all(counters_: list[Counter], router: Router | None = None) -> tuple[list[Run], list[Run]]:
+    """Every role's knowledge turn, and approved action on its own copy of the demo store;
+    tools selected per call with `router` (None: every tool of the role)."""
     knowledge: list[Run] = []
     actions: list[Run] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -267,14 +276,21 @@ def run_all(counters_: list[Counter]) -> tuple[list[Run], list[Run]]:
         conn = sqlite3.connect(Path(tmp) / "checkpoints.db", check_same_thread=False)
 
         def core(services: Services, model: Scripted) -> Core:
-            brain = AgentBrain(services, model, SqliteSaver(conn))
+            brain = AgentBrain(
+                services, model, SqliteSaver(conn), router=(lambda: router) if router else None
+            )
             return Core(services, retriever_factory=PausingRetriever, brain=brain)
+
+        def offered(core: Core, user: str) -> int:
+            with core.services.db.read() as s:
+                return len(tools_offered(identify(s, user).role))
 
         shared = _services(template, tmp)
         for role, user in SPEAKERS.items():
             model = Scripted(responses=KNOWLEDGE)
-            core(shared, model).handle(user, QUESTION, f"bench:knowledge:{role}")
-            knowledge.append(measure(model, role, counters_))
+            bot = core(shared, model)
+            bot.handle(user, QUESTION, f"bench:knowledge:{role}")
+            knowledge.append(measure(model, role, offered(bot, user), counters_))
         shared.db.dispose()
         for role, user in SPEAKERS.items():
             action = ACTIONS[role]
@@ -293,7 +309,8 @@ def run_all(counters_: list[Counter]) -> tuple[list[Run], list[Run]]:
             bot, thread = core(services, model), f"bench:action:{role}"
             asked = bot.handle(user, said, thread)
             done = bot.handle(user, "yes", thread) if asked.kind == "pending" else asked
-            actions.append(measure(model, role, counters_, done.data.get("status", done.kind)))
+            status = done.data.get("status", done.kind)
+            actions.append(measure(model, role, offered(bot, user), counters_, status))
             services.db.dispose()
         conn.close()
     return knowledge, actions
@@ -304,8 +321,16 @@ def _figures(values: list[int]) -> str:
     return ", ".join(f"{v:,}" for v in values)
 
 
+def _tools(run: Run) -> str:
+    return f"{run.offered:>3} tools, shown {_figures(run.shown):<7}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--all-tools", action="store_true", help="no per-turn selection: every tool of the role"
+    )
+    args = parser.parse_args(argv)
     counters_ = counters()
     budget = counters_[0].name
     print("Token counters (the first is the budget's):")
@@ -317,23 +342,28 @@ def main(argv: list[str] | None = None) -> int:
         f"Targets: every call of a knowledge turn ≤ {BUDGET:,} prompt tokens; an approved "
         f"action ≤ {MAX_ACTION_CALLS} model calls.\n"
     )
-    knowledge, actions = run_all(counters_)
+    router = None if args.all_tools else build_router(load_settings())
+    if router is None:
+        print("Every call is shown every tool the role may use (--all-tools).\n")
+    else:
+        print("Tools: those the role may use; shown: of those, per call, the ones selected.\n")
+    knowledge, actions = run_all(counters_, router)
     print(f'Knowledge turn ("{QUESTION}": search_knowledge, then the cited answer)')
     for run in knowledge:
         worst = max(run.tokens[budget])
         verdict = "within budget" if worst <= BUDGET else "OVER budget"
         print(
-            f"  {run.role:<9}{run.tools:>3} tools {run.calls} calls   prompt tokens per call: "
+            f"  {run.role:<9}{_tools(run)} {run.calls} calls   prompt tokens per call: "
             f"{_figures(run.tokens[budget])}   {verdict}"
         )
         for name, values in run.tokens.items():
             if name != budget:
-                print(f"  {'':<9}{'':>9} {'':<7}  {name.split(' (')[0]}: {_figures(values)}")
+                print(f"  {'':<9}{'':>24}  {name.split(' (')[0]}: {_figures(values)}")
     print('\nApproved action (proposed, confirmed with "yes", then the final answer)')
     for run in actions:
         verdict = "within" if run.calls <= MAX_ACTION_CALLS else "OVER"
         print(
-            f"  {run.role:<9}{run.tools:>3} tools {run.calls} calls   prompt tokens per call: "
+            f"  {run.role:<9}{_tools(run)} {run.calls} calls   prompt tokens per call: "
             f"{_figures(run.tokens[budget])}   {run.outcome}, {verdict} {MAX_ACTION_CALLS} calls"
         )
     for role, action in ACTIONS.items():

@@ -88,6 +88,79 @@ def _stalled(m: re.Match[str]) -> dict[str, Any]:
     return {"mine": True} if rep.lower() == "mine" else {"rep": rep}
 
 
+def _days(m: re.Match[str]) -> dict[str, Any]:
+    return {"days": _n(m["days"])} if m.group("days") else {}
+
+
+# BRIEF §11, the buying side: one `licences …` family (two-word verbs), so nothing collides
+# with the customer-side `renewals` and `at-risk`.
+LICENCES = (
+    Command(
+        "licences underused",
+        "licences underused",
+        "tools under 80 % used, by wasted spend, with the total",
+        "licences_underused",
+        example="licences underused",
+    ),
+    Command(
+        "licences renewals",
+        "licences renewals [next <N> days]",
+        "tool renewals and cancel deadlines (default: next 30 days)",
+        "licences_renewals",
+        r"(?:next\s+(?P<days>\d+)\s+days?)?",
+        _days,
+        example="licences renewals next 60 days",
+    ),
+    Command(
+        "licences at-risk",
+        "licences at-risk",
+        "tools about to auto-renew without a decision",
+        "licences_at_risk",
+        example="licences at-risk",
+    ),
+    Command(
+        "licences over",
+        "licences over",
+        "tools with more assignments than seats, and the true-up",
+        "licences_over",
+        example="licences over",
+    ),
+    Command(
+        "licences overlaps",
+        "licences overlaps",
+        "paid tools that do the same job",
+        "licences_overlaps",
+        example="licences overlaps",
+    ),
+    Command(
+        "licences untracked",
+        "licences untracked",
+        "software paid on expenses that no tool tracks",
+        "licences_untracked",
+        example="licences untracked",
+    ),
+    Command(
+        "licences spend",
+        "licences spend [by department|vendor|category]",
+        "annual tool spend (default: by tool)",
+        "licences_spend",
+        r"(?:by\s+(?P<by>tool|department|vendor|category))?",
+        lambda m: {"by": m["by"].lower()} if m.group("by") else {},
+        example="licences spend by department",
+    ),
+    Command(
+        "licences unused",
+        "licences unused <tool> [<N> days]",
+        "who has not used a tool in N days (default 60)",
+        "licences_unused",
+        r"(?P<tool>.+?)(?:\s+(?:in\s+)?(?P<days>\d+)\s+days?)?",
+        lambda m: {"tool": m["tool"], **_days(m)},
+        example="licences unused Zoom 60 days",
+    ),
+    Command("my tools", "my tools", "the tools you hold a seat in", "my_tools", example="my tools"),
+)
+
+
 # What follows a command that a customer may use without naming their own account.
 OWN_ACCOUNT = r"(?P<account>.+)?"
 QUOTE = (
@@ -374,6 +447,7 @@ COMMANDS: tuple[Command, ...] = (
         lambda m: {"account": m["account"]} if m.group("account") else {},
         example="audit Initech",
     ),
+    *LICENCES,
     Command(
         "pending",
         "pending",
@@ -411,7 +485,15 @@ ALIASES = {
     "invoice": "invoices",
     "next_bill": "next-bill",
     "nextbill": "next-bill",
+    "licenses": "licences",
+    "license": "licences",
+    "licence": "licences",
 }
+# Two-word verbs by their first word, with their usages (`licences` → its eight lines).
+FAMILIES: dict[str, tuple[str, ...]] = {}
+for _c in COMMANDS:
+    if " " in _c.verb:
+        FAMILIES[_c.verb.split()[0]] = (*FAMILIES.get(_c.verb.split()[0], ()), _c.usage)
 
 
 def parse(text: str) -> Parsed | ParseError | None:
@@ -422,6 +504,14 @@ def parse(text: str) -> Parsed | ParseError | None:
     head = words[0].lower()
     rest = words[1].strip() if len(words) > 1 else ""
     verb = ALIASES.get(head, head)
+    if verb in FAMILIES and rest:  # a two-word verb: `licences underused`, `my tools`
+        second = rest.split(maxsplit=1)
+        family = f"{verb} {ALIASES.get(second[0].lower(), second[0].lower())}"
+        if family in BY_VERB:
+            verb, head, rest = family, family, second[1].strip() if len(second) > 1 else ""
+    question = text.rstrip().endswith("?")
+    if verb in FAMILIES and len(FAMILIES[verb]) > 1 and not question:  # `licences` + a typo
+        return ParseError(f"Say one of: {', '.join(f'`{u}`' for u in FAMILIES[verb])}.")
     command = BY_VERB.get(verb)
     if text.rstrip().endswith("?") and (command is None or rest):
         return None

@@ -239,3 +239,12 @@ class Crowd:
             dated = tuple((self.day(o), kind, note) for o, kind, note in sorted(activities))
             out.append(DealStory(name, owner, stage, amount, dated, account))
         return out
+
+
+def person_names(count: int, seed: int) -> list[tuple[str, str]]:
+    """`count` (first, last) names for the generated employees (BRIEF §11), seeded."""
+    from faker import Faker  # only the seed needs it, and only here
+
+    fake = Faker("en_US")
+    fake.seed_instance(seed)
+    return [(fake.first_name(), fake.last_name()) for _ in range(count)]

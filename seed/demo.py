@@ -20,6 +20,7 @@ from config.clock import Clock
 from seed.accounts import NAMED_ACCOUNTS, named_stories
 from seed.crowd import Crowd
 from seed.deals import named_deals
+from seed.licences import seed_licences
 from seed.replay import Replay
 from seed.staff import STAFF, STAFF_DOMAIN
 from store.catalog import CATALOG
@@ -97,6 +98,7 @@ def _seed(session: Session, db: Database, clock: Clock, *, generated: int, seed:
         active = [n for n in crowd_names if replay.subscriptions[n].status is SubStatus.ACTIVE]
         for deal in crowd.deals(active):
             replay.record_deal(deal)
+    seed_licences(session, today, seed)
     session.flush()
 
 

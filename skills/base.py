@@ -96,6 +96,7 @@ SKILL_MODULES = (
     "subscriptions.account_skills",
     "subscriptions.skills",
     "deals.skills",
+    "licences.skills",
     "knowledge.skills",
     "reports.manager_report",
     "reports.renewals",

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from config.clock import Clock
 from store.actors import Actor
 from store.db import Database
-from store.models import Contact, Role, Staff
+from store.models import Contact, Employee, Role, Staff
 from store.writepath import WritePath
 
 
@@ -35,7 +35,8 @@ class Speaker:
 
 
 def identify(session: Session, user_id: str) -> Speaker:
-    """Role from the staff table, else customer from the account contacts, else guest."""
+    """Role from the staff table, else customer from the account contacts, else employee
+    from the company directory (BRIEF §11), else guest."""
     staff = session.scalar(select(Staff).where(Staff.slack_user_id == user_id))
     if staff is not None:
         return Speaker(user_id, staff.name, staff.role)
@@ -44,6 +45,9 @@ def identify(session: Session, user_id: str) -> Speaker:
         return Speaker(
             user_id, contacts[0].name, Role.CUSTOMER, frozenset(c.account_id for c in contacts)
         )
+    employee = session.scalar(select(Employee).where(Employee.slack_user_id == user_id))
+    if employee is not None and employee.left_on is None:
+        return Speaker(user_id, employee.name, Role.EMPLOYEE)
     return Speaker(user_id, user_id, Role.GUEST)
 
 

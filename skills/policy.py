@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from store.models import Role
 
-G, C, SU, SA, M, A = (
+G, C, E, SU, SA, M, A = (
     Role.GUEST,
     Role.CUSTOMER,
+    Role.EMPLOYEE,
     Role.SUPPORT,
     Role.SALES,
     Role.MANAGER,
     Role.ADMIN,
 )
-EVERYONE = frozenset({G, C, SU, SA, M, A})
+EVERYONE = frozenset({G, C, E, SU, SA, M, A})
 STAFF_READ = frozenset({SU, SA, M, A})
 
 # permission -> roles allowed. Customers are further limited to their own accounts.
@@ -43,6 +44,10 @@ MATRIX: dict[str, frozenset[Role]] = {
     "stalled": frozenset({SA, M, A}),
     "reports": frozenset({M, A}),
     "audit": frozenset({M, A}),
+    # BRIEF §11: support and sales only about the tools they own (the skills narrow it).
+    "licences": frozenset({SU, SA, M, A}),
+    "licence_spend": frozenset({M, A}),
+    "my_tools": frozenset({E, SU, SA, M, A}),
 }
 
 WHAT = {
@@ -67,6 +72,9 @@ WHAT = {
     "stalled": "see stalled deals",
     "reports": "see revenue reports",
     "audit": "read the audit log",
+    "licences": "see the company's software licences",
+    "licence_spend": "see company-wide software spend",
+    "my_tools": "see licence assignments",
 }
 
 

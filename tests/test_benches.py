@@ -122,13 +122,16 @@ FIGURES: dict[str, list[str]] = {
         r"^  (tiktoken o200k_base|LangChain count_tokens_approximately)",
         r"^Targets: every call of a knowledge turn ≤ 2,500 prompt tokens; an approved action "
         r"≤ 3 model calls\.$",
+        r"^Tools: those the role may use; shown: of those, per call, the ones selected\.$",
         *(
-            rf"^  {role}\s+\d+ tools 2 calls   prompt tokens per call: {NUM}, {NUM}   "
+            rf"^  {role}\s+\d+ tools, shown \d+, \d+\s+2 calls   prompt tokens per call: "
+            rf"{NUM}, {NUM}   "
             r"(within|OVER) budget$"
             for role in ("customer", "guest", "support", "sales", "manager")
         ),
         *(
-            rf"^  {role}\s+\d+ tools \d calls   prompt tokens per call: {NUM}(, {NUM})*   "
+            rf"^  {role}\s+\d+ tools, shown \d+(, \d+)*\s+\d calls   prompt tokens per call: "
+            rf"{NUM}(, {NUM})*   "
             r"applied, (within|OVER) 3 calls$"
             for role in ("customer", "support", "sales", "manager")
         ),

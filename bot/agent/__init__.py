@@ -22,6 +22,7 @@ def build_brain(services: Services) -> AgentBrain | None:
     from bot.agent.brain import AgentBrain
     from bot.agent.checkpoint import open_checkpointer
     from bot.agent.model import build_chat_model
+    from bot.nlu.router import build_router
 
     checkpointer, close = open_checkpointer(settings)
     return AgentBrain(
@@ -30,6 +31,9 @@ def build_brain(services: Services) -> AgentBrain | None:
         checkpointer,
         close=close,
         per_call_timeout=settings.llm_timeout,
+        # Each model call is shown only the tools the message is about (bot.agent.selection);
+        # the router is built on the first message.
+        router=lambda: build_router(settings),
     )
 
 

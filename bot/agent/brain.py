@@ -24,7 +24,6 @@ from typing import Any
 
 import openai
 from langchain.agents import create_agent
-from langchain.agents.middleware import ModelCallLimitMiddleware
 from langchain.agents.middleware.model_call_limit import ModelCallLimitExceededError
 from langchain_core.exceptions import (
     ModelConnectionError,
@@ -42,15 +41,13 @@ from sqlalchemy import select
 
 from bot.agent import prompts
 from bot.agent.middleware import (
-    ApprovalPreview,
     MalformedToolCall,
-    MemoryTrim,
-    TurnGuard,
     TurnTimeout,
-    approval_gate,
     dropped_note,
     paused_calls,
+    stack,
 )
+from bot.agent.selection import Ranker, ToolSelector
 from bot.agent.tools import TurnContext, build_tools, offered, outcome_of, write_tool_names
 from bot.services import Services
 from skills import pending
@@ -76,6 +73,7 @@ class AgentBrain:
         close: Callable[[], None] | None = None,
         per_call_timeout: float | None = None,
         skills: dict[str, Skill] | None = None,
+        router: Callable[[], Ranker] | None = None,
     ) -> None:
         settings = services.settings
         self.skills = skills = skills or all_skills()
@@ -89,13 +87,13 @@ class AgentBrain:
         self.agent = create_agent(
             model,
             build_tools(skills),
-            middleware=[
-                TurnGuard(per_call_timeout=per_call_timeout, write_tools=self.write_tools),
-                ModelCallLimitMiddleware(run_limit=self.max_calls, exit_behavior="error"),
-                MemoryTrim(settings.memory_tokens),
-                approval_gate(self.write_tools),
-                ApprovalPreview(self.write_tools),
-            ],
+            middleware=stack(
+                write_tools=self.write_tools,
+                max_calls=self.max_calls,
+                memory_tokens=settings.memory_tokens,
+                per_call_timeout=per_call_timeout,
+                selector=ToolSelector(router),
+            ),
             context_schema=TurnContext,
             checkpointer=checkpointer,
             name="subbot",

@@ -1,7 +1,7 @@
 """Agent middleware: the per-turn guard, memory trimming and the approval gate.
 
 Order matters in `create_agent`: `wrap_model_call` of the first middleware is outermost,
-`before_model` hooks run in list order and `after_model` hooks in reverse. The brain lists
+`before_model` hooks run in list order and `after_model` hooks in reverse. `stack` lists
 them as `[TurnGuard, ModelCallLimit, MemoryTrim, HumanInTheLoop, ApprovalPreview]`, so after
 each model answer the preview runs first (its own graph node, checkpointed), then LangChain's
 human-in-the-loop middleware pauses on the calls that got a preview.
@@ -18,6 +18,7 @@ from langchain.agents.middleware import (
     AgentMiddleware,
     HumanInTheLoopMiddleware,
     InterruptOnConfig,
+    ModelCallLimitMiddleware,
     ModelRequest,
     ModelResponse,
     ToolCallRequest,
@@ -35,6 +36,7 @@ from langchain_core.messages.utils import count_tokens_approximately, trim_messa
 from langgraph.graph.message import REMOVE_ALL_MESSAGES
 from langgraph.runtime import Runtime
 
+from bot.agent.selection import ToolSelector
 from bot.agent.tools import ToolResult, TurnContext, compact
 from skills import pending
 from skills.base import invoke
@@ -74,7 +76,8 @@ class TurnGuard(AgentMiddleware[Any, TurnContext, Any]):
     sane messages.
 
     The system prompt is rendered per turn (speaker, role, today) and never stored in memory;
-    the model is shown only the tools of the turn (those the speaker's role may use).
+    the model is shown only the tools of the turn (those the speaker's role may use) and, with
+    a selector, only those of them relevant to the latest request (`bot.agent.selection`).
     Tool call ids are made unique within the thread, since approvals are keyed on them.
     """
 
@@ -84,8 +87,10 @@ class TurnGuard(AgentMiddleware[Any, TurnContext, Any]):
         per_call_timeout: float | None = None,
         write_tools: frozenset[str] | set[str] = frozenset(),
         max_changes: int = MAX_CHANGES_PER_TURN,
+        selector: ToolSelector | None = None,
     ) -> None:
         super().__init__()
+        self.selector = selector
         self.per_call_timeout = per_call_timeout
         self.write_tools = frozenset(write_tools)
         self.max_changes = max_changes
@@ -105,8 +110,14 @@ class TurnGuard(AgentMiddleware[Any, TurnContext, Any]):
             # Never let one call outlive the turn (the client still retries within it).
             settings["timeout"] = min(self.per_call_timeout, max(left, 1.0))
         tools = request.tools
-        if turn.tools is not None:
-            tools = [t for t in tools if _tool_name(t) in turn.tools]
+        allowed = turn.tools
+        if self.selector is not None:
+            every = frozenset(n for n in map(_tool_name, tools) if n)
+            allowed = self.selector.select(
+                allowed if allowed is not None else every, request.messages
+            )
+        if allowed is not None:
+            tools = [t for t in tools if _tool_name(t) in allowed]
         response = handler(
             request.override(
                 system_message=SystemMessage(turn.system_prompt),
@@ -339,3 +350,21 @@ def dropped_note(turn: TurnContext) -> str:
         f"I prepare at most {MAX_CHANGES_PER_TURN} changes at a time; {n} more "
         f"{'was' if n == 1 else 'were'} left out. Confirm these, then ask again."
     )
+
+
+def stack(
+    *,
+    write_tools: set[str],
+    max_calls: int,
+    memory_tokens: int,
+    per_call_timeout: float | None = None,
+    selector: ToolSelector | None = None,
+) -> list[AgentMiddleware[Any, TurnContext, Any]]:
+    """The brain's middleware, in the order the module's docstring explains."""
+    return [
+        TurnGuard(per_call_timeout=per_call_timeout, write_tools=write_tools, selector=selector),
+        ModelCallLimitMiddleware(run_limit=max_calls, exit_behavior="error"),
+        MemoryTrim(memory_tokens),
+        approval_gate(write_tools),
+        ApprovalPreview(write_tools),
+    ]

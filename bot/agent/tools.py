@@ -14,7 +14,8 @@ the pending action found by the tool call id and never applies anything itself.
 Every tool schema is paid for in prompt tokens on every model call, so the model is shown only
 the tools the speaker's role may use (`offered`, from the policy matrix) and each argument
 schema in its compact form (`compact_schema`: no titles, no string-length limits, no
-`anyOf [X, null]`). The policy inside each skill stays the only real check.
+`anyOf [X, null]`); of those, each call sees only the few the message is about
+(`bot.agent.selection`). The policy inside each skill stays the only real check.
 """
 
 from __future__ import annotations

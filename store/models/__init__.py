@@ -32,6 +32,17 @@ from store.models.kernel import (
     SlackEvent,
     SlackThread,
 )
+from store.models.licences import (
+    Employee,
+    ExpenseLine,
+    ReclaimCase,
+    ReclaimState,
+    SeatAssignment,
+    Tool,
+    ToolAppName,
+    ToolDecision,
+    Vendor,
+)
 from store.models.people import Account, Contact, Role, Staff
 from store.models.subscriptions import IntervalCol, Plan, Subscription, SubStatus, UsageSnapshot
 
@@ -47,6 +58,8 @@ __all__ = [
     "DealActivity",
     "DealStage",
     "DeliveryStatus",
+    "Employee",
+    "ExpenseLine",
     "IntervalCol",
     "Invoice",
     "InvoiceLine",
@@ -59,14 +72,21 @@ __all__ = [
     "PendingAction",
     "PendingStatus",
     "Plan",
+    "ReclaimCase",
+    "ReclaimState",
     "Role",
     "SchedulerLease",
+    "SeatAssignment",
     "SlackDelivery",
     "SlackEvent",
     "SlackThread",
     "Staff",
     "SubStatus",
     "Subscription",
+    "Tool",
+    "ToolAppName",
+    "ToolDecision",
     "UsageSnapshot",
+    "Vendor",
     "row_id",
 ]

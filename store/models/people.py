@@ -27,6 +27,7 @@ class Role(StrEnum):
     SALES = "sales"
     MANAGER = "manager"
     ADMIN = "admin"
+    EMPLOYEE = "employee"  # in the company directory, not staff (never a staff row)
     SYSTEM = "system"
 
 

@@ -1,6 +1,8 @@
-"""The agent over a seeded demo store, driven by a scripted chat model: no network, no
-embedding model. The script emits real tool calls; the skills, policy, pending actions and
-the LangGraph checkpointer (a SQLite file) are the real ones."""
+"""The agent over a seeded demo store, driven by a scripted chat model: no network. The script
+emits real tool calls; the skills, policy, pending actions and the LangGraph checkpointer (a
+SQLite file) are the real ones. Without `router=` a brain shows every call all the role's
+tools (no embedding model); the `router` fixture is the real intent router (the shipped
+MiniLM, offline) for the tests of per-turn tool selection."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from sqlalchemy import select
 
 from bot.agent.brain import AgentBrain
 from bot.core import Core
+from bot.nlu.router import Router, build_router
 from bot.services import Services, build_writes
 from config.clock import Clock
 from config.settings import load_settings
@@ -132,6 +135,14 @@ class Retriever:
                 (INJECTED,),
             )
         return KnowledgeAnswer(False, "I don't have a good answer to that in our documents.")
+
+
+@pytest.fixture(scope="session")
+def router() -> Router:
+    """The intent router the production brain selects tools with, built once."""
+    built = build_router(load_settings())
+    built.vectors  # noqa: B018 - embed the examples once
+    return built
 
 
 # ---- store ------------------------------------------------------------------------------------

@@ -1,13 +1,20 @@
-"""The prompt budget (issue 13): the model sees only the tools the speaker's role may use, a
-knowledge turn stays within the budget for the role that sees the most, and an approved action
-takes at most three model calls. Counted with the bench's own counter (bench/tokens.py)."""
+"""The prompt budget (issue 13): the model sees only the tools the speaker's role may use and,
+of those, only the few the message is about (per-turn selection with the intent router); a
+knowledge turn stays within the budget for the role that may use the most, whatever the number
+of tools, and an approved action takes at most three model calls. Counted with the bench's own
+counter (bench/tokens.py)."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
 from bench.tokens import BUDGET, MAX_ACTION_CALLS, QUESTION, PausingRetriever, budget_counter
-from bot.agent.tools import offered, permissions_of
+from bot.agent.selection import ALWAYS, KEEP
+from bot.agent.tools import build_tools, offered, permissions_of
+from bot.nlu.router import Router
 from bot.render_text import render
 from skills.base import Skill, all_skills
 from skills.policy import check
@@ -76,35 +83,134 @@ def test_each_model_call_is_bound_to_the_speakers_tools_only(make_core, role):
     assert model.tool_names(0) == offered(role)
 
 
+# ---- per-turn selection -----------------------------------------------------------------------
+MESSAGES = [
+    QUESTION,
+    "which licences are underused?",
+    "Please move Initech up to Business.",
+    "what's the next bill for Globex",
+    "hi",
+]
+
+
+@pytest.mark.parametrize("role", list(SPEAKERS))
+def test_with_the_router_a_call_sees_a_few_of_the_speakers_tools_never_more(
+    make_core, router: Router, role
+):
+    for n, text in enumerate(MESSAGES):
+        model = script(ai("Hello."))
+        make_core(model, router=lambda: router).handle(SPEAKERS[role], text, f"c:sel:{role}:{n}")
+        shown, allowed = model.tool_names(0), offered(role)
+        assert shown <= allowed, (text, shown - allowed)
+        assert ALWAYS & allowed <= shown
+        assert len(shown) <= KEEP + len(ALWAYS)
+        assert len(shown) == min(len(allowed), KEEP + len(ALWAYS & allowed))
+
+
+def test_the_tools_shown_follow_the_message(make_core, router: Router):
+    shown = {}
+    for n, text in enumerate(MESSAGES[1:3]):
+        model = script(ai("Hello."))
+        make_core(model, router=lambda: router).handle("U_MANAGER1", text, f"c:follow:{n}")
+        shown[text] = model.tool_names(0)
+    licences, upgrade = shown.values()
+    assert licences != upgrade
+    assert "licences_underused" in licences and "change_plan" not in licences
+    assert "change_plan" in upgrade and "licences_underused" not in upgrade
+
+
+def test_a_licences_question_is_offered_the_licences_tools(make_core, router: Router):
+    model = script(ai("", call("licences_underused")), ai("Figma and Zoom are underused."))
+    reply = make_core(model, router=lambda: router).handle(
+        "U_MANAGER1", "which licences are underused?", "c:licences"
+    )
+    assert reply.kind == "answer" and model.calls == 2
+    for index in (0, 1):
+        assert {"licences_underused", "licences_unused"} <= model.tool_names(index)
+    assert model.tool_results(1)[0].status == "success"
+
+
+class _Alphabetical:
+    """A stand-in router that ranks every skill alphabetically whatever is said, but `last`
+    last: a tool the model calls although the router would not show it for the message."""
+
+    def __init__(self, last: str) -> None:
+        self.last = last
+
+    def rank(self, text: str) -> Any:
+        names = [*sorted(s.name for s in agent_skills() if s.name != self.last), self.last]
+        return SimpleNamespace(intents=[(n, 1.0) for n in names])
+
+
+def test_a_tool_called_earlier_stays_shown_when_the_router_ranks_it_out(make_core, demo_db):
+    model = script(
+        ai("", call("find_account", account="Initech")),
+        ai("", call("change_plan", account="Initech", plan="Business")),
+        ai("Done: Initech is on Business now."),
+    )
+    core = make_core(model, router=lambda: _Alphabetical(last="change_plan"))
+    asked = core.handle("U_MANAGER1", "Please move Initech up to Business.", THREAD)
+    assert asked.kind == "pending" and model.calls == 2
+    assert "change_plan" not in model.tool_names(0)  # the router put it last
+    assert "find_account" in model.tool_names(1)  # called on the first call: still shown
+    core.handle("U_MANAGER1", "yes", THREAD)
+    assert model.calls == 3
+    assert "change_plan" in model.tool_names(2)  # the resumed call has the tool it called
+    assert len(invoices(demo_db, "Initech", "upgrade")) == 1
+
+
+def test_without_a_router_every_call_shows_the_roles_tools(make_core):
+    def broken() -> Router:
+        raise OSError("no model files")
+
+    model = script(ai("Hello."))
+    make_core(model, router=broken).handle("U_MANAGER1", QUESTION, "c:broken")
+    assert model.tool_names(0) == offered(Role.MANAGER)
+
+
 # ---- the budget ---------------------------------------------------------------------------------
-def test_a_knowledge_turn_stays_within_the_budget_for_the_most_privileged_role(make_core):
+def test_a_knowledge_turn_stays_within_the_budget_for_the_most_privileged_role(
+    make_core, router: Router
+):
     role = max(SPEAKERS, key=lambda r: len(offered(r)))
+    assert offered(role) == {s.name for s in agent_skills()}  # the role that may use every tool
     model = script(
         ai("", call("search_knowledge", question="pause Pro plan")),
         ai("Yes: monthly plans pause for 7–90 days [Pausing › How pausing works]."),
     )
-    reply = make_core(model).handle(SPEAKERS[role], QUESTION, "c:budget")
+    reply = make_core(model, router=lambda: router).handle(SPEAKERS[role], QUESTION, "c:budget")
     assert reply.kind == "answer" and model.calls == 2
-    assert model.tool_names(0) == {s.name for s in agent_skills()}  # every tool was counted
     counter = budget_counter()
     first, second = (counter.count(m, t) for m, t in zip(model.seen, model.tools, strict=True))
     assert first <= BUDGET, f"first call: {first} prompt tokens ({counter.name})"
     assert second <= BUDGET, f"second call: {second} prompt tokens ({counter.name})"
-    # The counter does see the tool schemas: without them the first call is far smaller.
-    assert counter.count(model.seen[0], []) < first - 1000
+    # The counter does see the tool schemas: each shown tool adds at least its own size.
+    shown = model.tools[0]
+    smallest = min(counter.count(model.seen[0], [t]) for t in build_tools())
+    without = counter.count(model.seen[0], [])
+    assert without + len(shown) * (smallest - without) <= first
+    # With margin, and whatever tools future domains add: even if every tool shown were as
+    # large as the largest tool there is, the first call would fit.
+    largest = max(counter.count(model.seen[0], [t]) for t in build_tools()) - without
+    worst = without + (KEEP + len(ALWAYS)) * largest
+    assert worst <= BUDGET, f"worst first call: {worst} prompt tokens ({counter.name})"
 
 
 # ---- an approved action -----------------------------------------------------------------------
 @pytest.mark.parametrize("role", [r for r in SPEAKERS if check(r, "upgrade") is None])
-def test_an_approved_upgrade_takes_at_most_three_model_calls(make_core, demo_db, role):
+def test_an_approved_upgrade_takes_at_most_three_model_calls(
+    make_core, demo_db, router: Router, role
+):
     model = script(
         ai("", call("change_plan", account="Initech", plan="Business")),
         ai("Done: Initech is on Business now."),
     )
-    core = make_core(model)
+    core = make_core(model, router=lambda: router)
     asked = core.handle(SPEAKERS[role], "Please move Initech up to Business.", THREAD)
     assert asked.kind == "pending" and model.calls == 1
+    assert "change_plan" in model.tool_names(0)
     done = core.handle(SPEAKERS[role], "yes", THREAD)
     assert "Done: Initech is on Business now." in render(done)
     assert len(invoices(demo_db, "Initech", "upgrade")) == 1
     assert model.calls <= MAX_ACTION_CALLS
+    assert "change_plan" in model.tool_names(1)  # the resumed call still has its tool

@@ -12,7 +12,7 @@ from skills.base import all_skills
 from skills.parts import Facts, Table, Text
 from skills.policy import MATRIX
 
-EVERY_VERB = {c.verb for c in COMMANDS}
+EVERY_VERB = {c.verb.split()[0] for c in COMMANDS}  # `licences …` lines list as "licences"
 # Written out from BRIEF §7, not computed from the policy table.
 GUEST = {"help", "plans", "plan", "more"}
 CUSTOMER = GUEST | {"account", "invoices", "pause", "upgrade", "seats", "cancel", "subscribe"}
@@ -23,6 +23,10 @@ SUPPORT -= {"at-risk", "audit"}
 SALES = GUEST | {"account", "invoices", "subscribe", "discount", "renewals", "stalled", "log"}
 SALES |= {"next-bill", "quote"}
 SALES |= {"snooze", "pending", "confirm", "discard"}
+# BRIEF §11: `licences …` for staff (sales and support: the tools they own; admins and
+# managers: every tool); `my tools` for staff and employees.
+SALES |= {"licences", "my"}
+EMPLOYEE = GUEST | {"my"}
 
 
 def listed(core: Core, user: str) -> set[str]:
@@ -35,6 +39,7 @@ def listed(core: Core, user: str) -> set[str]:
     ("user", "expected"),
     [
         ("U_NOBODY", GUEST),
+        ("U_EMP001", EMPLOYEE),
         ("U_INITECH1", CUSTOMER),
         ("U_SUPPORT1", SUPPORT),
         ("U_SALES1", SALES),
