@@ -22,6 +22,7 @@ COPY bot ./bot
 COPY config ./config
 COPY deals ./deals
 COPY knowledge ./knowledge
+COPY licences ./licences
 COPY reports ./reports
 COPY seed ./seed
 COPY skills ./skills

@@ -57,6 +57,7 @@ SAMPLES: dict[str, Any] = {
     "name": "pro",
     "question": "Which customers pay the most, and what is on their invoices?",
     "days": 30,
+    "tool": "Zoom",
     "period": "next_month",
     "rep": "Dana",
     "plan": "business",
