@@ -3,6 +3,9 @@
 One aggregate query gives every tool's seats, assignments and active assignments; the rules
 turn those into utilisation, waste and deadlines. `owner` scopes a read to the tools one
 person owns (None: every tool). Alerts, reports and the App Home read licences through here.
+
+Long because: every licence read (lists, holders, spend, untracked, and the daily scan the
+alert and reclaim timers share) lives in one place so the domain has one reading surface.
 """
 
 from __future__ import annotations
