@@ -24,7 +24,10 @@ RUNNER = Path(__file__).name
 SMALL_ARGS: dict[str, list[str]] = {
     "ack.py": shlex.split("-n 20 --concurrency 4"),
     "imports.py": shlex.split("--events 20000 --array-events 5000"),
-    "intents.py": [],  # fixed size: the two labelled sets (~320 utterances, seconds)
+    "intents.py": [],
+    "licences.py": shlex.split(
+        "--employees 500 --tools 40 --assignments 5000 --events 20000"
+    ),  # fixed size: the two labelled sets (~320 utterances, seconds)
     "reliability.py": shlex.split("--cases 200 --lines 100"),
     "retrieval.py": shlex.split("--questions 3 --synthetic-docs 3 --sections 3 --queries 5"),
     "scan.py": shlex.split("--subs 20000 --deals 2000 --repeat 1"),
@@ -33,7 +36,7 @@ SMALL_ARGS: dict[str, list[str]] = {
 }
 
 # Benches with a PostgreSQL half, and the flag that leaves it out when no server answers.
-PG_HALF = {"scan.py": "--no-pg"}
+PG_HALF = {"scan.py": "--no-pg", "licences.py": "--no-pg"}
 PG_URL = os.environ.get(
     "SUBBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

@@ -6,6 +6,7 @@
     run_bot.py serve                 production HTTP: gunicorn workers, never the scheduler
     run_bot.py scheduler             the scheduled jobs alone (one per deployment)
     run_bot.py migrate | seed-demo | index | billing-run | alerts
+    run_bot.py import tools|assignments|activity|okta FILE   load licence data (BRIEF §11)
 
 Every way this can go wrong before the bot runs ends in one line on stderr, never a
 traceback: exit 2 for a bad command line or setting, 3 when something the bot needs (the
@@ -22,6 +23,7 @@ import gc
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from bot.start import Unavailable, UsageError
@@ -39,6 +41,7 @@ INTERRUPTED = 130
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
 DEFAULT_SPEAKER = "U_SUPPORT1"
+IMPORT_KINDS = ("tools", "assignments", "activity", "okta")  # licences.load.KINDS, kept lazy
 
 MODES = """\
 start modes (no command):
@@ -52,8 +55,8 @@ The start modes migrate the database, seed the demo into an empty one, index the
 and run the scheduled jobs in the same process (SUBBOT_SCHEDULER=false turns that off).
 A deployment runs `serve` replicas beside exactly one `scheduler` instead.
 
-exit codes: 0 done, 2 bad command line or setting, 3 a needed service or directory is
-unavailable, 130 interrupted."""
+exit codes: 0 done, 1 an import file was refused as a whole (nothing written), 2 bad command
+line or setting, 3 a needed service or directory is unavailable, 130 interrupted."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -119,6 +122,15 @@ def build_parser() -> argparse.ArgumentParser:
     alerts = sub.add_parser("alerts", help="gather and send today's alerts now")
     alerts.add_argument("--dry-run", action="store_true", help="only print what would be sent")
     alerts.add_argument("--date", type=_iso_date, help="as of this day (YYYY-MM-DD)")
+    load = sub.add_parser(
+        "import",
+        help="load licence data: tools, assignments, activity (CSV) or okta (System Log JSON)",
+        description="Apply one file in one transaction (nothing when the file is unusable), "
+        "matching people by work email and tools by product or identity-provider app name. "
+        "Formats: docs/IMPORTS.md; samples: licences/importers/samples/.",
+    )
+    load.add_argument("kind", choices=IMPORT_KINDS, help="what the file holds")
+    load.add_argument("file", type=Path, help="the file to import")
     sub.add_parser(
         "scheduler",
         help="run the scheduled jobs alone (one per deployment, beside `serve`)",
@@ -292,6 +304,11 @@ def _dispatch(mode: str, args: argparse.Namespace, services: Services) -> int:
         services.db.migrate()
         notifier = None if args.dry_run else start.notifier(services)
         return alerts_command(services, args.date, args.dry_run, notifier)
+    if mode == "import":
+        from bot.import_command import import_command
+
+        services.db.migrate()
+        return import_command(services, args.kind, args.file)
     if mode == "scheduler":
         return start.run_scheduler(services)
     if mode == "serve":

@@ -3,12 +3,16 @@
 One aggregate query gives every tool's seats, assignments and active assignments; the rules
 turn those into utilisation, waste and deadlines. `owner` scopes a read to the tools one
 person owns (None: every tool). Alerts, reports and the App Home read licences through here.
+
+Long because: every licence read (lists, holders, spend, untracked, and the daily scan the
+alert and reclaim timers share) lives in one place so the domain has one reading surface.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -22,6 +26,8 @@ from store.errors import Ambiguous, NotFound
 from store.models import (
     Employee,
     ExpenseLine,
+    ReclaimCase,
+    ReclaimState,
     SeatAssignment,
     Tool,
     ToolAppName,
@@ -110,10 +116,13 @@ def tools(
     *,
     window: int = rules.DEFAULT_WINDOW,
     owner: str | None = None,
+    ids: Collection[int] | None = None,
 ) -> list[ToolFacts]:
-    """Every tool (or `owner`'s) with its assignments and active ones, by product."""
+    """Every tool (or `owner`'s, or those of `ids`) with its assignments and active ones, by
+    product. With `ids` only those tools' assignments are counted (by the (tool_id,
+    last_active_on) index), so the cost follows the tools asked about, not the whole store."""
     since = today - dt.timedelta(days=window)
-    counts = (
+    counts_query = (
         select(
             SeatAssignment.tool_id,
             func.count().label("assigned"),
@@ -121,8 +130,10 @@ def tools(
         )
         .where(_live())
         .group_by(SeatAssignment.tool_id)
-        .subquery()
     )
+    if ids is not None:
+        counts_query = counts_query.where(SeatAssignment.tool_id.in_(list(ids)))
+    counts = counts_query.subquery()
     query = (
         select(Tool, Vendor.name, counts.c.assigned, counts.c.active)
         .join(Vendor, Vendor.id == Tool.vendor_id)
@@ -131,6 +142,8 @@ def tools(
     )
     if owner is not None:
         query = query.where(Tool.owner_slack_id == owner)
+    if ids is not None:
+        query = query.where(Tool.id.in_(list(ids)))
     return [
         ToolFacts(
             id=t.id,
@@ -316,3 +329,82 @@ def renewing_within(tools_: list[ToolFacts], today: dt.date, days: int) -> list[
     end = today + dt.timedelta(days=days)
     due = [t for t in tools_ if today <= t.renews_on <= end or today <= t.deadline.on <= end]
     return sorted(due, key=lambda t: (t.deadline.on, t.product))
+
+
+# ---- the daily scan (alerts and reclaim timers) ----------------------------------------------
+def candidate_counts(
+    session: Session, tool_ids: Collection[int], today: dt.date, window: int = rules.DEFAULT_WINDOW
+) -> dict[int, int]:
+    """How many reclaim candidates each tool has, counted in SQL: the same set as
+    `rules.reclaim_candidates` (bench/licences.py checks the two agree), without loading seats."""
+    if not tool_ids:
+        return {}
+    since = today - dt.timedelta(days=window)
+    inactive = (SeatAssignment.last_active_on.is_(None)) | (SeatAssignment.last_active_on < since)
+    left = Employee.left_on.is_not(None) & (Employee.left_on <= today)
+    rows = session.execute(
+        select(SeatAssignment.tool_id, func.count())
+        .join(Employee, Employee.id == SeatAssignment.employee_id)
+        .where(
+            _live(),
+            SeatAssignment.tool_id.in_(list(tool_ids)),
+            SeatAssignment.exempt.is_(False),
+            left | (inactive & (SeatAssignment.assigned_on <= since)),
+        )
+        .group_by(SeatAssignment.tool_id)
+    )
+    return {tool_id: n for tool_id, n in rows}
+
+
+@dataclass(frozen=True)
+class DailyScan:
+    """What the licence timers need today: tools due a renewal alert (with the threshold),
+    those at risk of auto-renew with their reclaim candidates, and reclaim cases whose 7 days
+    are up."""
+
+    alerts: list[tuple[ToolFacts, int]]
+    at_risk: list[ToolFacts]
+    candidates: dict[int, int]
+    reclaims_due: int
+
+
+def daily_scan(session: Session, today: dt.date, window: int = rules.DEFAULT_WINDOW) -> DailyScan:
+    """Set-based and proportional to what is due: the tool rows first (one per tool, no
+    assignments), then counts for the due tools only, then an indexed count of expired
+    reclaim timers. Assignments of tools with nothing due today are never read."""
+    rows = session.execute(  # a renewal already past has no alert and no deadline ahead
+        select(Tool.id, Tool.renews_on, Tool.notice_days, Tool.auto_renew, Tool.interval).where(
+            Tool.renews_on >= today
+        )
+    )
+    due: dict[int, int] = {}
+    near: set[int] = set()
+    for tool_id, renews_on, notice, auto, interval in rows:
+        threshold = rules.renewal_alert(
+            today=today,
+            renews_on=renews_on,
+            notice_days=notice,
+            auto_renew=auto,
+            interval=Interval(str(interval)),
+        )
+        if threshold is not None:
+            due[tool_id] = threshold
+        days = (rules.cancel_deadline(renews_on, notice).on - today).days
+        if auto and 0 <= days <= rules.AT_RISK_DAYS:
+            near.add(tool_id)
+    facts = {t.id: t for t in tools(session, today, window=window, ids=due.keys() | near)}
+    at_risk = [facts[i] for i in sorted(near) if facts[i].at_risk(today)]
+    reclaims_due = session.scalar(
+        select(func.count())
+        .select_from(ReclaimCase)
+        .where(
+            ReclaimCase.state.in_([ReclaimState.AWAITING_USER, ReclaimState.AWAITING_OWNER]),
+            ReclaimCase.answer_by <= today,
+        )
+    )
+    return DailyScan(
+        alerts=[(facts[i], due[i]) for i in sorted(due)],
+        at_risk=at_risk,
+        candidates=candidate_counts(session, [t.id for t in at_risk], today, window),
+        reclaims_due=reclaims_due or 0,
+    )

@@ -65,6 +65,15 @@ FIGURES: dict[str, list[str]] = {
         r"^writes proposed for non-write utterances: \d+$",
         r"^held-out targets \(accuracy ≥ 95 %, slots ≥ 90 %, 0 writes\): (MET|NOT MET)$",
     ],
+    "licences.py": [
+        r"^import tools: 40 records in .* 40 added, 0 updated, 0 unmatched$",
+        r"^import assignments: 5,000 records in .* 5,000 added, 0 updated, 0 unmatched$",
+        rf"^import okta: 20,000 records in {NUM} s = {NUM}/s \({NUM} MB/s\); 0 added, ",
+        rf"^daily scan: {MS} \(\d+ tools due an alert, \d+ at risk, [\d,]+ candidates\) — ",
+        rf"^wasted spend: query {MS}, naive per-row {MS} \({RATIO}\); .* same result: yes$",
+        rf"^daily scan with 10,000 more revoked seats \(history ×3\), same due: {MS} "
+        rf"\({RATIO}\); same result: yes$",
+    ],
     "retrieval.py": [
         rf"^model load \(.+\): {NUM} s$",
         rf"^== Shipped documents: \d+ documents, \d+ chunks, build {NUM} s$",
@@ -141,10 +150,14 @@ FIGURES: dict[str, list[str]] = {
 
 # Benches that print one section per database: the FIGURES must be in each of them.
 SECTIONS = {
+    "licences.py": {
+        "SQLite": "== SQLite (temporary file) ==",
+        "PostgreSQL": "== PostgreSQL (throw-away database) ==",
+    },
     "scan.py": {
         "SQLite": "== SQLite (temporary file) ==",
         "PostgreSQL": "== PostgreSQL (throw-away database) ==",
-    }
+    },
 }
 
 
