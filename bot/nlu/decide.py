@@ -20,6 +20,10 @@ in-scope questions kept on the documents, bench/retrieval.py's pipeline figure):
 - a write too close to another reading, or offered as one of alternatives ("pause or cancel
   globex"), or not clearly meant: one question with the 2–3 likeliest readings, never a
   guess at a write (between two reads, the better one answers).
+Only the skills the speaker's role may use are readings at all (plus the documents): a
+customer's "how many seats do we have" is their account, not the company's licences they may
+not see. When the likeliest reading of all is a change the role may never make, nothing is
+proposed only to be refused, nor another change in its place: the documents answer.
 Writes that are chosen still only propose a card: nothing changes before a confirmation.
 """
 
@@ -195,10 +199,13 @@ def decide(
     today: dt.date,
     th: Thresholds = Thresholds(),
     known: frozenset[str] = frozenset(),
+    allowed: frozenset[str] | None = None,
 ) -> Outcome:
     """`ranked`: (intent, score) best first; `best_plain`: the best similarity of the
     unmasked message to any example (how close anything is at all); `known`: words that are
-    never a name (a write's subject made only of them is no subject)."""
+    never a name (a write's subject made only of them is no subject); `allowed`: the skills
+    the speaker may use (`skills.access.usable`; None: every skill), the only readings
+    considered besides the documents."""
     if best_plain < th.unknown:
         return Outcome("unknown")
     readings = []
@@ -224,6 +231,13 @@ def decide(
             score -= th.policy
         readings.append(Reading(intent, args, score, missing))
     readings.sort(key=lambda r: -r.score)
+    if allowed is not None:
+        meant = readings[0]
+        if meant.intent in specs and specs[meant.intent].writes and meant.intent not in allowed:
+            # A change the speaker may never make: no other change is proposed in its place
+            # ("undo our cancellation" is not a cancellation); the documents say who can.
+            return Outcome("knowledge", Reading(KNOWLEDGE, {"question": text}, meant.score))
+        readings = [r for r in readings if r.intent in allowed or r.intent == KNOWLEDGE]
     top = readings[0]
     if top.intent == KNOWLEDGE:
         return Outcome("knowledge", top, ranked=tuple(readings))
