@@ -46,6 +46,17 @@ TARGETS = {"accuracy": 0.95, "slots": 0.90, "writes": 0}
 UNSCORED_SLOTS = ("note", "question")
 
 
+def _demo_tools() -> list[str]:
+    """The seeded demo's tool names (product, vendor, app), as the bot reads them from the
+    store (`licences.queries.tool_names`)."""
+    from seed.licences import STACK
+
+    return [name for t in STACK for name in (t.product, t.vendor, t.app)]
+
+
+DEMO_TOOLS = _demo_tools()
+
+
 @dataclass(frozen=True)
 class Labelled:
     text: str
@@ -120,6 +131,7 @@ def evaluate(name: str, rows: Sequence[Labelled], router: Any, specs: dict[str, 
             TODAY,
             known=router.known,
             allowed=allowed,
+            tools=DEMO_TOOLS,
         )
         got = outcome.intent
         if row.intent in specs and row.intent not in allowed:
@@ -146,7 +158,7 @@ def evaluate(name: str, rows: Sequence[Labelled], router: Any, specs: dict[str, 
         if row.intent in specs and row.intent != KNOWLEDGE and _takes_args(row.intent):
             report.slot_total += 1
             want = comparable(row.slots)
-            have = comparable(extract(row.intent, row.text, TODAY))
+            have = comparable(extract(row.intent, row.text, TODAY, tools=DEMO_TOOLS))
             if want == have:
                 report.slot_right += 1
             else:

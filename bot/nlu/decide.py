@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -200,12 +200,13 @@ def decide(
     th: Thresholds = Thresholds(),
     known: frozenset[str] = frozenset(),
     allowed: frozenset[str] | None = None,
+    tools: Sequence[str] = (),
 ) -> Outcome:
     """`ranked`: (intent, score) best first; `best_plain`: the best similarity of the
     unmasked message to any example (how close anything is at all); `known`: words that are
     never a name (a write's subject made only of them is no subject); `allowed`: the skills
     the speaker may use (`skills.access.usable`; None: every skill), the only readings
-    considered besides the documents."""
+    considered besides the documents; `tools`: the company's tool names (slots.tool)."""
     if best_plain < th.unknown:
         return Outcome("unknown")
     readings = []
@@ -213,7 +214,9 @@ def decide(
     general, own = policy_question(text), own_fact(text)
     for intent, score in ranked:
         spec = specs.get(intent)
-        args = extract(intent, text, today) if intent != KNOWLEDGE else {"question": text}
+        args = (
+            extract(intent, text, today, tools=tools) if intent != KNOWLEDGE else {"question": text}
+        )
         named = _names(args.get(spec.subject or ""), known) if spec is not None else False
         if spec is not None and spec.writes and not named:
             args = {k: v for k, v in args.items() if k != spec.subject}

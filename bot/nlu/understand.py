@@ -39,6 +39,14 @@ def readable(ctx: SkillContext) -> frozenset[str]:
     return usable(speaker.role, has_account=bool(speaker.account_ids))
 
 
+def tool_names(ctx: SkillContext) -> list[str]:
+    """The names the company's tools go by, for reading "who is idle in figma"."""
+    from licences.queries import tool_names as names
+
+    with ctx.db.read() as session:
+        return names(session)
+
+
 def describe(reading: Reading) -> str:
     """A reading as a person would say it: `pause_subscription` with its arguments."""
     if reading.intent == KNOWLEDGE:
@@ -69,6 +77,7 @@ class Understanding:
     def outcome(self, ctx: SkillContext, text: str) -> Outcome:
         router = self.router
         ranking = router.rank(text)
+        allowed = readable(ctx)
         assert self._specs is not None
         return decide(
             text,
@@ -77,7 +86,8 @@ class Understanding:
             self._specs,
             ctx.clock.today(),
             known=router.known,
-            allowed=readable(ctx),
+            allowed=allowed,
+            tools=tool_names(ctx) if "licences_unused" in allowed else (),
         )
 
     def picked(self, ctx: SkillContext, text: str) -> Reply | None:
