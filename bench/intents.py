@@ -188,8 +188,9 @@ def print_report(report: Report, *, show_errors: bool) -> None:
         for role, (right, total) in sorted(report.per_role.items())
     ))  # fmt: skip
     print(f"intent accuracy: {pct(report.accuracy)} ({report.right}/{report.total}); "
-          f"clarifying questions: {report.clarified}; rows asking for what their role may "
-          f"not do (right when sent to the documents): {report.out_of_role}")  # fmt: skip
+          f"clarifying questions: {report.clarified}")  # fmt: skip
+    print(f"rows asking for what their role may not do (right when sent to the documents): "
+          f"{report.out_of_role}")  # fmt: skip
     pairs = report.confusions.most_common()
     print("confusion pairs: " + (", ".join(f"{a} → {b} ×{n}" for (a, b), n in pairs) or "none"))
     print(f"slot exact-match: {pct(report.slot_match)} ({report.slot_right}/{report.slot_total})")
