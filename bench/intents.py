@@ -3,11 +3,14 @@
     .venv/bin/python bench/intents.py [--set tuning|heldout|both] [--show-errors]
 
 Routes every utterance of tests/nlu/tuning.yaml and tests/nlu/heldout.yaml through the
-router (bot/nlu, the shipped MiniLM, offline) and prints, per set: intent accuracy per
-label, the confusion pairs (label → what happened), slot exact-match (each utterance whose
-skill takes arguments, slots read for its labelled skill; the free-text note and question are
-not compared), and how many writes were proposed for an utterance that asks for no write.
-A clarifying question counts as a miss for accuracy and proposes nothing. "knowledge" and
+router (bot/nlu, the shipped MiniLM, offline) as said by the row's `role` (only the skills
+that role may use are readings, as in the bot) and prints, per set: intent accuracy per
+label and per role, the confusion pairs (label → what happened), slot exact-match (each
+utterance whose skill takes arguments, slots read for its labelled skill; the free-text note
+and question are not compared), and how many writes were proposed for an utterance that
+asks for no write.
+A clarifying question counts as a miss for accuracy and proposes nothing; a row asking for
+a skill its role may not use is right only when it goes to the documents. "knowledge" and
 "unknown" both take the message to the documents (which abstain on their own), so either
 counts as right for both labels; the per-label table shows them as routed.
 The held-out set is never used to pick examples or thresholds; the targets are checked on it
@@ -41,6 +44,17 @@ TODAY = dt.date(2026, 11, 16)  # the labels' relative dates are counted from thi
 DOCUMENTS = ("knowledge", "unknown")
 TARGETS = {"accuracy": 0.95, "slots": 0.90, "writes": 0}
 UNSCORED_SLOTS = ("note", "question")
+
+
+def _demo_tools() -> list[str]:
+    """The seeded demo's tool names (product, vendor, app), as the bot reads them from the
+    store (`licences.queries.tool_names`)."""
+    from seed.licences import STACK
+
+    return [name for t in STACK for name in (t.product, t.vendor, t.app)]
+
+
+DEMO_TOOLS = _demo_tools()
 
 
 @dataclass(frozen=True)
@@ -78,12 +92,14 @@ class Report:
     total: int = 0
     right: int = 0
     per_label: dict[str, list[int]] = field(default_factory=dict)  # label → [right, total]
+    per_role: dict[str, list[int]] = field(default_factory=dict)  # speaker's role → [right, total]
     confusions: Counter[tuple[str, str]] = field(default_factory=Counter)
     slot_total: int = 0
     slot_right: int = 0
     slot_errors: list[str] = field(default_factory=list)
     writes_for_reads: list[str] = field(default_factory=list)
     clarified: int = 0
+    out_of_role: int = 0  # rows asking for a skill their role may not use
     seconds: float = 0.0
 
     @property
@@ -99,21 +115,40 @@ def evaluate(name: str, rows: Sequence[Labelled], router: Any, specs: dict[str, 
     from bot.nlu.decide import decide
     from bot.nlu.examples import KNOWLEDGE
     from bot.nlu.slots import extract
+    from skills.access import usable
+    from store.models import Role
 
     report = Report(name)
     started = time.perf_counter()
     for row in rows:
         ranking = router.rank(row.text)
+        allowed = usable(Role(row.role))  # a labelled customer has an account
         outcome = decide(
-            row.text, ranking.intents, ranking.best_plain, specs, TODAY, known=router.known
+            row.text,
+            ranking.intents,
+            ranking.best_plain,
+            specs,
+            TODAY,
+            known=router.known,
+            allowed=allowed,
+            tools=DEMO_TOOLS,
         )
         got = outcome.intent
-        ok = got == row.intent or (row.intent in DOCUMENTS and got in DOCUMENTS)
+        if row.intent in specs and row.intent not in allowed:
+            # A change the speaker's role may never make: right when nothing is proposed
+            # and the documents answer (who can, how), never another skill or a question.
+            report.out_of_role += 1
+            ok = got in DOCUMENTS
+        else:
+            ok = got == row.intent or (row.intent in DOCUMENTS and got in DOCUMENTS)
         report.total += 1
         report.right += ok
         tally = report.per_label.setdefault(row.intent, [0, 0])
         tally[0] += ok
         tally[1] += 1
+        by_role = report.per_role.setdefault(row.role, [0, 0])
+        by_role[0] += ok
+        by_role[1] += 1
         report.clarified += got == "clarify"
         if not ok:
             report.confusions[(row.intent, got)] += 1
@@ -123,7 +158,7 @@ def evaluate(name: str, rows: Sequence[Labelled], router: Any, specs: dict[str, 
         if row.intent in specs and row.intent != KNOWLEDGE and _takes_args(row.intent):
             report.slot_total += 1
             want = comparable(row.slots)
-            have = comparable(extract(row.intent, row.text, TODAY))
+            have = comparable(extract(row.intent, row.text, TODAY, tools=DEMO_TOOLS))
             if want == have:
                 report.slot_right += 1
             else:
@@ -148,8 +183,14 @@ def print_report(report: Report, *, show_errors: bool) -> None:
     for label in sorted(report.per_label):
         right, total = report.per_label[label]
         print(f"{label:26} {right:5d} {total:4d}  {pct(right / total)}")
+    print("per role: " + ", ".join(
+        f"{role} {pct(right / total)} ({right}/{total})"
+        for role, (right, total) in sorted(report.per_role.items())
+    ))  # fmt: skip
     print(f"intent accuracy: {pct(report.accuracy)} ({report.right}/{report.total}); "
           f"clarifying questions: {report.clarified}")  # fmt: skip
+    print(f"rows asking for what their role may not do (right when sent to the documents): "
+          f"{report.out_of_role}")  # fmt: skip
     pairs = report.confusions.most_common()
     print("confusion pairs: " + (", ".join(f"{a} → {b} ×{n}" for (a, b), n in pairs) or "none"))
     print(f"slot exact-match: {pct(report.slot_match)} ({report.slot_right}/{report.slot_total})")

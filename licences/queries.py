@@ -241,14 +241,20 @@ class Untracked:
     annual_cents: int
 
 
-def untracked(session: Session) -> list[Untracked]:
-    """Expense lines for software no tool tracks (by product, vendor or identity-provider
-    app name), annualised and grouped by vendor, largest first."""
-    names = [
+def tool_names(session: Session) -> list[str]:
+    """Every name a tracked tool goes by: product, vendor and identity-provider app name
+    (what a person may call it; the intent router reads them as tool names)."""
+    return [
         *session.scalars(select(Tool.product)),
         *session.scalars(select(Vendor.name).join(Tool, Tool.vendor_id == Vendor.id)),
         *session.scalars(select(ToolAppName.name)),
     ]
+
+
+def untracked(session: Session) -> list[Untracked]:
+    """Expense lines for software no tool tracks (by product, vendor or identity-provider
+    app name), annualised and grouped by vendor, largest first."""
+    names = tool_names(session)
     grouped: dict[str, list[int]] = defaultdict(list)
     for line in session.scalars(select(ExpenseLine).order_by(ExpenseLine.id)):
         if not rules.matches_tool(line.vendor_name, names):

@@ -59,6 +59,8 @@ FIGURES: dict[str, list[str]] = {
         rf"^router ready: \d+ examples in {NUM} s$",
         r"^== tuning: \d+ utterances$",
         r"^== heldout: \d+ utterances$",
+        rf"^per role: (\w+ {NUM} % \(\d+/\d+\)(, )?)+$",
+        r"^rows asking for what their role may not do \(right when sent to the documents\): \d+$",
         rf"^intent accuracy: {NUM} % \(\d+/\d+\); clarifying questions: \d+$",
         r"^confusion pairs: ",
         rf"^slot exact-match: {NUM} % \(\d+/\d+\)$",

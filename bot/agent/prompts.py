@@ -54,7 +54,8 @@ def permissions_line(speaker: Speaker, account_names: list[str] | None = None) -
     The model only sees the tools the role may use (`tools.offered`), so listing everything
     allowed would repeat the tool list; what is worth its tokens is the limits inside those
     tools (a customer sees `set_seats` but may not remove seats): it saves a refused try."""
-    from bot.agent.tools import offered, permissions_of  # the tools module imports skills
+    from bot.agent.tools import offered  # the tools module imports skills
+    from skills.access import permissions_of
 
     skills = all_skills()
     shown = {p for name in offered(speaker.role) for p in permissions_of(skills[name])}

@@ -32,10 +32,10 @@ from langchain_core.tools import BaseTool, InjectedToolArg, StructuredTool
 from pydantic import BaseModel, Field, create_model
 
 from skills import pending
+from skills.access import usable
 from skills.base import Skill, all_skills, invoke
 from skills.context import SkillContext
 from skills.parts import Reply
-from skills.policy import MATRIX
 from store.models import Role
 
 
@@ -235,30 +235,10 @@ def write_tool_names(skills: dict[str, Skill] | None = None) -> set[str]:
 
 
 # ---- which tools a role is shown ----------------------------------------------------------------
-# Tools about changes waiting for a decision: of use only to a role that may make some change.
-ABOUT_CHANGES = frozenset({"pending_actions"})
-
-
-def permissions_of(skill: Skill) -> frozenset[str]:
-    """The permissions a skill can need: its declared one, or those of the commands it
-    proposes (a plan change may turn out an upgrade or a downgrade). Empty: undeclared."""
-    found = {skill.permission} if skill.permission else set()
-    for command in skill.proposes:
-        found.add(command.permission)
-        found.update(command.may_need())
-    return frozenset(p for p in found if p in MATRIX)
-
-
-def may_use(role: Role, skill: Skill) -> bool:
-    """Whether `role` holds any permission the skill can need (customers: on their own
-    accounts, which the skill checks). An undeclared skill is shown to nobody."""
-    return any(role in MATRIX[p] for p in permissions_of(skill))
+# `permissions_of` and `may_use` live in skills/access.py (the intent router uses them too).
 
 
 def offered(role: Role, skills: dict[str, Skill] | None = None) -> frozenset[str]:
     """The tools the model sees when `role` speaks: only what the policy lets them use."""
     skills = skills or all_skills()
-    usable = {s.name for s in skills.values() if s.agent and may_use(role, s)}
-    if not any(skills[name].writes for name in usable):
-        usable -= ABOUT_CHANGES
-    return frozenset(usable)
+    return frozenset(name for name in usable(role, skills) if skills[name].agent)

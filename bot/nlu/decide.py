@@ -20,6 +20,10 @@ in-scope questions kept on the documents, bench/retrieval.py's pipeline figure):
 - a write too close to another reading, or offered as one of alternatives ("pause or cancel
   globex"), or not clearly meant: one question with the 2–3 likeliest readings, never a
   guess at a write (between two reads, the better one answers).
+Only the skills the speaker's role may use are readings at all (plus the documents): a
+customer's "how many seats do we have" is their account, not the company's licences they may
+not see. When the likeliest reading of all is a change the role may never make, nothing is
+proposed only to be refused, nor another change in its place: the documents answer.
 Writes that are chosen still only propose a card: nothing changes before a confirmation.
 """
 
@@ -27,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,10 +199,14 @@ def decide(
     today: dt.date,
     th: Thresholds = Thresholds(),
     known: frozenset[str] = frozenset(),
+    allowed: frozenset[str] | None = None,
+    tools: Sequence[str] = (),
 ) -> Outcome:
     """`ranked`: (intent, score) best first; `best_plain`: the best similarity of the
     unmasked message to any example (how close anything is at all); `known`: words that are
-    never a name (a write's subject made only of them is no subject)."""
+    never a name (a write's subject made only of them is no subject); `allowed`: the skills
+    the speaker may use (`skills.access.usable`; None: every skill), the only readings
+    considered besides the documents; `tools`: the company's tool names (slots.tool)."""
     if best_plain < th.unknown:
         return Outcome("unknown")
     readings = []
@@ -206,7 +214,9 @@ def decide(
     general, own = policy_question(text), own_fact(text)
     for intent, score in ranked:
         spec = specs.get(intent)
-        args = extract(intent, text, today) if intent != KNOWLEDGE else {"question": text}
+        args = (
+            extract(intent, text, today, tools=tools) if intent != KNOWLEDGE else {"question": text}
+        )
         named = _names(args.get(spec.subject or ""), known) if spec is not None else False
         if spec is not None and spec.writes and not named:
             args = {k: v for k, v in args.items() if k != spec.subject}
@@ -224,6 +234,13 @@ def decide(
             score -= th.policy
         readings.append(Reading(intent, args, score, missing))
     readings.sort(key=lambda r: -r.score)
+    if allowed is not None:
+        meant = readings[0]
+        if meant.intent in specs and specs[meant.intent].writes and meant.intent not in allowed:
+            # A change the speaker may never make: no other change is proposed in its place
+            # ("undo our cancellation" is not a cancellation); the documents say who can.
+            return Outcome("knowledge", Reading(KNOWLEDGE, {"question": text}, meant.score))
+        readings = [r for r in readings if r.intent in allowed or r.intent == KNOWLEDGE]
     top = readings[0]
     if top.intent == KNOWLEDGE:
         return Outcome("knowledge", top, ranked=tuple(readings))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -221,6 +221,45 @@ def quote_slots(text: str) -> Slots:
     return {**found, **_drop_none(plan=named, billing=interval)}
 
 
+# Words of a question about a tool's idle seats, never the tool's name.
+TOOL_COMMON = COMMON | {
+    "idle", "inactive", "unused", "dormant", "never", "use", "uses", "used", "using", "logged",
+    "login", "logins", "into", "opened", "open", "touched", "touch", "activity", "active",
+    "stopped", "nobody", "person", "person's", "haven't", "hasn't", "don't", "doesn't", "isn't",
+    "aren't", "didn't", "hasnt", "havent", "dont", "doesnt", "their", "last", "within", "since",
+    "quarter", "tool", "tools", "app", "apps", "software", "licence", "licenses", "seat",
+    "lately", "anyone", "everyone",
+}  # fmt: skip
+
+
+def _name_forms(names: Sequence[str]) -> set[str]:
+    """A tool's names in lower-case words, and each product's leading words ("jira" of "Jira
+    Software": the skill finds a tool by the beginning of its name)."""
+    forms: set[str] = set()
+    for name in names:
+        parts = words(name)
+        forms.update(" ".join(parts[:n]) for n in range(1, len(parts) + 1))
+    return {f for f in forms if f and f not in TOOL_COMMON}
+
+
+def tool(text: str, names: Sequence[str] = ()) -> str | None:
+    """The tool a message names: one of `names` (products, vendors, app names; typos of five
+    letters or more forgiven: "figmaa" → "figma"), the longest match first; else the words
+    left once the question's own are set aside, as written ("miro"), or None."""
+    said = words(text)
+    best: tuple[int, int, str] | None = None  # (words, similarity, form)
+    for form in _name_forms(names):
+        n = len(form.split())
+        for i in range(len(said) - n + 1):
+            window = " ".join(said[i : i + n])
+            score = 100 if window == form else 0
+            if not score and len(form) >= 5:
+                score = int(fuzz.ratio(window, form))
+            if score >= 85 and (best is None or (n, score) > best[:2]):
+                best = (n, score, form)
+    return best[2] if best else span(text, TOOL_COMMON, skip_plans=False)
+
+
 def _drop_none(**slots: Any) -> Slots:
     return {k: v for k, v in slots.items() if v is not None}
 
@@ -310,7 +349,10 @@ EXTRACTORS: dict[str, Extractor] = {
 }
 
 
-def extract(skill: str, text: str, today: dt.date) -> Slots:
-    """The arguments of `skill` that `text` gives (a skill without arguments gets {})."""
+def extract(skill: str, text: str, today: dt.date, *, tools: Sequence[str] = ()) -> Slots:
+    """The arguments of `skill` that `text` gives (a skill without arguments gets {});
+    `tools`: the names of the company's tools (`licences.queries.tool_names`)."""
+    if skill == "licences_unused":
+        return _drop_none(tool=tool(text, tools), days=numbers.in_days(text))
     extractor = EXTRACTORS.get(skill)
     return extractor(text, today) if extractor else {}

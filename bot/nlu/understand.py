@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.nlu.decide import Outcome, Reading, SkillSpec, decide, specs_of
 from bot.nlu.examples import KNOWLEDGE
+from skills.access import usable
 from skills.base import all_skills, invoke
 from skills.buttons import CHOOSE, choice_value
 from skills.context import SkillContext
@@ -29,6 +30,21 @@ MAX_WAITING = 10_000  # conversations remembered at most (the oldest are forgott
 class Asked:
     readings: tuple[Reading, ...]
     at: float
+
+
+def readable(ctx: SkillContext) -> frozenset[str]:
+    """The skills free text from this speaker may be read as: those their role may use (a
+    customer: only with an account of their own; a guest: plans and the documents)."""
+    speaker = ctx.speaker
+    return usable(speaker.role, has_account=bool(speaker.account_ids))
+
+
+def tool_names(ctx: SkillContext) -> list[str]:
+    """The names the company's tools go by, for reading "who is idle in figma"."""
+    from licences.queries import tool_names as names
+
+    with ctx.db.read() as session:
+        return names(session)
 
 
 def describe(reading: Reading) -> str:
@@ -61,6 +77,7 @@ class Understanding:
     def outcome(self, ctx: SkillContext, text: str) -> Outcome:
         router = self.router
         ranking = router.rank(text)
+        allowed = readable(ctx)
         assert self._specs is not None
         return decide(
             text,
@@ -69,6 +86,8 @@ class Understanding:
             self._specs,
             ctx.clock.today(),
             known=router.known,
+            allowed=allowed,
+            tools=tool_names(ctx) if "licences_unused" in allowed else (),
         )
 
     def picked(self, ctx: SkillContext, text: str) -> Reply | None:

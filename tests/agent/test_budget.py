@@ -13,9 +13,10 @@ import pytest
 
 from bench.tokens import BUDGET, MAX_ACTION_CALLS, QUESTION, PausingRetriever, budget_counter
 from bot.agent.selection import ALWAYS, KEEP
-from bot.agent.tools import build_tools, offered, permissions_of
+from bot.agent.tools import build_tools, offered
 from bot.nlu.router import Router
 from bot.render_text import render
+from skills.access import permissions_of
 from skills.base import Skill, all_skills
 from skills.policy import check
 from store.models import Role

@@ -75,6 +75,7 @@ PERSONAL = [
     ("what's my next bill?", "next_bill"),
     ("show my invoices", "list_invoices"),
     ("how much would 5 more seats cost", "quote"),
+    ("how many seats do we have", "find_account"),  # not the company's licences
 ]
 
 
@@ -121,3 +122,25 @@ def test_an_unclear_write_asks_with_numbered_choices_and_1_picks(core: Core, inv
     first = read_choice_value(choices[0].options[0].value)
     assert first is not None and invoked == [(first.skill, first.args)]
     assert picked.parts
+
+
+# Read by who says it: only what the speaker's role may use is a reading.
+BY_ROLE = [
+    ("U_INITECH1", "please resume our subscription", "search_knowledge"),  # support's
+    ("U_GUEST", "please put initech on hold for two weeks", "search_knowledge"),  # guest
+    ("U_GUEST", "what plans do you have", "list_plans"),
+    ("U_MANAGER1", "how many seats do we have", "licences_underused"),  # the company's tools
+]
+
+
+@pytest.mark.parametrize(("user", "text", "skill"), BY_ROLE)
+def test_free_text_is_read_as_what_the_speaker_may_do(core: Core, invoked, user, text, skill):
+    reply = core.handle(user, text, f"c-role-{user}")
+    assert [name for name, _ in invoked] == [skill], reply.as_dict()
+    assert reply.kind != "refusal" and reply.pending is None, reply.as_dict()
+
+
+def test_the_tool_of_an_idle_seats_question_is_read_from_the_stack(core: Core, invoked) -> None:
+    reply = core.handle("U_MANAGER1", "who hasnt used figmaa in 30 days", "c-unused")
+    assert invoked == [("licences_unused", {"tool": "figma", "days": 30})], reply.as_dict()
+    assert "Figma" in str(reply.as_dict()) and reply.kind != "error", reply.as_dict()

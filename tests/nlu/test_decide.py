@@ -112,3 +112,23 @@ def test_alternatives_named_for_a_write_are_asked_about() -> None:
 
 
 CANCEL = {"cancel_subscription": SkillSpec(True, frozenset({"account"}), "account")}
+
+
+def test_only_the_speakers_skills_are_readings() -> None:
+    # A customer's "how many seats do we have": the company's licences are not theirs to see.
+    specs = {**SPECS, "licences_underused": SkillSpec(False, frozenset())}
+    ranked = [("licences_underused", 0.8), ("find_account", 0.7), ("search_knowledge", 0.5)]
+    text = "how many seats do we have"
+    assert decide(text, ranked, 0.8, specs, TODAY).intent == "licences_underused"
+    allowed = frozenset({"find_account", "pause_subscription", "search_knowledge"})
+    out = decide(text, ranked, 0.8, specs, TODAY, allowed=allowed)
+    assert out.route == "skill" and out.intent == "find_account"
+    assert all(r.intent in allowed for r in out.ranked)
+
+
+def test_a_change_the_role_may_never_make_is_not_replaced_by_another() -> None:
+    # "please unpause us" from a customer: resuming is support's; pausing is not meant.
+    ranked = [("resume_subscription", 0.85), ("pause_subscription", 0.8), ("find_account", 0.5)]
+    allowed = frozenset({"pause_subscription", "find_account", "search_knowledge"})
+    out = decide("please unpause us", ranked, 0.85, SPECS, TODAY, allowed=allowed)
+    assert out.route == "knowledge" and out.choices == ()

@@ -139,3 +139,36 @@ def test_deal_activity_keeps_the_note_and_the_kind() -> None:
     got = extract("log_deal_activity", "add note to globex expansion: they want a discount", TODAY)
     assert got == {"deal": "globex expansion", "kind": "note", "note": "they want a discount"}
     assert extract("log_deal_activity", "emailed initech upsell, log it", TODAY)["kind"] == "email"
+
+
+TOOLS = [
+    "Zoom Workplace",
+    "Zoom",
+    "zoom",
+    "Jira Software",
+    "Atlassian",
+    "Figma",
+    "GitHub Enterprise",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("who is idle in figma", {"tool": "figma"}),
+        ("who has not opened zoom in two months", {"tool": "zoom", "days": 60}),
+        ("who hasnt used figmaa in 30 days", {"tool": "figma", "days": 30}),  # a typo
+        ("idle jira users", {"tool": "jira"}),  # the beginning of "Jira Software"
+        ("unused github enterprise seats", {"tool": "github enterprise"}),  # the longest name
+        ("inactive atlassian users in the last 90 days", {"tool": "atlassian", "days": 90}),
+        ("who never uses their miro seat", {"tool": "miro"}),  # no such tool: as written
+        ("who is idle", {}),  # no tool named: the skill asks for one
+    ],
+)
+def test_the_tool_of_an_idle_seats_question(text: str, slots: dict) -> None:
+    assert extract("licences_unused", text, TODAY, tools=TOOLS) == slots
+
+
+def test_without_tool_names_the_tool_is_the_words_left() -> None:
+    assert extract("licences_unused", "dormant docusign accounts", TODAY) == {"tool": "docusign"}
+    assert extract("licences_unused", "who hasnt used figmaa", TODAY) == {"tool": "figmaa"}
