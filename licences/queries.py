@@ -110,16 +110,20 @@ def tools(
     *,
     window: int = rules.DEFAULT_WINDOW,
     owner: str | None = None,
+    renewing: tuple[dt.date, dt.date] | None = None,
 ) -> list[ToolFacts]:
-    """Every tool (or `owner`'s) with its assignments and active ones, by product."""
+    """Every tool (or `owner`'s, or those renewing between the two dates of `renewing`,
+    inclusive) with its assignments and active ones, by product."""
     since = today - dt.timedelta(days=window)
+    counted = select(SeatAssignment.tool_id).where(_live())
+    if renewing is not None:
+        chosen = select(Tool.id).where(Tool.renews_on.between(*renewing))
+        counted = counted.where(SeatAssignment.tool_id.in_(chosen))
     counts = (
-        select(
-            SeatAssignment.tool_id,
+        counted.add_columns(
             func.count().label("assigned"),
             func.sum(case((SeatAssignment.last_active_on >= since, 1), else_=0)).label("active"),
         )
-        .where(_live())
         .group_by(SeatAssignment.tool_id)
         .subquery()
     )
@@ -131,6 +135,8 @@ def tools(
     )
     if owner is not None:
         query = query.where(Tool.owner_slack_id == owner)
+    if renewing is not None:
+        query = query.where(Tool.renews_on.between(*renewing))
     return [
         ToolFacts(
             id=t.id,
@@ -150,6 +156,15 @@ def tools(
         )
         for t, vendor, assigned, active in session.execute(query)
     ]
+
+
+def renewing_soon(session: Session, today: dt.date, days: int) -> list[ToolFacts]:
+    """Tools whose cancel deadline or renewal may fall in the next `days` days: one indexed
+    band of renewal dates (today … today + days + the longest notice period), so the daily
+    alert scan reads what is due, not every tool."""
+    longest = session.scalar(select(func.max(Tool.notice_days))) or 0
+    reach = days + max(longest, rules.UNKNOWN_NOTICE_DAYS)
+    return tools(session, today, renewing=(today, today + dt.timedelta(days=reach)))
 
 
 @dataclass(frozen=True)
