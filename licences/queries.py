@@ -22,6 +22,8 @@ from store.errors import Ambiguous, NotFound
 from store.models import (
     Employee,
     ExpenseLine,
+    ReclaimCase,
+    ReclaimState,
     SeatAssignment,
     Tool,
     ToolAppName,
@@ -331,3 +333,30 @@ def renewing_within(tools_: list[ToolFacts], today: dt.date, days: int) -> list[
     end = today + dt.timedelta(days=days)
     due = [t for t in tools_ if today <= t.renews_on <= end or today <= t.deadline.on <= end]
     return sorted(due, key=lambda t: (t.deadline.on, t.product))
+
+
+OPEN_CASES = (ReclaimState.CANDIDATE, ReclaimState.AWAITING_USER, ReclaimState.AWAITING_OWNER)
+
+
+def open_cases(session: Session, tool_ids: list[int]) -> int:
+    """Reclaim cases of these tools still waiting on someone (not revoked, kept or skipped)."""
+    if not tool_ids:
+        return 0
+    found = session.scalar(
+        select(func.count())
+        .select_from(ReclaimCase)
+        .join(SeatAssignment, SeatAssignment.id == ReclaimCase.assignment_id)
+        .where(SeatAssignment.tool_id.in_(tool_ids), ReclaimCase.state.in_(OPEN_CASES))
+    )
+    return int(found or 0)
+
+
+def next_dates(tools_: list[ToolFacts], today: dt.date) -> list[tuple[ToolFacts, dt.date]]:
+    """Each tool's next date to act by, soonest first: the cancel deadline of an auto-renewal
+    not yet past, else the renewal itself (a tool that does not auto-renew)."""
+    found = []
+    for t in tools_:
+        when = t.deadline.on if t.auto_renew else t.renews_on
+        if when >= today:
+            found.append((t, when))
+    return sorted(found, key=lambda p: (p[1], p[0].product))
