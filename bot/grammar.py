@@ -149,6 +149,13 @@ LICENCES = (
         example="licences spend by department",
     ),
     Command(
+        "licences savings",
+        "licences savings",
+        "savings realised this year (revoked seats, resized or cancelled renewals)",
+        "licences_savings",
+        example="licences savings",
+    ),
+    Command(
         "licences unused",
         "licences unused <tool> [<N> days]",
         "who has not used a tool in N days (default 60)",

@@ -117,10 +117,12 @@ def tools(
     window: int = rules.DEFAULT_WINDOW,
     owner: str | None = None,
     ids: Collection[int] | None = None,
+    renewing: tuple[dt.date, dt.date] | None = None,
 ) -> list[ToolFacts]:
-    """Every tool (or `owner`'s, or those of `ids`) with its assignments and active ones, by
-    product. With `ids` only those tools' assignments are counted (by the (tool_id,
-    last_active_on) index), so the cost follows the tools asked about, not the whole store."""
+    """Every tool (or `owner`'s, those of `ids`, or those renewing between the two dates of
+    `renewing`, inclusive) with its assignments and active ones, by product. With `ids` or
+    `renewing` only those tools' assignments are counted (by the (tool_id, last_active_on)
+    index), so the cost follows the tools asked about, not the whole store."""
     since = today - dt.timedelta(days=window)
     counts_query = (
         select(
@@ -133,6 +135,9 @@ def tools(
     )
     if ids is not None:
         counts_query = counts_query.where(SeatAssignment.tool_id.in_(list(ids)))
+    if renewing is not None:
+        chosen = select(Tool.id).where(Tool.renews_on.between(*renewing))
+        counts_query = counts_query.where(SeatAssignment.tool_id.in_(chosen))
     counts = counts_query.subquery()
     query = (
         select(Tool, Vendor.name, counts.c.assigned, counts.c.active)
@@ -144,6 +149,8 @@ def tools(
         query = query.where(Tool.owner_slack_id == owner)
     if ids is not None:
         query = query.where(Tool.id.in_(list(ids)))
+    if renewing is not None:
+        query = query.where(Tool.renews_on.between(*renewing))
     return [
         ToolFacts(
             id=t.id,
@@ -163,6 +170,15 @@ def tools(
         )
         for t, vendor, assigned, active in session.execute(query)
     ]
+
+
+def renewing_soon(session: Session, today: dt.date, days: int) -> list[ToolFacts]:
+    """Tools whose cancel deadline or renewal may fall in the next `days` days: one indexed
+    band of renewal dates (today … today + days + the longest notice period), so the daily
+    alert scan reads what is due, not every tool."""
+    longest = session.scalar(select(func.max(Tool.notice_days))) or 0
+    reach = days + max(longest, rules.UNKNOWN_NOTICE_DAYS)
+    return tools(session, today, renewing=(today, today + dt.timedelta(days=reach)))
 
 
 @dataclass(frozen=True)
@@ -414,3 +430,30 @@ def daily_scan(session: Session, today: dt.date, window: int = rules.DEFAULT_WIN
         candidates=candidate_counts(session, [t.id for t in at_risk], today, window),
         reclaims_due=reclaims_due or 0,
     )
+
+
+OPEN_CASES = (ReclaimState.CANDIDATE, ReclaimState.AWAITING_USER, ReclaimState.AWAITING_OWNER)
+
+
+def open_cases(session: Session, tool_ids: list[int]) -> int:
+    """Reclaim cases of these tools still waiting on someone (not revoked, kept or skipped)."""
+    if not tool_ids:
+        return 0
+    found = session.scalar(
+        select(func.count())
+        .select_from(ReclaimCase)
+        .join(SeatAssignment, SeatAssignment.id == ReclaimCase.assignment_id)
+        .where(SeatAssignment.tool_id.in_(tool_ids), ReclaimCase.state.in_(OPEN_CASES))
+    )
+    return int(found or 0)
+
+
+def next_dates(tools_: list[ToolFacts], today: dt.date) -> list[tuple[ToolFacts, dt.date]]:
+    """Each tool's next date to act by, soonest first: the cancel deadline of an auto-renewal
+    not yet past, else the renewal itself (a tool that does not auto-renew)."""
+    found = []
+    for t in tools_:
+        when = t.deadline.on if t.auto_renew else t.renews_on
+        if when >= today:
+            found.append((t, when))
+    return sorted(found, key=lambda p: (p[1], p[0].product))

@@ -292,3 +292,14 @@ def split_by_department(
     for name in sorted(shares, key=lambda k: (-shares[k][1], k))[:left]:
         parts[name] += 1
     return parts
+
+
+# ---- savings realised ------------------------------------------------------------------------
+def seats_saved(before_seats: int | None, after_seats: int | None, revoked: bool) -> int:
+    """Seats one applied change took off the bill: a revoked assignment frees one seat; a
+    resize or cancel at renewal the seats it removed (never negative: growing saves nothing)."""
+    if revoked:
+        return 1
+    if before_seats is None or after_seats is None:
+        return 0
+    return max(0, before_seats - after_seats)

@@ -15,6 +15,7 @@ from pydantic import Field
 
 from licences import queries as q
 from licences import rules
+from licences import savings as realised
 from licences.queries import ToolFacts
 from skills.base import Args, NoArgs, skill
 from skills.context import SkillContext
@@ -288,6 +289,40 @@ def licences_spend(ctx: SkillContext, args: SpendArgs) -> Reply:
         (args.by.capitalize(), "A year"),
         tuple((name, fmt.money(cents)) for name, cents in ranked),
         note=f"Tracked spend: {fmt.money(total)} a year (seats bought × annual cost per seat).",
+    )
+    return Reply(parts=(table,), data=data)
+
+
+@skill(
+    "licences_savings",
+    "Savings realised this year: revoked seats, resized or cancelled renewals.",
+    NoArgs,
+    permission="licence_spend",
+)
+def licences_savings(ctx: SkillContext, args: NoArgs) -> Reply:
+    authorize(ctx.speaker.role, "licence_spend")
+    year = ctx.clock.today().year
+    with ctx.db.read() as s:
+        found = realised.savings(s, year)
+    total = sum(x.annual_cents for x in found)
+    data = {
+        "year": year,
+        "annual_cents": total,
+        "changes": [
+            {"tool": x.tool, "what": x.what, "seats": x.seats, "annual_cents": x.annual_cents}
+            for x in found
+        ],
+    }
+    if not found:
+        text = f"No seats revoked and no renewal resized or cancelled yet in {year}."
+        return Reply(parts=(Text(text, "info"),), data=data)
+    table = Table(
+        f"Savings realised in {year}",
+        ("Date", "Tool", "Change", "Seats", "A year"),
+        tuple(
+            (fmt.date(x.on), x.tool, x.what, str(x.seats), fmt.money(x.annual_cents)) for x in found
+        ),
+        note=f"Saved {fmt.money(total)} a year: each seat at its tool's annual cost per seat.",
     )
     return Reply(parts=(table,), data=data)
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from licences import queries as licensing
 from reports import queries as reporting
 from reports.queries import Risk
 from skills.base import NoArgs, invoke, skill
@@ -25,6 +26,7 @@ from store.models import Role
 
 QUEUE_DAYS = 14  # alerts this recent make up the viewer's queue
 QUEUE_SCAN = 500  # recent outbox rows looked at for the viewer's queue
+DEADLINES = 5  # licence deadlines shown
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Dashboard:
     renewals: dict[str, Any] | None = None  # renewals data (next 30 days)
     stalled: dict[str, Any] | None = None  # stalled_deals data
     failed_payments: list[dict[str, Any]] | None = None  # at-risk accounts past due
+    licences: dict[str, Any] | None = None  # admins: every tool; tool owners: their own
     queue: list[QueueItem] = field(default_factory=list)
     waiting: list[dict[str, Any]] = field(default_factory=list)  # pending_actions data
     account: Reply | None = None  # a customer's own account card
@@ -110,6 +113,7 @@ def gather(ctx: SkillContext) -> Dashboard:
     stalled_args = {"rep": user} if role is Role.SALES else {}
     stalled = run("stalled_deals", "stalled_deals", stalled_args, "stalled", "sales and managers")
     failed = failed_payments(ctx) if staff else None
+    licences = licences_section(ctx) if check(role, "licences") is None else None
     account = None
     if role is Role.CUSTOMER:
         account = invoke(ctx, "find_account", {"account": "my account"})
@@ -122,6 +126,7 @@ def gather(ctx: SkillContext) -> Dashboard:
         renewals=renewals,
         stalled=stalled,
         failed_payments=failed,
+        licences=licences,
         queue=own_queue(ctx) if role is not Role.GUEST else [],
         waiting=(run("waiting", "pending_actions", {}, "ask", "everyone") or {}).get("pending", []),
         account=account,
@@ -148,6 +153,34 @@ def failed_payments(ctx: SkillContext) -> list[dict[str, Any]]:
             for r in rows
         ]
     return sorted(items, key=lambda a: (-a["arr_cents"], a["account"]))
+
+
+def licences_section(ctx: SkillContext) -> dict[str, Any] | None:
+    """The buying side at a glance (BRIEF §11): every tool for an admin, the viewer's own
+    tools for anyone else who may see licences; None when they own none."""
+    today = ctx.clock.today()
+    mine = ctx.speaker.role is not Role.ADMIN
+    with ctx.db.read() as s:
+        tools = licensing.tools(s, today, owner=ctx.speaker.user_id if mine else None)
+        if not tools:
+            return None
+        cases = licensing.open_cases(s, [t.id for t in tools])
+    return {
+        "scope": "own" if mine else "all",
+        "tools": len(tools),
+        "annual_cents": sum(t.annual for t in tools),
+        "wasted_cents": sum(t.wasted for t in tools),
+        "open_cases": cases,
+        "deadlines": [
+            {
+                "tool": t.product,
+                "on": when.isoformat(),
+                "kind": "cancel deadline" if t.auto_renew else "renewal",
+                "at_risk": t.at_risk(today),
+            }
+            for t, when in licensing.next_dates(tools, today)[:DEADLINES]
+        ],
+    }
 
 
 def own_queue(ctx: SkillContext) -> list[QueueItem]:

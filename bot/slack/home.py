@@ -140,6 +140,25 @@ def failed_payments_blocks(accounts: list[dict[str, Any]]) -> list[Block]:
     return _list_section(title, lines)
 
 
+def licences_blocks(data: dict[str, Any]) -> list[Block]:
+    """The buying side: spend, waste, next dates to act by and open reclaim cases."""
+    whose = "your tools" if data.get("scope") == "own" else "all tools"
+    title = (
+        f"*🧾 Licences ({whose}):* {fmt.money(data['annual_cents'])} a year over "
+        f"{fmt.plural(data['tools'], 'tool')} · wasted {fmt.money(data['wasted_cents'])} a year"
+        f" · {fmt.plural(data['open_cases'], 'open reclaim case')}"
+    )
+    lines = [
+        f"• *{escape(d['tool'])}* · {d['kind']} {_day(d['on'])}"
+        + ("  ⚠️ at risk of auto-renew" if d.get("at_risk") else "")
+        for d in data.get("deadlines", [])
+    ]
+    if not lines:
+        lines.append("No renewal or cancel deadline ahead.")
+    lines.append("_More: `licences renewals`, `licences underused`._")
+    return _list_section(title, lines)
+
+
 def queue_blocks(queue: list[QueueItem]) -> list[Block]:
     title = "*📥 Your queue*"
     lines = []
@@ -216,6 +235,8 @@ def home_view(data: Dashboard) -> dict[str, Any]:
         sections.append(("stalled", stalled_blocks(data.stalled)))
     if data.failed_payments is not None:
         sections.append(("failed_payments", failed_payments_blocks(data.failed_payments)))
+    if data.licences is not None:
+        sections.append(("licences", licences_blocks(data.licences)))
     if data.account is not None:
         sections.append(("account", reply_blocks(data.account, limit=30)))
     if data.role not in ("guest", "customer") or data.queue:

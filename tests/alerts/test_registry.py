@@ -38,6 +38,10 @@ def test_the_rules_of_brief_section_6_and_win_back_are_registered() -> None:
         "stalled_deal",
         "stalled_manager",
         "winback",
+        "licence_renewal",  # BRIEF §11
+        "licence_at_risk",
+        "licence_over",
+        "licence_digest",
     ]
     assert [r.name for r in alerts.registered("billing_run")] == ["winback"]
 

@@ -23,7 +23,7 @@ from skills.base import REGISTRY, all_skills
 from skills.parts import Alert, Facts
 from store import outbox
 from store.db import Database
-from store.models import AuditEvent, Deal
+from store.models import AuditEvent, Deal, ReclaimCase, ReclaimState, SeatAssignment, Tool
 from tests.conftest import TODAY
 from tests.fakes import ScriptedRetriever
 
@@ -212,3 +212,49 @@ def test_suggestions_follow_the_role(core: Core) -> None:
     assert title and "mrr" in {s.message for s in manager}
     assert "account my account" in {s.message for s in core.suggestions("U_INITECH1")[1]}
     assert "plans" in {s.message for s in core.suggestions("U_STRANGER")[1]}
+
+
+# ---- the licences section (BRIEF §11) -----------------------------------------------------------
+def test_an_admin_sees_every_tools_spend_waste_deadlines_and_open_cases(core: Core) -> None:
+    got = board(core, "U_ADMIN1").licences
+    assert got is not None and got["scope"] == "all" and got["tools"] == 9
+    assert got["annual_cents"] == 8_634_000 and got["wasted_cents"] == 1_228_800
+    assert got["open_cases"] == 0
+    assert [(d["tool"], d["on"], d["kind"], d["at_risk"]) for d in got["deadlines"]] == [
+        ("DocuSign eSignature", "2026-11-24", "renewal", False),  # T+8, no auto-renew
+        ("Figma", "2026-12-01", "cancel deadline", False),  # monthly, notice 0
+        ("Zoom Workplace", "2026-12-01", "cancel deadline", True),  # T+15
+        ("Sales Cloud", "2026-12-16", "cancel deadline", False),  # T+30
+        ("Webex Meetings", "2026-12-26", "cancel deadline", False),  # T+40
+    ]  # Asana's deadline (T−10) has passed: not listed
+    with core.services.db.uow() as s:
+        zoom = s.scalar(select(Tool.id).where(Tool.product == "Zoom Workplace"))
+        seat = s.scalars(select(SeatAssignment).where(SeatAssignment.tool_id == zoom)).first()
+        assert seat is not None
+        for state in (ReclaimState.AWAITING_USER, ReclaimState.REVOKED):
+            s.add(ReclaimCase(assignment_id=seat.id, state=state, opened_on=TODAY))
+    assert board(core, "U_ADMIN1").licences["open_cases"] == 1  # type: ignore[index]
+    assert board(core, "U_SALES1").licences["open_cases"] == 0  # type: ignore[index]
+
+
+def test_a_tool_owner_sees_only_their_tools(core: Core) -> None:
+    dana = board(core, "U_SALES1").licences  # Dana owns DocuSign
+    assert dana is not None and dana["scope"] == "own" and dana["tools"] == 1
+    assert dana["annual_cents"] == 10 * 48_000 and dana["wasted_cents"] == 4 * 48_000
+    assert [d["tool"] for d in dana["deadlines"]] == ["DocuSign eSignature"]
+    morgan = board(core, "U_MANAGER1").licences  # Asana, Figma, Sales Cloud
+    assert morgan is not None and morgan["tools"] == 3
+    assert [d["tool"] for d in morgan["deadlines"]] == ["Figma", "Sales Cloud"]
+    view = home_view_of(core.dashboard("U_SALES1", "test:home:lic", "slack"))
+    text = str(view["blocks"])
+    assert "Licences (your tools)" in text and "$4,800.00 a year over 1 tool" in text
+    assert "wasted $1,920.00" in text and "DocuSign eSignature" in text
+
+
+def test_customers_support_without_tools_and_guests_get_no_licences_section(
+    core: Core,
+) -> None:
+    for user in ("U_INITECH1", "U_SUPPORT1", "U_STRANGER"):
+        got = board(core, user)
+        assert got.licences is None and "licences" not in got.hidden, user
+    assert "Licences" not in str(home_view_of(core.dashboard("U_INITECH1", "t:c", "slack")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 
@@ -216,6 +217,40 @@ def test_home_view_lays_out_every_section_within_limits() -> None:
     assert "No stalled deals" in text and "Umbrella" in text and "Acme is stalled" in text
     # Who asked: the name the store knows, else a mention of the id.
     assert "(asked by Peter Gibbons)" in text and "(asked by <@U_X>)" in text
+
+
+def test_home_view_has_a_licences_section_in_pure_block_kit() -> None:
+    data = Dashboard(
+        user="U_ADMIN1",
+        name="Alex",
+        role="admin",
+        as_of=dt.date(2026, 11, 16),
+        licences={
+            "scope": "all",
+            "tools": 9,
+            "annual_cents": 8_634_000,
+            "wasted_cents": 1_228_800,
+            "open_cases": 2,
+            "deadlines": [
+                {
+                    "tool": "Zoom <Workplace>",
+                    "on": "2026-12-01",
+                    "kind": "cancel deadline",
+                    "at_risk": True,
+                },
+                {"tool": "DocuSign", "on": "2026-11-24", "kind": "renewal", "at_risk": False},
+            ],
+        },
+    )
+    view = home_view(data)
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    text = every_text(view["blocks"])
+    assert "Licences (all tools):* $86,340.00 a year over 9 tools" in text
+    assert "wasted $12,288.00 a year" in text and "2 open reclaim cases" in text
+    assert "*Zoom &lt;Workplace&gt;* · cancel deadline Dec 1  ⚠️ at risk of auto-renew" in text
+    assert "*DocuSign* · renewal Nov 24" in text and "DocuSign* · renewal Nov 24  ⚠️" not in text
+    without = every_text(home_view(dataclasses.replace(data, licences=None))["blocks"])
+    assert "Licences" not in without
 
 
 # ---- reading payloads ------------------------------------------------------------------------
