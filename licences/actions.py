@@ -1,5 +1,6 @@
 """Licence actions (BRIEF §11): stop an auto-renewal, record a renewal decision, exempt a
-person from reclaims, add or edit a tool.
+person from reclaims, add or edit a tool; start a reclaim, answer it (the holder: Keep /
+Release), decide a Keep (the owner: approve / refuse).
 
 Each is a typed command previewed on the write path and answered with a card to confirm;
 the licences executor decides who may act on which tool (admin: all; anyone else: the tools
@@ -15,12 +16,21 @@ from typing import Literal
 from pydantic import Field
 
 from licences import queries as q
-from licences.commands import AddTool, Decide, Exempt, SetTool, StopRenewal
+from licences.commands import (
+    AddTool,
+    AnswerReclaim,
+    Decide,
+    DecideKeep,
+    Exempt,
+    SetTool,
+    StartReclaim,
+    StopRenewal,
+)
 from licences.operations.set_tool import price_cents
 from skills.base import Args, skill
 from skills.context import SkillContext
 from skills.parts import Reply
-from skills.pending import propose
+from skills.pending import CONFIRMED_BY_CLICK, propose
 from skills.policy import authorize
 from store.commands import Command
 from store.models import Role
@@ -143,3 +153,83 @@ class SetToolArgs(ToolRef):
 )
 def licences_set(ctx: SkillContext, args: SetToolArgs) -> Reply:
     return _propose(ctx, SetTool(field=args.field, value=args.value), tool_id(ctx, args.tool))
+
+
+@skill(
+    "licences_reclaim",
+    "Reclaim a tool's unused seats: each holder is asked to keep or release theirs.",
+    ToolRef,
+    writes=True,
+    proposes=(StartReclaim,),
+    permission=StartReclaim.permission,
+)
+def licences_reclaim(ctx: SkillContext, args: ToolRef) -> Reply:
+    return _propose(ctx, StartReclaim(), tool_id(ctx, args.tool))
+
+
+class CaseRef(Args):
+    case: int = Field(ge=1, le=10**12, description="The reclaim case's number")
+
+
+def _on_case(ctx: SkillContext, command: Command, case: int, done: str) -> Reply:
+    """A card to confirm, or (a Keep / Release / Approve / Refuse button, which is itself
+    the confirmation) applied at once, once per case and answer."""
+    authorize(ctx.speaker.role, command.permission)
+    if not ctx.extras.get(CONFIRMED_BY_CLICK):
+        return propose(ctx, ctx.writes.preview(command, case, ctx.actor))
+    key = f"reclaim:{case}:{command.kind}:{command.params()}"
+    outcome = ctx.writes.apply(command, case, ctx.actor, idempotency_key=key)
+    return Reply.text(
+        f"{done} {outcome.preview.summary}.",
+        "success",
+        kind="applied",
+        data={"status": outcome.status, "case": case},
+    )
+
+
+@skill(
+    "licences_keep",
+    "Keep your seat in a reclaim you were asked about (the tool's owner decides).",
+    CaseRef,
+    writes=True,
+    proposes=(AnswerReclaim,),
+    permission=AnswerReclaim.permission,
+)
+def licences_keep(ctx: SkillContext, args: CaseRef) -> Reply:
+    return _on_case(ctx, AnswerReclaim(answer="keep"), args.case, "Noted:")
+
+
+@skill(
+    "licences_release",
+    "Release your seat in a reclaim you were asked about.",
+    CaseRef,
+    writes=True,
+    proposes=(AnswerReclaim,),
+    permission=AnswerReclaim.permission,
+)
+def licences_release(ctx: SkillContext, args: CaseRef) -> Reply:
+    return _on_case(ctx, AnswerReclaim(answer="release"), args.case, "Done:")
+
+
+@skill(
+    "licences_approve",
+    "Approve a request to keep a seat in a reclaim of a tool you own.",
+    CaseRef,
+    writes=True,
+    proposes=(DecideKeep,),
+    permission=DecideKeep.permission,
+)
+def licences_approve(ctx: SkillContext, args: CaseRef) -> Reply:
+    return _on_case(ctx, DecideKeep(approve=True), args.case, "Done:")
+
+
+@skill(
+    "licences_refuse",
+    "Refuse a request to keep a seat in a reclaim of a tool you own (the seat is revoked).",
+    CaseRef,
+    writes=True,
+    proposes=(DecideKeep,),
+    permission=DecideKeep.permission,
+)
+def licences_refuse(ctx: SkillContext, args: CaseRef) -> Reply:
+    return _on_case(ctx, DecideKeep(approve=False), args.case, "Done:")

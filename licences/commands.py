@@ -94,3 +94,53 @@ class ApplyDecision(LicenceCommand):
     title: ClassVar[str] = "Apply renewal decision"
     permission: ClassVar[str] = "licence_act"
     system: ClassVar[bool] = True
+
+
+# ---- the reclaim flow (BRIEF §11) ----------------------------------------------------------------
+RECLAIM_DAYS = 7  # to answer Keep / Release, and for the owner to answer a Keep
+
+
+@command
+class StartReclaim(LicenceCommand):
+    """Open a reclaim case for each of a tool's candidates and ask each holder by DM."""
+
+    kind: ClassVar[str] = "start_reclaim"
+    title: ClassVar[str] = "Reclaim seats"
+    permission: ClassVar[str] = "licence_act"
+
+
+class CaseCommand(Command):
+    """A command on one reclaim case (its own executor: the subject id names a case)."""
+
+    domain: ClassVar[str] = "licence_reclaim"
+
+
+@command
+class AnswerReclaim(CaseCommand):
+    """The holder's answer: keep the seat (the owner decides) or release it (revoked)."""
+
+    kind: ClassVar[str] = "answer_reclaim"
+    title: ClassVar[str] = "Answer a seat reclaim"
+    permission: ClassVar[str] = "reclaim_answer"
+    answer: Literal["keep", "release"] = "keep"
+
+
+@command
+class DecideKeep(CaseCommand):
+    """The tool owner's answer to a Keep: approve (kept) or refuse (revoked)."""
+
+    kind: ClassVar[str] = "decide_keep"
+    title: ClassVar[str] = "Decide a Keep request"
+    permission: ClassVar[str] = "licence_act"
+    approve: bool = True
+
+
+@command
+class AdvanceReclaim(CaseCommand):
+    """The daily timer: no answer in 7 days → revoked; the owner silent 7 days → kept; new
+    activity → skipped."""
+
+    kind: ClassVar[str] = "advance_reclaim"
+    title: ClassVar[str] = "Reclaim timer"
+    permission: ClassVar[str] = "licence_act"
+    system: ClassVar[bool] = True

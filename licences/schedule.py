@@ -1,6 +1,8 @@
 """The daily licence run (BRIEF §11): what was decided for a renewal happens on its date,
-applied as SYSTEM through the write path under one key per tool and renewal date, so a rerun,
-a restart or a second replica changes nothing twice.
+and the reclaim timers move on (7 days to answer, 7 for the owner, activity re-checked), each
+applied as SYSTEM through the write path under one key per subject and occasion (tool and
+renewal date, case and state), so a rerun, a restart or a second replica changes nothing
+twice. The reads are narrow: what is due today, not history.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import and_, or_, select
 
-from licences.commands import ApplyDecision
+from licences.commands import AdvanceReclaim, ApplyDecision
 from store.actors import SYSTEM
 from store.errors import StoreError
-from store.models import Tool, ToolDecision
+from store.models import ReclaimCase, ReclaimState, SeatAssignment, Tool, ToolDecision
 from store.writepath import WritePath
 
 log = logging.getLogger(__name__)
@@ -54,15 +56,46 @@ def decisions_due(writes: WritePath, today: dt.date) -> list[tuple[int, dt.date]
         return [(tool_id, on) for tool_id, on in rows]
 
 
+def reclaim_key(case_id: int, state: str) -> str:
+    return f"licences:reclaim:{case_id}:{state}"
+
+
+def reclaims_due(writes: WritePath, today: dt.date) -> list[tuple[int, str]]:
+    """Open cases whose timer ran out, and cases waiting on a holder who used the tool since
+    the case opened."""
+    waiting_user = ReclaimCase.state == ReclaimState.AWAITING_USER
+    with writes.db.read() as s:
+        rows = s.execute(
+            select(ReclaimCase.id, ReclaimCase.state)
+            .join(SeatAssignment, SeatAssignment.id == ReclaimCase.assignment_id)
+            .where(
+                ReclaimCase.state.in_((ReclaimState.AWAITING_USER, ReclaimState.AWAITING_OWNER)),
+                or_(
+                    ReclaimCase.answer_by < today,
+                    and_(waiting_user, SeatAssignment.last_active_on >= ReclaimCase.opened_on),
+                ),
+            )
+            .order_by(ReclaimCase.id)
+        )
+        return [(case_id, str(state)) for case_id, state in rows]
+
+
 def run_licences(writes: WritePath, today: dt.date) -> LicenceRunReport:
-    """Apply every decision due today; one refused tool does not stop the others."""
+    """Apply every decision and reclaim timer due today; one refusal does not stop the rest."""
     report = LicenceRunReport()
-    for tool_id, renews_on in decisions_due(writes, today):
-        key = decision_key(tool_id, renews_on)
+    due = [
+        (ApplyDecision(), tool_id, decision_key(tool_id, on))
+        for tool_id, on in decisions_due(writes, today)
+    ]
+    due += [
+        (AdvanceReclaim(), case_id, reclaim_key(case_id, state))
+        for case_id, state in reclaims_due(writes, today)
+    ]
+    for command, subject_id, key in due:
         try:
-            outcome = writes.apply(ApplyDecision(), tool_id, SYSTEM, idempotency_key=key)
+            outcome = writes.apply(command, subject_id, SYSTEM, idempotency_key=key)
         except StoreError as err:
-            log.warning("licence decision %s refused: %s", key, err.reason)
+            log.warning("licences %s refused: %s", key, err.reason)
             report.refused.append(err.reason)
             continue
         if outcome.status == "applied":

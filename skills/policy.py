@@ -52,6 +52,8 @@ MATRIX: dict[str, frozenset[Role]] = {
     # and anyone else on the tools they own (BRIEF §11 "Who may").
     "licence_act": frozenset({E, SU, SA, M, A}),
     "licence_admin": frozenset({A}),
+    # Keep / Release: the holder of the seat only (the reclaim executor checks whose).
+    "reclaim_answer": frozenset({E, SU, SA, M, A}),
 }
 
 WHAT = {
@@ -81,6 +83,7 @@ WHAT = {
     "my_tools": "see licence assignments",
     "licence_act": "act on software licences",
     "licence_admin": "add or edit tools",
+    "reclaim_answer": "answer seat reclaims",
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from bot.core import Core
-from store.models import Tool
+from store.models import Employee, ReclaimCase, SeatAssignment, Tool
 
 
 def product(core: Core, name: str) -> Tool:
@@ -65,3 +65,24 @@ def test_an_admin_adds_a_tool_and_edits_it(core: Core) -> None:
         "U_ADMIN1", "licences add-tool Miro seats=lots price=1 renews=2027-01-01", "L11"
     )
     assert bad.pending is None and "\n" not in bad.parts[0].text  # type: ignore[union-attr]
+
+
+def test_a_reclaim_of_zoom_in_words_then_an_employee_keeps(core: Core) -> None:
+    asked = core.handle("U_ADMIN1", "licences reclaim zoom", "L12")
+    assert asked.pending is not None and asked.pending.title == "Reclaim seats: Zoom Workplace"
+    assert "Reclaim 41 seats of Zoom Workplace" in str(asked.parts)
+    assert core.handle("U_ADMIN1", "yes", "L12").data["status"] == "applied"
+    assert core.handle("U_MANAGER1", "licences reclaim zoom", "L13").kind == "refusal"
+    with core.services.db.read() as s:
+        case, holder = s.execute(
+            select(ReclaimCase.id, Employee.slack_user_id)
+            .join(SeatAssignment, SeatAssignment.id == ReclaimCase.assignment_id)
+            .join(Employee, Employee.id == SeatAssignment.employee_id)
+            .where(Employee.slack_user_id.is_not(None))
+            .limit(1)
+        ).one()
+    assert core.handle("U_SALES1", f"licences keep {case}", "L14").pending is None  # not theirs
+    assert core.handle(holder, f"licences keep {case}", "L15").pending is not None
+    assert core.handle(holder, "yes", "L15").data["status"] == "applied"
+    assert core.handle("U_ADMIN1", f"licences refuse #{case}", "L16").pending is not None
+    assert core.handle("U_ADMIN1", "yes", "L16").data["status"] == "applied"
