@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import Field
 
 from licences import queries as q
+from licences.cases import waiting_for
 from licences.commands import (
     AddTool,
     AnswerReclaim,
@@ -33,7 +34,8 @@ from skills.parts import Reply
 from skills.pending import CONFIRMED_BY_CLICK, propose
 from skills.policy import authorize
 from store.commands import Command
-from store.models import Role
+from store.errors import Ambiguous, NotFound
+from store.models import ReclaimState, Role
 
 EVERY_TOOL = frozenset({Role.ADMIN, Role.MANAGER})
 
@@ -168,13 +170,35 @@ def licences_reclaim(ctx: SkillContext, args: ToolRef) -> Reply:
 
 
 class CaseRef(Args):
-    case: int = Field(ge=1, le=10**12, description="The reclaim case's number")
+    case: int | None = Field(
+        default=None, ge=1, le=10**12, description="The reclaim case's number (default: yours)"
+    )
 
 
-def _on_case(ctx: SkillContext, command: Command, case: int, done: str) -> Reply:
+def _which_case(ctx: SkillContext, case: int | None, state: ReclaimState, verb: str) -> int:
+    """The case named, else the one case waiting for this person's answer."""
+    if case is not None:
+        return case
+    with ctx.db.read() as s:
+        waiting = waiting_for(s, ctx.actor, state)
+    if len(waiting) == 1:
+        return waiting[0][0]
+    if not waiting:
+        raise NotFound("No seat reclaim is waiting for your answer.")
+    some = ", ".join(f"`licences {verb} {c}` ({tool})" for c, tool in waiting[:5])
+    raise Ambiguous(
+        f"Several reclaims wait for you; say which: {some}.", [str(c) for c, _ in waiting]
+    )
+
+
+def _on_case(ctx: SkillContext, command: Command, ref: int | None, done: str, verb: str) -> Reply:
     """A card to confirm, or (a Keep / Release / Approve / Refuse button, which is itself
     the confirmation) applied at once, once per case and answer."""
     authorize(ctx.speaker.role, command.permission)
+    state = (
+        ReclaimState.AWAITING_OWNER if verb in ("approve", "refuse") else ReclaimState.AWAITING_USER
+    )
+    case = _which_case(ctx, ref, state, verb)
     if not ctx.extras.get(CONFIRMED_BY_CLICK):
         return propose(ctx, ctx.writes.preview(command, case, ctx.actor))
     key = f"reclaim:{case}:{command.kind}:{command.params()}"
@@ -196,7 +220,7 @@ def _on_case(ctx: SkillContext, command: Command, case: int, done: str) -> Reply
     permission=AnswerReclaim.permission,
 )
 def licences_keep(ctx: SkillContext, args: CaseRef) -> Reply:
-    return _on_case(ctx, AnswerReclaim(answer="keep"), args.case, "Noted:")
+    return _on_case(ctx, AnswerReclaim(answer="keep"), args.case, "Noted:", "keep")
 
 
 @skill(
@@ -208,7 +232,7 @@ def licences_keep(ctx: SkillContext, args: CaseRef) -> Reply:
     permission=AnswerReclaim.permission,
 )
 def licences_release(ctx: SkillContext, args: CaseRef) -> Reply:
-    return _on_case(ctx, AnswerReclaim(answer="release"), args.case, "Done:")
+    return _on_case(ctx, AnswerReclaim(answer="release"), args.case, "Done:", "release")
 
 
 @skill(
@@ -220,7 +244,7 @@ def licences_release(ctx: SkillContext, args: CaseRef) -> Reply:
     permission=DecideKeep.permission,
 )
 def licences_approve(ctx: SkillContext, args: CaseRef) -> Reply:
-    return _on_case(ctx, DecideKeep(approve=True), args.case, "Done:")
+    return _on_case(ctx, DecideKeep(approve=True), args.case, "Done:", "approve")
 
 
 @skill(
@@ -232,4 +256,4 @@ def licences_approve(ctx: SkillContext, args: CaseRef) -> Reply:
     permission=DecideKeep.permission,
 )
 def licences_refuse(ctx: SkillContext, args: CaseRef) -> Reply:
-    return _on_case(ctx, DecideKeep(approve=False), args.case, "Done:")
+    return _on_case(ctx, DecideKeep(approve=False), args.case, "Done:", "refuse")

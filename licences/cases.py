@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import ClassVar
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from licences.commands import RECLAIM_DAYS, CaseCommand
@@ -24,7 +25,7 @@ from store import outbox
 from store.actors import Actor
 from store.commands import Command, Operations
 from store.errors import NotAllowed, NotFound
-from store.models import ReclaimCase, ReclaimState
+from store.models import Employee, ReclaimCase, ReclaimState, SeatAssignment, Tool
 from store.preview import Preview, diff
 
 OPEN = (ReclaimState.CANDIDATE, ReclaimState.AWAITING_USER, ReclaimState.AWAITING_OWNER)
@@ -198,3 +199,22 @@ class CaseExecutor:
 
     def account_of(self, session: Session, subject_id: int) -> int | None:
         return None
+
+
+def waiting_for(session: Session, actor: Actor, state: ReclaimState) -> list[tuple[int, str]]:
+    """(case, tool) of the cases in `state` this person is to answer: as the holder
+    (awaiting_user) or as the tool's owner, every tool for an admin (awaiting_owner)."""
+    query = (
+        select(ReclaimCase.id, Tool.product)
+        .join(SeatAssignment, SeatAssignment.id == ReclaimCase.assignment_id)
+        .join(Tool, Tool.id == SeatAssignment.tool_id)
+        .where(ReclaimCase.state == state)
+        .order_by(ReclaimCase.id)
+    )
+    if state == ReclaimState.AWAITING_USER:
+        query = query.join(Employee, Employee.id == SeatAssignment.employee_id).where(
+            Employee.slack_user_id == actor.user_id
+        )
+    elif actor.role not in ADMIN:
+        query = query.where(Tool.owner_slack_id == actor.user_id)
+    return [(case, product) for case, product in session.execute(query)]

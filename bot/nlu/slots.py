@@ -281,6 +281,8 @@ def _snooze(text: str, today: dt.date) -> Slots:
 
 
 Extractor = Callable[[str, dt.date], Slots]
+
+
 EXTRACTORS: dict[str, Extractor] = {
     "plan_details": lambda text, today: _drop_none(name=plan(text)),
     "find_account": _account,
@@ -312,5 +314,7 @@ EXTRACTORS: dict[str, Extractor] = {
 
 def extract(skill: str, text: str, today: dt.date) -> Slots:
     """The arguments of `skill` that `text` gives (a skill without arguments gets {})."""
-    extractor = EXTRACTORS.get(skill)
+    from bot.nlu.licence_slots import LICENCE_EXTRACTORS  # it builds on this module
+
+    extractor = EXTRACTORS.get(skill) or LICENCE_EXTRACTORS.get(skill)
     return extractor(text, today) if extractor else {}

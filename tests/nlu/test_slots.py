@@ -139,3 +139,28 @@ def test_deal_activity_keeps_the_note_and_the_kind() -> None:
     got = extract("log_deal_activity", "add note to globex expansion: they want a discount", TODAY)
     assert got == {"deal": "globex expansion", "kind": "note", "note": "they want a discount"}
     assert extract("log_deal_activity", "emailed initech upsell, log it", TODAY)["kind"] == "email"
+
+
+@pytest.mark.parametrize(
+    ("skill", "text", "slots"),
+    [
+        ("licences_stop_renewal", "stop zoom from auto renewing", {"tool": "zoom"}),
+        ("licences_reclaim", "reclaim unused zoom seats", {"tool": "zoom"}),
+        (
+            "licences_decide",
+            "resize github to 55 seats at renewal",
+            {"tool": "github", "decision": "resize", "seats": 55},
+        ),
+        ("licences_decide", "cancel webex when it renews", {"tool": "webex", "decision": "cancel"}),
+        ("licences_exempt", "exempt the ceo from zoom reclaims", {"tool": "zoom", "person": "ceo"}),
+        (
+            "licences_set",
+            "make morgan the owner of webex",
+            {"tool": "webex", "field": "owner", "value": "morgan"},
+        ),
+        ("licences_keep", "keep my seat", {}),
+        ("licences_release", "release case #12", {"case": 12}),
+    ],
+)
+def test_licence_action_slots(skill: str, text: str, slots: dict[str, object]) -> None:
+    assert extract(skill, text, dt.date(2026, 11, 16)) == slots
