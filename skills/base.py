@@ -97,7 +97,6 @@ SKILL_MODULES = (
     "subscriptions.skills",
     "deals.skills",
     "licences.skills",
-    "licences.actions",
     "knowledge.skills",
     "reports.manager_report",
     "reports.renewals",
