@@ -90,6 +90,7 @@ def test_help_lists_every_mode_and_command() -> None:
         "alerts",
         "scheduler",
         "serve",
+        "import",
     }
     for word in [*commands, "--console", "--as", "--http", "--host", "--port", "Socket Mode"]:
         assert word in done.stdout, word
