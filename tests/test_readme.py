@@ -256,6 +256,29 @@ def billing_run(ctx: Ctx, run: Run) -> None:
     assert re.search(r"\b0 (renewals|changes)|nothing", again, re.I), again
 
 
+@case(".venv/bin/python run_bot.py import tools licences/importers/samples/tools.csv")
+def import_tools(ctx: Ctx, run: Run) -> None:
+    run.env["SUBBOT_DATA_DIR"] = str(ctx.seeded())
+    out = clean(run.complete())
+    # The sample is the demo's stack: every tool is already there as the demo seeds it.
+    assert "Imported tools from tools.csv: 9 read, 0 added, 0 updated, 9 unchanged" in out, out
+
+
+@case(
+    ".venv/bin/python run_bot.py import assignments licences/importers/samples/assignments.csv",
+    ".venv/bin/python run_bot.py import activity licences/importers/samples/activity.csv",
+    ".venv/bin/python run_bot.py import okta licences/importers/samples/okta.jsonl",
+)
+def import_usage(ctx: Ctx, run: Run) -> None:
+    run.env["SUBBOT_DATA_DIR"] = str(ctx.seeded())
+    kind = run.line.command.split()[3]
+    out = clean(run.complete())
+    # The samples' six people are not demo employees (README says so): unmatched, by position
+    # or by count, and nothing written.
+    assert re.search(rf"Imported {kind} from \S+: \d+ read, 0 added, 0 updated", out), out
+    assert re.search(r"[1-9]\d* unmatched", out) and "nimbusnotes.example" in out, out
+
+
 @case(".venv/bin/python run_bot.py alerts --dry-run")
 def alerts_dry_run(ctx: Ctx, run: Run) -> None:
     run.env["SUBBOT_DATA_DIR"] = str(ctx.seeded())
