@@ -150,6 +150,10 @@ def missing_text(reading: Reading) -> str:
     if reading.intent == "set_seats" and "add" in reading.args:
         what = "the new total number of seats"
     else:
-        what = " and ".join(reading.missing)
+        what = " and ".join(f"the {_WORDS.get(m, m.replace('_', ' '))}" for m in reading.missing)
     hint = f" For example: `{usage}`." if usage else ""
     return f"I need {what} for that.{hint}"
+
+
+# How a missing argument is named to a person ("I need the plan name for that").
+_WORDS = {"name": "plan name", "more_seats": "number of seats", "length": "length of the pause"}

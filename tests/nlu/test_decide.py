@@ -132,3 +132,15 @@ def test_a_change_the_role_may_never_make_is_not_replaced_by_another() -> None:
     allowed = frozenset({"pause_subscription", "find_account", "search_knowledge"})
     out = decide("please unpause us", ranked, 0.85, SPECS, TODAY, allowed=allowed)
     assert out.route == "knowledge" and out.choices == ()
+
+
+def test_a_missing_value_is_asked_for_in_words_with_the_command() -> None:
+    from bot.nlu.decide import Reading
+    from bot.nlu.understand import missing_text
+
+    assert missing_text(Reading("plan_details", {}, 0.8, ("name",))) == (
+        "I need the plan name for that. For example: `plan <name>`."
+    )
+    assert missing_text(Reading("extend_trial", {}, 0.8, ("account", "days"))).startswith(
+        "I need the account and the days for that."
+    )
