@@ -9,6 +9,7 @@ twice.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -34,12 +35,26 @@ class Channels:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A chart posted right after an alert, to each of its recipients once: its own outbox
+    row under the alert's key (`attachment_key`), drawn at delivery by the builder the
+    deliverer knows as `chart`, with the figures of `as_of`."""
+
+    chart: str
+    as_of: dt.date
+    filename: str
+    title: str
+    comment: str = ""
+
+
+@dataclass(frozen=True)
 class Notice:
-    """One alert and everyone who must get it."""
+    """One alert and everyone who must get it (and the chart that goes with it, if any)."""
 
     alert: Alert
     recipients: tuple[str, ...]
     audience: Audience = "staff"
+    attachment: Attachment | None = None
 
 
 def is_channel(recipient: str) -> bool:
@@ -55,6 +70,23 @@ def subject_of(alert_key: str) -> str:
 def delivery_key(alert_key: str, recipient: str) -> str:
     """The outbox key: one alert may go to several recipients, each exactly once."""
     return f"{alert_key}@{recipient}"
+
+
+def attachment_key(alert_key: str) -> str:
+    """`licence_digest:month:2026-11:it` → `licence_digest_chart:month:2026-11:it`."""
+    kind, _, rest = alert_key.partition(":")
+    return f"{kind}_chart:{rest}"
+
+
+def attachment_payload(a: Attachment) -> dict[str, Any]:
+    """The attachment row's JSON; a row carrying `chart` is a file, not a digest line."""
+    return {
+        "chart": a.chart,
+        "as_of": a.as_of.isoformat(),
+        "filename": a.filename,
+        "title": a.title,
+        "comment": a.comment,
+    }
 
 
 def alert_payload(alert: Alert, audience: Audience = "staff") -> dict[str, Any]:

@@ -14,7 +14,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from alerts.hours import BusinessHours, recipient_zones
-from alerts.notice import Channels, Notice, alert_payload, delivery_key
+from alerts.notice import (
+    Channels,
+    Notice,
+    alert_payload,
+    attachment_key,
+    attachment_payload,
+    delivery_key,
+)
 from alerts.rule import Run, evaluate
 from store import outbox
 from store.db import Database
@@ -27,20 +34,33 @@ def entries(
     hours: BusinessHours,
     company_zone: ZoneInfo,
 ) -> list[outbox.Entry]:
-    """Outbox rows for `notices`: one per recipient, held until their hours open if closed."""
+    """Outbox rows for `notices`: one per recipient, held until their hours open if closed;
+    a notice's attachment is a second row per recipient, held alike (so it follows the
+    digest it goes with) and sent once under its own key."""
     zones = recipient_zones(session, (r for n in notices for r in n.recipients), company_zone)
     rows = []
     for n in notices:
         for r in n.recipients:
+            not_before = hours.not_before(now, zones[r])
             rows.append(
                 outbox.Entry(
                     key=delivery_key(n.alert.key, r),
                     kind=n.alert.kind,
                     recipient=r,
                     payload=alert_payload(n.alert, n.audience),
-                    not_before=hours.not_before(now, zones[r]),
+                    not_before=not_before,
                 )
             )
+            if n.attachment is not None:
+                rows.append(
+                    outbox.Entry(
+                        key=delivery_key(attachment_key(n.alert.key), r),
+                        kind=f"{n.alert.kind}_chart",
+                        recipient=r,
+                        payload=attachment_payload(n.attachment),
+                        not_before=not_before,
+                    )
+                )
     return rows
 
 

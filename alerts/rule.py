@@ -3,9 +3,11 @@
 A rule answers five questions about the occasions it watches for: when one is due (`due`,
 one narrow indexed read of today's window), who receives it (`recipients`, `audience`), under
 which dedupe key (`key`), in which words (`text`, `urgency`) and with which buttons
-(`buttons`). `notices` puts the answers together as `Notice`s; `evaluate` does that for every
-registered rule, so adding a rule is adding a module under `alerts/rules/` that calls
-`register` — no list to keep anywhere else (a test fails for a module that forgets).
+(`buttons`); a rule may also define `attachment(item)`, a chart sent with the alert
+(`alerts.notice.Attachment`). `notices` puts the answers together as `Notice`s; `evaluate`
+does that for every registered rule, so adding a rule is adding a module under
+`alerts/rules/` that calls `register` — no list to keep anywhere else (a test fails for a
+module that forgets).
 
 `run` says which scheduled run gathers a rule: the hourly alerts job (from `alerts_at` on),
 or the daily billing run, right after the changes it makes (win-back: the run cancels, the
@@ -127,7 +129,15 @@ def notices(rule: Rule[Item], session: Session, today: dt.date, channels: Channe
             buttons=rule.buttons(item),
             key=rule.key(item),
         )
-        out.append(Notice(alert, rule.recipients(item, channels), rule.audience(item)))
+        attach = getattr(rule, "attachment", None)  # optional: a chart to go with the alert
+        out.append(
+            Notice(
+                alert,
+                rule.recipients(item, channels),
+                rule.audience(item),
+                attach(item) if attach is not None else None,
+            )
+        )
     return out
 
 

@@ -23,14 +23,17 @@ import threading
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TextIO
 
 from sqlalchemy import select
 
 import alerts
+from alerts.rules.licence_digest import CHART as LICENCE_CHART
 from bot.cards import deliver_cards
 from bot.notify import ConsoleNotifier, DeliveryReport, Notifier, ReportBuilder, deliver
 from bot.services import Services
+from licences.chart import spend_chart
 from reports.manager_report import build_manager_report, week_label
 from skills.parts import Reply
 from store import format as fmt
@@ -174,6 +177,11 @@ def _builder(services: Services) -> ReportBuilder:
     return build
 
 
+def _charts(services: Services) -> dict[str, Callable[[dt.date], bytes]]:
+    """The attachments alert rules name (`alerts.Attachment.chart`), drawn at delivery."""
+    return {LICENCE_CHART: partial(spend_chart, services.db)}
+
+
 @dataclass
 class AlertsRunReport:
     today: dt.date
@@ -213,6 +221,7 @@ def run_alerts(
         hours=hours,
         company_zone=zone,
         report_builder=_builder(services),
+        charts=_charts(services),
     )
     return AlertsRunReport(today, evaluate, queued, delivery)
 
@@ -279,6 +288,7 @@ def run_weekly_report(
         hours=hours,
         company_zone=zone,
         report_builder=_builder(services),
+        charts=_charts(services),
     )
 
 
@@ -357,11 +367,17 @@ def dry_run_text(services: Services, now: dt.datetime) -> str:
     for r in rows:
         if r.key in known:
             continue
+        if "chart" in r.payload:  # an alert's attachment
+            items[r.recipient].append((0, f"chart {r.payload['filename']}", "new"))
+            continue
         a = alerts.alert_from_payload(r.payload)
         items[r.recipient].append((a.urgency, a.title, "new"))
     for q in queued:
         if q.kind.startswith("manager_report"):
             items[q.recipient].append((100, f"{q.kind} {q.payload.get('week', '')}", "queued"))
+            continue
+        if "chart" in q.payload:
+            items[q.recipient].append((0, f"chart {q.payload['filename']}", f"queued, {q.status}"))
             continue
         a = alerts.alert_from_payload(q.payload)
         items[q.recipient].append((a.urgency, a.title, f"queued, {q.status}"))

@@ -7,7 +7,9 @@ Implementations: Slack (DMs through `conversations.open`, channels by name or id
 console (prints as the scheduler fires) and a recorder for tests.
 
 `deliver` groups one recipient's due alerts into one digest per run and keeps alerts for
-people outside their business hours until those open (cards are `bot/cards.py`'s).
+people outside their business hours until those open (cards are `bot/cards.py`'s). An
+alert's attachment row (`alerts.Attachment`, e.g. the licence digest's spend chart) is
+drawn by the named chart builder and uploaded after that recipient's digest.
 
 Long because: the notifier contract, its three implementations and the outbox drain that
 relies on what `send` promises are one contract, read together.
@@ -21,7 +23,7 @@ import re
 import sys
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TextIO
@@ -301,6 +303,7 @@ def _why(err: Exception) -> str:
 
 # ---- draining the outbox ---------------------------------------------------------------------
 ReportBuilder = Callable[[dt.date], tuple[Reply, bytes]]
+ChartBuilder = Callable[[dt.date], bytes]  # an attachment's PNG, as of a day
 
 
 @dataclass
@@ -326,6 +329,7 @@ def deliver(
     hours: alerts.BusinessHours,
     company_zone: ZoneInfo,
     report_builder: ReportBuilder | None = None,
+    charts: Mapping[str, ChartBuilder] | None = None,
 ) -> DeliveryReport:
     """Post every due outbox row: one digest per recipient, reports on their own.
 
@@ -342,6 +346,7 @@ def deliver(
     for row in rows:
         by_recipient[row.recipient].append(row)
     built: dict[dt.date, tuple[Reply, bytes]] = {}
+    drawn: dict[tuple[str, str], bytes] = {}  # one drawing per chart and day, for everyone
     for recipient, mine in sorted(by_recipient.items()):
         zone = zones.get(recipient, company_zone)
         if not hours.is_open(now, zone):
@@ -350,11 +355,13 @@ def deliver(
                 outbox.hold(s, [r.id for r in mine], opens)
             report.held += len(mine)
             continue
-        digest_rows = [r for r in mine if r.kind not in REPORT_KINDS]
+        digest_rows = [r for r in mine if r.kind not in REPORT_KINDS and not _is_chart(r)]
         if digest_rows:
             _send_digest(db, notifier, now, recipient, digest_rows, report)
         for row in (r for r in mine if r.kind in REPORT_KINDS):
             _send_report(db, notifier, now, row, report_builder, built, report)
+        for row in (r for r in mine if _is_chart(r)):
+            _send_chart(db, notifier, now, row, charts or {}, drawn, report)
     return report
 
 
@@ -454,6 +461,49 @@ def _send_report(
             ),
             row.recipient,
         )
+    _settle(db, [row], ok, now, report)
+    if ok:
+        report.messages += 1
+        report.recipients.append(row.recipient)
+
+
+def _is_chart(row: outbox.Delivery) -> bool:
+    return "chart" in (row.payload or {})
+
+
+def _send_chart(
+    db: Database,
+    notifier: Notifier,
+    now: dt.datetime,
+    row: outbox.Delivery,
+    charts: Mapping[str, ChartBuilder],
+    drawn: dict[tuple[str, str], bytes],
+    report: DeliveryReport,
+) -> None:
+    """Upload an alert's attachment; a chart nobody here can draw waits for a deliverer
+    that can (the scheduled jobs pass every builder)."""
+    p = row.payload
+    name, as_of = str(p["chart"]), str(p["as_of"])
+    if name not in charts:
+        return
+    with db.uow() as s:
+        ids = outbox.claim(s, [row.id], now)
+    if not ids:
+        return
+    if (name, as_of) not in drawn:
+        try:
+            drawn[name, as_of] = charts[name](dt.date.fromisoformat(as_of))
+        except Exception:  # drawn again on the next run
+            log.exception("could not draw the %s chart of %s", name, as_of)
+            _settle(db, [row], False, now, report)
+            return
+    png = drawn[name, as_of]
+    ok = _safe(
+        lambda: notifier.upload(
+            row.recipient, str(p["filename"]), png, str(p["title"]), str(p.get("comment", ""))
+        ),
+        row.recipient,
+    )
     _settle(db, [row], ok, now, report)
     if ok:
         report.messages += 1

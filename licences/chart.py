@@ -1,6 +1,9 @@
 """The licence spend chart (BRIEF §11, issue 14 items 3 and 7): tracked spend a year by
 department, vendor and category as three bar panels, PNG bytes.
 
+`spend_chart` draws every tool's figures as of a day: the monthly licence digest uploads it
+to each admin (`alerts/rules/licence_digest.py`, drawn at delivery by `bot/jobs.py`).
+
 Drawn like the manager report's chart (`reports/manager_report.py`): matplotlib's Agg
 canvas, no display, no timestamp in the file, so the same figures give the same bytes.
 """
@@ -11,8 +14,13 @@ import datetime as dt
 import io
 from collections.abc import Mapping
 
-from store import format as fmt
+from sqlalchemy.orm import Session
 
+from licences.queries import spend_split, tools
+from store import format as fmt
+from store.db import Database
+
+PANELS = ("department", "vendor", "category")
 TOP = 10  # bars per panel; the rest are one "other" bar
 
 
@@ -45,3 +53,15 @@ def spend_png(panels: Mapping[str, Mapping[str, int]], as_of: dt.date) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", metadata={"Software": None})
     return buf.getvalue()
+
+
+def spend_panels(session: Session, as_of: dt.date) -> dict[str, dict[str, int]]:
+    """Every tool's annual cost split three ways, as `licences spend by …` lists it."""
+    found = tools(session, as_of)
+    return {by: spend_split(session, found, by) for by in PANELS}
+
+
+def spend_chart(db: Database, as_of: dt.date) -> bytes:
+    with db.read() as s:
+        panels = spend_panels(s, as_of)
+    return spend_png(panels, as_of)

@@ -293,6 +293,18 @@ def spend_by_department(session: Session, tools_: list[ToolFacts]) -> dict[str, 
     return dict(total)
 
 
+def spend_split(session: Session, tools_: list[ToolFacts], by: str) -> dict[str, int]:
+    """Annual cost by `by` (tool, department, vendor or category), largest first: the figures
+    of `licences spend` and of the digest's chart."""
+    split: dict[str, int] = defaultdict(int)
+    if by == "department":
+        split.update(spend_by_department(session, tools_))
+    else:
+        for t in tools_:
+            split[{"tool": t.product, "vendor": t.vendor, "category": t.category}[by]] += t.annual
+    return dict(sorted(split.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
 @dataclass(frozen=True)
 class MySeat:
     product: str

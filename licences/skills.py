@@ -273,16 +273,10 @@ class SpendArgs(Args):
 )
 def licences_spend(ctx: SkillContext, args: SpendArgs) -> Reply:
     tools = _tools(ctx)
-    if args.by == "department":
-        with ctx.db.read() as s:
-            split = q.spend_by_department(s, tools)
-    else:
-        split = {}
-        for t in tools:
-            key = {"tool": t.product, "vendor": t.vendor, "category": t.category}[args.by]
-            split[key] = split.get(key, 0) + t.annual
+    with ctx.db.read() as s:
+        split = q.spend_split(s, tools, args.by)
     total = sum(t.annual for t in tools)
-    ranked = sorted(split.items(), key=lambda kv: (-kv[1], kv[0]))
+    ranked = list(split.items())
     data = {"by": args.by, "annual_cents": total, "split": dict(ranked)}
     table = Table(
         f"Tracked spend by {args.by}",

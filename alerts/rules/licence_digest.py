@@ -4,8 +4,9 @@ untracked spend and the next cancel deadlines.
 
 Due on every day of the month under the month's key, so it goes out on the month's first
 alerts run (the 1st, or the first day the bot is up) and never twice: the outbox keeps one
-row per key and admin. The spend chart (`licences.chart`) is the same figures drawn; the
-`licences spend` question saves or shows it.
+row per key and admin. The spend chart (`licences.chart`, by department, vendor and category)
+goes with it as an attachment: its own outbox row per admin under the digest's key
+(`licence_digest_chart:month:…`), drawn when it is delivered and uploaded once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from alerts.notice import Audience, Channels
+from alerts.notice import Attachment, Audience, Channels
 from alerts.rule import Run, Words, register
 from alerts.rules.licence_renewals import admins
 from licences.queries import ToolFacts, Untracked, tools, untracked
@@ -25,6 +26,7 @@ from store import format as fmt
 
 DEADLINE_DAYS = 30  # the deadlines the digest lists
 TOP = 4  # tools named per line
+CHART = "licence_spend"  # the builder `bot/jobs.py` draws the attachment with
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,16 @@ class LicenceDigestRule:
 
     def buttons(self, item: LicenceDigest) -> tuple[Button, ...]:
         return ()
+
+    def attachment(self, item: LicenceDigest) -> Attachment:
+        month = item.month.isoformat()[:7]
+        return Attachment(
+            chart=CHART,
+            as_of=item.today,
+            filename=f"licence-spend-{month}.png",
+            title=f"Licence spend, {fmt.month(item.month)}",
+            comment="Tracked spend a year by department, vendor and category.",
+        )
 
 
 RULE = register(LicenceDigestRule())

@@ -438,7 +438,11 @@ def test_win_back_and_weekly_reports(demo: Services, walk: Walk) -> None:
     reports = [s for s in rec.sent if s.recipient == "#managers"]
     mondays = [d(n) for n in range(0, DAYS + 1, 7)]
     assert [s.reply.data["as_of"] for s in reports] == [m.isoformat() for m in mondays]
-    assert [u.filename for u in rec.uploads] == [
+    assert [u.filename for u in rec.uploads if u.channel == "#managers"] == [
         f"manager-report-{m.isocalendar()[0]}-W{m.isocalendar()[1]:02d}.png" for m in mondays
     ]
+    # The licence digest's spend chart: once a month to IT, whatever else ran.
+    licence = [u.filename for u in rec.uploads if u.channel != "#managers"]
+    assert licence == sorted(set(licence))
+    assert all(f.startswith("licence-spend-") for f in licence)
     assert all(u.data.startswith(b"\x89PNG") for u in rec.uploads)
