@@ -16,7 +16,6 @@ nothing more due, to show it follows what is due, not history. Exits 1 when an a
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import json
 import random
@@ -25,8 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
+from benchkit import pg_store  # noqa: E402
 from sqlalchemy import insert, select  # noqa: E402
 
 from config.clock import Clock  # noqa: E402
@@ -222,38 +220,6 @@ def bench(db: Database, title: str, files: dict[str, Path], args: argparse.Names
     return ok
 
 
-@contextlib.contextmanager
-def pg_store(admin_url: str, keep: bool) -> Iterator[Database | None]:
-    try:
-        admin = sa.create_engine(
-            admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-        )
-        with admin.connect():
-            pass
-    except Exception as exc:
-        print(f"\n== PostgreSQL: skipped ({exc.__class__.__name__}: not reachable) ==")
-        yield None
-        return
-    name = f"subbot_licences_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    db = Database(f"{admin_url.rsplit('/', 1)[0]}/{name}")
-    try:
-        yield db
-    finally:
-        db.dispose()
-        if not keep:
-            with admin.connect() as c:
-                c.execute(
-                    sa.text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-                    ),
-                    {"n": name},
-                )
-                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--employees", type=int, default=5000)
@@ -282,7 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         finally:
             sqlite.dispose()
         if not args.no_pg:
-            with pg_store(args.pg_url, args.keep) as pg:
+            with pg_store(args.pg_url, args.keep, "subbot_licences") as pg:
                 if pg is not None:
                     ok = bench(pg, "PostgreSQL (throw-away database)", files, args) and ok
     finally:

@@ -37,7 +37,6 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -50,6 +49,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import sqlalchemy as sa  # noqa: E402
+from benchkit import pg_store  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
 import alerts  # noqa: E402
@@ -846,40 +846,6 @@ def sqlite_store(keep: bool) -> Iterator[Database]:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-@contextmanager
-def pg_store(admin_url: str, keep: bool) -> Iterator[Database | None]:
-    try:
-        admin = sa.create_engine(
-            admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
-        )
-        with admin.connect():
-            pass
-    except Exception as exc:
-        print(f"\n== PostgreSQL: skipped ({exc.__class__.__name__}: not reachable) ==")
-        yield None
-        return
-    name = f"subbot_scan_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    db = Database(f"{admin_url.rsplit('/', 1)[0]}/{name}")
-    try:
-        yield db
-    finally:
-        db.dispose()
-        if keep:
-            print(f"  kept database {name}")
-        else:
-            with admin.connect() as c:
-                c.execute(
-                    sa.text(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"
-                    ),
-                    {"n": name},
-                )
-                c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
-        admin.dispose()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--subs", type=int, default=1_000_000, help="subscriptions (1,000,000)")
@@ -902,7 +868,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with sqlite_store(args.keep) as db:
             ok = bench(db, "SQLite (temporary file)", args) and ok
     if not args.no_pg:
-        with pg_store(args.pg_url, args.keep) as pg:
+        with pg_store(args.pg_url, args.keep, "subbot_scan") as pg:
             if pg is not None:
                 ok = bench(pg, "PostgreSQL (throw-away database)", args) and ok
     print(f"\nTotal {time.perf_counter() - started:.0f} s.")

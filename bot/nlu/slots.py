@@ -349,10 +349,19 @@ EXTRACTORS: dict[str, Extractor] = {
 }
 
 
+# Extractors that also read the company's tool names (`licences.queries.tool_names`).
+ToolExtractor = Callable[[str, dt.date, Sequence[str]], Slots]
+TOOL_EXTRACTORS: dict[str, ToolExtractor] = {
+    "licences_unused": lambda text, today, tools: _drop_none(
+        tool=tool(text, tools), days=numbers.in_days(text)
+    ),
+}
+
+
 def extract(skill: str, text: str, today: dt.date, *, tools: Sequence[str] = ()) -> Slots:
     """The arguments of `skill` that `text` gives (a skill without arguments gets {});
-    `tools`: the names of the company's tools (`licences.queries.tool_names`)."""
-    if skill == "licences_unused":
-        return _drop_none(tool=tool(text, tools), days=numbers.in_days(text))
+    `tools`: the names of the company's tools."""
+    if skill in TOOL_EXTRACTORS:
+        return TOOL_EXTRACTORS[skill](text, today, tools)
     extractor = EXTRACTORS.get(skill)
     return extractor(text, today) if extractor else {}

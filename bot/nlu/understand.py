@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.nlu.decide import Outcome, Reading, SkillSpec, decide, specs_of
 from bot.nlu.examples import KNOWLEDGE
+from bot.nlu.slots import TOOL_EXTRACTORS
 from skills.access import usable
 from skills.base import all_skills, invoke
 from skills.buttons import CHOOSE, choice_value
@@ -87,7 +88,8 @@ class Understanding:
             ctx.clock.today(),
             known=router.known,
             allowed=allowed,
-            tools=tool_names(ctx) if "licences_unused" in allowed else (),
+            # read only when a skill the speaker may use needs them
+            tools=tool_names(ctx) if TOOL_EXTRACTORS.keys() & allowed else (),
         )
 
     def picked(self, ctx: SkillContext, text: str) -> Reply | None:
