@@ -10,6 +10,7 @@ example side by side; split, a command's parts would live in different files.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -165,7 +166,125 @@ LICENCES = (
         example="licences unused Zoom 60 days",
     ),
     Command("my tools", "my tools", "the tools you hold a seat in", "my_tools", example="my tools"),
+    Command(
+        "licences stop-renewal",
+        "licences stop-renewal <tool>",
+        "turn a tool's auto-renewal off (until its cancel deadline)",
+        "licences_stop_renewal",
+        r"(?P<tool>.+)",
+        lambda m: {"tool": m["tool"]},
+        example="licences stop-renewal Zoom",
+    ),
+    Command(
+        "licences decide",
+        "licences decide <tool> renew|cancel|resize <N>",
+        "what happens at a tool's renewal (a resize or cancel is applied on the day)",
+        "licences_decide",
+        r"(?P<tool>.+?)\s+(?P<decision>renew|cancel|resize)"
+        r"(?:\s+(?:to\s+)?(?P<seats>\d+)(?:\s+seats?)?)?",
+        lambda m: {
+            "tool": m["tool"],
+            "decision": m["decision"].lower(),
+            **({"seats": _n(m["seats"])} if m.group("seats") else {}),
+        },
+        example="licences decide Zoom resize 42",
+    ),
+    Command(
+        "licences exempt",
+        "licences exempt <tool> <person>",
+        "keep a person's seat out of reclaims (a tool of several words in quotes)",
+        "licences_exempt",
+        r'(?:"(?P<quoted>[^"]+)"|(?P<tool>\S+))\s+(?P<person>.+)',
+        lambda m: {"tool": m["quoted"] or m["tool"], "person": m["person"]},
+        example="licences exempt Zoom alex@nimbusnotes.example",
+    ),
+    Command(
+        "licences add-tool",
+        "licences add-tool <product> seats=<N> price=<P> renews=<YYYY-MM-DD> [vendor=… "
+        "category=… monthly notice=<days> owner=<user> no-auto-renew]",
+        "track a new tool (admins)",
+        "licences_add_tool",
+        r"(?P<product>[^=]+?)\s+(?P<options>\S+=.*)",
+        lambda m: _tool_options(m["product"], m["options"]),
+        example="licences add-tool Notion seats=20 price=96 renews=2027-03-01 category=docs",
+    ),
+    Command(
+        "licences set",
+        "licences set <tool> seats|price|owner|notice <value>",
+        "edit a tool (admins)",
+        "licences_set",
+        r"(?P<tool>.+?)\s+(?P<field>seats|price|owner|notice)\s+(?P<value>\S+)",
+        lambda m: {"tool": m["tool"], "field": m["field"].lower(), "value": m["value"]},
+        example="licences set Zoom seats 60",
+    ),
+    Command(
+        "licences reclaim",
+        "licences reclaim <tool>",
+        "ask each holder of an unused seat to keep or release it (7 days)",
+        "licences_reclaim",
+        r"(?P<tool>.+)",
+        lambda m: {"tool": m["tool"]},
+        example="licences reclaim Zoom",
+    ),
+    Command(
+        "licences keep",
+        "licences keep <case>",
+        "keep your seat in a reclaim (its owner decides)",
+        "licences_keep",
+        r"#?(?P<case>\d+)",
+        lambda m: {"case": _n(m["case"])},
+        example="licences keep 12",
+    ),
+    Command(
+        "licences release",
+        "licences release <case>",
+        "release your seat in a reclaim",
+        "licences_release",
+        r"#?(?P<case>\d+)",
+        lambda m: {"case": _n(m["case"])},
+        example="licences release 12",
+    ),
+    Command(
+        "licences approve",
+        "licences approve <case>",
+        "approve a Keep on a tool you own",
+        "licences_approve",
+        r"#?(?P<case>\d+)",
+        lambda m: {"case": _n(m["case"])},
+        example="licences approve 12",
+    ),
+    Command(
+        "licences refuse",
+        "licences refuse <case>",
+        "refuse a Keep on a tool you own (the seat is revoked)",
+        "licences_refuse",
+        r"#?(?P<case>\d+)",
+        lambda m: {"case": _n(m["case"])},
+        example="licences refuse 12",
+    ),
 )
+
+
+def _tool_options(product: str, options: str) -> dict[str, Any]:
+    """`seats=20 price=96 renews=2027-03-01 vendor="Notion Labs" monthly no-auto-renew` →
+    the add-tool skill's arguments (an unknown name is refused by the skill's arguments)."""
+    args: dict[str, Any] = {"product": product.strip('"')}
+    try:
+        words = shlex.split(options)
+    except ValueError:
+        words = options.split()
+    for word in words:
+        low = word.lower()
+        if low in ("monthly", "annual", "yearly"):
+            args["interval"] = "month" if low == "monthly" else "year"
+        elif low == "no-auto-renew":
+            args["auto_renew"] = False
+        elif "=" in word:
+            name, value = word.split("=", 1)
+            args[name.lower().replace("-", "_")] = value
+        else:
+            args[low] = True  # not an option: the skill says which are
+    return args
 
 
 # What follows a command that a customer may use without naming their own account.

@@ -34,6 +34,7 @@ from bot.cards import deliver_cards
 from bot.notify import ConsoleNotifier, DeliveryReport, Notifier, ReportBuilder, deliver
 from bot.services import Services
 from licences.chart import spend_chart
+from licences.schedule import run_licences
 from reports.manager_report import build_manager_report, week_label
 from skills.parts import Reply
 from store import format as fmt
@@ -47,6 +48,7 @@ LEASE_TTL: dict[str, dt.timedelta] = {
     "daily_billing": dt.timedelta(minutes=50),
     "alerts": dt.timedelta(minutes=20),
     "weekly_report": dt.timedelta(minutes=50),
+    "licences_daily": dt.timedelta(minutes=50),
     "cards": dt.timedelta(seconds=50),  # runs every minute: free again by the next run
 }
 DEFAULT_TTL = dt.timedelta(minutes=10)
@@ -163,6 +165,16 @@ def weekly_report(runtime: str = "default") -> None:
         log.info("weekly report: %s", result.summary())
 
     _job("weekly_report", runtime, work)
+
+
+def licences_daily(runtime: str = "default") -> None:
+    """Daily: renewal decisions due today applied (licences/schedule.py), as SYSTEM."""
+
+    def work(rt: Runtime) -> None:
+        services = rt.services
+        log.info("%s", run_licences(services.writes, services.clock.today()).summary())
+
+    _job("licences_daily", runtime, work)
 
 
 # ---- the work behind the jobs ----------------------------------------------------------------

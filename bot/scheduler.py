@@ -80,6 +80,12 @@ def job_specs(services: Services) -> list[JobSpec]:
             "Confirmation cards Slack did not take, posted again (every minute)",
         ),
         JobSpec(
+            "licences_daily",
+            "bot.jobs:licences_daily",
+            CronTrigger(hour=billing_at.hour, minute=billing_at.minute, timezone=zone),
+            "Daily licence run: renewal decisions due, reclaim timers",
+        ),
+        JobSpec(
             "weekly_report",
             "bot.jobs:weekly_report",
             CronTrigger(day_of_week="mon", hour=9, minute=0, timezone=zone),

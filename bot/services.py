@@ -12,6 +12,8 @@ from billing.payments import PaymentGateway, SimulatedGateway
 from config.clock import Clock, clock_from_settings
 from config.settings import Settings
 from deals.executor import DealExecutor
+from licences.cases import CaseExecutor
+from licences.executor import LicenceExecutor
 from store.db import Database
 from store.writepath import WritePath
 from subscriptions.executor import SubscriptionExecutor
@@ -37,4 +39,6 @@ def build_writes(db: Database, clock: Clock, gateway: PaymentGateway | None = No
         WritePath(db, clock)
         .register(SubscriptionExecutor(gateway or SimulatedGateway()))
         .register(DealExecutor())
+        .register(LicenceExecutor())
+        .register(CaseExecutor())
     )

@@ -97,6 +97,7 @@ SKILL_MODULES = (
     "subscriptions.skills",
     "deals.skills",
     "licences.skills",
+    "licences.actions",
     "knowledge.skills",
     "reports.manager_report",
     "reports.renewals",

@@ -22,6 +22,14 @@ ALERT_ACTIONS = (LOG_ACTIVITY, SNOOZE, OPEN_ACCOUNT)
 # One reading of a clarifying question; value: the skill and its arguments (`choice_value`).
 CHOOSE = "nlu:choose"
 
+# A seat reclaim (BRIEF §11): the holder keeps or releases, the tool's owner approves or
+# refuses a Keep; value: the case id (`case_value`).
+RECLAIM_KEEP = "reclaim:keep"
+RECLAIM_RELEASE = "reclaim:release"
+RECLAIM_APPROVE = "reclaim:approve"
+RECLAIM_REFUSE = "reclaim:refuse"
+RECLAIM_ACTIONS = (RECLAIM_KEEP, RECLAIM_RELEASE, RECLAIM_APPROVE, RECLAIM_REFUSE)
+
 SHOW_MORE = "list:more"  # the next page of a long list; value: a cursor and offset (`more_value`)
 
 MAX_VALUE = 2000  # Slack's limit on a button value; longer values are not ours
@@ -151,3 +159,15 @@ def read_more_value(value: str | None) -> MoreRef | None:
     if not sep or not _CURSOR.fullmatch(cursor) or not _OFFSET.fullmatch(offset):
         return None
     return MoreRef(cursor, int(offset))
+
+
+def case_value(case_id: int) -> str:
+    """A reclaim case's button value: its id."""
+    return str(case_id)
+
+
+def read_case_value(value: str | None) -> int | None:
+    """The case id of a reclaim button, or None."""
+    if not isinstance(value, str) or not value.strip().isdigit() or len(value) > 18:
+        return None
+    return int(value.strip())

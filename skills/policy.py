@@ -48,6 +48,12 @@ MATRIX: dict[str, frozenset[Role]] = {
     "licences": frozenset({SU, SA, M, A}),
     "licence_spend": frozenset({M, A}),
     "my_tools": frozenset({E, SU, SA, M, A}),
+    # Acting on a tool: anyone may ask; the licences executor lets admins act on every tool
+    # and anyone else on the tools they own (BRIEF §11 "Who may").
+    "licence_act": frozenset({E, SU, SA, M, A}),
+    "licence_admin": frozenset({A}),
+    # Keep / Release: the holder of the seat only (the reclaim executor checks whose).
+    "reclaim_answer": frozenset({E, SU, SA, M, A}),
 }
 
 WHAT = {
@@ -75,6 +81,9 @@ WHAT = {
     "licences": "see the company's software licences",
     "licence_spend": "see company-wide software spend",
     "my_tools": "see licence assignments",
+    "licence_act": "act on software licences",
+    "licence_admin": "add or edit tools",
+    "reclaim_answer": "answer seat reclaims",
 }
 
 

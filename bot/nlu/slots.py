@@ -320,6 +320,8 @@ def _snooze(text: str, today: dt.date) -> Slots:
 
 
 Extractor = Callable[[str, dt.date], Slots]
+
+
 EXTRACTORS: dict[str, Extractor] = {
     "plan_details": lambda text, today: _drop_none(name=plan(text)),
     "find_account": _account,
@@ -360,8 +362,10 @@ TOOL_EXTRACTORS: dict[str, ToolExtractor] = {
 
 def extract(skill: str, text: str, today: dt.date, *, tools: Sequence[str] = ()) -> Slots:
     """The arguments of `skill` that `text` gives (a skill without arguments gets {});
-    `tools`: the names of the company's tools."""
+    `tools`: the names of the company's tools (`licences.queries.tool_names`)."""
+    from bot.nlu.licence_slots import LICENCE_EXTRACTORS  # it builds on this module
+
     if skill in TOOL_EXTRACTORS:
         return TOOL_EXTRACTORS[skill](text, today, tools)
-    extractor = EXTRACTORS.get(skill)
+    extractor = EXTRACTORS.get(skill) or LICENCE_EXTRACTORS.get(skill)
     return extractor(text, today) if extractor else {}

@@ -31,6 +31,10 @@ SNOOZE = buttons.SNOOZE  # value: a deal and days
 OPEN_ACCOUNT = buttons.OPEN_ACCOUNT  # value: an account
 CHOOSE = buttons.CHOOSE  # one reading of a clarifying question; value: skill and arguments
 SHOW_MORE = buttons.SHOW_MORE  # the next page of a list; value: a cursor and offset
+RECLAIM_KEEP = buttons.RECLAIM_KEEP  # a seat reclaim's Keep; value: the case id
+RECLAIM_RELEASE = buttons.RECLAIM_RELEASE  # … Release
+RECLAIM_APPROVE = buttons.RECLAIM_APPROVE  # the owner approves a Keep; value: the case id
+RECLAIM_REFUSE = buttons.RECLAIM_REFUSE  # … refuses it
 
 # ---- commands --------------------------------------------------------------------------------
 COMMAND = "/sub"  # the slash command (also in slack/manifest.json; a test keeps them equal)

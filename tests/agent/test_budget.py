@@ -72,7 +72,10 @@ def test_customers_guests_and_managers_see_what_the_issue_says():
     assert not customer & staff_only
     assert {"search_knowledge", "find_account", "list_invoices", "change_plan"} <= customer
     assert guest == {"search_knowledge", "list_plans", "plan_details"}
-    assert manager == {s.name for s in agent_skills()}
+    # Adding or editing a tool is IT's (admins, BRIEF §11); managers get everything else.
+    admin_only = {"licences_add_tool", "licences_set"}
+    assert manager == {s.name for s in agent_skills()} - admin_only
+    assert admin_only <= offered(Role.ADMIN)
     assert "apply_discount" in offered(Role.SALES) and "change_plan" not in offered(Role.SALES)
 
 

@@ -27,6 +27,9 @@ SALES |= {"snooze", "pending", "confirm", "discard"}
 # managers: every tool); `my tools` for staff and employees.
 SALES |= {"licences", "my"}
 EMPLOYEE = GUEST | {"my"}
+# An employee may own a tool and act on it, and answers their own Keep / Release (§11), so
+# the `licences` actions and the confirm commands are theirs too.
+EMPLOYEE |= {"licences", "pending", "confirm", "discard"}
 
 
 def listed(core: Core, user: str) -> set[str]:

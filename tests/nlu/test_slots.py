@@ -172,3 +172,28 @@ def test_the_tool_of_an_idle_seats_question(text: str, slots: dict) -> None:
 def test_without_tool_names_the_tool_is_the_words_left() -> None:
     assert extract("licences_unused", "dormant docusign accounts", TODAY) == {"tool": "docusign"}
     assert extract("licences_unused", "who hasnt used figmaa", TODAY) == {"tool": "figmaa"}
+
+
+@pytest.mark.parametrize(
+    ("skill", "text", "slots"),
+    [
+        ("licences_stop_renewal", "stop zoom from auto renewing", {"tool": "zoom"}),
+        ("licences_reclaim", "reclaim unused zoom seats", {"tool": "zoom"}),
+        (
+            "licences_decide",
+            "resize github to 55 seats at renewal",
+            {"tool": "github", "decision": "resize", "seats": 55},
+        ),
+        ("licences_decide", "cancel webex when it renews", {"tool": "webex", "decision": "cancel"}),
+        ("licences_exempt", "exempt the ceo from zoom reclaims", {"tool": "zoom", "person": "ceo"}),
+        (
+            "licences_set",
+            "make morgan the owner of webex",
+            {"tool": "webex", "field": "owner", "value": "morgan"},
+        ),
+        ("licences_keep", "keep my seat", {}),
+        ("licences_release", "release case #12", {"case": 12}),
+    ],
+)
+def test_licence_action_slots(skill: str, text: str, slots: dict[str, object]) -> None:
+    assert extract(skill, text, dt.date(2026, 11, 16)) == slots

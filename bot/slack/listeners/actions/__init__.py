@@ -14,6 +14,7 @@ from bot.slack.listeners.actions import (
     confirm,
     log_activity,
     open_account,
+    reclaim,
     show_more,
     snooze,
 )
@@ -27,3 +28,5 @@ def register(app: App, deps: SlackDeps) -> None:
     app.action(ids.action_pattern(ids.LOG_ACTIVITY))(deps.listener(log_activity.on_log_activity))
     app.action(ids.action_pattern(ids.CHOOSE))(deps.listener(choose.on_choose))
     app.action(ids.action_pattern(ids.SHOW_MORE))(deps.listener(show_more.on_show_more))
+    for action in reclaim.SKILLS:
+        app.action(ids.action_pattern(action))(deps.listener(reclaim.on_reclaim))

@@ -1,0 +1,131 @@
+"""Slots of the licence actions (BRIEF §11): the tool is the name left once the request's
+words are set aside (`LICENCE_COMMON`), as `slots.span` finds accounts; an exemption and a
+new owner name two things, told apart by the words around them. Worked examples in
+tests/nlu/test_slots.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from bot.nlu import numbers
+from bot.nlu.slots import (
+    _NUMBER,
+    COMMON,
+    SELF_WORDS,
+    Extractor,
+    Slots,
+    _drop_none,
+    normalise,
+    span,
+    words,
+)
+
+LICENCE_COMMON = COMMON | {
+    "auto", "auto-renew", "auto-renewal", "autorenew", "automatic", "automatically", "itself",
+    "own", "renewing", "renews", "renewed", "opt", "out", "prevent", "disable", "turn", "off",
+    "reclaim", "reclaims", "reclaiming", "recover", "claw", "free", "unused", "idle", "inactive",
+    "nobody", "uses", "used", "using", "use", "ask", "exempt", "exemption", "exclude", "protect",
+    "never", "away", "skip", "don't", "from", "resize", "shrink", "decide", "decision", "record",
+    "mark", "unchanged", "dropping", "we'll", "when", "contract", "contracts", "owner", "notice",
+    "price", "per", "seat", "count", "edit", "correct", "update", "actually", "tool", "tools",
+    "app", "software", "saas", "vendor", "else", "someone", "sure", "doesn't", "does",
+    "by", "anymore", "down", "to", "list", "back", "their", "people", "users", "licence",
+    "assigned", "access", "holding",
+}  # fmt: skip
+
+
+def tool(text: str) -> str | None:
+    """The tool named in a licence action ("stop zoom from auto renewing" → "zoom")."""
+    return span(text, LICENCE_COMMON, skip_plans=False)
+
+
+def _tool(text: str, today: dt.date) -> Slots:
+    return _drop_none(tool=tool(text))
+
+
+def _licence_decision(text: str, today: dt.date) -> Slots:
+    ws, counts = set(words(text)), numbers.integers(text)
+    if counts or ws & {"resize", "shrink", "reduce", "cut", "down"}:
+        decision = "resize"
+    elif ws & {"cancel", "drop", "dropping", "end", "stop"}:
+        decision = "cancel"
+    else:
+        decision = "renew" if ws & {"renew", "renewing", "unchanged"} else None
+    seats = counts[0] if counts and decision == "resize" else None
+    return _drop_none(tool=tool(text), decision=decision, seats=seats)
+
+
+SET_FIELDS = (
+    ("price", {"price", "cost"}),
+    ("notice", {"notice"}),
+    ("owner", {"owner"}),
+    ("seats", {"seats", "seat", "count"}),
+)
+
+
+def _licence_set(text: str, today: dt.date) -> Slots:
+    ws = set(words(text))
+    field = next((f for f, keys in SET_FIELDS if ws & keys), None)
+    if field == "owner":
+        return _set_owner(text)
+    counts = numbers.integers(text)
+    return _drop_none(tool=tool(text), field=field, value=str(counts[0]) if counts else None)
+
+
+def _runs(text: str) -> list[tuple[str, str, str]]:
+    """Each run of name words with the word before and after it."""
+    ws = words(numbers.numberize(text))
+    runs: list[tuple[str, str, str]] = []
+    start = None
+    for i, w in enumerate([*ws, ""]):
+        name = w != "" and w not in LICENCE_COMMON and w not in SELF_WORDS
+        if name and not _NUMBER.fullmatch(w) and start is None:
+            start = i
+        elif not name and start is not None:
+            before = ws[start - 1] if start else ""
+            runs.append((" ".join(ws[start:i]), before, w))
+            start = None
+    return runs
+
+
+SEAT_WORDS = {"seat", "seats", "reclaim", "reclaims", "licence", "license", "account"}
+
+
+def _exempt(text: str) -> Slots:
+    """A tool and a person: the name before "seat"/"reclaims" is the tool ("keep jo out of
+    docusign seat reclaims"), else the last name; the person is another name."""
+    runs = _runs(text)
+    if len(runs) < 2:
+        return _drop_none(tool=tool(text))
+    tools = [r for r in runs if r[2] in SEAT_WORDS] or [runs[-1]]
+    person = next(r for r in runs if r is not tools[0])
+    return {"tool": tools[0][0], "person": person[0]}
+
+
+def _set_owner(text: str) -> Slots:
+    """ "make morgan the owner of webex": the tool after "of"/"for", the owner the other."""
+    runs = _runs(text)
+    if len(runs) < 2:
+        return _drop_none(tool=tool(text), field="owner")
+    tools = [r for r in runs if r[1] in ("of", "for", "on")] or [runs[-1]]
+    owner = next(r for r in runs if r is not tools[0])
+    return {"tool": tools[0][0], "field": "owner", "value": owner[0]}
+
+
+def _case(text: str, today: dt.date) -> Slots:
+    found = re.search(r"(?:#|\bcase\s*#?\s*)(\d+)\b", normalise(text))
+    return {"case": int(found[1])} if found else {}
+
+
+LICENCE_EXTRACTORS: dict[str, Extractor] = {
+    "licences_stop_renewal": _tool,
+    "licences_reclaim": _tool,
+    "licences_exempt": lambda text, today: _exempt(text),
+    "licences_decide": _licence_decision,
+    "licences_set": _licence_set,
+    "licences_keep": _case,
+    "licences_release": _case,
+    "licences_approve": _case,
+    "licences_refuse": _case,
+}
