@@ -97,6 +97,7 @@ class Report:
     slot_total: int = 0
     slot_right: int = 0
     slot_errors: list[str] = field(default_factory=list)
+    misses: list[str] = field(default_factory=list)  # each misrouted utterance
     writes_for_reads: list[str] = field(default_factory=list)
     clarified: int = 0
     out_of_role: int = 0  # rows asking for a skill their role may not use
@@ -152,6 +153,7 @@ def evaluate(name: str, rows: Sequence[Labelled], router: Any, specs: dict[str, 
         report.clarified += got == "clarify"
         if not ok:
             report.confusions[(row.intent, got)] += 1
+            report.misses.append(f"{row.role}: {row.text!r}: {row.intent} → {got}")
         label_writes = row.intent in specs and specs[row.intent].writes
         if outcome.route == "skill" and specs[got].writes and not label_writes:
             report.writes_for_reads.append(f"{row.text!r} → {got}")
@@ -198,6 +200,8 @@ def print_report(report: Report, *, show_errors: bool) -> None:
     for line in report.writes_for_reads:
         print(f"   {line}")
     if show_errors:
+        for line in report.misses:
+            print(f"   missed {line}")
         for line in report.slot_errors:
             print(f"   slots {line}")
     print(f"routing time: {1000 * report.seconds / max(report.total, 1):.1f} ms per utterance")
@@ -206,7 +210,7 @@ def print_report(report: Report, *, show_errors: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/intents.py", description=__doc__.split("\n")[0])
     parser.add_argument("--set", choices=("tuning", "heldout", "both"), default="both")
-    parser.add_argument("--show-errors", action="store_true", help="list each slot miss")
+    parser.add_argument("--show-errors", action="store_true", help="list misroutes, slot misses")
     args = parser.parse_args(argv)
 
     from bot.nlu.decide import specs_of

@@ -15,7 +15,13 @@ in-scope questions kept on the documents, bench/retrieval.py's pipeline figure):
   "what's our next bill?", "how many seats do we have") is less likely to be the documents;
 - a reading that lacks what it needs is less likely: a write without its subject (no account
   or deal named, no "we/our/my") is most often a question about the policy ("can I pause an
-  annual plan?"), and any reading without a required value is a little less likely;
+  annual plan?"), and any reading without a required value is a little less likely — unless
+  no free text gives that skill's values (adding a tool: its price, seats, renewal date), when
+  the bot asks for them instead;
+- a seat holder's answer to a reclaim ("keep my seat") speaks of the speaker's own seat and
+  an owner's decision on it ("they can keep it") of someone else's: the reading said in the
+  other person is less likely, and so is an approval said with a refusal's words ("no,
+  revoke it anyway") or a refusal without one;
 - the best reading is the documents: search them;
 - a write too close to another reading, or offered as one of alternatives ("pause or cancel
   globex"), or not clearly meant: one question with the 2–3 likeliest readings, never a
@@ -36,7 +42,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.nlu.examples import KNOWLEDGE
-from bot.nlu.slots import SELF, extract
+from bot.nlu.licence_slots import wrong_answer, wrong_person
+from bot.nlu.slots import SELF, extract, reads_args
 
 UNKNOWN = "unknown"
 
@@ -49,6 +56,7 @@ class SkillSpec:
     required: frozenset[str]  # arguments without a default
     subject: str | None = None  # the argument naming what a write acts on
     one_of: frozenset[str] = frozenset()  # at least one of these is needed (a quote's change)
+    reads_args: bool = True  # free text can give its arguments (a slot extractor exists)
 
 
 # Skills whose optional arguments are not all optional together: a quote prices one change.
@@ -67,6 +75,7 @@ class Thresholds:
     asking: float = 0.25  # penalty of a write read from a question or a "show me"
     policy: float = 0.25  # penalty of a skill read from a general question about a policy
     own: float = 0.15  # penalty of the documents for a question about the speaker's own facts
+    person: float = 0.15  # penalty of an answer about one's own seat said of another's, or back
 
 
 @dataclass(frozen=True)
@@ -137,9 +146,14 @@ def _lower(text: str) -> str:
     return " ".join(text.lower().replace("\u2019", "'").split())
 
 
+# Orders that name a price without asking it ("set figma's price to 15").
+_ORDERS = frozenset({"set", "change", "update", "correct", "edit", "make", "put", "record"})
+
+
 def asks_price(text: str) -> bool:
     """A price question ("how much would…", "quote …"): the cost of a change, not the change."""
-    return bool(_PRICE.search(_lower(text)))
+    t = _lower(text)
+    return bool(_PRICE.search(t)) and t.split(maxsplit=1)[0] not in _ORDERS
 
 
 def policy_question(text: str) -> bool:
@@ -225,9 +239,13 @@ def decide(
             score -= th.asking
         if spec is not None and spec.writes and spec.subject in missing:
             score -= th.no_subject
+        elif missing and spec is not None and not spec.reads_args:
+            pass  # no text gives them (a new tool's price, seats, renewal date): asked for
         elif missing:
             cannot_run = spec is not None and (spec.writes or bool(spec.one_of))
             score -= th.missing_write if cannot_run else th.missing
+        if wrong_person(intent, text) or wrong_answer(intent, text):
+            score -= th.person
         if intent == KNOWLEDGE and own:
             score -= th.own
         elif intent != KNOWLEDGE and general and not _specific(spec, args, named):
@@ -270,5 +288,7 @@ def specs_of(skills: Mapping[str, Any]) -> dict[str, SkillSpec]:
         fields = chosen.args.model_fields
         required = frozenset(k for k, f in fields.items() if f.is_required())
         subject = next((k for k in ("account", "deal") if k in fields), None)
-        out[name] = SkillSpec(chosen.writes, required, subject, ONE_OF.get(name, frozenset()))
+        out[name] = SkillSpec(
+            chosen.writes, required, subject, ONE_OF.get(name, frozenset()), reads_args(name)
+        )
     return out

@@ -118,6 +118,39 @@ def _case(text: str, today: dt.date) -> Slots:
     return {"case": int(found[1])} if found else {}
 
 
+# A reclaim's holder answers about their own seat; the owner or an admin decides about
+# someone else's (BRIEF §11).
+HOLDER_ANSWERS = frozenset({"licences_keep", "licences_release"})
+OWNER_DECIDES = frozenset({"licences_approve", "licences_refuse"})
+_FIRST = frozenset({"i", "i'm", "i've", "im", "me", "my", "mine"})
+_THIRD = frozenset({"they", "them", "their", "theirs", "he", "him", "his", "she", "her", "hers"})
+
+
+def wrong_person(skill: str, text: str) -> bool:
+    """Is this reclaim answer said in the other person ("they can keep their seat" read as
+    the holder's own Keep, "let me keep my seat" as the owner's approval)?"""
+    if skill not in HOLDER_ANSWERS and skill not in OWNER_DECIDES:
+        return False
+    ws = set(words(text))
+    first, third = bool(ws & _FIRST), bool(ws & _THIRD)
+    return (third and not first) if skill in HOLDER_ANSWERS else (first and not third)
+
+
+_NO = re.compile(
+    r"\b(no|nope|not|don'?t|do not|deny|denied|refuse\w*|reject\w*|declin\w*|revoke\w*|"
+    r"turn down|must go|goes)\b"
+)
+
+
+def wrong_answer(skill: str, text: str) -> bool:
+    """Is an owner's decision on a Keep read against its words (an approval said "no, revoke
+    it anyway", a refusal with no word of refusal)?"""
+    if skill not in OWNER_DECIDES:
+        return False
+    refusing = bool(_NO.search(normalise(text)))
+    return refusing if skill == "licences_approve" else not refusing
+
+
 LICENCE_EXTRACTORS: dict[str, Extractor] = {
     "licences_stop_renewal": _tool,
     "licences_reclaim": _tool,

@@ -360,6 +360,13 @@ TOOL_EXTRACTORS: dict[str, ToolExtractor] = {
 }
 
 
+def reads_args(skill: str) -> bool:
+    """Whether free text can give `skill`'s arguments: an extractor reads them."""
+    from bot.nlu.licence_slots import LICENCE_EXTRACTORS  # it builds on this module
+
+    return skill in TOOL_EXTRACTORS or skill in EXTRACTORS or skill in LICENCE_EXTRACTORS
+
+
 def extract(skill: str, text: str, today: dt.date, *, tools: Sequence[str] = ()) -> Slots:
     """The arguments of `skill` that `text` gives (a skill without arguments gets {});
     `tools`: the names of the company's tools (`licences.queries.tool_names`)."""
