@@ -114,7 +114,7 @@ def writable_dir(dirs: Sequence[Path]) -> Path:
 
 
 @contextlib.contextmanager
-def _atomic_write(target: Path, mode: str = "wb") -> Iterator[Any]:
+def atomic_write(target: Path, mode: str = "wb") -> Iterator[Any]:
     """Write next to `target` and rename: readers (other processes) never see half a file."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     try:
@@ -225,7 +225,7 @@ class ModelFiles:
             "stats": _file_stats(self.source),
             "fingerprint": self.fingerprint,
         }
-        with contextlib.suppress(OSError), _atomic_write(directory / MANIFEST, "w") as handle:
+        with contextlib.suppress(OSError), atomic_write(directory / MANIFEST, "w") as handle:
             json.dump(manifest, handle, indent=1)
 
 

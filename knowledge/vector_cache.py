@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.minilm import DIMENSIONS, ModelFiles, _atomic_write, writable_dir
+from knowledge.minilm import DIMENSIONS, ModelFiles, atomic_write, writable_dir
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class VectorCache:
             self._dirty = False
         target = writable_dir(self.files.dirs) / self.name
         try:
-            with _atomic_write(target) as handle:
+            with atomic_write(target) as handle:
                 np.savez(handle, model=np.array(self.files.model_id), keys=keys, vectors=vectors)
         except OSError as exc:
             log.warning("could not write the vector cache %s: %s", target, exc)
