@@ -13,7 +13,7 @@ from bot.nlu.examples import KNOWLEDGE, MIN_EXAMPLES, ROOT, by_intent, load_exam
 from bot.nlu.masking import plain_text
 from skills.base import all_skills
 
-ROLES = {"guest", "customer", "support", "sales", "manager", "admin"}
+ROLES = {"guest", "customer", "support", "sales", "manager", "admin", "employee"}
 
 
 def norm(text: str) -> str:
