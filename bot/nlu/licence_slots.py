@@ -1,21 +1,22 @@
-"""Slots of the licence actions (BRIEF §11): the tool is the name left once the request's
-words are set aside (`LICENCE_COMMON`), as `slots.span` finds accounts; an exemption and a
-new owner name two things, told apart by the words around them. Worked examples in
-tests/nlu/test_slots.py."""
+"""Slots of the licence actions (BRIEF §11): the tool is one of the company's tool names the
+message says (`slots.known_tool`), else the name left once the request's words are set
+aside (`LICENCE_COMMON`), as `slots.span` finds accounts; an exemption and a new owner name
+a person beside the tool: the other name. Worked examples in tests/nlu/test_slots.py."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Sequence
 
 from bot.nlu import numbers
 from bot.nlu.slots import (
     _NUMBER,
     COMMON,
     SELF_WORDS,
-    Extractor,
     Slots,
     _drop_none,
+    known_tool,
     normalise,
     span,
     words,
@@ -27,50 +28,58 @@ LICENCE_COMMON = COMMON | {
     "reclaim", "reclaims", "reclaiming", "recover", "claw", "free", "unused", "idle", "inactive",
     "nobody", "uses", "used", "using", "use", "ask", "exempt", "exemption", "exclude", "protect",
     "never", "away", "skip", "don't", "from", "resize", "shrink", "decide", "decision", "record",
-    "mark", "unchanged", "dropping", "we'll", "when", "contract", "contracts", "owner", "notice",
+    "unchanged", "dropping", "we'll", "when", "contract", "contracts", "owner", "notice",
     "price", "per", "seat", "count", "edit", "correct", "update", "actually", "tool", "tools",
     "app", "software", "saas", "vendor", "else", "someone", "sure", "doesn't", "does",
     "by", "anymore", "down", "to", "list", "back", "their", "people", "users", "licence",
-    "assigned", "access", "holding",
+    "assigned", "access", "holding", "let", "let's", "lets", "kick", "revoke", "goes", "gets",
+    "shouldn't", "should", "roll", "over", "whitelist", "allowlist", "leave", "medical",
+    "parental", "owns", "now", "keep", "same", "his", "her", "him", "our",
 }  # fmt: skip
 
 
-def tool(text: str) -> str | None:
+def tool(text: str, names: Sequence[str] = ()) -> str | None:
     """The tool named in a licence action ("stop zoom from auto renewing" → "zoom")."""
-    return span(text, LICENCE_COMMON, skip_plans=False)
+    return known_tool(text, names) or span(text, LICENCE_COMMON, skip_plans=False)
 
 
-def _tool(text: str, today: dt.date) -> Slots:
-    return _drop_none(tool=tool(text))
+def _tool(text: str, today: dt.date, names: Sequence[str]) -> Slots:
+    return _drop_none(tool=tool(text, names))
 
 
-def _licence_decision(text: str, today: dt.date) -> Slots:
+RESIZE = {"resize", "shrink", "reduce", "cut", "down"}
+CANCEL = {"cancel", "cancelled", "cancelling", "drop", "dropped", "drops", "dropping", "end"}
+RENEW = {"renew", "renewing", "unchanged", "same", "keep", "as-is"}
+
+
+def _licence_decision(text: str, today: dt.date, names: Sequence[str]) -> Slots:
     ws, counts = set(words(text)), numbers.integers(text)
-    if counts or ws & {"resize", "shrink", "reduce", "cut", "down"}:
+    if counts or ws & RESIZE:
         decision = "resize"
-    elif ws & {"cancel", "drop", "dropping", "end", "stop"}:
+    elif ws & (CANCEL | {"stop"}):
         decision = "cancel"
     else:
-        decision = "renew" if ws & {"renew", "renewing", "unchanged"} else None
+        decision = "renew" if ws & RENEW else None
     seats = counts[0] if counts and decision == "resize" else None
-    return _drop_none(tool=tool(text), decision=decision, seats=seats)
+    return _drop_none(tool=tool(text, names), decision=decision, seats=seats)
 
 
 SET_FIELDS = (
-    ("price", {"price", "cost"}),
+    ("price", {"price", "cost", "costs", "pay", "paying"}),
     ("notice", {"notice"}),
-    ("owner", {"owner"}),
+    ("owner", {"owner", "owns", "owned"}),
     ("seats", {"seats", "seat", "count"}),
 )
 
 
-def _licence_set(text: str, today: dt.date) -> Slots:
+def _licence_set(text: str, today: dt.date, names: Sequence[str]) -> Slots:
     ws = set(words(text))
     field = next((f for f, keys in SET_FIELDS if ws & keys), None)
     if field == "owner":
-        return _set_owner(text)
+        return _set_owner(text, names)
     counts = numbers.integers(text)
-    return _drop_none(tool=tool(text), field=field, value=str(counts[0]) if counts else None)
+    value = str(counts[0]) if counts else None
+    return _drop_none(tool=tool(text, names), field=field, value=value)
 
 
 def _runs(text: str) -> list[tuple[str, str, str]]:
@@ -92,10 +101,21 @@ def _runs(text: str) -> list[tuple[str, str, str]]:
 SEAT_WORDS = {"seat", "seats", "reclaim", "reclaims", "licence", "license", "account"}
 
 
-def _exempt(text: str) -> Slots:
-    """A tool and a person: the name before "seat"/"reclaims" is the tool ("keep jo out of
-    docusign seat reclaims"), else the last name; the person is another name."""
+def _others(runs: list[tuple[str, str, str]], name: str) -> list[tuple[str, str, str]]:
+    """The runs that are not the tool's name (nor a run it is part of: "zoom whitelist")."""
+    said = set(name.split())
+    return [r for r in runs if not said & set(r[0].split())]
+
+
+def _exempt(text: str, today: dt.date, names: Sequence[str]) -> Slots:
+    """A tool and a person: a known tool and the other name; else the name before
+    "seat"/"reclaims" is the tool ("keep jo out of docusign seat reclaims"), else the last
+    name; the person is another name."""
     runs = _runs(text)
+    known = known_tool(text, names)
+    if known is not None:
+        others = _others(runs, known)
+        return _drop_none(tool=known, person=others[0][0] if others else None)
     if len(runs) < 2:
         return _drop_none(tool=tool(text))
     tools = [r for r in runs if r[2] in SEAT_WORDS] or [runs[-1]]
@@ -103,9 +123,14 @@ def _exempt(text: str) -> Slots:
     return {"tool": tools[0][0], "person": person[0]}
 
 
-def _set_owner(text: str) -> Slots:
-    """ "make morgan the owner of webex": the tool after "of"/"for", the owner the other."""
+def _set_owner(text: str, names: Sequence[str]) -> Slots:
+    """ "make morgan the owner of webex": a known tool, or the name after "of"/"for"; the
+    owner is the other name."""
     runs = _runs(text)
+    known = known_tool(text, names)
+    if known is not None:
+        others = _others(runs, known)
+        return _drop_none(tool=known, field="owner", value=others[0][0] if others else None)
     if len(runs) < 2:
         return _drop_none(tool=tool(text), field="owner")
     tools = [r for r in runs if r[1] in ("of", "for", "on")] or [runs[-1]]
@@ -113,7 +138,7 @@ def _set_owner(text: str) -> Slots:
     return {"tool": tools[0][0], "field": "owner", "value": owner[0]}
 
 
-def _case(text: str, today: dt.date) -> Slots:
+def _case(text: str, today: dt.date, names: Sequence[str]) -> Slots:
     found = re.search(r"(?:#|\bcase\s*#?\s*)(\d+)\b", normalise(text))
     return {"case": int(found[1])} if found else {}
 
@@ -151,10 +176,11 @@ def wrong_answer(skill: str, text: str) -> bool:
     return refusing if skill == "licences_approve" else not refusing
 
 
-LICENCE_EXTRACTORS: dict[str, Extractor] = {
+# Extractors that read the company's tool names, like `slots.TOOL_EXTRACTORS`.
+LICENCE_EXTRACTORS: dict[str, Callable[[str, dt.date, Sequence[str]], Slots]] = {
     "licences_stop_renewal": _tool,
     "licences_reclaim": _tool,
-    "licences_exempt": lambda text, today: _exempt(text),
+    "licences_exempt": _exempt,
     "licences_decide": _licence_decision,
     "licences_set": _licence_set,
     "licences_keep": _case,

@@ -37,7 +37,7 @@ Encoder = Callable[[Sequence[str]], np.ndarray]
 # Weight of the words-in-common score against the embeddings' (tuned on the tuning set).
 LEXICAL_WEIGHT = 0.2
 # Weight of the linear head's probability added to that score (tuned on the tuning set).
-HEAD_WEIGHT = 0.1
+HEAD_WEIGHT = 0.4
 
 
 @dataclass(frozen=True)

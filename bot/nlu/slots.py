@@ -246,6 +246,11 @@ def tool(text: str, names: Sequence[str] = ()) -> str | None:
     """The tool a message names: one of `names` (products, vendors, app names; typos of five
     letters or more forgiven: "figmaa" → "figma"), the longest match first; else the words
     left once the question's own are set aside, as written ("miro"), or None."""
+    return known_tool(text, names) or span(text, TOOL_COMMON, skip_plans=False)
+
+
+def known_tool(text: str, names: Sequence[str]) -> str | None:
+    """The one of `names` the message says (longest, then closest, first), or None."""
     said = words(text)
     best: tuple[int, int, str] | None = None  # (words, similarity, form)
     for form in _name_forms(names):
@@ -257,7 +262,7 @@ def tool(text: str, names: Sequence[str] = ()) -> str | None:
                 score = int(fuzz.ratio(window, form))
             if score >= 85 and (best is None or (n, score) > best[:2]):
                 best = (n, score, form)
-    return best[2] if best else span(text, TOOL_COMMON, skip_plans=False)
+    return best[2] if best else None
 
 
 def _drop_none(**slots: Any) -> Slots:
@@ -362,9 +367,14 @@ TOOL_EXTRACTORS: dict[str, ToolExtractor] = {
 
 def reads_args(skill: str) -> bool:
     """Whether free text can give `skill`'s arguments: an extractor reads them."""
+    return skill in EXTRACTORS or reads_tools(skill)
+
+
+def reads_tools(skill: str) -> bool:
+    """Whether `skill`'s arguments are read with the company's tool names."""
     from bot.nlu.licence_slots import LICENCE_EXTRACTORS  # it builds on this module
 
-    return skill in TOOL_EXTRACTORS or skill in EXTRACTORS or skill in LICENCE_EXTRACTORS
+    return skill in TOOL_EXTRACTORS or skill in LICENCE_EXTRACTORS
 
 
 def extract(skill: str, text: str, today: dt.date, *, tools: Sequence[str] = ()) -> Slots:
@@ -372,7 +382,8 @@ def extract(skill: str, text: str, today: dt.date, *, tools: Sequence[str] = ())
     `tools`: the names of the company's tools (`licences.queries.tool_names`)."""
     from bot.nlu.licence_slots import LICENCE_EXTRACTORS  # it builds on this module
 
-    if skill in TOOL_EXTRACTORS:
-        return TOOL_EXTRACTORS[skill](text, today, tools)
-    extractor = EXTRACTORS.get(skill) or LICENCE_EXTRACTORS.get(skill)
+    by_tools = TOOL_EXTRACTORS.get(skill) or LICENCE_EXTRACTORS.get(skill)
+    if by_tools is not None:
+        return by_tools(text, today, tools)
+    extractor = EXTRACTORS.get(skill)
     return extractor(text, today) if extractor else {}

@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.nlu.decide import Outcome, Reading, SkillSpec, decide, specs_of
 from bot.nlu.examples import KNOWLEDGE
-from bot.nlu.slots import TOOL_EXTRACTORS
+from bot.nlu.slots import reads_tools
 from skills.access import usable
 from skills.base import all_skills, invoke
 from skills.buttons import CHOOSE, choice_value
@@ -89,7 +89,7 @@ class Understanding:
             known=router.known,
             allowed=allowed,
             # read only when a skill the speaker may use needs them
-            tools=tool_names(ctx) if TOOL_EXTRACTORS.keys() & allowed else (),
+            tools=tool_names(ctx) if any(reads_tools(s) for s in allowed) else (),
         )
 
     def picked(self, ctx: SkillContext, text: str) -> Reply | None:
