@@ -349,7 +349,7 @@ COMMANDS: tuple[Command, ...] = (
         "help [<command>]",
         "what I can do, or how to use one command",
         "help",
-        r"(?:`?(?P<topic>[\w-]+)`?)?",
+        r"(?:`?(?P<topic>[\w-]+(?: [\w-]+)?)`?)?",  # two words: `help licences reclaim`
         lambda m: {"topic": m["topic"]} if m.group("topic") else {},
         example="help pause",
     ),

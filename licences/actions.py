@@ -184,6 +184,8 @@ def _which_case(ctx: SkillContext, case: int | None, state: ReclaimState, verb: 
     if len(waiting) == 1:
         return waiting[0][0]
     if not waiting:
+        if state == ReclaimState.AWAITING_OWNER:
+            raise NotFound("No request to keep a seat is waiting for your decision.")
         raise NotFound("No seat reclaim is waiting for your answer.")
     some = ", ".join(f"`licences {verb} {c}` ({tool})" for c, tool in waiting[:5])
     raise Ambiguous(

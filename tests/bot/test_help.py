@@ -130,3 +130,12 @@ def test_every_command_has_a_permission_and_an_example_that_parses(command) -> N
         return
     permission = permission_of(command, all_skills())
     assert permission in MATRIX, f"{command.verb}: no permission known to skills/policy.py"
+
+
+def test_help_on_a_two_word_command(core: Core) -> None:
+    for topic in ("licences add-tool", "`licences add-tool`"):
+        reply = core.handle("U_ADMIN1", f"help {topic}", "help:a")
+        facts = reply.parts[0]
+        assert isinstance(facts, Facts) and facts.title == "licences add-tool", topic
+        assert dict(facts.items)["Example"].startswith("`licences add-tool ")
+    assert core.handle("U_ADMIN1", "help my tools", "help:a").parts[0].title == "my tools"  # type: ignore[union-attr]
