@@ -3,11 +3,15 @@
 On a terminal it is interactive with readline history; with stdin not a terminal it reads one
 message per line, prints each reply and exits 0 at the end of input, so sessions can be
 scripted (`printf 'upgrade Initech to Business\\nyes\\n' | run_bot.py --console`).
+
+A reply's files (a chart) are saved under `files_dir` (`<data dir>/files/`, never
+overwriting an earlier one) and shown as one line, "Chart saved to <path>".
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -15,6 +19,7 @@ from typing import TextIO
 from bot import stopping
 from bot.core import Core
 from bot.render_text import render
+from skills.parts import File, Reply
 
 QUIT = {"quit", "exit", ":q"}
 
@@ -33,6 +38,36 @@ def _enable_history(path: Path) -> None:
     atexit.register(lambda: contextlib.suppress(OSError) and readline.write_history_file(path))
 
 
+def save(file: File, folder: Path) -> Path:
+    """Write the file into `folder` under its own name, or `<name>-2`, `-3`… if taken."""
+    folder.mkdir(parents=True, exist_ok=True)
+    name = Path(file.filename).name or "file"  # a name, never a path elsewhere
+    stem, suffix = Path(name).stem, Path(name).suffix
+    path, n = folder / name, 1
+    while True:
+        try:
+            with path.open("xb") as out:  # exclusive: never another session's file
+                out.write(file.content)
+            return path
+        except FileExistsError:
+            n += 1
+            path = folder / f"{stem}-{n}{suffix}"
+
+
+def show(reply: Reply, files_dir: Path | None) -> str:
+    """The reply as text; with `files_dir`, its files saved there and named by path."""
+    if files_dir is None or not reply.files:
+        return render(reply)
+    rest = tuple(p for p in reply.parts if not isinstance(p, File))
+    lines = [render(dataclasses.replace(reply, parts=rest))]
+    for file in reply.files:
+        try:
+            lines.append(f"{file.noun.capitalize()} saved to {save(file, files_dir)}")
+        except OSError as err:
+            lines.append(f"⚠ The {file.noun} could not be saved: {err.strerror or err}.")
+    return "\n\n".join(filter(None, lines))
+
+
 def run_console(
     core: Core,
     speaker: str,
@@ -41,6 +76,7 @@ def run_console(
     stdout: TextIO | None = None,
     history: Path | None = None,
     conversation_id: str | None = None,
+    files_dir: Path | None = None,
 ) -> int:
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
@@ -71,6 +107,6 @@ def run_console(
             reply = core.handle(speaker, text, conversation, source="console")
             if not interactive:
                 print(f"> {text}", file=stdout)
-            print(render(reply), file=stdout, flush=True)
+            print(show(reply, files_dir), file=stdout, flush=True)
             print(file=stdout)
     return 0

@@ -8,7 +8,18 @@ from rich import box
 from rich.console import Console
 from rich.table import Table as RichTable
 
-from skills.parts import Alert, Choices, Facts, Paging, PendingCard, Reply, Sources, Table, Text
+from skills.parts import (
+    Alert,
+    Choices,
+    Facts,
+    File,
+    Paging,
+    PendingCard,
+    Reply,
+    Sources,
+    Table,
+    Text,
+)
 
 WIDTH = 110
 MARKS = {"refusal": "⛔ ", "error": "⚠ ", "success": "✅ ", "info": "", "plain": ""}
@@ -44,6 +55,9 @@ def _part(part: object) -> str:
     if isinstance(part, Alert):
         buttons = " · ".join(f"[{b.label}]" for b in part.buttons)
         return f"• {part.title}\n  {part.detail}" + (f"\n  {buttons}" if buttons else "")
+    if isinstance(part, File):
+        # Text cannot show it; the console saves it (bot/console.py) and says where instead.
+        return f"[{part.noun}: {part.title}, {part.filename}, {len(part.content):,} bytes]"
     return str(part)
 
 

@@ -276,7 +276,10 @@ def run_bot(services: Services, mode: str, *, speaker: str, host: str, port: int
         from bot.console import run_console
 
         return run_console(
-            core, speaker=speaker, history=services.settings.data_dir / ".console_history"
+            core,
+            speaker=speaker,
+            history=services.settings.data_dir / ".console_history",
+            files_dir=services.settings.data_dir / "files",
         )
     finally:
         if jobs is not None:

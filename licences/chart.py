@@ -3,6 +3,7 @@ department, vendor and category as three bar panels, PNG bytes.
 
 `spend_chart` draws every tool's figures as of a day: the monthly licence digest uploads it
 to each admin (`alerts/rules/licence_digest.py`, drawn at delivery by `bot/jobs.py`).
+`licences spend by …` attaches `spend_png` of the one split it lists (`licences/skills.py`).
 
 Drawn like the manager report's chart (`reports/manager_report.py`): matplotlib's Agg
 canvas, no display, no timestamp in the file, so the same figures give the same bytes.
@@ -22,6 +23,7 @@ from store.db import Database
 
 PANELS = ("department", "vendor", "category")
 TOP = 10  # bars per panel; the rest are one "other" bar
+MIN_WIDTH = 7.2  # inches: the title of a one-panel chart fits
 
 
 def _ranked(split: Mapping[str, int]) -> list[tuple[str, int]]:
@@ -38,7 +40,8 @@ def spend_png(panels: Mapping[str, Mapping[str, int]], as_of: dt.date) -> bytes:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(4.2 * max(len(panels), 1), 4.2), dpi=100)
+    # One panel alone is widened so the title fits (three are 12.6 inches as before).
+    fig = Figure(figsize=(max(4.2 * len(panels), MIN_WIDTH), 4.2), dpi=100)
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, max(len(panels), 1), squeeze=False)[0]
     for ax, (by, split) in zip(axes, panels.items(), strict=False):

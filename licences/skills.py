@@ -16,10 +16,11 @@ from pydantic import Field
 from licences import queries as q
 from licences import rules
 from licences import savings as realised
+from licences.chart import spend_png
 from licences.queries import ToolFacts
 from skills.base import Args, NoArgs, skill
 from skills.context import SkillContext
-from skills.parts import Facts, Reply, Table, Text
+from skills.parts import Facts, File, Reply, Table, Text
 from skills.policy import authorize
 from store import format as fmt
 from store.models import Role
@@ -284,7 +285,16 @@ def licences_spend(ctx: SkillContext, args: SpendArgs) -> Reply:
         tuple((name, fmt.money(cents)) for name, cents in ranked),
         note=f"Tracked spend: {fmt.money(total)} a year (seats bought × annual cost per seat).",
     )
-    return Reply(parts=(table,), data=data)
+    if not split:
+        return Reply(parts=(table,), data=data)
+    # The chart of this very split (one panel), so it shows what the table lists.
+    today = ctx.clock.today()
+    chart = File(
+        f"Tracked spend by {args.by}",
+        f"licence-spend-by-{args.by}-{today.isoformat()}.png",
+        spend_png({args.by: split}, today),
+    )
+    return Reply(parts=(table, chart), data=data)
 
 
 @skill(

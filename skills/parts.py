@@ -1,7 +1,9 @@
 """The parts a reply is made of: plain data that the console, Slack and the LLM all read.
 
 Skills return these; adapters render them (console as aligned text, Slack as Block Kit) and
-the agent receives them as JSON. Money and dates are already formatted for people.
+the agent receives them as JSON. Money and dates are already formatted for people. A `File`
+(a chart) is the one part that is not text: Slack uploads it beside the message, the console
+saves it, and the agent is only told it is attached.
 """
 
 from __future__ import annotations
@@ -131,7 +133,35 @@ class Paging:
     more: Button | None = None
 
 
-Part = Text | Facts | Table | Sources | PendingCard | Alert | Choices | Paging
+@dataclass(frozen=True)
+class File:
+    """A file that goes with the reply, e.g. the chart of the table beside it (PNG bytes).
+
+    Block Kit cannot hold a file, so it is not drawn with the other parts: the Slack adapter
+    uploads it into the reply's thread (`files_upload_v2`) and the console saves it under the
+    data directory. The bytes never reach the model or a log (`Reply.as_dict`)."""
+
+    title: str
+    filename: str
+    content: bytes = field(repr=False)
+    mimetype: str = "image/png"
+
+    @property
+    def noun(self) -> str:
+        """What people call it: "chart" for an image (the only kind skills attach), else "file"."""
+        return "chart" if self.mimetype.startswith("image/") else "file"
+
+    def described(self) -> dict[str, Any]:
+        """The file as the model and the logs see it: what it is, never its bytes."""
+        return {
+            "type": "File",
+            "title": self.title,
+            "filename": self.filename,
+            "note": f"a {self.noun} is attached",
+        }
+
+
+Part = Text | Facts | Table | Sources | PendingCard | Alert | Choices | Paging | File
 
 
 @dataclass(frozen=True)
@@ -156,6 +186,10 @@ class Reply:
         return cls(parts=(Text(reason, "error"),), private=True, kind="error")
 
     @property
+    def files(self) -> tuple[File, ...]:
+        return tuple(p for p in self.parts if isinstance(p, File))
+
+    @property
     def pending(self) -> PendingCard | None:
         for part in self.parts:
             if isinstance(part, PendingCard):
@@ -163,8 +197,11 @@ class Reply:
         return None
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly form (for the LLM and for logs)."""
+        """JSON-friendly form (for the LLM and for logs); a file is described, not included."""
         return {
             "kind": self.kind,
-            "parts": [{"type": type(p).__name__, **asdict(p)} for p in self.parts],
+            "parts": [
+                p.described() if isinstance(p, File) else {"type": type(p).__name__, **asdict(p)}
+                for p in self.parts
+            ],
         }

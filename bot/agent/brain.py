@@ -53,7 +53,7 @@ from bot.services import Services
 from skills import pending
 from skills.base import Skill, all_skills
 from skills.context import SkillContext, identify
-from skills.parts import PendingCard, Reply, Source, Sources, Text
+from skills.parts import File, PendingCard, Reply, Source, Sources, Text
 from store.models import Account, PendingAction, PendingStatus
 
 log = logging.getLogger(__name__)
@@ -235,9 +235,12 @@ class AgentBrain:
                 if isinstance(part, Sources):
                     for src in part.sources:
                         sources.setdefault((src.document, src.section), src)
-        parts: tuple[Text | Sources, ...] = (Text(said),)
+        parts: tuple[Text | Sources | File, ...] = (Text(said),)
         if sources:
             parts += (Sources(tuple(sources.values())),)
+        # The model was told a chart is attached (never its bytes): the person gets it.
+        files = {f.filename: f for r in turn.results for f in r.reply.files}
+        parts += tuple(files.values())
         return Reply(parts=parts, kind="answer", data=data)
 
     # ---- pauses that outlive a turn ------------------------------------------------------------

@@ -36,6 +36,7 @@ from skills.parts import (
     Button,
     Choices,
     Facts,
+    File,
     Paging,
     Part,
     PendingCard,
@@ -283,6 +284,8 @@ def part_blocks(part: Part, unique: _Unique | None = None) -> list[Block]:
         return choices_blocks(part, unique)
     if isinstance(part, Paging):
         return paging_blocks(part, unique)
+    if isinstance(part, File):
+        return []  # no block holds a file: it is uploaded beside the message (send.py)
     return [section(mrkdwn(str(part)))]
 
 

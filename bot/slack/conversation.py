@@ -5,6 +5,9 @@ and, without a mention, messages in a thread the bot has already answered in. Sl
 a channel mention twice (`app_mention` and `message`) and retries an event it did not see
 acknowledged; both collapse on one key per channel message (`msg:<channel>:<ts>`), claimed
 with an INSERT so only one replica and one listener ever answers it.
+
+A reply's files (a chart) follow its message into the same thread; a private reply's go to
+the asker's DM, since Slack shows no file to one person in a channel.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from bot import cards
 from bot.slack.deps import APOLOGY, BUSY, SlackDeps, guarded
 from bot.slack.incoming import Turn, from_bot, mentions, to_turn
+from bot.slack.send import not_attached
 from skills.parts import Reply
 
 log = logging.getLogger("subbot.slack")
@@ -81,7 +85,9 @@ def deliver(deps: SlackDeps, turn: Turn, reply: Reply) -> None:
     """Private replies (help, refusals) go only to the asker in a channel; the rest in thread."""
     if reply.private and not turn.is_dm:
         in_thread = turn.thread_ts if turn.thread_ts != turn.ts else None
-        deps.sender.ephemeral(turn.channel, turn.user, reply, thread_ts=in_thread)
+        shown = deps.sender.ephemeral(turn.channel, turn.user, reply, thread_ts=in_thread)
+        if shown and reply.files and (dm := deps.sender.dm_channel(turn.user)) is not None:
+            attach(deps, dm, None, reply)
         deps.sender.status(turn.channel, turn.thread_ts, "")  # no public reply clears it
         return
     card = reply.pending
@@ -99,3 +105,13 @@ def deliver(deps: SlackDeps, turn: Turn, reply: Reply) -> None:
         cards.queue(deps.services, card.action_id, turn.channel, turn.thread_ts)
         if not turn.is_dm:
             deps.sender.dm(turn.user, reply)
+    if ts is not None:  # a chart without its message would only puzzle
+        attach(deps, turn.channel, turn.thread_ts, reply)
+
+
+def attach(deps: SlackDeps, channel: str, thread_ts: str | None, reply: Reply) -> None:
+    """Upload the reply's files after its message; say so in the thread if one did not go
+    (the upload is logged by the sender)."""
+    missed = deps.sender.attach(channel, reply, thread_ts=thread_ts)
+    if missed:
+        deps.sender.post(channel, not_attached(missed), thread_ts=thread_ts, what="notice")

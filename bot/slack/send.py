@@ -4,6 +4,11 @@ The WebClient already retries rate limits (429 + Retry-After) and server errors;
 fails lands here, is logged with what the user did not get (method, channel, thread, the kind
 of reply and its first words, never the whole text), and the caller carries on: a lost
 message must not take the worker down with it.
+
+A reply's files (`skills.parts.File`, a chart) are uploaded after its message, into the same
+conversation and thread (`attach`). One Slack would not take is logged and the person is told
+in a follow-up (`not_attached`); it is not queued for later like a card (`bot/cards.py`): a
+chart is drawn for the asker's view of the moment, and the message already has its figures.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.slack.blocks import Block, fallback_text, reply_blocks
 from bot.slack.mrkdwn import clip
-from skills.parts import Reply
+from skills.parts import File, Reply
 
 log = logging.getLogger("subbot.slack")
 
@@ -29,6 +34,13 @@ LOADING = ["Reading the subscription store…", "Checking the documents…", "Wo
 def _summary(text: str) -> str:
     first = text.strip().split("\n", 1)[0]
     return "“" + clip(first, 80, "…") + "”"
+
+
+def not_attached(files: Sequence[File]) -> Reply:
+    """The follow-up when files did not go: what is missing, in the words people use."""
+    names = ", ".join(f"“{f.title}”" for f in files)
+    noun = files[0].noun if len(files) == 1 else "files"
+    return Reply.text(f"The {noun} could not be attached ({names}).", "error")
 
 
 def slack_error(exc: Exception) -> str:
@@ -162,14 +174,42 @@ class Sender:
         return self.post(channel, Reply.text(text), thread_ts=thread_ts, what="notice")
 
     def dm(self, user: str, reply: Reply) -> str | None:
+        channel = self.dm_channel(user)
+        if channel is None:
+            return None
+        return self.post(channel, reply, what="DM")
+
+    def dm_channel(self, user: str) -> str | None:
+        """The id of the bot's DM with `user`, or None when Slack would not open it."""
         resp = self._call(
             "conversations.open",
             f"DM to {user}",
             lambda: self.client.conversations_open(users=user),
         )
-        if resp is None:
-            return None
-        return self.post(resp["channel"]["id"], reply, what="DM")
+        return resp["channel"]["id"] if resp is not None else None
+
+    # ---- files -------------------------------------------------------------------------------
+    def upload(self, channel: str, file: File, *, thread_ts: str | None = None) -> bool:
+        """Upload one file into `channel` (in `thread_ts`); False when Slack did not take it."""
+        resp = self._call(
+            "files_upload_v2",
+            f"{file.noun} {file.filename}",
+            lambda: self.client.files_upload_v2(
+                channel=channel,
+                thread_ts=thread_ts,
+                file=file.content,
+                filename=file.filename,
+                title=file.title,
+                alt_txt=file.title,
+            ),
+            channel=channel,
+            thread=thread_ts,
+        )
+        return resp is not None
+
+    def attach(self, channel: str, reply: Reply, *, thread_ts: str | None = None) -> list[File]:
+        """Upload the reply's files beside its message; the ones Slack did not take."""
+        return [f for f in reply.files if not self.upload(channel, f, thread_ts=thread_ts)]
 
     # ---- response_url (slash commands, clicks on ephemeral messages) --------------------------
     def respond(

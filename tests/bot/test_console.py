@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.console import show
 from bot.render_text import render
+from skills.parts import File, Reply, Text
 from store.accounts import resolve_account
 from store.models import AuditEvent, Invoice, PendingAction, Subscription
 
@@ -217,3 +220,22 @@ def test_a_failure_inside_is_an_apology_not_a_traceback(core, monkeypatch):
     reply = core.handle("U_SUPPORT1", "account Initech", "c")
     assert reply.kind == "error" and "nothing was changed (ref " in reply.parts[0].text
     assert "fire" not in reply.parts[0].text
+
+
+def test_a_replys_file_is_saved_under_a_new_name_each_time(tmp_path):
+    chart = File("Tracked spend by vendor", "../spend.png", b"\x89PNG one")
+    reply = Reply(parts=(Text("Spend"), chart))
+    first, second = show(reply, tmp_path / "files"), show(reply, tmp_path / "files")
+    assert first.startswith("Spend\n\nChart saved to ") and "[chart:" not in first
+    paths = [Path(text.split("Chart saved to ")[1]) for text in (first, second)]
+    assert paths == [tmp_path / "files" / "spend.png", tmp_path / "files" / "spend-2.png"]
+    assert all(p.read_bytes() == b"\x89PNG one" for p in paths)
+    assert not (tmp_path / "spend.png").exists()  # a name, never a path out of the folder
+
+
+def test_a_file_that_cannot_be_saved_is_one_line_and_the_text_still_shows(tmp_path):
+    blocked = tmp_path / "files"
+    blocked.write_text("a file where the folder should be")
+    out = show(Reply(parts=(Text("Spend"), File("T", "t.png", b"x"))), blocked)
+    assert out.startswith("Spend\n\n⚠ The chart could not be saved:")
+    assert "saved to" not in out

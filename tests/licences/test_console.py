@@ -1,13 +1,19 @@
 """BRIEF §11's worked figures in a scripted console session as U_ADMIN1 at T = 2026-11-16,
-and who may see what (one test per role), on the seeded demo."""
+and who may see what (one test per role), on the seeded demo; the chart `licences spend`
+carries, and the console saving it (as a real `run_bot.py --console` subprocess)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from pathlib import Path
 
 import pytest
 
 from bot.core import Core
+from licences.chart import spend_png
+from skills.parts import Table
+from tests.proc import copy_data_dir, no_traceback, run_bot, seeded_template
 
 ALL = (
     "licences underused",
@@ -94,3 +100,51 @@ def test_an_employee_sees_only_their_own_seats(core) -> None:
 def test_customers_and_guests_see_none_of_it(core, user: str) -> None:
     for text in (*ALL, "my tools", "licences unused zoom"):
         assert reply(core, user, text).kind == "refusal", text
+
+
+# ---- the chart of `licences spend` (issue 14 item 3) ------------------------------------------
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("by", ["tool", "department", "vendor", "category"])
+def test_spend_carries_the_chart_of_the_split_it_lists(core, by: str) -> None:
+    answer = reply(core, "U_ADMIN1", f"licences spend by {by}")
+    [table] = [p for p in answer.parts if isinstance(p, Table)]
+    [chart] = answer.files
+    assert chart.title == table.title == f"Tracked spend by {by}"
+    assert chart.filename == f"licence-spend-by-{by}-2026-11-16.png"
+    assert chart.mimetype == "image/png" and chart.content.startswith(PNG)
+    # drawn from the very figures of the table (the same bytes for the same split)
+    assert chart.content == spend_png({by: answer.data["split"]}, dt.date(2026, 11, 16))
+    assert [row[0] for row in table.rows] == list(answer.data["split"])
+
+
+def test_an_owner_sees_a_chart_of_their_own_tools_and_no_owner_none(core) -> None:
+    dana = reply(core, "U_SALES1", "licences spend by vendor")
+    [chart] = dana.files
+    everyone = reply(core, "U_ADMIN1", "licences spend by vendor").files[0]
+    assert chart.content == spend_png({"vendor": dana.data["split"]}, dt.date(2026, 11, 16))
+    assert chart.content != everyone.content
+    sam = reply(core, "U_SALES2", "licences spend")  # owns no tools: nothing to draw
+    assert sam.data["split"] == {} and sam.files == ()
+
+
+def test_the_console_shows_where_the_chart_was_not_saved_in_process(console) -> None:
+    """Without a files directory (an in-process session) the file is named, not written."""
+    out = console("U_ADMIN1", "licences spend by vendor")
+    assert "[chart: Tracked spend by vendor, licence-spend-by-vendor-2026-11-16.png," in out
+
+
+def test_the_console_saves_the_chart_under_the_data_dir(tmp_path) -> None:
+    """`run_bot.py --console --as U_ADMIN1` as people run it: each chart a new PNG file."""
+    template = seeded_template(tmp_path / "template")
+    data = copy_data_dir(template, tmp_path / "data")
+    ask = "licences spend by vendor\n"
+    done = run_bot(["--console", "--as", "U_ADMIN1"], data, ask * 2)
+    assert done.returncode == 0 and no_traceback(done.stdout, done.stderr), done.stderr
+    saved = re.findall(r"^Chart saved to (.+)$", done.stdout, re.MULTILINE)
+    assert len(saved) == 2 and saved[0] != saved[1]  # the second did not overwrite the first
+    for path in map(Path, saved):
+        assert path.parent == data / "files" and path.suffix == ".png"
+        assert path.read_bytes().startswith(PNG)
+    assert "Tracked spend by vendor" in done.stdout and "[chart:" not in done.stdout

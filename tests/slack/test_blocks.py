@@ -17,12 +17,14 @@ from bot.slack.followups import mark_alert_done
 from bot.slack.home import home_view
 from bot.slack.ids import CANCEL, CONFIRM, action_name
 from bot.slack.incoming import clean_text, from_bot, retry_of, to_click, to_turn
+from bot.slack.send import not_attached
 from reports.dashboard import Dashboard, QueueItem
 from skills.parts import (
     Alert,
     Button,
     ChangeRow,
     Facts,
+    File,
     MoneyLine,
     PendingCard,
     Reply,
@@ -157,6 +159,26 @@ def test_fallback_text_is_short_plain_and_never_empty() -> None:
     assert "Change plan: Initech" in text and "waiting for confirmation" in text
     assert len(fallback_text(Reply.text("x" * 10_000))) <= 3000
     assert fallback_text(Reply.text("a < b")) == "a &lt; b"
+
+
+def test_a_file_is_no_block_and_no_fallback_text_it_is_uploaded_beside() -> None:
+    table = Table("Tracked spend by vendor", ("Vendor", "A year"), (("Zoom", "$12,000.00"),))
+    chart = File("Tracked spend by vendor", "spend.png", b"\x89PNG fake")
+    alone = Reply(parts=(table,))
+    both = Reply(parts=(table, chart))
+    assert reply_blocks(both) == reply_blocks(alone)
+    assert fallback_text(both) == fallback_text(alone)
+    assert "PNG" not in every_text(reply_blocks(both))
+
+
+def test_a_missing_chart_is_named_in_the_follow_up() -> None:
+    chart = File("Tracked spend by vendor", "spend.png", b"\x89PNG fake")
+    notice = not_attached([chart])
+    said = fallback_text(notice)
+    assert said.endswith("The chart could not be attached (“Tracked spend by vendor”).")
+    assert not notice.private  # said where the chart should have been
+    two = not_attached([chart, File("Data", "data.csv", b"a,b", "text/csv")])
+    assert "files could not be attached" in fallback_text(two)
 
 
 # ---- App Home --------------------------------------------------------------------------------
