@@ -84,6 +84,8 @@ def generate(folder: Path, args: argparse.Namespace) -> dict[str, Path]:
             tool, person = ordered[rng.randrange(len(ordered))]
             who = email(person) if rng.random() > 0.02 else f"stranger.{rng.randrange(99)}@x.io"
             at = start + dt.timedelta(seconds=rng.randrange(365 * 86400))
+            if idle(tool, person):  # this seat's last use is older than the window
+                at = min(at, start + dt.timedelta(days=365 - 90))
             event = {
                 "eventType": "user.authentication.sso",
                 "published": at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
@@ -93,6 +95,12 @@ def generate(folder: Path, args: argparse.Namespace) -> dict[str, Path]:
             }
             f.write(json.dumps(event) + "\n")
     return {"tools": tools, "assignments": assignments, "okta": okta}
+
+
+def idle(tool: int, person: int) -> bool:
+    """Whether a seat has gone unused for 90 days: none of tool 0's seats, 20 % of tool 1's,
+    … 80 % of tool 4's, and so on, so some tools are underused, at risk and have candidates."""
+    return (person * 31 + tool) % 100 < (tool % 5) * 20
 
 
 def timed(work: Callable[[], Any], repeat: int = 1) -> tuple[float, Any]:

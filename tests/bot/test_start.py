@@ -20,6 +20,7 @@ def test_the_jobs_start_a_moment_after_the_bot_and_stop_with_it(services: Servic
         "alerts",
         "weekly_report",
         "cards",
+        "licences_daily",
     }
     deferred.stop()
     assert not deferred.scheduler.running

@@ -87,15 +87,3 @@ def test_a_reclaim_of_zoom_in_words_then_an_employee_keeps(core: Core) -> None:
     assert core.handle("U_ADMIN1", f"licences refuse #{case}", "L16").pending is not None
     assert core.handle("U_ADMIN1", "yes", "L16").data["status"] == "applied"
 
-
-def test_answers_without_a_case_say_what_is_missing(core: Core) -> None:
-    """Nothing waits for anyone on the fresh demo: a holder's answer and an owner's decision
-    each say what they looked for, and nothing is proposed."""
-    keep = core.handle("U_SUPPORT1", "licences keep", "L9")
-    assert keep.pending is None
-    assert keep.parts[0].text == "No seat reclaim is waiting for your answer."  # type: ignore[union-attr]
-    approve = core.handle("U_ADMIN1", "licences approve", "L9")
-    assert approve.pending is None
-    assert approve.parts[0].text == (  # type: ignore[union-attr]
-        "No request to keep a seat is waiting for your decision."
-    )

@@ -23,7 +23,9 @@ def test_a_customer_without_an_account_is_read_as_a_guest() -> None:
 def test_every_skill_usable_by_a_role_holds_one_of_its_permissions() -> None:
     skills = all_skills()
     assert "apply_discount" in usable(Role.SALES) and "change_plan" not in usable(Role.SALES)
-    assert usable(Role.MANAGER) == set(skills)  # managers may use every skill
+    # managers may use every skill but adding and editing tools (admins only, BRIEF §11)
+    assert set(skills) - usable(Role.MANAGER) == {"licences_add_tool", "licences_set"}
+    assert usable(Role.ADMIN) == set(skills)
     for role in Role:
         for name in usable(role):
             skill = skills[name]
