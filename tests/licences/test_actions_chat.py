@@ -86,4 +86,3 @@ def test_a_reclaim_of_zoom_in_words_then_an_employee_keeps(core: Core) -> None:
     assert core.handle(holder, "yes", "L15").data["status"] == "applied"
     assert core.handle("U_ADMIN1", f"licences refuse #{case}", "L16").pending is not None
     assert core.handle("U_ADMIN1", "yes", "L16").data["status"] == "applied"
-
