@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed-stamp
 # Install-time artefacts of the knowledge index (ONNX export of the model, vectors of the
 # shipped documents): rebuilt when the install, the documents or the chunking change.
 PREBUILD_STAMP := $(VENV)/.prebuild-stamp
-PREBUILD_INPUTS := $(wildcard knowledge/docs/*.md knowledge/docs/*/*.md) knowledge/chunking.py knowledge/minilm.py
+PREBUILD_INPUTS := $(wildcard knowledge/docs/*.md knowledge/docs/*/*.md) knowledge/chunking.py knowledge/minilm.py \
+	$(wildcard */intents.yaml) bot/nlu/head.py
 
 .PHONY: run test setup lint format bench clean
 
@@ -31,6 +32,8 @@ $(STAMP): pyproject.toml
 $(PREBUILD_STAMP): $(STAMP) $(PREBUILD_INPUTS)
 	@# Export MiniLM to ONNX and embed the shipped documents once, so the bot starts fast.
 	$(BIN)/python -m knowledge.prebuild
+	@# The same for the intent router: its examples' vectors and its fitted head.
+	$(BIN)/python -m bot.nlu.prebuild
 	@touch $(PREBUILD_STAMP)
 
 lint: setup

@@ -382,6 +382,7 @@ def make_setup(ctx: Ctx, run: Run) -> None:
     clean(run.complete(timeout=900))  # installed already: checks the stamps, builds what is new
     assert (ROOT / ".venv" / ".installed-stamp").exists()
     assert (ROOT / ".venv" / ".prebuild-stamp").exists()
+    assert list((ROOT / ".venv" / "share" / "subbot").glob("intents-head-*.npz"))  # the router's
 
 
 @case("make lint")
