@@ -86,10 +86,14 @@ def cached(
         if found is not None:
             return found
     head = fit(vectors, labels, c)
+    directory = writable_dir(dirs)
     try:
-        with atomic_write(writable_dir(dirs) / name) as handle:
+        with atomic_write(directory / name) as handle:
             classes = np.array(head.classes)
             np.savez(handle, classes=classes, coef=head.coef, intercept=head.intercept)
+        for stale in directory.glob("intents-head-*.npz"):  # heads of examples since edited
+            if stale.name != name:
+                stale.unlink(missing_ok=True)
     except OSError as exc:
         log.warning("could not keep the intent head: %s", exc)
     return head

@@ -41,9 +41,10 @@ def test_a_fitted_head_is_kept_and_read_back(tmp_path: Path) -> None:
     again = heads.cached(vectors, labels, [tmp_path])  # read, not refitted
     query = vectors[:3]
     assert again.probabilities(query) == pytest.approx(first.probabilities(query))
-    other_vectors, other_labels = _clusters(seed=1)  # other examples: another file
-    heads.cached(other_vectors, other_labels, [tmp_path])
-    assert len(list(tmp_path.glob("intents-head-*.npz"))) == 2
+    other_vectors, other_labels = _clusters(seed=1)  # examples edited: another file, and
+    heads.cached(other_vectors, other_labels, [tmp_path])  # the stale one is removed
+    now = list(tmp_path.glob("intents-head-*.npz"))
+    assert len(now) == 1 and now != kept
 
 
 def test_an_unreadable_head_is_refitted(tmp_path: Path) -> None:
