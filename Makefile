@@ -15,8 +15,14 @@ PREBUILD_INPUTS := $(wildcard knowledge/docs/*.md knowledge/docs/*/*.md) knowled
 run: setup
 	$(BIN)/python run_bot.py $(ARGS)
 
+# The suite runs on every core (pytest-xdist), one test file per worker at a time: a file's
+# module fixtures (a seeded store, a walked calendar) are built once, not once per worker.
+# `make test PYTEST_ARGS="tests/unit -x"` adds arguments; `PYTEST_XDIST=` (empty) or
+# `PYTEST_ARGS="-n 0"` runs in one process (for pdb, or to read output in order).
+PYTEST_XDIST ?= -n auto --dist loadfile
+
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 setup: $(STAMP) $(PREBUILD_STAMP)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -72,10 +73,46 @@ def run_bot(
     )
 
 
+# Ports for servers a test starts in another process (which binds them seconds later).
+# Not from the kernel's ephemeral range: a port bind(0) handed out there is free again the
+# moment it is returned, and until the child binds it a concurrent bind(0) or outgoing
+# connection (another xdist worker's fake Slack, a PostgreSQL connection) may take it. Below
+# that range each xdist worker draws from its own slice, so two workers never pick one port.
+PORTS_FROM = 10000
+_handed_out: set[int] = set()
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default; macOS starts at 49152
+
+
+def _port_slice() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")  # gw0, gw1, … under pytest-xdist
+    index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
+    count = max(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1), index + 1)
+    top = max(_ephemeral_low(), PORTS_FROM + 64 * count)
+    size = (top - PORTS_FROM) // count
+    return range(PORTS_FROM + index * size, PORTS_FROM + (index + 1) * size)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A loopback port no one listens on, from this worker's slice, never the same one twice."""
+    ports = _port_slice()
+    for _ in range(200):
+        port = random.choice(ports)
+        if port in _handed_out:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise AssertionError(f"no free port in {ports.start}-{ports.stop - 1} after 200 tries")
 
 
 def no_traceback(*texts: str) -> bool:
