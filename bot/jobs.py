@@ -9,6 +9,9 @@ early), so a replica whose trigger fires a little later for the same slot skips 
 
 The work itself is idempotent (lifecycle keys, outbox keys), so a job run twice by hand or
 after a crash does nothing new; the lease only saves the duplicate effort.
+
+Long because: every job and its command-line twin sit beside the one registry they share
+(billing, alerts, the weekly report, cards, the daily licence job), each a few lines.
 """
 
 from __future__ import annotations
