@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from licences.commands import RECLAIM_DAYS, CaseCommand
-from licences.executor import ADMIN
+from licences.executor import ADMIN, NoBillingRun
 from skills import buttons
 from skills.parts import Alert, Button
 from store import outbox
@@ -139,20 +139,12 @@ class CaseContext:
 operation: Operations[CaseContext] = Operations("licences.operations")
 
 
-@dataclass
-class CaseRun:
+@dataclass(kw_only=True)
+class CaseRun(NoBillingRun):
     ctx: CaseContext
-    subject_id: int
-    version: int | None
-    invoice_number: str | None = None
-    account_id: int | None = None
-    subscription_id: int | None = None
 
     def snapshot(self) -> dict[str, str]:
         return snapshot(self.ctx.case)
-
-    def mrr_cents(self) -> int | None:
-        return None
 
     def execute(self, command: Command) -> Preview:
         fn = operation.of(command)
@@ -192,7 +184,8 @@ class CaseExecutor:
         case = session.get(ReclaimCase, subject_id)
         if case is None:
             raise NotFound(f"There is no reclaim #{subject_id}.")
-        return CaseRun(CaseContext(session, case, today, actor), subject_id, case.version)
+        context = CaseContext(session, case, today, actor)
+        return CaseRun(subject_id, case.version, ctx=context)
 
     def labels(self) -> Mapping[str, str]:
         return LABELS

@@ -99,19 +99,26 @@ operation: Operations[LicenceContext] = Operations("licences.operations")
 
 
 @dataclass
-class LicenceRun:
-    ctx: LicenceContext
+class NoBillingRun:
+    """What a licence run tells the write path that a customer's would not: no account, no
+    subscription, no invoice and no MRR (the company's own tools are not its revenue)."""
+
     subject_id: int
     version: int | None
     invoice_number: str | None = None
     account_id: int | None = None
     subscription_id: int | None = None
 
-    def snapshot(self) -> dict[str, str]:
-        return snapshot(self.ctx.tool)
-
     def mrr_cents(self) -> int | None:
         return None
+
+
+@dataclass(kw_only=True)
+class LicenceRun(NoBillingRun):
+    ctx: LicenceContext
+
+    def snapshot(self) -> dict[str, str]:
+        return snapshot(self.ctx.tool)
 
     def execute(self, command: Command) -> Preview:
         fn = operation.of(command)
@@ -156,7 +163,7 @@ class LicenceExecutor:
             if tool is None:
                 raise NotFound(f"There is no tool #{subject_id}.")
         ctx = LicenceContext(session, tool, today, actor)
-        return LicenceRun(ctx, subject_id, tool.version if tool is not None else None)
+        return LicenceRun(subject_id, tool.version if tool is not None else None, ctx=ctx)
 
     def labels(self) -> Mapping[str, str]:
         return LABELS
