@@ -9,6 +9,7 @@ under CI (CI=true), so a green CI run always means both databases were exercised
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -20,13 +21,12 @@ import sqlalchemy as sa
 
 from config.clock import Clock
 from store.db import Database
+from tests.stores import PG_ADMIN_URL, copy_sqlite, templates
 
-PG_ADMIN_URL = os.environ.get(
-    "SUBBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 TODAY = dt.date(2026, 11, 16)
 
 
+@functools.cache
 def _pg_available() -> str | None:
     try:
         engine = sa.create_engine(PG_ADMIN_URL, connect_args={"connect_timeout": 3})
@@ -74,26 +74,38 @@ def pg_server_url() -> Iterator[str]:
         yield url
 
 
-def _reset_pg(url: str) -> None:
-    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-        conn.execute(sa.text("CREATE SCHEMA public"))
-    engine.dispose()
+@pytest.fixture(scope="session", autouse=True)
+def _store_templates() -> Iterator[None]:
+    """Drop this process's template databases when its session ends."""
+    yield
+    templates(PG_ADMIN_URL).close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A freshly migrated, empty store on each database."""
+    """A freshly migrated, empty store of its own on each database (a copy of a template:
+    see tests/stores.py); `seed_demo_copy(db, clock)` turns it into the seeded demo."""
     if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'store.db'}")
-    else:
-        url = request.getfixturevalue("pg_server_url")
-        _reset_pg(url)
-        database = Database(url)
-    database.migrate()
-    yield database
-    database.dispose()
+        path = tmp_path / "store.db"
+        copy_sqlite(Path(templates(PG_ADMIN_URL).migrated("sqlite")), path)
+        database = Database(f"sqlite:///{path}")
+        yield database
+        database.dispose()
+        return
+    problem = _pg_available()
+    if problem:
+        if os.environ.get("CI"):
+            pytest.fail(problem)
+        pytest.skip(problem)
+    store = templates(PG_ADMIN_URL)
+    name = f"subbot_test_{uuid.uuid4().hex[:10]}"
+    store.pg_copy(store.migrated("postgresql"), name)
+    database = Database(store.url_of(name))
+    try:
+        yield database
+    finally:
+        database.dispose()
+        store.pg_drop(name)
 
 
 @pytest.fixture

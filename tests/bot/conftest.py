@@ -13,16 +13,15 @@ from bot.core import Core
 from bot.services import Services, build_writes
 from config.clock import Clock
 from config.settings import load_settings
-from seed.demo import seed_demo
 from store.db import Database
 from tests.fakes import ScriptedRetriever
+from tests.stores import seed_demo_copy
 
 
 @pytest.fixture
 def demo_db(tmp_path: Path, clock: Clock) -> Iterator[Database]:
     db = Database(f"sqlite:///{tmp_path / 'demo.db'}")
-    db.migrate()
-    seed_demo(db, clock)
+    seed_demo_copy(db, clock)
     yield db
     db.dispose()
 

@@ -14,9 +14,9 @@ from bot import jobs
 from bot.services import Services, build_writes
 from config.clock import Clock
 from config.settings import Settings, load_settings
-from seed.demo import seed_demo
 from store.db import Database
 from tests.conftest import TODAY
+from tests.stores import seed_demo_copy
 
 UTC = dt.UTC
 
@@ -76,7 +76,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def demo(db: Database, frozen: FrozenClock, settings: Settings) -> Services:
     """The Nimbus Notes demo seeded at T on each database."""
-    seed_demo(db, frozen)
+    seed_demo_copy(db, frozen)
     return make_services(db, frozen, settings)
 
 

@@ -18,7 +18,6 @@ from config.clock import Clock
 from config.settings import load_settings
 from reports import dashboard as dashboard_module
 from reports.dashboard import Dashboard, dashboard_of
-from seed.demo import seed_demo
 from skills.base import REGISTRY, all_skills
 from skills.parts import Alert, Facts
 from store import outbox
@@ -26,6 +25,7 @@ from store.db import Database
 from store.models import AuditEvent, Deal, ReclaimCase, ReclaimState, SeatAssignment, Tool
 from tests.conftest import TODAY
 from tests.fakes import ScriptedRetriever
+from tests.stores import seed_demo_copy
 
 
 @pytest.fixture
@@ -36,8 +36,7 @@ def clock() -> Clock:
 @pytest.fixture
 def core(tmp_path: Path, clock: Clock) -> Iterator[Core]:
     db = Database(f"sqlite:///{tmp_path / 'demo.db'}")
-    db.migrate()
-    seed_demo(db, clock)
+    seed_demo_copy(db, clock)
     settings = load_settings(SUBBOT_DATA_DIR=str(tmp_path))
     services = Services(settings=settings, db=db, clock=clock, writes=build_writes(db, clock))
     yield Core(services, retriever_factory=ScriptedRetriever)

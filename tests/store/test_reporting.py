@@ -50,6 +50,7 @@ from store.models import (
 )
 from subscriptions.commands import Cancel
 from tests.store.factories import make_subscription
+from tests.stores import seed_demo_copy
 
 D = dt.date
 TODAY = D(2026, 11, 16)
@@ -260,7 +261,7 @@ def test_renewal_outcomes_and_logo_churn_of_a_month(db: Database) -> None:
 # ---- at-risk query vs the rule ----------------------------------------------------------------
 def test_at_risk_query_matches_the_rule_on_the_demo(db: Database) -> None:
     clock = Clock(fixed_today=TODAY)
-    seed_demo(db, clock)
+    seed_demo_copy(db, clock)
     with db.read() as s:
         initech = s.scalars(
             select(Subscription.id).join(Account).where(Account.name == "Initech")
