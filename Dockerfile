@@ -23,6 +23,7 @@ COPY config ./config
 COPY deals ./deals
 COPY knowledge ./knowledge
 COPY licences ./licences
+COPY predictions ./predictions
 COPY reports ./reports
 COPY seed ./seed
 COPY skills ./skills

@@ -23,6 +23,7 @@ RUNNER = Path(__file__).name
 # Each bench's own flags for a run of seconds rather than minutes.
 SMALL_ARGS: dict[str, list[str]] = {
     "ack.py": shlex.split("-n 20 --concurrency 4"),
+    "churn.py": shlex.split("--accounts 600 --months 24"),
     "imports.py": shlex.split("--events 20000 --array-events 5000"),
     "intents.py": [],
     "licences.py": shlex.split(

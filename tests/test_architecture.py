@@ -24,7 +24,7 @@ from store.db import Database
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = (
     "bot", "seed", "alerts", "reports", "subscriptions", "deals", "knowledge", "licences",
-    "billing", "skills", "store", "config",
+    "predictions", "billing", "skills", "store", "config",
 )  # fmt: skip
 LONG_MODULE = 400
 TESTS = ROOT / "tests"

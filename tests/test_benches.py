@@ -128,6 +128,17 @@ FIGURES: dict[str, list[str]] = {
         r"accepted the post, \d+ duplicates$",
         r"^suite: passed",
     ],
+    "churn.py": [
+        r"^population: 600 accounts x 24 months, seed 7$",
+        r"^test rows: \d+ \(later half, the other 20 %\)$",
+        rf"^AUC: {NUM}  \(target >= 0\.75\)$",
+        rf"^formula AUC: {NUM}  \(model within 0\.05: {NUM}\)$",
+        rf"^shuffled-label AUC: {NUM}  \(target 0\.40-0\.60\)$",
+        rf"^Brier: {NUM}  \(base rate's {NUM}\)$",
+        rf"^ECE \(10 bins\): {NUM}  \(target <= 0\.05\)$",
+        r"^signs match the formula: (yes|NO)$",
+        r"^targets missed: ",
+    ],
     "tokens.py": [
         r"^Token counters \(the first is the budget's\):$",
         r"^  (tiktoken o200k_base|LangChain count_tokens_approximately)",

@@ -1,0 +1,105 @@
+"""Churn features of an account as of a day, from its history up to that day only (BRIEF §12).
+
+Each feature is one number a person can check in the account's own records: seat use and its
+change over 90 days, the share of paid seats removed in 90 days, declined payments in 90 days,
+days overdue, tenure, annual or monthly, days to the renewal, a discount ending within 90 days,
+plan and monthly value. Under 30 days of tenure there is not enough history (None).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import astuple, dataclass, fields
+
+from predictions.history import History, Terms, Usage
+
+WINDOW = dt.timedelta(days=90)
+MIN_TENURE_DAYS = 30
+DAYS_PER_MONTH = 30.4375
+
+
+@dataclass(frozen=True)
+class Features:
+    utilisation: float  # active ÷ paid seats at the latest snapshot
+    utilisation_change: float  # that minus the same 90 days earlier
+    seats_removed: float  # share of the paid seats of 90 days ago since removed
+    failed_payments: int  # declined attempts in the last 90 days
+    days_overdue: int  # since the first decline not yet followed by a payment
+    tenure_months: float
+    annual: int  # 1 when billed yearly
+    days_to_renewal: int
+    discount_ending: int  # 1 when a discount ends within 90 days
+    mrr: float  # monthly value in currency units (a model input, not money arithmetic)
+    plan: str
+
+    def row(self) -> tuple[float | int | str, ...]:
+        return astuple(self)
+
+
+NAMES: tuple[str, ...] = tuple(f.name for f in fields(Features))
+NUMERIC: tuple[str, ...] = NAMES[:-1]
+CATEGORICAL: tuple[str, ...] = ("plan",)
+
+
+def _latest_usage(usage: tuple[Usage, ...], day: dt.date) -> Usage | None:
+    found = None
+    for u in usage:
+        if u.on > day:
+            break
+        found = u
+    return found
+
+
+def _terms(terms: tuple[Terms, ...], day: dt.date) -> Terms | None:
+    found = None
+    for t in terms:
+        if t.on > day:
+            break
+        found = t
+    return found
+
+
+def _use(u: Usage) -> float:
+    return min(u.active_seats / u.paid_seats, 1.5) if u.paid_seats else 0.0
+
+
+def days_overdue(history: History, day: dt.date) -> int:
+    """Days since the first decline that no successful payment has followed (0 when paid up)."""
+    first_open: dt.date | None = None
+    for attempt in history.attempts:
+        if attempt.on > day:
+            break
+        if not attempt.failed:
+            first_open = None
+        elif first_open is None:
+            first_open = attempt.on
+    return (day - first_open).days if first_open is not None else 0
+
+
+def features_at(history: History, day: dt.date) -> Features | None:
+    """The account's features at the end of `day`, reading no record dated after it."""
+    if (day - history.started_on).days < MIN_TENURE_DAYS:
+        return None
+    now = _latest_usage(history.usage, day)
+    terms = _terms(history.terms, day)
+    if now is None or terms is None:
+        return None
+    before = _latest_usage(history.usage, day - WINDOW) or history.usage[0]
+    removed = (
+        max(0, before.paid_seats - now.paid_seats) / before.paid_seats if before.paid_seats else 0.0
+    )
+    failed = sum(1 for a in history.attempts if day - WINDOW < a.on <= day and a.failed)
+    ends = terms.discount_ends_on
+    return Features(
+        utilisation=round(_use(now), 4),
+        utilisation_change=round(_use(now) - _use(before), 4),
+        seats_removed=round(removed, 4),
+        failed_payments=failed,
+        days_overdue=days_overdue(history, day),
+        tenure_months=round((day - history.started_on).days / DAYS_PER_MONTH, 2),
+        annual=int(terms.annual),
+        days_to_renewal=max(0, (terms.renews_on - day).days),
+        discount_ending=int(ends is not None and day < ends <= day + WINDOW),
+        mrr=terms.mrr_cents / 100,
+        plan=terms.plan,
+    )
