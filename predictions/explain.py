@@ -1,0 +1,67 @@
+"""An account's reasons in its own numbers, beside what is typical (BRIEF §12).
+
+The model names the features that push the account's risk up most (`ChurnModel.reasons`);
+this turns each into a sentence a customer-success person can check in the account, with the
+typical account's value (the median of the training population) beside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from predictions.features import WINDOW, Features
+from predictions.history import History, Usage
+
+
+def _pct(x: float) -> str:
+    return f"{round(100 * x)} %"
+
+
+def _usage_on(history: History, day: dt.date) -> Usage | None:
+    found = None
+    for u in history.usage:
+        if u.on > day:
+            break
+        found = u
+    return found
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def reason_text(name: str, f: Features, typical: Features, history: History, day: dt.date) -> str:
+    now = _usage_on(history, day)
+    before = _usage_on(history, day - WINDOW) or (history.usage[0] if history.usage else None)
+    if name == "utilisation" and now is not None:
+        return (
+            f"{now.active_seats} of {now.paid_seats} seats active "
+            f"({_pct(f.utilisation)}; typical {_pct(typical.utilisation)})"
+        )
+    if name == "utilisation_change" and now is not None and before is not None:
+        was = before.active_seats / before.paid_seats if before.paid_seats else 0.0
+        return f"seat use fell from {_pct(was)} to {_pct(f.utilisation)} in 90 days"
+    if name == "seats_removed" and now is not None and before is not None:
+        removed = before.paid_seats - now.paid_seats
+        return f"{removed} of {before.paid_seats} paid seats removed in 90 days"
+    if name == "failed_payments":
+        return (
+            f"{_plural(f.failed_payments, 'declined payment')} in 90 days "
+            f"(typical {typical.failed_payments})"
+        )
+    if name == "days_overdue":
+        return f"{_plural(f.days_overdue, 'day')} overdue"
+    if name == "tenure_months":
+        return (
+            f"a customer for {_plural(round(f.tenure_months), 'month')} "
+            f"(typical {round(typical.tenure_months)})"
+        )
+    if name == "annual":
+        return "billed monthly (yearly customers leave less)"
+    if name == "days_to_renewal":
+        return f"renews in {_plural(f.days_to_renewal, 'day')}"
+    if name == "discount_ending":
+        return "a discount ends within 90 days"
+    if name == "mrr":
+        return f"${f.mrr:,.2f} a month (typical ${typical.mrr:,.2f})"
+    return name.replace("_", " ")

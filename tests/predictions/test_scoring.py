@@ -1,0 +1,70 @@
+"""Scoring the seeded demo's accounts from their stored history (a model trained on the
+synthetic population; SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import select
+
+from config.clock import Clock
+from predictions.model import ChurnModel
+from predictions.queries import SCORED, histories
+from predictions.scoring import score_accounts
+from predictions.training import train_synthetic
+from store.db import Database
+from store.models import Subscription
+from tests.stores import seed_demo_copy
+
+T = dt.date(2026, 11, 16)
+
+
+@pytest.fixture(scope="module")
+def model() -> ChurnModel:
+    return train_synthetic(T, accounts=1500)
+
+
+@pytest.fixture
+def demo(db: Database) -> Database:
+    seed_demo_copy(db, Clock(fixed_today=T))
+    return db
+
+
+def test_every_live_paid_account_is_scored_once_riskiest_first(
+    demo: Database, model: ChurnModel
+) -> None:
+    with demo.read() as s:
+        risks = score_accounts(s, model, T)
+        live = set(
+            s.scalars(select(Subscription.account_id).where(Subscription.status.in_(SCORED)))
+        )
+    assert sorted(r.account_id for r in risks) == sorted(live)
+    ready = [r for r in risks if r.probability is not None]
+    assert [r.probability for r in ready] == sorted((r.probability for r in ready), reverse=True)
+    assert all(r.health == 100 - round(100 * r.probability) for r in ready)
+    assert all(len(r.reasons) <= 3 for r in ready)
+    assert all(len(r.reasons) == 3 for r in ready[:10])  # only what raises the risk counts
+    young = risks[len(ready) :]
+    assert all(r.probability is None and r.health is None for r in young)
+
+
+def test_the_reasons_are_in_the_accounts_own_numbers(demo: Database, model: ChurnModel) -> None:
+    with demo.read() as s:
+        risks = {r.account: r for r in score_accounts(s, model, T)}
+    globex = risks["Globex"]
+    assert re.fullmatch(r"12 of 40 seats active \(30 %; typical \d+ %\)", globex.reasons[0])
+    stark = risks["Stark Industries"]
+    assert stark.probability is not None and stark.probability < globex.probability
+    ranked = list(risks)
+    assert ranked.index("Stark Industries") >= 10
+
+
+def test_the_history_read_stops_at_the_day(demo: Database) -> None:
+    earlier = T - dt.timedelta(days=10)
+    with demo.read() as s:
+        for scored in histories(s, earlier):
+            h = scored.history
+            assert all(u.on <= earlier for u in h.usage)
+            assert all(a.on <= earlier for a in h.attempts)
