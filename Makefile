@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # shipped documents): rebuilt when the install, the documents or the chunking change.
 PREBUILD_STAMP := $(VENV)/.prebuild-stamp
 PREBUILD_INPUTS := $(wildcard knowledge/docs/*.md knowledge/docs/*/*.md) knowledge/chunking.py knowledge/minilm.py \
-	$(wildcard */intents.yaml) bot/nlu/head.py
+	$(wildcard */intents.yaml) bot/nlu/head.py $(wildcard predictions/*.py)
 
 .PHONY: run test setup lint format bench clean
 
@@ -40,6 +40,8 @@ $(PREBUILD_STAMP): $(STAMP) $(PREBUILD_INPUTS)
 	$(BIN)/python -m knowledge.prebuild
 	@# The same for the intent router: its examples' vectors and its fitted head.
 	$(BIN)/python -m bot.nlu.prebuild
+	@# The demo's churn model, trained on the synthetic population.
+	$(BIN)/python -m seed.churn
 	@touch $(PREBUILD_STAMP)
 
 lint: setup

@@ -131,7 +131,12 @@ def require_current_schema(services: Services) -> None:
 def seed(services: Services, generated: int = 200) -> int:
     from seed.demo import seed_demo
 
-    report = seed_demo(services.db, services.clock, generated=generated)
+    report = seed_demo(
+        services.db,
+        services.clock,
+        generated=generated,
+        model_cache=services.settings.model_cache,
+    )
     if report.created:
         print(
             f"Seeded the Nimbus Notes demo for {services.clock.today().isoformat()}: "

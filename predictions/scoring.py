@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from predictions.explain import reason_text
 from predictions.features import features_at
-from predictions.model import ChurnModel
 from predictions.queries import histories
+
+if TYPE_CHECKING:
+    from predictions.model import ChurnModel
 
 
 @dataclass(frozen=True)

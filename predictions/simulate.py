@@ -78,14 +78,12 @@ class _Account:
         self.attempts: list[Attempt] = []
         self.terms: list[Terms] = []
 
-    def renews_on(self, day: dt.date) -> dt.date:
+    def renews_on(self, k: int) -> dt.date:
+        """The first renewal after month `k` of the account's life."""
         step = 12 if self.annual else 1
-        k = 0
-        while add_months(self.started_on, k * step, self.started_on.day) <= day:
-            k += 1
-        return add_months(self.started_on, k * step, self.started_on.day)
+        return add_months(self.started_on, (k // step + 1) * step, self.started_on.day)
 
-    def set_terms(self, day: dt.date) -> None:
+    def set_terms(self, k: int, day: dt.date) -> None:
         discounted = self.discount_ends_on is not None and self.discount_ends_on > day
         self.terms.append(
             Terms(
@@ -93,7 +91,7 @@ class _Account:
                 plan=self.plan,
                 annual=self.annual,
                 mrr_cents=_mrr_cents(self.plan, self.seats, self.annual, discounted),
-                renews_on=self.renews_on(day),
+                renews_on=self.renews_on(k),
                 discount_ends_on=self.discount_ends_on if discounted else None,
             )
         )
@@ -131,7 +129,7 @@ class _Account:
             self.discount_ends_on = None
             changed = True
         if changed or self.terms[-1].renews_on <= day:
-            self.set_terms(day)
+            self.set_terms(k, day)
         self.usage.append(Usage(day, active, self.seats))
 
 

@@ -10,7 +10,9 @@ is the company at T after that day's billing run.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -51,13 +53,21 @@ class SeedReport:
         return f"Demo data already present ({counts}); nothing changed."
 
 
-def seed_demo(db: Database, clock: Clock, *, generated: int = 200, seed: int = 42) -> SeedReport:
+def seed_demo(
+    db: Database,
+    clock: Clock,
+    *,
+    generated: int = 200,
+    seed: int = 42,
+    model_cache: Path | None = None,
+) -> SeedReport:
     """Seed the demo company in one transaction; a database that has plans is left alone."""
     try:
         with db.uow() as session:
             if _count(session, Plan):
                 return _report(session, created=False)
             _seed(session, db, clock, generated=generated, seed=seed)
+            _churn(session, clock.today(), model_cache)
             return _report(session, created=True)
     except IntegrityError:
         # Another process seeded at the same moment: its data stands, ours rolled back.
@@ -100,6 +110,14 @@ def _seed(session: Session, db: Database, clock: Clock, *, generated: int, seed:
             replay.record_deal(deal)
     seed_licences(session, today, seed)
     session.flush()
+
+
+def _churn(session: Session, today: dt.date, model_cache: Path | None) -> None:
+    """The first churn model and scores (imported here: scikit-learn is slow to import, and
+    only a first start seeds)."""
+    from seed.churn import record_churn
+
+    record_churn(session, today, model_cache)
 
 
 def _count(session: Session, model: type) -> int:

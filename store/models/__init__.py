@@ -44,6 +44,7 @@ from store.models.licences import (
     Vendor,
 )
 from store.models.people import Account, Contact, Role, Staff
+from store.models.predictions import ChurnModelRow, ChurnScore
 from store.models.subscriptions import IntervalCol, Plan, Subscription, SubStatus, UsageSnapshot
 
 __all__ = [
@@ -52,6 +53,8 @@ __all__ = [
     "AlertDelivery",
     "AuditEvent",
     "Base",
+    "ChurnModelRow",
+    "ChurnScore",
     "Contact",
     "CreditNote",
     "Deal",

@@ -131,3 +131,6 @@ class UsageSnapshot(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     taken_on: Mapped[dt.date] = mapped_column(Date)
     active_seats: Mapped[int] = mapped_column(Integer)
+    # Seats paid for that day (None in snapshots older than migration 0011): seat changes
+    # over time for the churn features, in the same row as the use.
+    paid_seats: Mapped[int | None] = mapped_column(Integer)

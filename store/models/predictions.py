@@ -1,0 +1,51 @@
+"""Churn predictions (BRIEF §12): each trained model with its held-out figures, and the daily
+scores per account the answers and reports read.
+
+A model row is never changed: a retrain adds one, and scores name the model that made them,
+so any score can be explained later. The pipeline is stored as the bytes `pickle` wrote
+(scikit-learn's own persistence); only this process's code writes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.models.base import Base, _now
+
+
+class ChurnModelRow(Base):
+    __tablename__ = "churn_models"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(32))
+    trained_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    data: Mapped[str] = mapped_column(String(200))  # what it was trained on, in words
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
+    pipeline: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ChurnScore(Base):
+    __tablename__ = "churn_scores"
+    __table_args__ = (UniqueConstraint("account_id", "scored_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    scored_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    model_id: Mapped[int] = mapped_column(ForeignKey("churn_models.id"))
+    # None: under 30 days of tenure, not enough history
+    probability: Mapped[float | None] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(JSON)
