@@ -30,7 +30,7 @@ from predictions.simulate import Simulated
 HORIZON = dt.timedelta(days=90)
 # A model trained on shuffled labels points in a random direction, which by chance can line up
 # with the real signal; the control is the mean over several shuffles.
-SHUFFLES = 5
+SHUFFLES = 20
 
 
 @dataclass(frozen=True)

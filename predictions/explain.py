@@ -56,8 +56,8 @@ def reason_text(name: str, f: Features, typical: Features, history: History, day
             f"a customer for {_plural(round(f.tenure_months), 'month')} "
             f"(typical {round(typical.tenure_months)})"
         )
-    if name == "annual":
-        return "billed monthly (yearly customers leave less)"
+    if name == "annual":  # only a reason when it raises the risk: a yearly contract
+        return f"a yearly contract, renewing in {_plural(f.days_to_renewal, 'day')}"
     if name == "days_to_renewal":
         return f"renews in {_plural(f.days_to_renewal, 'day')}"
     if name == "discount_ending":

@@ -10,7 +10,8 @@ be perfect and the formula without it sets the bar a model is measured against: 
 AUC is far above the formula's has read something it should not have (leakage). The signs are
 what a customer-success team would expect: less use, falling use, removed seats, declines,
 being overdue, a discount running out and a near renewal raise the risk; tenure, annual terms
-and a larger account lower it.
+and a larger account lower it. Tenure, monthly value and days overdue enter as log(1 + x);
+days to the renewal as months, capped at six (a renewal further away protects no more).
 """
 
 from __future__ import annotations
@@ -18,30 +19,48 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from predictions.features import Features
+import numpy as np
 
-Transform = Literal["linear", "log1p"]
+from predictions.features import DAYS_PER_MONTH, Features
 
-INTERCEPT = 3.2
+Transform = Literal["linear", "log1p", "months_capped"]
+# Renewals further than this count as this far: an annual customer cannot leave before its
+# renewal, so what matters is whether the renewal falls within the next few months.
+RENEWAL_CAP_DAYS = 183
+
+INTERCEPT = 2.5
 FRAILTY_SD = 0.4
 # feature: (coefficient, how the feature enters)
 TERMS: dict[str, tuple[float, Transform]] = {
-    "utilisation": (-4.0, "linear"),
-    "utilisation_change": (-3.0, "linear"),
+    "utilisation": (-3.0, "linear"),
+    "utilisation_change": (-5.0, "linear"),
     "seats_removed": (2.5, "linear"),
     "failed_payments": (0.45, "linear"),
-    "days_overdue": (0.035, "linear"),
+    "days_overdue": (0.9, "log1p"),
     "tenure_months": (-0.6, "log1p"),
-    "annual": (-0.35, "linear"),
-    "days_to_renewal": (-0.005, "linear"),
-    "discount_ending": (0.7, "linear"),
-    "mrr": (-0.2, "log1p"),
+    "annual": (0.9, "linear"),
+    "days_to_renewal": (-0.6, "months_capped"),
+    "discount_ending": (0.9, "linear"),
+    "mrr": (-0.1, "log1p"),
 }
 PLAN: dict[str, float] = {"starter": 0.3, "pro": 0.0, "business": -0.3}
 
 
 def term(value: float, transform: Transform) -> float:
-    return math.log1p(max(value, 0.0)) if transform == "log1p" else float(value)
+    if transform == "log1p":
+        return math.log1p(max(value, 0.0))
+    if transform == "months_capped":
+        return min(max(value, 0.0), RENEWAL_CAP_DAYS) / DAYS_PER_MONTH
+    return float(value)
+
+
+def log1p_clipped(x: np.ndarray) -> np.ndarray:
+    """`term(x, "log1p")` over an array (the model's pipeline uses these two)."""
+    return np.log1p(np.clip(np.asarray(x, dtype=float), 0.0, None))
+
+
+def months_capped(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.asarray(x, dtype=float), 0.0, RENEWAL_CAP_DAYS) / DAYS_PER_MONTH
 
 
 def logit(features: Features, frailty: float = 0.0) -> float:

@@ -1,8 +1,8 @@
 """The churn model: a scikit-learn Pipeline (ColumnTransformer + LogisticRegression).
 
-Numbers are scaled (tenure and monthly value as log(1 + x), as the formula takes them), the
-plan is one-hot. A linear model keeps every prediction explainable: an account's reasons are
-the features that push its log-odds furthest above those of a typical account.
+Numbers are scaled after the formula's own transforms (log(1 + x), months to the renewal
+capped at six), the plan is one-hot. A linear model keeps every prediction explainable: an
+account's reasons are the features that push its log-odds furthest above a typical account's.
 """
 
 from __future__ import annotations
@@ -18,17 +18,15 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
 from predictions.features import NAMES, NUMERIC, Features
-from predictions.formula import TERMS
+from predictions.formula import TERMS, log1p_clipped, months_capped
 
 VERSION = "churn-lr-1"
+# The formula's transforms, as the pipeline applies them (module-level functions: pickled).
+TRANSFORMS = {"log1p": log1p_clipped, "months_capped": months_capped}
 LINEAR = tuple(n for n in NUMERIC if TERMS[n][1] == "linear")
-LOGGED = tuple(n for n in NUMERIC if TERMS[n][1] == "log1p")
+SHAPED = {kind: tuple(n for n in NUMERIC if TERMS[n][1] == kind) for kind in TRANSFORMS}
 # The order of the pipeline's output columns, for reading coefficients back.
-COLUMNS: tuple[str, ...] = (*LINEAR, *LOGGED)
-
-
-def _log1p(x: np.ndarray) -> np.ndarray:
-    return np.log1p(np.clip(np.asarray(x, dtype=float), 0.0, None))
+COLUMNS: tuple[str, ...] = (*LINEAR, *(n for names in SHAPED.values() for n in names))
 
 
 def matrix(rows: Sequence[Features]) -> np.ndarray:
@@ -41,10 +39,15 @@ def build_pipeline(c: float = 1.0) -> Pipeline:
     columns = ColumnTransformer(
         [
             ("linear", StandardScaler(), [index[n] for n in LINEAR]),
-            (
-                "logged",
-                Pipeline([("log1p", FunctionTransformer(_log1p)), ("scale", StandardScaler())]),
-                [index[n] for n in LOGGED],
+            *(
+                (
+                    kind,
+                    Pipeline(
+                        [(kind, FunctionTransformer(TRANSFORMS[kind])), ("scale", StandardScaler())]
+                    ),
+                    [index[n] for n in names],
+                )
+                for kind, names in SHAPED.items()
             ),
             ("plan", OneHotEncoder(handle_unknown="ignore"), [index["plan"]]),
         ]

@@ -57,14 +57,19 @@ def histories(session: Session, today: dt.date) -> list[Scored]:
     ).all()
     live = {sub.account_id: sub for sub in subs}  # the newest live one per account
     usage: dict[int, list[Usage]] = {}
-    for account_id, taken_on, active in session.execute(
-        select(UsageSnapshot.account_id, UsageSnapshot.taken_on, UsageSnapshot.active_seats)
+    for account_id, taken_on, active, paid in session.execute(
+        select(
+            UsageSnapshot.account_id,
+            UsageSnapshot.taken_on,
+            UsageSnapshot.active_seats,
+            UsageSnapshot.paid_seats,
+        )
         .where(UsageSnapshot.taken_on <= today)
         .order_by(UsageSnapshot.account_id, UsageSnapshot.taken_on)
     ):
         sub = live.get(account_id)
-        if sub is not None:
-            usage.setdefault(account_id, []).append(Usage(taken_on, active, sub.seats))
+        if sub is not None:  # snapshots from before paid seats were kept: today's count
+            usage.setdefault(account_id, []).append(Usage(taken_on, active, paid or sub.seats))
     attempts: dict[int, list[Attempt]] = {}
     for sub_id, on, status in session.execute(
         select(Invoice.subscription_id, Payment.attempted_on, Payment.status)

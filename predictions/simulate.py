@@ -1,6 +1,7 @@
 """A synthetic population of subscription accounts whose churn follows the known formula.
 
-Each account lives month by month: seats in use drift around its own engagement, seats are
+Each account lives month by month: seats in use drift around its own engagement (which now
+and then shifts for good, mostly down: a team drifting away), seats are
 added when nearly full and removed when idle, cards are declined now and then (some cards far
 more than others), discounts start and run out, and at every monthly snapshot the account
 churns within the month with the hazard that gives the formula's 90-day probability
@@ -28,6 +29,7 @@ PLANS = ("starter", "pro", "business")
 PLAN_WEIGHTS = (35, 45, 20)
 STARTER_LIMIT = 10
 DISCOUNT = 0.2  # off the monthly value while a discount runs
+DRIFT_AWAY = 0.06  # monthly chance that an account's usual level of use shifts
 
 
 @dataclass(frozen=True)
@@ -110,19 +112,23 @@ class _Account:
             declined = rng.random() < (self.decline_rate * (2.0 if self.overdue else 1.0))
             self.attempts.append(Attempt(day, declined))
             self.overdue = declined
+        if rng.random() < DRIFT_AWAY:  # a team drifting away (or coming back) for good
+            self.engagement_base = min(
+                max(self.engagement_base + rng.gauss(-0.15, 0.25), 0.05), 1.0
+            )
         self.engagement += 0.3 * (self.engagement_base - self.engagement) + rng.gauss(0.0, 0.12)
         self.engagement = min(max(self.engagement, 0.02), 1.0)
-        active = min(self.seats, max(0, round(self.seats * self.engagement + rng.gauss(0.0, 0.5))))
+        active = min(self.seats, max(0, round(self.seats * self.engagement)))
         use = active / self.seats
-        if use >= 0.95 and rng.random() < 0.2:
+        if use >= 0.95 and rng.random() < 0.08:
             self.seats = min(self.seats + max(1, math.ceil(self.seats * 0.2)), 400)
             if self.plan == "starter" and self.seats > STARTER_LIMIT:
                 self.plan = "pro"
             changed = True
-        elif use < 0.55 and rng.random() < 0.15:
+        elif use < 0.55 and rng.random() < 0.1:
             self.seats = max(1, math.ceil(active / 0.8))
             changed = True
-        if self.discount_ends_on is None and rng.random() < 0.03:
+        if self.discount_ends_on is None and rng.random() < 0.06:
             self.discount_ends_on = add_months(day, rng.choice((3, 6, 12)))
             changed = True
         elif self.discount_ends_on is not None and self.discount_ends_on <= day:

@@ -46,6 +46,7 @@ def named_stories(t: dt.date) -> tuple[Story, ...]:
             Order("pro", MONTH, 10),
             PaidStart(start_for(t.replace(day=1), MONTH, 5)),
             usage=(9, 9, 10, 9),
+            history=(8, 8, 9, 9, 9, 9),
         ),
         # Business annual, renews at T+30, using 12 of 40 seats: a renewal at risk.
         Story(
@@ -60,6 +61,8 @@ def named_stories(t: dt.date) -> tuple[Story, ...]:
             Order("business", YEAR, 40),
             PaidStart(start_for(day(30), YEAR, 1)),
             usage=(21, 17, 14, 12),
+            # nearly every seat in use until three months ago; since then down to 30 %
+            history=(34, 35, 36, 36, 37, 36, 36, 37, 35, 30, 24),
         ),
         # A Pro trial ending at T+2 with no card on file.
         Story(
@@ -82,6 +85,7 @@ def named_stories(t: dt.date) -> tuple[Story, ...]:
             PaidStart(start_for(day(-2), MONTH, 4)),
             steps=(CardDeclines(day(-9)),),
             usage=(7, 7, 6, 6),
+            history=(8, 8, 8, 7, 7),
         ),
         # Pro annual for 26 months: its third invoice earned Gold loyalty.
         Story(
@@ -96,6 +100,7 @@ def named_stories(t: dt.date) -> tuple[Story, ...]:
             Order("pro", YEAR, 25),
             PaidStart(add_months(t, -26)),
             usage=(24, 25, 23, 24),
+            history=(22, 23, 23, 24, 23, 24, 24, 25, 24, 24, 25, 24, 23, 24, 25, 24, 24, 25),
         ),
         # The first year of an Enterprise contract (net-30), paid by bank transfer.
         Story(
@@ -110,6 +115,7 @@ def named_stories(t: dt.date) -> tuple[Story, ...]:
             Order("enterprise", YEAR, 150, unit_price=WAYNE_UNIT_PRICE_CENTS),
             PaidStart(start_for(day(60), YEAR, 1)),
             usage=(131, 134, 138, 138),
+            history=(118, 122, 125, 127, 128, 130, 131, 132, 130, 131),
         ),
         # Pro monthly, paused by support at T−10 for 30 days: the renewal moved 30 days.
         Story(
@@ -125,6 +131,7 @@ def named_stories(t: dt.date) -> tuple[Story, ...]:
             PaidStart(start_for(day(-15), MONTH, 3)),
             steps=(Act(day(-10), Pause(days=30), "U_SUPPORT1"),),
             usage=(5, 4, 1, 1),
+            history=(5, 5, 5),
         ),
         # Starter monthly; the customer cancelled at period end, which came at T−8.
         Story(

@@ -44,6 +44,7 @@ from subscriptions.commands import Cancel, Pause
 if TYPE_CHECKING:
     from faker import Faker
 
+HISTORY_MONTHS = 18
 DEAL_STAGES = (DealStage.WON, DealStage.LOST, DealStage.DISCOVERY, DealStage.PROPOSAL)
 
 
@@ -76,6 +77,7 @@ class Crowd:
 
         self.today = today
         self.n = generated
+        self.seed = seed
         self.rng = random.Random(seed)
         self.fake: Faker = Faker("en_US")
         self.fake.seed_instance(seed)
@@ -195,7 +197,21 @@ class Crowd:
         if status != "canceled":
             low = 0 if status == "paused" else max(1, order.seats // 3)
             usage = (rng.randint(low, order.seats),)
-        return Story(customer, order, opening, tuple(steps), usage)
+        history = self.history(customer.name, order.seats, usage[0]) if usage else ()
+        return Story(customer, order, opening, tuple(steps), usage, history)
+
+    def history(self, name: str, seats: int, active: int) -> tuple[int, ...]:
+        """18 months of monthly active seats before today's: drifting from the account's
+        earlier level to today's over about six months, with noise. Drawn from a generator of
+        its own per account, so the company the rest of the seed draws stays the same."""
+        rng = random.Random(f"history:{self.seed}:{name}")
+        now = active / seats
+        before = min(1.0, max(0.05, now + rng.gauss(0.0, 0.12)))
+        months = []
+        for k in range(HISTORY_MONTHS, 0, -1):  # k months before today
+            use = now + (before - now) * min(1.0, k / 6) + rng.gauss(0.0, 0.05)
+            months.append(max(0, min(seats, round(seats * use))))
+        return tuple(months)
 
     # ---- deals ----------------------------------------------------------------------------------
     def deals(self, active: Sequence[str]) -> list[DealStory]:

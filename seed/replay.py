@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from billing import add_months
 from billing.payments import SimulatedGateway, add_payment_method
 from config.clock import Clock
 from deals.commands import LogActivity
@@ -95,6 +96,7 @@ class Replay:
         self.accounts: dict[str, Account] = {}
         self.subscriptions: dict[str, Subscription] = {}
         self.usage: list[tuple[str, tuple[int, ...]]] = []
+        self.history: list[tuple[str, tuple[int, ...]]] = []
         self._queue: list[_Event] = []
         self._seq = 0
         self._generation: dict[int, int] = {}  # subscription id → its schedule's generation
@@ -158,6 +160,8 @@ class Replay:
             self._step(who.name, step)
         if story.usage:
             self.usage.append((who.name, story.usage))
+        if story.history:
+            self.history.append((who.name, story.history))
         return sub
 
     def open_deal(self, story: DealStory) -> Deal:
@@ -219,12 +223,19 @@ class Replay:
         self.clock.set_today(self.today)
 
     def write_usage(self) -> None:
-        """Weekly snapshots of active seats, the last one taken at T."""
+        """Monthly snapshots of the history, then weekly ones up to T, with the seats paid
+        (the subscription's seats at T: the demo's seat counts do not change in its history)."""
+        for name, monthly in self.history:
+            account_id, sub = self.accounts[name].id, self.subscriptions[name]
+            for k, active in enumerate(reversed(monthly), start=1):
+                day = add_months(self.today, -k)
+                if day >= sub.started_on:
+                    record_usage(self.session, account_id, day, active, sub.seats)
         for name, seats in self.usage:
-            account_id = self.accounts[name].id
+            account_id, sub = self.accounts[name].id, self.subscriptions[name]
             for i, active in enumerate(seats):
                 day = self.today - dt.timedelta(days=7 * (len(seats) - 1 - i))
-                record_usage(self.session, account_id, day, active)
+                record_usage(self.session, account_id, day, active, sub.seats)
 
     def _push(self, day: dt.date, phase: int, rank: int, run: Callable[[], None]) -> None:
         self._seq += 1

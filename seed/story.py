@@ -116,6 +116,9 @@ class Story:
     opening: Opening
     steps: tuple[Step, ...] = ()
     usage: tuple[int, ...] = ()  # weekly active seats, oldest first, the last one taken at T
+    # Monthly active seats before those, oldest first, the last one a month before T (the
+    # churn model's history; months before the subscription began are left out).
+    history: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -46,9 +46,23 @@ def new_account(
     return account
 
 
-def record_usage(session: Session, account_id: int, taken_on: dt.date, active_seats: int) -> None:
-    """One day's count of active seats of an account (what the seat-use risk reads)."""
-    session.add(UsageSnapshot(account_id=account_id, taken_on=taken_on, active_seats=active_seats))
+def record_usage(
+    session: Session,
+    account_id: int,
+    taken_on: dt.date,
+    active_seats: int,
+    paid_seats: int | None = None,
+) -> None:
+    """One day's count of active (and paid) seats of an account: what the seat-use risk and
+    the churn features read."""
+    session.add(
+        UsageSnapshot(
+            account_id=account_id,
+            taken_on=taken_on,
+            active_seats=active_seats,
+            paid_seats=paid_seats,
+        )
+    )
 
 
 # What a customer calls their own company (the whole argument, any case): "upgrade us to
