@@ -35,7 +35,7 @@ COPY run_bot.py alembic.ini ./
 
 # Install, then build the model and document artefacts into /usr/local/share/subbot, so a
 # container starts fast and never downloads anything.
-RUN pip install . && python -m knowledge.prebuild && python -m bot.nlu.prebuild && python -m seed.churn
+RUN pip install . && python -m knowledge.prebuild && python -m bot.nlu.prebuild && python -m predictions.service
 
 RUN useradd --system --uid 10001 --home-dir /data subbot \
     && mkdir -p /data && chown subbot /data

@@ -41,7 +41,7 @@ $(PREBUILD_STAMP): $(STAMP) $(PREBUILD_INPUTS)
 	@# The same for the intent router: its examples' vectors and its fitted head.
 	$(BIN)/python -m bot.nlu.prebuild
 	@# The demo's churn model, trained on the synthetic population.
-	$(BIN)/python -m seed.churn
+	$(BIN)/python -m predictions.service
 	@touch $(PREBUILD_STAMP)
 
 lint: setup

@@ -13,7 +13,6 @@ smoke-test size the figures are printed but the sample is too small to hold them
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 import time
 from pathlib import Path
@@ -22,10 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from predictions import formula
 from predictions.evaluation import evaluate, split
+from predictions.service import ACCOUNTS, POPULATION_END
 from predictions.simulate import simulate
 
-END = dt.date(2026, 11, 16)
-FULL_ACCOUNTS = 5000
+END = POPULATION_END  # the production model is this population's fit
+FULL_ACCOUNTS = ACCOUNTS
 
 
 def main() -> int:

@@ -5,7 +5,7 @@
     run_bot.py --http [--host H] [--port P]   Slack HTTP mode in one process (jobs included)
     run_bot.py serve                 production HTTP: gunicorn workers, never the scheduler
     run_bot.py scheduler             the scheduled jobs alone (one per deployment)
-    run_bot.py migrate | seed-demo | index | billing-run | alerts
+    run_bot.py migrate | seed-demo | index | billing-run | alerts | predictions train|score
     run_bot.py import tools|assignments|activity|okta FILE   load licence data (BRIEF §11)
 
 Every way this can go wrong before the bot runs ends in one line on stderr, never a
@@ -122,6 +122,16 @@ def build_parser() -> argparse.ArgumentParser:
     alerts = sub.add_parser("alerts", help="gather and send today's alerts now")
     alerts.add_argument("--dry-run", action="store_true", help="only print what would be sent")
     alerts.add_argument("--date", type=_iso_date, help="as of this day (YYYY-MM-DD)")
+    churn = sub.add_parser(
+        "predictions",
+        help="churn model: train (record a model and score) or score (today's scores)",
+        description="train: record the churn model trained on the synthetic population "
+        "(docs/churn-model.md) and score every live paid account with it; score: today's "
+        "scores with the newest recorded model. The scheduler does both on its own: scores "
+        "daily, trains weekly.",
+    )
+    churn.add_argument("action", choices=("train", "score"), help="what to do")
+    churn.add_argument("--date", type=_iso_date, help="as of this day (YYYY-MM-DD)")
     load = sub.add_parser(
         "import",
         help="load licence data: tools, assignments, activity (CSV) or okta (System Log JSON)",
@@ -134,8 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "scheduler",
         help="run the scheduled jobs alone (one per deployment, beside `serve`)",
-        description="Run the daily billing run, the alerts and the weekly report on their "
-        "schedule, and nothing else. Messages go to Slack with SLACK_BOT_TOKEN, else stdout.",
+        description="Run the daily billing run, the alerts, the churn scores (daily) and model "
+        "(weekly) and the weekly report on their schedule, and nothing else. Messages go to "
+        "Slack with SLACK_BOT_TOKEN, else stdout.",
     )
     serve = sub.add_parser(
         "serve",
@@ -304,6 +315,11 @@ def _dispatch(mode: str, args: argparse.Namespace, services: Services) -> int:
         services.db.migrate()
         notifier = None if args.dry_run else start.notifier(services)
         return alerts_command(services, args.date, args.dry_run, notifier)
+    if mode == "predictions":
+        from bot.jobs import predictions_command
+
+        services.db.migrate()
+        return predictions_command(services, args.action, args.date)
     if mode == "import":
         from bot.import_command import import_command
 

@@ -559,10 +559,12 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "at-risk",
-        "at-risk",
-        "accounts at risk of churning, with owners",
+        "at-risk [mine|all]",
+        "accounts most likely to churn: health, MRR, reasons (reps: theirs unless all)",
         "at_risk_accounts",
-        example="at-risk",
+        r"(?P<scope>mine|all)?",
+        lambda m: {"scope": m["scope"]} if m.group("scope") else {},
+        example="at-risk all",
     ),
     Command(
         "audit",

@@ -52,6 +52,8 @@ LEASE_TTL: dict[str, dt.timedelta] = {
     "alerts": dt.timedelta(minutes=20),
     "weekly_report": dt.timedelta(minutes=50),
     "licences_daily": dt.timedelta(minutes=50),
+    "churn_daily": dt.timedelta(minutes=50),
+    "churn_weekly": dt.timedelta(minutes=50),
     "cards": dt.timedelta(seconds=50),  # runs every minute: free again by the next run
 }
 DEFAULT_TTL = dt.timedelta(minutes=10)
@@ -178,6 +180,34 @@ def licences_daily(runtime: str = "default") -> None:
         log.info("%s", run_licences(services.writes, services.clock.today()).summary())
 
     _job("licences_daily", runtime, work)
+
+
+def churn_daily(runtime: str = "default") -> None:
+    """Daily, after the billing run: every live paid account's churn score for today."""
+
+    def work(rt: Runtime) -> None:
+        from predictions.service import score_today
+
+        services = rt.services
+        with services.db.uow() as s:
+            result = score_today(s, services.clock.today(), services.settings.model_cache)
+        log.info("churn scores: %s", result.summary())
+
+    _job("churn_daily", runtime, work)
+
+
+def churn_weekly(runtime: str = "default") -> None:
+    """Weekly: the churn model trained again, recorded, and today's scores with it."""
+
+    def work(rt: Runtime) -> None:
+        from predictions.service import train_and_score
+
+        services = rt.services
+        with services.db.uow() as s:
+            result = train_and_score(s, services.clock.today(), services.settings.model_cache)
+        log.info("churn model: %s", result.summary())
+
+    _job("churn_weekly", runtime, work)
 
 
 # ---- the work behind the jobs ----------------------------------------------------------------
@@ -322,6 +352,24 @@ def _progress_bar(out: TextIO) -> tuple[Callable[[int, int], None] | None, Calla
         bar.update(task, completed=done, total=total)
 
     return update, bar.stop
+
+
+def predictions_command(
+    services: Services, action: str, on: dt.date | None = None, *, out: TextIO | None = None
+) -> int:
+    """`run_bot.py predictions train|score [--date D]`."""
+    from predictions.service import score_today, train_and_score
+
+    out = out or sys.stdout
+    day = on or services.clock.today()
+    cache = services.settings.model_cache
+    if action == "train":
+        print("Training the churn model on the synthetic population...", file=out, flush=True)
+    with services.db.uow() as s:
+        run = train_and_score if action == "train" else score_today
+        result = run(s, day, cache)
+    print(f"{fmt.date(day)}: {result.summary()}", file=out)
+    return 0
 
 
 def billing_run_command(

@@ -86,6 +86,20 @@ def job_specs(services: Services) -> list[JobSpec]:
             "Daily licence run: renewal decisions due, reclaim timers",
         ),
         JobSpec(
+            "churn_daily",
+            "bot.jobs:churn_daily",
+            CronTrigger(hour=(billing_at.hour + 1) % 24, minute=billing_at.minute, timezone=zone),
+            "Churn scores of every live paid account (an hour after the billing run)",
+        ),
+        JobSpec(
+            "churn_weekly",
+            "bot.jobs:churn_weekly",
+            CronTrigger(
+                day_of_week="sun", hour=billing_at.hour, minute=billing_at.minute, timezone=zone
+            ),
+            "Churn model trained again and recorded (weekly)",
+        ),
+        JobSpec(
             "weekly_report",
             "bot.jobs:weekly_report",
             CronTrigger(day_of_week="mon", hour=9, minute=0, timezone=zone),

@@ -15,14 +15,8 @@ from predictions.evaluation import calibration_error, split
 from predictions.model import ChurnModel, train
 from predictions.simulate import simulate
 
-ACCOUNTS = 2000
-MONTHS = 24
-SEED = 7
 
-
-def train_synthetic(
-    trained_on: dt.date, *, accounts: int = ACCOUNTS, months: int = MONTHS, seed: int = SEED
-) -> ChurnModel:
+def train_synthetic(trained_on: dt.date, *, accounts: int, months: int, seed: int) -> ChurnModel:
     """A model trained on the earlier half of a fixed-seed population and measured on the
     later half of other accounts (its `metrics`)."""
     population = simulate(accounts, months, end=trained_on, seed=seed)

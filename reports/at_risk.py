@@ -1,84 +1,150 @@
-"""Accounts at risk of churning, with owners and reasons, sorted by the ARR at stake."""
+"""Accounts at risk of churning (BRIEF §12): the churn model's daily scores with their reasons,
+and the rules' signals beside them, riskiest first."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from billing import format_money
+from predictions.persist import latest_scores
 from reports import common
 from reports import queries as reporting
 from reports.queries import Risk
 from skills import paging
-from skills.base import NoArgs, skill
+from skills.base import Args, skill
 from skills.context import SkillContext
 from skills.parts import Facts, Reply, Table, Text
 from skills.policy import authorize
 
-
 # ---- at-risk accounts ----------------------------------------------------------------------
+# Probability bands of the 90-day churn risk (BRIEF §12); listed: high and medium, and any
+# account a rule flags (past due, cancelling, a trial ending without a card, paused).
+HIGH, MEDIUM = 0.5, 0.25
+
+
+def band(p: float | None) -> str:
+    if p is None:
+        return "unscored"
+    return "high" if p >= HIGH else "medium" if p >= MEDIUM else "low"
+
+
+class AtRiskArgs(Args):
+    scope: Literal["mine", "all"] | None = Field(
+        default=None, description="mine: the speaker's accounts (a rep's default); all"
+    )
+
+
 @skill(
     "at_risk_accounts",
-    "Accounts at risk of churning, with owner and reasons (past due, cancelling, few seats "
-    "used, trial ending without card, paused).",
-    NoArgs,
-    permission="reports",
+    "Accounts most likely to churn in 90 days: health, MRR, the model's top reasons and any "
+    "signal (past due, cancelling, trial ending without card, paused); reps: their own "
+    "unless scope=all.",
+    AtRiskArgs,
+    permission="churn_risk",
 )
-def at_risk_accounts(ctx: SkillContext, args: NoArgs) -> Reply:
-    authorize(ctx.speaker.role, "reports")
+def at_risk_accounts(ctx: SkillContext, args: AtRiskArgs) -> Reply:
+    authorize(ctx.speaker.role, "churn_risk")
     today = ctx.clock.today()
-    accounts: dict[int, dict[str, Any]] = {}
+    scope = args.scope or ("mine" if ctx.speaker.role == "sales" else "all")
+    entries: dict[int, dict[str, Any]] = {}
     with ctx.db.read() as s:
-        for row in reporting.at_risk(s, today):
-            sub = row.sub
-            entry = accounts.setdefault(
-                sub.account_id,
-                {
-                    "account_id": sub.account_id,
-                    "account": sub.account.name,
-                    "owner": common.owner_name(sub),
-                    "arr_cents": 0,
-                    "risks": [],
-                    "reasons": [],
-                    "statuses": [],
-                },
-            )
-            entry["arr_cents"] += reporting.annual_value(sub, today)
-            entry["statuses"].append(str(sub.status))
-            if Risk.PAST_DUE in row.risks and sub.past_due_since is not None:
-                entry["past_due_days"] = (today - sub.past_due_since).days
-                entry["suspended"] = sub.suspended_on is not None
+        scored = latest_scores(s, today)
+        scores = {x.account_id: x for x in scored[1]} if scored else {}
+        flagged = reporting.at_risk(s, today)
+        wanted = {a for a, x in scores.items() if band(x.probability) in ("high", "medium")}
+        wanted |= {row.sub.account_id for row in flagged}
+        subs = reporting.live_subscriptions(s, wanted)
+        for account_id, sub in subs.items():
+            if scope == "mine" and not common.owned_by(sub, ctx.speaker.user_id):
+                continue
+            score = scores.get(account_id)
+            p = score.probability if score is not None else None
+            entries[account_id] = {
+                "account_id": account_id,
+                "account": sub.account.name,
+                "owner": common.owner_name(sub),
+                "probability": None if p is None else round(p, 4),
+                "health": None if p is None else 100 - round(100 * p),
+                "band": band(p),
+                "mrr_cents": reporting.monthly_value_of(sub, today),
+                "reasons": list(score.reasons) if score is not None else [],
+                "risks": [],
+                "signals": [],
+            }
+        for row in flagged:
+            entry = entries.get(row.sub.account_id)
+            if entry is None:
+                continue
             for risk in row.risks:
                 entry["risks"].append(str(risk))
-                entry["reasons"].append(common.risk_text(row, risk, today))
-    ranked = sorted(accounts.values(), key=lambda a: (-a["arr_cents"], a["account"]))
-    total = sum(a["arr_cents"] for a in ranked)
-    by_reason: dict[str, int] = defaultdict(int)
+                if risk is Risk.LOW_SEAT_USE and entry["probability"] is not None:
+                    continue  # the model's reasons say it, with what is typical
+                entry["signals"].append(common.risk_text(row, risk, today))
+            if Risk.PAST_DUE in row.risks and row.sub.past_due_since is not None:
+                entry["past_due_days"] = (today - row.sub.past_due_since).days
+                entry["suspended"] = row.sub.suspended_on is not None
+    ranked = sorted(entries.values(), key=lambda a: (-(a["probability"] or -1.0), a["account"]))
+    by_band: dict[str, list[int]] = defaultdict(list)
     for a in ranked:
-        for risk in set(a["risks"]):
-            by_reason[risk] += 1
+        by_band[a["band"]].append(a["mrr_cents"])
+    expected = round(sum((a["probability"] or 0) * a["mrr_cents"] for a in ranked))
+    whose = "your accounts" if scope == "mine" else "all accounts"
     facts = Facts(
-        f"Accounts at risk on {common.short_day(today)}",
+        f"Churn risk on {common.short_day(today)} ({whose})",
         (
-            ("Accounts", str(len(ranked))),
-            ("ARR at stake", format_money(total)),
-            *((common.SHORT_RISK[r].capitalize(), str(by_reason[r])) for r in Risk if by_reason[r]),
+            ("Accounts listed", str(len(ranked))),
+            *(
+                (f"MRR at risk, {name} band", f"{format_money(sum(m))} ({len(m)})")
+                for name in ("high", "medium")
+                if (m := by_band.get(name))
+            ),
+            ("Expected MRR lost in 90 days", format_money(expected)),
+            (
+                "Scored",
+                f"{common.short_day(scored[0])} by the churn model"
+                if scored
+                else "not yet (`run_bot.py predictions train`)",
+            ),
         ),
     )
-    data = {"count": len(ranked), "total_arr_cents": total, "accounts": ranked}
+    data = {
+        "count": len(ranked),
+        "scope": scope,
+        "scored_on": scored[0].isoformat() if scored else None,
+        "mrr_at_risk_cents": {name: sum(by_band.get(name, [])) for name in ("high", "medium")},
+        "expected_mrr_loss_cents": expected,
+        "accounts": ranked,
+    }
     if not ranked:
-        return Reply(parts=(facts, Text("No account shows a churn signal.", "success")), data=data)
+        text = "No account shows a churn signal." if scored else NOT_SCORED
+        return Reply(parts=(facts, Text(text, "success" if scored else "info")), data=data)
     table = Table(
-        "At-risk accounts",
-        ("Account", "Owner", "ARR at stake", "Why"),
+        "At-risk accounts, riskiest first",
+        ("Account", "Owner", "Health", "MRR", "Why"),
         tuple(
-            (a["account"], a["owner"], format_money(a["arr_cents"]), "; ".join(a["reasons"]))
+            (
+                a["account"],
+                a["owner"],
+                "—" if a["health"] is None else str(a["health"]),
+                format_money(a["mrr_cents"]),
+                "; ".join([*a["signals"], *a["reasons"]]),
+            )
             for a in ranked
         ),
-        note="ARR at stake is the annual value of the subscription at its current terms "
-        "(also for trials and paused ones). Seat use is from the latest usage snapshot.",
+        note="Health = 100 − the 90-day churn probability in %; reasons are the account's own "
+        "numbers against the typical account's. Listed: high (≥ 50 %) and medium (≥ 25 %) "
+        "risk, and every account a rule flags. Model card: docs/churn-model.md.",
     )
     heading = () if paging.continuing(ctx) else (facts,)
-    in_all = f"{format_money(total)} ARR at stake"
+    in_all = f"{format_money(sum(a['mrr_cents'] for a in ranked))} MRR"
     rows = paging.page(ctx, "at_risk_accounts", args, table, noun="accounts", in_all=in_all)
     return Reply(parts=(*heading, *rows), data=data)
+
+
+NOT_SCORED = (
+    "No churn scores yet: the daily scoring job writes them, or run "
+    "`run_bot.py predictions train` once."
+)

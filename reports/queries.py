@@ -3,6 +3,9 @@
 Everything here filters in SQL and loads the relationships a report prints in the same query,
 so a report over thousands of subscriptions is a handful of statements, not one per row.
 Money follows `billing.revenue` (one definition of MRR); the ratios are the billing engine's.
+
+Long because: every cross-domain read of the reports (renewals, risk signals, MRR movement,
+renewal outcomes) lives in one place, so each is defined once and tested once.
 """
 
 from __future__ import annotations
@@ -178,6 +181,34 @@ def renewing(
         Subscription.current_period_end, Subscription.id
     )
     return _rows(session, stmt, today)
+
+
+def live_subscriptions(session: Session, account_ids: Iterable[int]) -> dict[int, Subscription]:
+    """The newest subscription that is not cancelled of each account, with account, owner and
+    plan loaded (what a list of accounts shows beside each)."""
+    wanted = sorted(set(account_ids))
+    found: dict[int, Subscription] = {}
+    for i in range(0, len(wanted), CHUNK):
+        for sub in session.scalars(
+            select(Subscription)
+            .where(
+                Subscription.account_id.in_(wanted[i : i + CHUNK]),
+                Subscription.status != SubStatus.CANCELED,
+            )
+            .options(
+                joinedload(Subscription.plan),
+                joinedload(Subscription.account).joinedload(Account.owner),
+            )
+            .order_by(Subscription.id)
+        ):
+            found[sub.account_id] = sub
+    return found
+
+
+def monthly_value_of(sub: Subscription, on: dt.date) -> int:
+    """What the subscription is worth a month at its current terms, after discount (also
+    for a trial or a pause: the value at stake)."""
+    return round_half_up(monthly_value(terms(sub), discount_percent(sub, on)))
 
 
 def at_risk(session: Session, today: dt.date) -> list[SubscriptionRow]:

@@ -115,9 +115,9 @@ def _seed(session: Session, db: Database, clock: Clock, *, generated: int, seed:
 def _churn(session: Session, today: dt.date, model_cache: Path | None) -> None:
     """The first churn model and scores (imported here: scikit-learn is slow to import, and
     only a first start seeds)."""
-    from seed.churn import record_churn
+    from predictions.service import train_and_score
 
-    record_churn(session, today, model_cache)
+    train_and_score(session, today, model_cache)
 
 
 def _count(session: Session, model: type) -> int:

@@ -43,6 +43,8 @@ MATRIX: dict[str, frozenset[Role]] = {
     "renewals": frozenset({SU, SA, M, A}),
     "stalled": frozenset({SA, M, A}),
     "reports": frozenset({M, A}),
+    # BRIEF §12: churn risk for staff who look after accounts (reps: their own by default).
+    "churn_risk": frozenset({SU, SA, M, A}),
     "audit": frozenset({M, A}),
     # BRIEF §11: support and sales only about the tools they own (the skills narrow it).
     "licences": frozenset({SU, SA, M, A}),
@@ -77,6 +79,7 @@ WHAT = {
     "renewals": "see renewals",
     "stalled": "see stalled deals",
     "reports": "see revenue reports",
+    "churn_risk": "see churn risk",
     "audit": "read the audit log",
     "licences": "see the company's software licences",
     "licence_spend": "see company-wide software spend",

@@ -25,7 +25,15 @@ from store.accounts import (
 )
 from store.audit import recent_events
 from store.errors import Ambiguous, InvalidRequest, NotFound
-from store.models import Account, Invoice, Role, Subscription, SubStatus, UsageSnapshot
+from store.models import (
+    Account,
+    ChurnScore,
+    Invoice,
+    Role,
+    Subscription,
+    SubStatus,
+    UsageSnapshot,
+)
 
 
 def fmt_date(d: dt.date | None) -> str:
@@ -192,10 +200,33 @@ def find_account(ctx: SkillContext, args: OwnAccountArgs) -> Reply:
                 "status": str(sub.status),
                 "mrr_cents": subscription_mrr(sub, today),
             }
+            if check(ctx.speaker.role, "churn_risk") is None:  # staff only (BRIEF §12)
+                items += churn_items(s, account.id, today)
         contacts = ", ".join(c.name for c in account.contacts)
         if contacts:
             items.append(("Contacts", contacts))
         return Reply(parts=(Facts(account.name, tuple(items)),), data=data)
+
+
+def churn_items(s: Session, account_id: int, today: dt.date) -> list[tuple[str, str]]:
+    """The account's health and reasons from the latest daily churn score (read from the
+    kernel's table: this domain does not import the predictions domain)."""
+    score = s.scalars(
+        select(ChurnScore)
+        .where(ChurnScore.account_id == account_id, ChurnScore.scored_on <= today)
+        .order_by(ChurnScore.scored_on.desc())
+        .limit(1)
+    ).first()
+    if score is None:
+        return []
+    if score.probability is None:
+        return [("Health", "not enough history (under 30 days)")]
+    p = score.probability
+    health = f"{100 - round(100 * p)} / 100 ({round(100 * p)} % risk of churning in 90 days)"
+    items = [("Health", health)]
+    if score.reasons:
+        items.append(("Why", "; ".join(score.reasons)))
+    return items
 
 
 def subscription_items(s: Session, sub: Subscription, today: object) -> list[tuple[str, str]]:

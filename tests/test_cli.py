@@ -91,6 +91,7 @@ def test_help_lists_every_mode_and_command() -> None:
         "scheduler",
         "serve",
         "import",
+        "predictions",
     }
     for word in [*commands, "--console", "--as", "--http", "--host", "--port", "Socket Mode"]:
         assert word in done.stdout, word
@@ -295,3 +296,25 @@ def test_scheduler_and_serve_refuse_a_database_that_is_not_migrated(tmp_path: Pa
         assert done.returncode == 3, done.stderr
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and "run `run_bot.py migrate` first" in lines[0]
+
+
+# ---- predictions ----------------------------------------------------------------------------
+def test_predictions_train_and_score_as_people_run_them(data_dir: Path) -> None:
+    """`predictions train` records a new model and scores with it; `predictions score --date`
+    scores a later day with the newest model; a wrong action is one line and exit 2."""
+    trained = run_bot(["predictions", "train"], data_dir)
+    assert trained.returncode == 0, trained.stderr
+    assert "Training the churn model" in trained.stdout
+    assert "Nov 16, 2026: churn model #2: held-out AUC 0." in trained.stdout  # #1: the seed's
+    assert "174 accounts scored" in trained.stdout
+    scored = run_bot(["predictions", "score", "--date", "2026-11-20"], data_dir)
+    assert scored.returncode == 0, scored.stderr
+    assert scored.stdout.startswith("Nov 20, 2026: churn model #2:")
+    with contextlib.closing(sqlite3.connect(data_dir / "subbot.db")) as db:
+        days = db.execute(
+            "SELECT scored_on, model_id, COUNT(*) FROM churn_scores GROUP BY scored_on, model_id"
+        ).fetchall()
+    assert days == [("2026-11-16", 2, 174), ("2026-11-20", 2, 174)]  # a rescore replaces a day
+    wrong = run_bot(["predictions", "fly"], data_dir)
+    assert wrong.returncode == 2
+    assert "invalid choice: 'fly'" in wrong.stderr and no_traceback(wrong.stdout, wrong.stderr)

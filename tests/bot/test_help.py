@@ -19,10 +19,10 @@ CUSTOMER = GUEST | {"account", "invoices", "pause", "upgrade", "seats", "cancel"
 CUSTOMER |= {"next-bill", "quote"}  # on their own account
 CUSTOMER |= {"pending", "confirm", "discard"}
 SUPPORT = EVERY_VERB - {"discount", "stalled", "log", "snooze", "mrr", "summary", "report"}
-SUPPORT -= {"at-risk", "audit"}
+SUPPORT -= {"audit"}  # churn risk (BRIEF §12): support may read it, reps their accounts
 SALES = GUEST | {"account", "invoices", "subscribe", "discount", "renewals", "stalled", "log"}
 SALES |= {"next-bill", "quote"}
-SALES |= {"snooze", "pending", "confirm", "discard"}
+SALES |= {"snooze", "pending", "confirm", "discard", "at-risk"}
 # BRIEF §11: `licences …` for staff (sales and support: the tools they own; admins and
 # managers: every tool); `my tools` for staff and employees.
 SALES |= {"licences", "my"}

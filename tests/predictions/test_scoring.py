@@ -24,7 +24,7 @@ T = dt.date(2026, 11, 16)
 
 @pytest.fixture(scope="module")
 def model() -> ChurnModel:
-    return train_synthetic(T, accounts=1500)
+    return train_synthetic(T, accounts=1500, months=24, seed=7)
 
 
 @pytest.fixture

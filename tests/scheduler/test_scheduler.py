@@ -88,9 +88,19 @@ def test_jobs_live_in_the_store_and_survive_a_restart(
     schedulers.append(first)
     first.start(paused=True)
     before = {j.id: (j.func_ref, j.next_run_time, repr(j.trigger)) for j in first.get_jobs()}
-    assert sorted(before) == ["alerts", "cards", "daily_billing", "licences_daily", "weekly_report"]
+    assert sorted(before) == [
+        "alerts",
+        "cards",
+        "churn_daily",
+        "churn_weekly",
+        "daily_billing",
+        "licences_daily",
+        "weekly_report",
+    ]
     assert before["daily_billing"][0] == "bot.jobs:daily_billing"
     assert "hour='6', minute='0'" in before["daily_billing"][2]
+    assert "hour='7', minute='0'" in before["churn_daily"][2]  # an hour after the billing run
+    assert "day_of_week='sun', hour='6', minute='0'" in before["churn_weekly"][2]
     assert "day_of_week='mon', hour='9', minute='0'" in before["weekly_report"][2]
     first.shutdown()
     assert inspect(services.db.engine).has_table(JOBS_TABLE)
@@ -124,7 +134,7 @@ def test_a_changed_schedule_replaces_the_stored_job(
     second.start(paused=True)
     job = second.get_job("daily_billing")
     assert job is not None and "hour='7', minute='30'" in repr(job.trigger)
-    assert len(second.get_jobs()) == 5  # daily_billing replaced, not added again
+    assert len(second.get_jobs()) == 7  # daily_billing replaced, not added again
     second.shutdown()
 
 

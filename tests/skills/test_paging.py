@@ -146,9 +146,9 @@ def test_the_at_risk_list_comes_in_pages_too(core: Core) -> None:
     first = say(core, "U_MANAGER1", "at-risk")
     ranked = [a["account"] for a in first.data["accounts"]]
     assert len(ranked) > PAGE_SIZE and len(rows(first)) == PAGE_SIZE
-    total = format_money(first.data["total_arr_cents"])
+    total = format_money(sum(a["mrr_cents"] for a in first.data["accounts"]))
     page = paging(first)
     assert page is not None and page.more is not None
-    assert page.text == f"{PAGE_SIZE} of {len(ranked)} accounts, {total} ARR at stake in all."
+    assert page.text == f"{PAGE_SIZE} of {len(ranked)} accounts, {total} MRR in all."
     second = say(core, "U_MANAGER1", "more")
     assert [r[0] for r in rows(first) + rows(second)] == ranked[: 2 * PAGE_SIZE]

@@ -8,6 +8,7 @@ rows, not with the code under test.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from collections.abc import Iterator
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from billing import add_months, consecutive_paid_months
@@ -31,6 +32,8 @@ from store.db import Database
 from store.models import (
     Account,
     AuditEvent,
+    ChurnModelRow,
+    ChurnScore,
     Invoice,
     InvoiceStatus,
     Subscription,
@@ -306,9 +309,7 @@ def test_a_sales_rep_is_refused_the_mrr_report_and_it_is_audited(demo: Database)
     assert [(r.outcome, r.actor_role, r.summary) for r in rows] == [("refused", "sales", reason)]
 
 
-@pytest.mark.parametrize(
-    "name", ["mrr_report", "renewal_summary", "arr_up_for_renewal", "at_risk_accounts"]
-)
+@pytest.mark.parametrize("name", ["mrr_report", "renewal_summary", "arr_up_for_renewal"])
 def test_only_managers_and_admins_see_revenue_reports(demo: Database, name: str) -> None:
     assert run(demo, name, user="U_SUPPORT1").kind == "refusal"
     assert run(demo, name, user="U_ADMIN1").kind == "answer"
@@ -528,34 +529,60 @@ def test_arr_up_for_renewal_agrees_with_the_renewal_list(demo: Database) -> None
 
 # ---- at-risk accounts ------------------------------------------------------------------------
 def test_at_risk_accounts_on_the_demo(demo: Database) -> None:
+    """BRIEF §12: riskiest first by the churn model's score, with health, MRR, the model's
+    reasons in the account's own numbers and the rules' signals beside them."""
     reply = run(demo, "at_risk_accounts")
-    accounts = {a["account"]: a for a in reply.data["accounts"]}
+    ranked = reply.data["accounts"]
+    accounts = {a["account"]: a for a in ranked}
+    top = [a["account"] for a in ranked[:10]]
+    assert {"Globex", "Umbrella"} <= set(top) and "Stark Industries" not in accounts
+    probabilities = [a["probability"] for a in ranked if a["probability"] is not None]
+    assert probabilities == sorted(probabilities, reverse=True)
+    assert all(a["health"] == 100 - round(100 * a["probability"]) for a in ranked if a["health"])
     umbrella, globex, hooli = accounts["Umbrella"], accounts["Globex"], accounts["Hooli"]
     assert (umbrella["risks"], umbrella["owner"]) == (["past_due"], "Sam")
-    assert umbrella["reasons"] == ["payment past due 2 days"]
-    assert umbrella["arr_cents"] == 8 * 1_900 * 12
+    assert umbrella["signals"] == ["payment past due 2 days"]
+    assert "2 days overdue" in umbrella["reasons"]
+    assert umbrella["mrr_cents"] == 8 * 1_900
     assert (umbrella["past_due_days"], umbrella["suspended"]) == (2, False)
     assert (globex["risks"], globex["owner"]) == (["low_seat_use"], "Sam")
-    assert globex["reasons"] == ["12 of 40 seats used (30%)"]
-    assert globex["arr_cents"] == 3_960_000
-    assert (hooli["risks"], hooli["owner"]) == (["trial_ending_no_card"], "Dana")
-    assert hooli["reasons"] == ["trial ends Nov 18, 2026 (in 2 days), no card on file"]
-    assert hooli["arr_cents"] == 6 * 4_900 * 12
-    assert accounts["Soylent"]["risks"] == ["paused"]
-    assert accounts["Soylent"]["reasons"] == ["paused until Dec 6, 2026"]
+    assert globex["signals"] == []  # seat use is in the model's reasons, with what is typical
+    assert "seat use fell from 88 % to 30 % in 90 days" in globex["reasons"]
+    assert globex["mrr_cents"] == 3_960_000 // 12
+    # a trial is not scored (no paid history), but its rule still lists it
+    assert (hooli["risks"], hooli["health"], hooli["owner"]) == (
+        ["trial_ending_no_card"],
+        None,
+        "Dana",
+    )
+    assert hooli["signals"] == ["trial ends Nov 18, 2026 (in 2 days), no card on file"]
+    assert accounts["Soylent"]["signals"] == ["paused until Dec 6, 2026"]
     for healthy in ("Initech", "Stark Industries", "Wayne Enterprises", "Vandelay"):
         assert healthy not in accounts
-    stakes = [a["arr_cents"] for a in reply.data["accounts"]]
-    assert stakes == sorted(stakes, reverse=True)
-    assert reply.data["total_arr_cents"] == sum(stakes)
-    rows = {row[0]: row for row in table(reply, "At-risk accounts").rows}
-    assert rows["Globex"][1:] == ("Sam", "$39,600.00", "12 of 40 seats used (30%)")
+    rows = {row[0]: row for row in table(reply, "At-risk accounts, riskiest first").rows}
+    assert rows["Globex"][1:4] == ("Sam", str(globex["health"]), "$3,300.00")
+    assert "12 of 40 seats active (30 %; typical" in rows["Globex"][4]
     with demo.read() as s:
         past_due = {
             sub.account.name for sub in subscriptions(s) if sub.status is SubStatus.PAST_DUE
         }
         paused = {sub.account.name for sub in subscriptions(s) if sub.status is SubStatus.PAUSED}
     assert past_due | paused <= set(accounts)
+
+
+def test_at_risk_is_staffs_and_a_reps_list_is_their_own_unless_all(demo: Database) -> None:
+    everyone = run(demo, "at_risk_accounts", user="U_MANAGER1").data["accounts"]
+    mine = run(demo, "at_risk_accounts", user="U_SALES2").data
+    assert mine["scope"] == "mine" and mine["accounts"]
+    assert {a["owner"] for a in mine["accounts"]} == {"Sam"}
+    assert [a for a in everyone if a["owner"] == "Sam"] == mine["accounts"]
+    assert (
+        run(demo, "at_risk_accounts", {"scope": "all"}, user="U_SALES2").data["accounts"]
+        == everyone
+    )
+    assert run(demo, "at_risk_accounts", user="U_SUPPORT1").data["accounts"] == everyone
+    for outsider in ("U_INITECH1", "U_NOBODY"):
+        assert run(demo, "at_risk_accounts", user=outsider).kind == "refusal"
 
 
 def test_a_scheduled_cancellation_and_a_suspension_are_risks(db: Database) -> None:
@@ -572,8 +599,23 @@ def test_a_scheduled_cancellation_and_a_suspension_are_risks(db: Database) -> No
     accounts = {a["account"]: a for a in data["accounts"]}
     assert accounts["Initech"]["risks"] == ["cancel_scheduled"]
     assert add_months(T.replace(day=1), 1) == dt.date(2026, 12, 1)  # Initech's renewal
-    assert accounts["Initech"]["reasons"] == ["cancellation scheduled for Dec 1, 2026"]
-    assert accounts["Umbrella"]["reasons"] == [
+    assert accounts["Initech"]["signals"] == ["cancellation scheduled for Dec 1, 2026"]
+    assert accounts["Umbrella"]["signals"] == [
         "payment past due 7 days, suspended since Nov 21, 2026"
     ]
     assert (accounts["Umbrella"]["past_due_days"], accounts["Umbrella"]["suspended"]) == (7, True)
+
+
+def test_an_account_shows_its_health_and_reasons_to_staff_only(demo: Database) -> None:
+    staff = facts(run(demo, "find_account", {"account": "Globex"}, user="U_SALES2"))
+    assert re.fullmatch(r"\d+ / 100 \(\d+ % risk of churning in 90 days\)", staff["Health"])
+    assert "seat use fell from 88 % to 30 % in 90 days" in staff["Why"]
+    own = facts(run(demo, "find_account", {"account": "Globex"}, user="U_GLOBEX1"))
+    assert "Health" not in own and "Why" not in own
+    with demo.uow() as s:  # a day's score for an account under 30 days old
+        wayne = by_name(s, "Wayne Enterprises")
+        model_id = s.scalar(select(ChurnModelRow.id))
+        s.execute(delete(ChurnScore).where(ChurnScore.account_id == wayne.id))
+        s.add(ChurnScore(account_id=wayne.id, scored_on=T, model_id=model_id, reasons=[]))
+    young = facts(run(demo, "find_account", {"account": "Wayne Enterprises"}))
+    assert young["Health"] == "not enough history (under 30 days)"
