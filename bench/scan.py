@@ -55,6 +55,7 @@ from sqlalchemy import func, select  # noqa: E402
 import alerts  # noqa: E402
 from billing import DunningStep, dunning_step  # noqa: E402
 from deals.queries import CLOSED_STAGES, is_stalled  # noqa: E402
+from predictions.expansion import opportunity  # noqa: E402
 from reports import queries as reporting  # noqa: E402
 from store import catalog  # noqa: E402
 from store.catalog import (  # noqa: E402
@@ -65,10 +66,14 @@ from store.catalog import (  # noqa: E402
 )
 from store.db import Database  # noqa: E402
 from store.models import (  # noqa: E402
+    Account,
+    AlertDelivery,
     Deal,
+    DealActivity,
     DealStage,
     Invoice,
     Payment,
+    Plan,
     Subscription,
     SubStatus,
     UsageSnapshot,
@@ -589,11 +594,35 @@ def naive_scan(db: Database, today: dt.date) -> Found:
     year, week, _ = today.isocalendar()
     with db.read() as s:
         usage: dict[int, tuple[dt.date, int]] = {}
-        for account, taken, seats in s.execute(
-            select(UsageSnapshot.account_id, UsageSnapshot.taken_on, UsageSnapshot.active_seats)
+        storage: dict[int, int | None] = {}
+        for account, taken, seats, stored in s.execute(
+            select(
+                UsageSnapshot.account_id,
+                UsageSnapshot.taken_on,
+                UsageSnapshot.active_seats,
+                UsageSnapshot.storage_gb,
+            )
         ):
             if taken <= today and (account not in usage or taken > usage[account][0]):
                 usage[account] = (taken, seats)
+                storage[account] = stored
+        plan_codes = dict(s.execute(select(Plan.id, Plan.code)).all())
+        owned = dict(s.execute(select(Account.id, Account.owner_id)).all())
+        worked = {
+            account
+            for account, on in s.execute(
+                select(Deal.account_id, DealActivity.occurred_on).join(
+                    DealActivity, DealActivity.deal_id == Deal.id
+                )
+            )
+            if on >= today - dt.timedelta(days=7)
+        }
+        nudged = {
+            key.split("@", 1)[0].rsplit(":", 1)[0]
+            for key in s.scalars(select(AlertDelivery.alert_key))
+            if key.startswith("expansion:")
+            and key.split("@", 1)[0].rsplit(":", 1)[1] != f"{year}-W{week:02d}"
+        }
         subs = s.execute(
             select(
                 Subscription.id,
@@ -609,6 +638,8 @@ def naive_scan(db: Database, today: dt.date) -> Found:
                 Subscription.paid_since,
                 Subscription.past_due_since,
                 Subscription.dunning_retries,
+                Subscription.plan_id,
+                Subscription.current_period_start,
             )
         ).all()
         read["subscriptions"] = len(subs)
@@ -626,8 +657,26 @@ def naive_scan(db: Database, today: dt.date) -> Found:
             paid_since,
             since,
             retries,
+            plan_id,
+            start,
         ) in subs:
             status = SubStatus(status)
+            measured = usage.get(account)
+            if (
+                status is SubStatus.ACTIVE
+                and not cancelling
+                and measured is not None
+                and (today - measured[0]).days < alerts.CATCH_UP_DAYS
+                and owned.get(account) is not None
+                and start is not None
+                and end is not None
+                and start <= today < end
+            ):
+                found = opportunity(plan_codes[plan_id], seats, measured[1], storage[account])
+                if found is not None:
+                    episode = f"expansion:account:{account}:{found.target}"
+                    if episode not in nudged or account not in worked:
+                        keys.add(f"{episode}:{year}-W{week:02d}")
             if status in (SubStatus.ACTIVE, SubStatus.PAST_DUE) and end is not None:
                 left = (end - today).days
                 for stage in (60, 30, 7):

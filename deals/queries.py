@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.orm import Session
 
 from store.catalog import STALL_DAYS, STALL_DAYS_NEGOTIATION
-from store.models import Account, Deal, DealStage, Staff
+from store.models import Account, Deal, DealActivity, DealStage, Staff
 
 CLOSED_STAGES = frozenset({DealStage.WON, DealStage.LOST})
 OPEN_STAGES = tuple(s for s in DealStage if s not in CLOSED_STAGES)
@@ -169,3 +170,21 @@ def quiet_deals(
         Deal.last_activity_on <= last,
     )
     return _rows(session, stmt, today)
+
+
+def accounts_with_activity_since(
+    session: Session, account_ids: Iterable[int], since: dt.date
+) -> set[int]:
+    """The accounts among these with a deal activity logged on or after `since` (a rep
+    already working the account: an expansion nudge waits)."""
+    wanted = sorted(set(account_ids))
+    if not wanted:
+        return set()
+    return set(
+        session.scalars(
+            select(Deal.account_id)
+            .join(DealActivity, DealActivity.deal_id == Deal.id)
+            .where(Deal.account_id.in_(wanted), DealActivity.occurred_on >= since)
+            .distinct()
+        )
+    )

@@ -11,14 +11,22 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from billing.metrics import monthly_value
 from billing.money import round_half_up
 from billing.revenue import discount_percent, terms
 from predictions.history import Attempt, History, Terms, Usage
-from store.models import Invoice, Payment, PaymentStatus, Subscription, SubStatus, UsageSnapshot
+from store.models import (
+    Account,
+    Invoice,
+    Payment,
+    PaymentStatus,
+    Subscription,
+    SubStatus,
+    UsageSnapshot,
+)
 
 SCORED = (SubStatus.ACTIVE, SubStatus.PAST_DUE, SubStatus.PAUSED)
 
@@ -94,3 +102,49 @@ def histories(session: Session, today: dt.date) -> list[Scored]:
         )
         for account_id, sub in live.items()
     ]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An active subscription with its latest usage snapshot (for expansion opportunities)."""
+
+    subscription: Subscription
+    active_seats: int
+    storage_gb: int | None
+
+
+def expansion_candidates(session: Session, today: dt.date, window: int = 3) -> list[Candidate]:
+    """Active subscriptions not set to cancel whose account was measured in the last `window`
+    days (the day's usage import, or catch-up after downtime), with that latest snapshot;
+    only those that could be an opportunity (90 % of seats in use, or storage measured) are
+    read, so the work follows the day's snapshots, not the size of the store."""
+    last = (
+        select(UsageSnapshot.account_id, func.max(UsageSnapshot.taken_on).label("taken_on"))
+        .where(
+            UsageSnapshot.taken_on > today - dt.timedelta(days=window),
+            UsageSnapshot.taken_on <= today,
+        )
+        .group_by(UsageSnapshot.account_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Subscription, UsageSnapshot.active_seats, UsageSnapshot.storage_gb)
+        .join(last, last.c.account_id == Subscription.account_id)
+        .join(
+            UsageSnapshot,
+            (UsageSnapshot.account_id == last.c.account_id)
+            & (UsageSnapshot.taken_on == last.c.taken_on),
+        )
+        .where(
+            Subscription.status == SubStatus.ACTIVE,
+            Subscription.cancel_at_period_end.is_(False),
+            (UsageSnapshot.active_seats * 10 >= Subscription.seats * 9)
+            | UsageSnapshot.storage_gb.is_not(None),
+        )
+        .options(
+            joinedload(Subscription.plan),
+            joinedload(Subscription.account).joinedload(Account.owner),
+        )
+        .order_by(Subscription.account_id, Subscription.id)
+    )
+    return [Candidate(sub, active, storage) for sub, active, storage in rows]

@@ -62,11 +62,12 @@ def at_risk_accounts(ctx: SkillContext, args: AtRiskArgs) -> Reply:
                 continue
             score = scores.get(account_id)
             p = score.probability if score is not None else None
+            p = None if p is None else round(p, 4)  # what is shown is what health is made of
             entries[account_id] = {
                 "account_id": account_id,
                 "account": sub.account.name,
                 "owner": common.owner_name(sub),
-                "probability": None if p is None else round(p, 4),
+                "probability": p,
                 "health": None if p is None else 100 - round(100 * p),
                 "band": band(p),
                 "mrr_cents": reporting.monthly_value_of(sub, today),

@@ -45,8 +45,9 @@ def named_stories(t: dt.date) -> tuple[Story, ...]:
             Customer("Initech", "initech.example", "U_SALES1", "Peter Gibbons", "U_INITECH1"),
             Order("pro", MONTH, 10),
             PaidStart(start_for(t.replace(day=1), MONTH, 5)),
-            usage=(9, 9, 10, 9),
+            usage=(9, 9, 10, 10),
             history=(8, 8, 9, 9, 9, 9),
+            storage_gb=2_150,  # over Pro's 200 GB a seat: the expansion to Business (§12)
         ),
         # Business annual, renews at T+30, using 12 of 40 seats: a renewal at risk.
         Story(

@@ -97,6 +97,7 @@ class Replay:
         self.subscriptions: dict[str, Subscription] = {}
         self.usage: list[tuple[str, tuple[int, ...]]] = []
         self.history: list[tuple[str, tuple[int, ...]]] = []
+        self.storage: dict[str, int] = {}
         self._queue: list[_Event] = []
         self._seq = 0
         self._generation: dict[int, int] = {}  # subscription id → its schedule's generation
@@ -162,6 +163,8 @@ class Replay:
             self.usage.append((who.name, story.usage))
         if story.history:
             self.history.append((who.name, story.history))
+        if story.storage_gb is not None:
+            self.storage[who.name] = story.storage_gb
         return sub
 
     def open_deal(self, story: DealStory) -> Deal:
@@ -235,7 +238,8 @@ class Replay:
             account_id, sub = self.accounts[name].id, self.subscriptions[name]
             for i, active in enumerate(seats):
                 day = self.today - dt.timedelta(days=7 * (len(seats) - 1 - i))
-                record_usage(self.session, account_id, day, active, sub.seats)
+                storage = self.storage.get(name) if day == self.today else None
+                record_usage(self.session, account_id, day, active, sub.seats, storage)
 
     def _push(self, day: dt.date, phase: int, rank: int, run: Callable[[], None]) -> None:
         self._seq += 1

@@ -119,6 +119,7 @@ class Story:
     # Monthly active seats before those, oldest first, the last one a month before T (the
     # churn model's history; months before the subscription began are left out).
     history: tuple[int, ...] = ()
+    storage_gb: int | None = None  # storage in use at T, whole GB
 
 
 @dataclass(frozen=True)

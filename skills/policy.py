@@ -45,6 +45,8 @@ MATRIX: dict[str, frozenset[Role]] = {
     "reports": frozenset({M, A}),
     # BRIEF §12: churn risk for staff who look after accounts (reps: their own by default).
     "churn_risk": frozenset({SU, SA, M, A}),
+    # An expansion nudge's button: proposing only; applying stays with `upgrade`/`add_seats`.
+    "propose_expansion": frozenset({SA, M, A}),
     "audit": frozenset({M, A}),
     # BRIEF §11: support and sales only about the tools they own (the skills narrow it).
     "licences": frozenset({SU, SA, M, A}),
@@ -80,6 +82,7 @@ WHAT = {
     "stalled": "see stalled deals",
     "reports": "see revenue reports",
     "churn_risk": "see churn risk",
+    "propose_expansion": "propose expansions",
     "audit": "read the audit log",
     "licences": "see the company's software licences",
     "licence_spend": "see company-wide software spend",

@@ -52,6 +52,7 @@ def record_usage(
     taken_on: dt.date,
     active_seats: int,
     paid_seats: int | None = None,
+    storage_gb: int | None = None,
 ) -> None:
     """One day's count of active (and paid) seats of an account: what the seat-use risk and
     the churn features read."""
@@ -61,6 +62,7 @@ def record_usage(
             taken_on=taken_on,
             active_seats=active_seats,
             paid_seats=paid_seats,
+            storage_gb=storage_gb,
         )
     )
 

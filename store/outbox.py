@@ -171,6 +171,15 @@ def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
     return found
 
 
+def keys_starting(session: Session, prefix: str) -> list[str]:
+    """The queued keys that start with `prefix` (a rule asking which episodes it has nudged)."""
+    return list(
+        session.scalars(
+            select(AlertDelivery.alert_key).where(AlertDelivery.alert_key.startswith(prefix))
+        )
+    )
+
+
 def _delivery(row: AlertDelivery) -> Delivery:
     return Delivery(
         id=row.id,

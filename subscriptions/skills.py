@@ -65,6 +65,47 @@ def _propose(ctx: SkillContext, account_query: str, command: SubscriptionCommand
     return propose(ctx, preview)
 
 
+class ExpansionArgs(AccountArgs):
+    plan: str | None = Field(default=None, max_length=40, description="The next plan")
+    seats: int | None = Field(default=None, ge=1, le=100_000, description="New total")
+
+
+@skill(
+    "propose_expansion",
+    "Propose an upgrade or more seats for someone allowed to confirm it (the button on an "
+    "expansion nudge: a rep proposes, the customer's contact or support confirms).",
+    ExpansionArgs,
+    writes=True,
+    proposes=(ChangePlan, SetSeats),
+    permission="propose_expansion",
+    agent=False,
+)
+def propose_expansion(ctx: SkillContext, args: ExpansionArgs) -> Reply:
+    authorize(ctx.speaker.role, "propose_expansion")
+    if (args.plan is None) == (args.seats is None):
+        return Reply.error("Propose either a plan or a number of seats.")
+    command: SubscriptionCommand = (
+        ChangePlan(plan=args.plan, expect="upgrade")
+        if args.plan is not None
+        else SetSeats(seats=args.seats or 0)
+    )
+    with ctx.db.read() as s:
+        account = load_account(ctx, s, args.account, "read_account")
+        sub = current_subscription(s, account)
+        if sub is None:
+            return Reply.refusal(f"{account.name} has no subscription.")
+        sub_id = sub.id
+    preview = ctx.writes.preview(command, sub_id, ctx.actor)
+    if preview.permission not in EXPANSIONS:
+        return Reply.refusal("Only an upgrade or added seats can be proposed this way.")
+    # The card waits for someone who may apply it (its permission is the change's own:
+    # upgrade or add seats); the rep who proposed it sees it too, but cannot confirm it.
+    return propose(ctx, preview)
+
+
+EXPANSIONS = frozenset({"upgrade", "add_seats"})
+
+
 class PauseArgs(AccountArgs):
     length: int = Field(ge=1, le=400)
     unit: Literal["days", "weeks", "months"] = "days"

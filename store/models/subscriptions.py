@@ -125,7 +125,11 @@ class Subscription(Base):
 
 class UsageSnapshot(Base):
     __tablename__ = "usage_snapshots"
-    __table_args__ = (UniqueConstraint("account_id", "taken_on"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "taken_on"),
+        # the day's (and catch-up days') snapshots, for the expansion rule's window
+        Index("ix_usage_snapshots_taken_on", "taken_on"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -134,3 +138,5 @@ class UsageSnapshot(Base):
     # Seats paid for that day (None in snapshots older than migration 0011): seat changes
     # over time for the churn features, in the same row as the use.
     paid_seats: Mapped[int | None] = mapped_column(Integer)
+    # Storage in use that day, whole GB (None when not measured): plan limits (BRIEF §12).
+    storage_gb: Mapped[int | None] = mapped_column(Integer)

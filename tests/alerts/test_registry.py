@@ -17,6 +17,7 @@ import alerts
 import alerts.rules
 from alerts.rule import _REGISTRY
 from bot.services import Services
+from skills import buttons
 from skills.parts import Button
 from tests.alerts.conftest import CHANNELS, T, d
 
@@ -36,6 +37,7 @@ def test_the_rules_of_brief_section_6_and_win_back_are_registered() -> None:
         "trial_ending",
         "renewal",
         "stalled_deal",
+        "expansion",  # BRIEF §12
         "stalled_manager",
         "winback",
         "licence_renewal",  # BRIEF §11
@@ -80,7 +82,9 @@ def test_every_rule_has_a_key_text_audience_and_recipients_on_the_demo(demo: Ser
                     assert n.recipients and all(n.recipients), a.key
                     assert n.audience in rule.audiences, a.key
                     assert all(isinstance(b, Button) for b in a.buttons)
-                    assert {b.action for b in a.buttons} <= set(alerts.ACTIONS)
+                    # the alert actions, and a skill run as the clicker (expansion's Propose)
+                    routed = {*alerts.ACTIONS, buttons.CHOOSE}
+                    assert {b.action for b in a.buttons} <= routed
                     if n.audience == "customer":
                         assert not a.buttons  # customers cannot act on staff buttons
     assert all(seen.values()), seen

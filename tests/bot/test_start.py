@@ -21,6 +21,8 @@ def test_the_jobs_start_a_moment_after_the_bot_and_stop_with_it(services: Servic
         "weekly_report",
         "cards",
         "licences_daily",
+        "churn_daily",
+        "churn_weekly",
     }
     deferred.stop()
     assert not deferred.scheduler.running
