@@ -77,6 +77,23 @@ def price_now(terms: BillingTerms, opp: Opportunity, today: dt.date, period: Per
     return sum(line.amount for line in seat_change(terms, opp.seats, today, period).lines)
 
 
+def monthly_uplift(terms: BillingTerms, opp: Opportunity) -> int:
+    """Cents a month the change adds at list terms (before any discount)."""
+    if opp.plan is not None:
+        new = terms_for(plan_by_code(opp.plan), terms.interval, opp.seats)
+    else:
+        new = BillingTerms(
+            terms.plan_code,
+            terms.plan_name,
+            terms.rank,
+            terms.interval,
+            terms.unit_price,
+            opp.seats,
+        )
+    months = terms.interval.months
+    return (new.period_price - terms.period_price + months // 2) // months
+
+
 def suggestion(opp: Opportunity, terms: BillingTerms) -> str:
     """ "Business", "13 seats (3 more)": what the rep is asked to propose."""
     if opp.plan is not None:

@@ -23,13 +23,18 @@ from alerts.rule import CATCH_UP_DAYS, Run, Words, register
 from billing import Period
 from billing.revenue import terms
 from deals.queries import accounts_with_activity_since
-from predictions.expansion import Opportunity, opportunity, price_now, suggestion
+from predictions.expansion import (
+    Opportunity,
+    monthly_uplift,
+    opportunity,
+    price_now,
+    suggestion,
+)
 from predictions.queries import expansion_candidates
 from skills import buttons
 from skills.parts import Button
 from store import format as fmt
 from store import outbox
-from store.catalog import plan_by_code
 
 PREFIX = "expansion"
 QUIET = dt.timedelta(days=7)  # deal activity this recent means a rep is on it already
@@ -43,6 +48,7 @@ class Expansion:
     opportunity: Opportunity
     what: str  # "Business", "13 seats (3 more)"
     price_cents: int  # invoiced today, prorated
+    uplift_cents: int  # a month, at list terms
     period_end: dt.date
     week: str  # ISO week of the run: a reminder a week
 
@@ -79,6 +85,7 @@ class ExpansionRule:
                     opp,
                     suggestion(opp, current),
                     price_now(current, opp, today, Period(start, end)),
+                    monthly_uplift(current, opp),
                     end,
                     f"{year}-W{week:02d}",
                 )
@@ -108,18 +115,20 @@ class ExpansionRule:
 
     def text(self, item: Expansion) -> Words:
         opp = item.opportunity
-        then = ""
-        if opp.plan is not None:
-            then = f", then {fmt.money(plan_by_code(opp.plan).monthly_cents or 0)} a seat a month"
         return Words(
             f"Expansion: {item.account} → {item.what}",
             f"{opp.reason}. Suggest {item.what}: {fmt.money(item.price_cents)} now, prorated "
-            f"to {fmt.date(item.period_end)}{then}. The button proposes it; the change is "
-            "previewed and confirmed as usual.",
+            f"to {fmt.date(item.period_end)}, then +{fmt.money(item.uplift_cents)} a month. "
+            "The button proposes it; the change is previewed and confirmed as usual.",
         )
 
     def urgency(self, item: Expansion) -> int:
-        return 35
+        """Below a stalled deal (40 and up: revenue already in play). An account at a plan
+        limit first — it cannot grow until it moves — then more seats by what they add, +1
+        per $250 a month."""
+        if item.opportunity.plan is not None:
+            return 39
+        return 30 + min(8, max(0, item.uplift_cents) // 25_000)
 
     def buttons(self, item: Expansion) -> tuple[Button, ...]:
         opp = item.opportunity
