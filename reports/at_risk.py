@@ -12,6 +12,7 @@ from billing import format_money
 from predictions.persist import latest_scores
 from reports import common
 from reports import queries as reporting
+from reports.outlook import HIGH, MEDIUM
 from reports.queries import Risk
 from skills import paging
 from skills.base import Args, skill
@@ -22,7 +23,6 @@ from skills.policy import authorize
 # ---- at-risk accounts ----------------------------------------------------------------------
 # Probability bands of the 90-day churn risk (BRIEF §12); listed: high and medium, and any
 # account a rule flags (past due, cancelling, a trial ending without a card, paused).
-HIGH, MEDIUM = 0.5, 0.25
 
 
 def band(p: float | None) -> str:
@@ -102,7 +102,7 @@ def at_risk_accounts(ctx: SkillContext, args: AtRiskArgs) -> Reply:
                 for name in ("high", "medium")
                 if (m := by_band.get(name))
             ),
-            ("Expected MRR lost in 90 days", format_money(expected)),
+            ("Expected MRR lost in 90 days (these accounts)", format_money(expected)),
             (
                 "Scored",
                 f"{common.short_day(scored[0])} by the churn model"

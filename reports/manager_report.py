@@ -19,6 +19,7 @@ from billing import MrrMovement, add_months, format_money, renewal_rate
 from billing.revenue import total_mrr
 from deals.queries import stalled_deals
 from reports import queries as reporting
+from reports.outlook import Outlook, outlook
 from skills.base import NoArgs, skill
 from skills.context import SkillContext
 from skills.parts import Facts, Part, Reply, Table, Text
@@ -62,6 +63,7 @@ class ReportData:
     last_month: tuple[dt.date, int, int]  # (first day, renewed, up for renewal)
     stalled_by_rep: list[dict[str, Any]]
     arr_by_week: list[tuple[dt.date, int]]
+    outlook: Outlook
 
 
 def collect(db: Database, zone: Any, today: dt.date) -> ReportData:
@@ -97,6 +99,7 @@ def collect(db: Database, zone: Any, today: dt.date) -> ReportData:
         last = today.replace(day=1) - dt.timedelta(days=1)
         outcomes = reporting.renewal_outcomes(s, first, last, today)
         deals = stalled_deals(s, today)
+        ahead = outlook(s, today)
     renewals_90 = [r for r in renewals if r["renews_on"] <= today + dt.timedelta(days=90)]
     renewals_30 = [r for r in renewals_90 if r["renews_on"] <= today + dt.timedelta(days=30)]
     reps: dict[str, dict[str, Any]] = {}
@@ -124,6 +127,7 @@ def collect(db: Database, zone: Any, today: dt.date) -> ReportData:
         arr_by_week=[
             (today + dt.timedelta(weeks=k), by_week.get(k, 0)) for k in range(WEEKS_AHEAD)
         ],
+        outlook=ahead,
     )
 
 
@@ -203,6 +207,7 @@ def report_reply(data: ReportData) -> Reply:
             (("Renewal rate", f"{rate_text} ({renewed} of {up} renewed)"),),
         )
     )
+    parts.append(data.outlook.facts())
     if data.stalled_by_rep:
         parts.append(
             Table(
@@ -245,6 +250,7 @@ def report_reply(data: ReportData) -> Reply:
                 "renewal_rate": str(rate) if rate is not None else None,
             },
             "stalled_by_rep": data.stalled_by_rep,
+            "outlook": data.outlook.data(),
             "arr_by_week": [
                 {"week_of": d.isoformat(), "arr_cents": c} for d, c in data.arr_by_week
             ],

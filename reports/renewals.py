@@ -14,6 +14,7 @@ from pydantic import Field
 from billing import add_months, format_money, logo_churn, renewal_rate
 from reports import common
 from reports import queries as reporting
+from reports.outlook import outlook
 from skills import paging
 from skills.base import Args, skill
 from skills.context import SkillContext
@@ -151,6 +152,7 @@ def renewal_summary(ctx: SkillContext, args: SummaryArgs) -> Reply:
             common.midnight(prev_first, ctx),
             common.midnight(prev_last + dt.timedelta(days=1), ctx),
         ).churn
+        ahead = outlook(s, today)
 
     total = sum(item["arr_cents"] for item in items)
     split = common.split_by_billing(items)
@@ -204,6 +206,7 @@ def renewal_summary(ctx: SkillContext, args: SummaryArgs) -> Reply:
             ),
         )
     )
+    parts.append(ahead.facts())
     return Reply(
         parts=tuple(parts),
         data={
@@ -224,6 +227,7 @@ def renewal_summary(ctx: SkillContext, args: SummaryArgs) -> Reply:
                 "logo_churn": str(churn_ratio) if churn_ratio is not None else None,
                 "churned_mrr_cents": churned,
             },
+            "outlook": ahead.data(),
         },
     )
 

@@ -619,3 +619,24 @@ def test_an_account_shows_its_health_and_reasons_to_staff_only(demo: Database) -
         s.add(ChurnScore(account_id=wayne.id, scored_on=T, model_id=model_id, reasons=[]))
     young = facts(run(demo, "find_account", {"account": "Wayne Enterprises"}))
     assert young["Health"] == "not enough history (under 30 days)"
+
+
+def test_the_weekly_report_and_summary_show_churn_risk_and_expansion(demo: Database) -> None:
+    """BRIEF §12 in the manager's view: MRR at risk by band (the same bands and scores as
+    `at-risk`) and the expansion pipeline (Initech's Business upgrade among it)."""
+    report = run(demo, "manager_report").data["outlook"]
+    summary = run(demo, "renewal_summary").data["outlook"]
+    assert report == summary
+    listed = run(demo, "at_risk_accounts").data
+    for band in ("high", "medium"):
+        accounts = [a for a in listed["accounts"] if a["band"] == band]
+        assert report[f"churn_{band}"] == {
+            "accounts": len(accounts),
+            "mrr_cents": sum(a["mrr_cents"] for a in accounts),
+        }
+    assert report["churn_high"]["accounts"] >= 2  # Soylent and Umbrella at least
+    assert report["expected_mrr_loss_cents"] >= listed["expected_mrr_loss_cents"]
+    assert report["expansion"]["count"] >= 1
+    assert report["expansion"]["uplift_cents"] >= 50_000  # Initech → Business: +$500.00
+    words = facts(run(demo, "renewal_summary"))
+    assert words["Expansion pipeline"].startswith(f"{report['expansion']['count']} opportunities")
