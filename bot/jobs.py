@@ -184,30 +184,25 @@ def licences_daily(runtime: str = "default") -> None:
 
 def churn_daily(runtime: str = "default") -> None:
     """Daily, after the billing run: every live paid account's churn score for today."""
-
-    def work(rt: Runtime) -> None:
-        from predictions.service import score_today
-
-        services = rt.services
-        with services.db.uow() as s:
-            result = score_today(s, services.clock.today(), services.settings.model_cache)
-        log.info("churn scores: %s", result.summary())
-
-    _job("churn_daily", runtime, work)
+    _churn("churn_daily", runtime, train=False)
 
 
 def churn_weekly(runtime: str = "default") -> None:
     """Weekly: the churn model trained again, recorded, and today's scores with it."""
+    _churn("churn_weekly", runtime, train=True)
 
+
+def _churn(job: str, runtime: str, *, train: bool) -> None:
     def work(rt: Runtime) -> None:
-        from predictions.service import train_and_score
+        from predictions.service import score_today, train_and_score
 
         services = rt.services
+        run = train_and_score if train else score_today
         with services.db.uow() as s:
-            result = train_and_score(s, services.clock.today(), services.settings.model_cache)
-        log.info("churn model: %s", result.summary())
+            result = run(s, services.clock.today(), services.settings.model_cache)
+        log.info("%s: %s", job, result.summary())
 
-    _job("churn_weekly", runtime, work)
+    _job(job, runtime, work)
 
 
 # ---- the work behind the jobs ----------------------------------------------------------------
