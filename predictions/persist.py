@@ -4,38 +4,37 @@ that day's earlier ones (a rescore the same day) and name the model that made th
 from __future__ import annotations
 
 import datetime as dt
-import pickle
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from predictions.linear import LinearChurn
 from store.models import ChurnModelRow, ChurnScore
 
-if TYPE_CHECKING:  # scikit-learn takes a second to import: reading scores never needs it
-    from predictions.model import ChurnModel
+if TYPE_CHECKING:
     from predictions.scoring import AccountRisk
 
 
-def save_model(session: Session, model: ChurnModel, data: str) -> ChurnModelRow:
+def save_model(session: Session, model: LinearChurn, data: str) -> ChurnModelRow:
     row = ChurnModelRow(
         version=model.version,
         trained_on=model.trained_on,
         data=data[:200],
         metrics={k: round(v, 4) for k, v in model.metrics.items()},
-        pipeline=pickle.dumps(model),
+        model=model.to_json(),
     )
     session.add(row)
     session.flush()
     return row
 
 
-def latest_model(session: Session) -> tuple[ChurnModelRow, ChurnModel] | None:
+def latest_model(session: Session) -> tuple[ChurnModelRow, LinearChurn] | None:
     row = session.scalars(select(ChurnModelRow).order_by(ChurnModelRow.id.desc()).limit(1)).first()
     if row is None:
         return None
-    return row, pickle.loads(row.pipeline)
+    return row, LinearChurn.from_json(row.model)
 
 
 def write_scores(

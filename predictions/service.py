@@ -18,21 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-import pickle
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
 from config.artefacts import artefact_dirs, atomic_write, writable_dir
+from predictions.linear import LinearChurn
 from predictions.persist import latest_model, save_model, write_scores
 from predictions.scoring import score_accounts
-
-if TYPE_CHECKING:
-    from predictions.model import ChurnModel
 
 log = logging.getLogger(__name__)
 
@@ -54,26 +50,26 @@ def key() -> str:
     return digest.hexdigest()[:16]
 
 
-def trained_model(cache: Path | None = None) -> ChurnModel:
+def trained_model(cache: Path | None = None) -> LinearChurn:
     """The model trained on the synthetic population, from the artefact cache when it holds
-    this code's."""
-    name = f"churn-{key()}.pkl"
+    this code's (training imports scikit-learn; reading the artefact does not)."""
+    name = f"churn-{key()}.json"
     dirs = artefact_dirs(cache)
     for directory in dirs:
         path = directory / name
         if path.is_file():
             try:
-                model: ChurnModel = pickle.loads(path.read_bytes())
-                return model
-            except Exception as err:  # a foreign or damaged file: train again
+                return LinearChurn.loads(path.read_text())
+            except (ValueError, KeyError, TypeError) as err:  # a damaged file: train again
                 log.warning("ignoring unreadable churn model %s: %s", path, err)
     from predictions.training import train_synthetic
 
-    model = train_synthetic(POPULATION_END, accounts=ACCOUNTS, months=MONTHS, seed=SEED)
+    fitted = train_synthetic(POPULATION_END, accounts=ACCOUNTS, months=MONTHS, seed=SEED)
+    model = LinearChurn.from_pipeline(fitted)
     directory = writable_dir(dirs)
-    with atomic_write(directory / name) as out:
-        out.write(pickle.dumps(model))
-    for stale in directory.glob("churn-*.pkl"):
+    with atomic_write(directory / name, "w") as out:
+        out.write(model.dumps())
+    for stale in directory.glob("churn-*.*"):
         if stale.name != name:
             stale.unlink(missing_ok=True)
     return model
@@ -95,7 +91,7 @@ class Result:
         )
 
 
-def _score(session: Session, model_id: int, model: ChurnModel, today: dt.date) -> Result:
+def _score(session: Session, model_id: int, model: LinearChurn, today: dt.date) -> Result:
     risks = score_accounts(session, model, today)
     write_scores(session, model_id, risks, today)
     unscored = sum(1 for r in risks if r.probability is None)
@@ -104,8 +100,7 @@ def _score(session: Session, model_id: int, model: ChurnModel, today: dt.date) -
 
 def train_and_score(session: Session, today: dt.date, cache: Path | None = None) -> Result:
     """Record a (re)trained model as of today and score every live paid account with it."""
-    model = trained_model(cache)
-    model.trained_on = today
+    model = trained_model(cache).on(today)
     row = save_model(session, model, DATA)
     return _score(session, row.id, model, today)
 

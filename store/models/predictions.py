@@ -2,8 +2,8 @@
 scores per account the answers and reports read.
 
 A model row is never changed: a retrain adds one, and scores name the model that made them,
-so any score can be explained later. The pipeline is stored as the bytes `pickle` wrote
-(scikit-learn's own persistence); only this process's code writes them.
+so any score can be explained later. The fit is stored as a JSON document of its numbers
+(the pipeline is linear), not a pickle: reading it runs no code.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    LargeBinary,
     String,
     UniqueConstraint,
 )
@@ -35,7 +34,8 @@ class ChurnModelRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     data: Mapped[str] = mapped_column(String(200))  # what it was trained on, in words
     metrics: Mapped[dict[str, Any]] = mapped_column(JSON)
-    pipeline: Mapped[bytes] = mapped_column(LargeBinary)
+    # The fit as numbers (predictions.linear.LinearChurn): means, scales, weights, intercept.
+    model: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class ChurnScore(Base):

@@ -26,8 +26,8 @@ def small(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_the_fit_is_cached_by_code_and_sizes(small: None, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     first = service.trained_model(tmp_path)
-    [artefact] = tmp_path.glob("churn-*.pkl")
-    assert artefact.name == f"churn-{service.key()}.pkl"
+    [artefact] = tmp_path.glob("churn-*")
+    assert artefact.name == f"churn-{service.key()}.json"
 
     def no_training(*args: object, **kwargs: object) -> None:
         raise AssertionError("trained again although the artefact was there")
@@ -41,10 +41,10 @@ def test_the_fit_is_cached_by_code_and_sizes(small: None, tmp_path: Path, monkey
 
 
 def test_a_damaged_artefact_is_trained_again(small: None, tmp_path: Path) -> None:
-    (tmp_path / f"churn-{service.key()}.pkl").write_bytes(b"not a pickle")
+    (tmp_path / f"churn-{service.key()}.json").write_text("{not json")
     model = service.trained_model(tmp_path)
     assert model.metrics["auc"] > 0.5
-    assert (tmp_path / f"churn-{service.key()}.pkl").read_bytes() != b"not a pickle"
+    assert (tmp_path / f"churn-{service.key()}.json").read_text() != "{not json"
 
 
 def test_daily_scores_use_the_newest_model_and_weekly_training_adds_one(db: Database) -> None:

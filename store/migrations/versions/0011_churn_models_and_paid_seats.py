@@ -25,7 +25,7 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('data', sa.String(length=200), nullable=False),
     sa.Column('metrics', sa.JSON(), nullable=False),
-    sa.Column('pipeline', sa.LargeBinary(), nullable=False),
+    sa.Column('model', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_churn_models'))
     )
     op.create_table('churn_scores',

@@ -1,0 +1,50 @@
+"""The fit as plain numbers scores exactly as the scikit-learn pipeline it was read from, and
+scoring from it never imports scikit-learn (the bot's start and answers stay light)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import numpy as np
+
+from predictions import service
+from predictions.evaluation import rows
+from predictions.linear import LinearChurn
+from predictions.simulate import simulate
+from predictions.training import train_synthetic
+from tests.proc import ROOT
+
+T = dt.date(2026, 11, 16)
+
+
+def test_the_numbers_score_as_the_pipeline_does() -> None:
+    fitted = train_synthetic(T, accounts=800, months=24, seed=3)
+    linear = LinearChurn.from_pipeline(fitted)
+    sample = rows(simulate(100, 24, end=T, seed=9), dt.date(2025, 1, 1), T).features
+    assert len(sample) > 500
+    assert np.allclose(linear.probabilities(sample), fitted.probabilities(sample), atol=1e-12)
+    assert all(linear.reasons(f) == fitted.reasons(f) for f in sample)
+    again = LinearChurn.loads(linear.dumps())
+    assert again == linear
+    assert linear.on(T + dt.timedelta(days=7)).trained_on == T + dt.timedelta(days=7)
+
+
+def test_seeding_and_scoring_never_import_scikit_learn() -> None:
+    service.trained_model()  # the artefact `make setup` prebuilds (trained here if missing)
+    code = (
+        "import sys, datetime as dt, tempfile\n"
+        "from store.db import Database\n"
+        "from config.clock import Clock\n"
+        "from seed.demo import seed_demo\n"
+        "import reports.at_risk, subscriptions.account_skills\n"
+        "d = tempfile.mkdtemp(); db = Database(f'sqlite:///{d}/a.db'); db.migrate()\n"
+        "seed_demo(db, Clock(fixed_today=dt.date(2026, 11, 16)))\n"
+        "print('sklearn' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=240
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
