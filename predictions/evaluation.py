@@ -171,15 +171,24 @@ def evaluate(
         signs=signs,
         challenger_auc=float(roc_auc_score(test_rows.labels, challenger_p)),
     )
-    model.metrics = {
-        "auc": report.auc,
-        "formula_auc": report.formula_auc,
-        "brier": report.brier,
-        "base_brier": report.base_brier,
-        "ece": report.ece,
-        "test_rows": float(report.test_rows),
-    }
+    model.metrics = held_out_metrics(model, train_rows, test_rows)
     return model, report
+
+
+def held_out_metrics(model: ChurnModel, train_rows: Rows, test_rows: Rows) -> dict[str, float]:
+    """The figures stored with a model: AUC (and the formula's), Brier against the base
+    rate's, calibration error, row counts."""
+    p = model.probabilities(test_rows.features)
+    base = float(train_rows.labels.mean())
+    return {
+        "auc": float(roc_auc_score(test_rows.labels, p)),
+        "formula_auc": float(roc_auc_score(test_rows.labels, test_rows.truth)),
+        "brier": float(brier_score_loss(test_rows.labels, p)),
+        "base_brier": float(np.mean((test_rows.labels - base) ** 2)),
+        "ece": calibration_error(test_rows.labels, p),
+        "train_rows": float(len(train_rows)),
+        "test_rows": float(len(test_rows)),
+    }
 
 
 _PLAN_CODES = {"starter": 0, "pro": 1, "business": 2}

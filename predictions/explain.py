@@ -1,6 +1,6 @@
 """An account's reasons in its own numbers, beside what is typical (BRIEF §12).
 
-The model names the features that push the account's risk up most (`ChurnModel.reasons`);
+The model names the features that push the account's risk up most (`LinearChurn.reasons`);
 this turns each into a sentence a customer-success person can check in the account, with the
 typical account's value (the median of the training population) beside it.
 """
@@ -9,21 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from predictions.features import WINDOW, Features
-from predictions.history import History, Usage
+from predictions.features import WINDOW, Features, latest_usage
+from predictions.history import History
 
 
 def _pct(x: float) -> str:
     return f"{round(100 * x)} %"
-
-
-def _usage_on(history: History, day: dt.date) -> Usage | None:
-    found = None
-    for u in history.usage:
-        if u.on > day:
-            break
-        found = u
-    return found
 
 
 def _plural(n: int, word: str) -> str:
@@ -31,8 +22,10 @@ def _plural(n: int, word: str) -> str:
 
 
 def reason_text(name: str, f: Features, typical: Features, history: History, day: dt.date) -> str:
-    now = _usage_on(history, day)
-    before = _usage_on(history, day - WINDOW) or (history.usage[0] if history.usage else None)
+    now = latest_usage(history.usage, day)
+    before = latest_usage(history.usage, day - WINDOW) or (
+        history.usage[0] if history.usage else None
+    )
     if name == "utilisation" and now is not None:
         return (
             f"{now.active_seats} of {now.paid_seats} seats active "

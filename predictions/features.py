@@ -41,7 +41,7 @@ NUMERIC: tuple[str, ...] = NAMES[:-1]
 CATEGORICAL: tuple[str, ...] = ("plan",)
 
 
-def _latest_usage(usage: tuple[Usage, ...], day: dt.date) -> Usage | None:
+def latest_usage(usage: tuple[Usage, ...], day: dt.date) -> Usage | None:
     found = None
     for u in usage:
         if u.on > day:
@@ -80,11 +80,11 @@ def features_at(history: History, day: dt.date) -> Features | None:
     """The account's features at the end of `day`, reading no record dated after it."""
     if (day - history.started_on).days < MIN_TENURE_DAYS:
         return None
-    now = _latest_usage(history.usage, day)
+    now = latest_usage(history.usage, day)
     terms = _terms(history.terms, day)
     if now is None or terms is None:
         return None
-    before = _latest_usage(history.usage, day - WINDOW) or history.usage[0]
+    before = latest_usage(history.usage, day - WINDOW) or history.usage[0]
     removed = (
         max(0, before.paid_seats - now.paid_seats) / before.paid_seats if before.paid_seats else 0.0
     )

@@ -2,7 +2,8 @@
 
 Numbers are scaled after the formula's own transforms (log(1 + x), months to the renewal
 capped at six), the plan is one-hot. A linear model keeps every prediction explainable: an
-account's reasons are the features that push its log-odds furthest above a typical account's.
+account's reasons are the features that push its log-odds furthest above a typical account's
+(`predictions.linear.LinearChurn`, the fit as numbers, gives them).
 """
 
 from __future__ import annotations
@@ -74,17 +75,6 @@ class ChurnModel:
         """Coefficient per numeric feature, on the scaled (and logged) scale."""
         weights = self.pipeline.named_steps["model"].coef_[0]
         return {name: float(weights[i]) for i, name in enumerate(COLUMNS)}
-
-    def reasons(self, row: Features, k: int = 3) -> list[str]:
-        """The features that raise this account's risk most above a typical account's, most
-        first (only those that raise it)."""
-        columns = self.pipeline.named_steps["columns"]
-        both = columns.transform(matrix([row, self.typical]))
-        both = both.toarray() if hasattr(both, "toarray") else np.asarray(both)
-        weights = self.pipeline.named_steps["model"].coef_[0][: len(COLUMNS)]
-        push = weights * (both[0, : len(COLUMNS)] - both[1, : len(COLUMNS)])
-        order = np.argsort(-push)
-        return [COLUMNS[i] for i in order[:k] if push[i] > 1e-9]
 
 
 def typical(rows: Sequence[Features]) -> Features:

@@ -14,7 +14,6 @@ from predictions.queries import histories
 
 if TYPE_CHECKING:
     from predictions.linear import LinearChurn
-    from predictions.model import ChurnModel
 
 
 @dataclass(frozen=True)
@@ -30,9 +29,7 @@ class AccountRisk:
         return None if self.probability is None else 100 - round(100 * self.probability)
 
 
-def score_accounts(
-    session: Session, model: LinearChurn | ChurnModel, today: dt.date
-) -> list[AccountRisk]:
+def score_accounts(session: Session, model: LinearChurn, today: dt.date) -> list[AccountRisk]:
     """Every live paid account, riskiest first; those without enough history last."""
     scored = histories(session, today)
     rows = [(s, features_at(s.history, today)) for s in scored]

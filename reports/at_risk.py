@@ -12,7 +12,7 @@ from billing import format_money
 from predictions.persist import latest_scores
 from reports import common
 from reports import queries as reporting
-from reports.outlook import HIGH, MEDIUM
+from reports.outlook import band
 from reports.queries import Risk
 from skills import paging
 from skills.base import Args, skill
@@ -21,14 +21,8 @@ from skills.parts import Facts, Reply, Table, Text
 from skills.policy import authorize
 
 # ---- at-risk accounts ----------------------------------------------------------------------
-# Probability bands of the 90-day churn risk (BRIEF §12); listed: high and medium, and any
-# account a rule flags (past due, cancelling, a trial ending without a card, paused).
-
-
-def band(p: float | None) -> str:
-    if p is None:
-        return "unscored"
-    return "high" if p >= HIGH else "medium" if p >= MEDIUM else "low"
+# Listed: the high and medium bands of the 90-day churn risk (reports/outlook.py, BRIEF §12),
+# and any account a rule flags (past due, cancelling, a trial ending without a card, paused).
 
 
 class AtRiskArgs(Args):

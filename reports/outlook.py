@@ -23,6 +23,12 @@ from skills.parts import Facts
 HIGH, MEDIUM = 0.5, 0.25  # the bands `at-risk` lists
 
 
+def band(p: float | None) -> str:
+    if p is None:
+        return "unscored"
+    return "high" if p >= HIGH else "medium" if p >= MEDIUM else "low"
+
+
 @dataclass(frozen=True)
 class Outlook:
     scored_on: dt.date | None
@@ -81,7 +87,7 @@ def outlook(session: Session, today: dt.date) -> Outlook:
                 continue
             mrr = reporting.monthly_value_of(sub, today)
             expected += x.probability * mrr
-            bucket = high if x.probability >= HIGH else medium if x.probability >= MEDIUM else None
+            bucket = {"high": high, "medium": medium}.get(band(x.probability))
             if bucket is not None:
                 bucket[0] += 1
                 bucket[1] += mrr

@@ -35,12 +35,16 @@ from subscriptions.commands import (
 )
 
 
+def _no_subscription(account: str) -> Reply:
+    return Reply.refusal(f"{account} has no subscription.")
+
+
 def _propose(ctx: SkillContext, account_query: str, command: SubscriptionCommand) -> Reply:
     with ctx.db.read() as s:
         account = load_account(ctx, s, account_query, "read_account")
         sub = current_subscription(s, account)
         if sub is None:
-            return Reply.refusal(f"{account.name} has no subscription.")
+            return _no_subscription(account.name)
         # A role that may do none of what this command can turn out to be is refused before
         # any preview; the preview then says which one it is, and that one is checked.
         reasons = [
@@ -93,7 +97,7 @@ def propose_expansion(ctx: SkillContext, args: ExpansionArgs) -> Reply:
         account = load_account(ctx, s, args.account, "read_account")
         sub = current_subscription(s, account)
         if sub is None:
-            return Reply.refusal(f"{account.name} has no subscription.")
+            return _no_subscription(account.name)
         sub_id = sub.id
     preview = ctx.writes.preview(command, sub_id, ctx.actor)
     if preview.permission not in EXPANSIONS:

@@ -11,6 +11,7 @@ import pytest
 from predictions.evaluation import Report, calibration_error, evaluate, split
 from predictions.features import features_at
 from predictions.history import Attempt, History, Terms, Usage
+from predictions.linear import LinearChurn
 from predictions.simulate import simulate
 
 T = dt.date(2026, 11, 16)
@@ -56,7 +57,7 @@ def test_reasons_are_the_features_that_raise_the_risk(evaluated) -> None:
     )
     row = features_at(globex, T)
     assert row is not None
-    reasons = model.reasons(row)
+    reasons = LinearChurn.from_pipeline(model).reasons(row)
     assert reasons[0] == "utilisation"
     assert "seats_removed" in reasons
     p_risky, p_typical = model.probabilities([row, model.typical])

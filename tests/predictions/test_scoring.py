@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from config.clock import Clock
-from predictions.model import ChurnModel
+from predictions.linear import LinearChurn
 from predictions.persist import latest_model, latest_scores
 from predictions.queries import SCORED, histories
 from predictions.scoring import score_accounts
@@ -23,8 +23,8 @@ T = dt.date(2026, 11, 16)
 
 
 @pytest.fixture(scope="module")
-def model() -> ChurnModel:
-    return train_synthetic(T, accounts=1500, months=24, seed=7)
+def model() -> LinearChurn:
+    return LinearChurn.from_pipeline(train_synthetic(T, accounts=1500, months=24, seed=7))
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def demo(db: Database) -> Database:
 
 
 def test_every_live_paid_account_is_scored_once_riskiest_first(
-    demo: Database, model: ChurnModel
+    demo: Database, model: LinearChurn
 ) -> None:
     with demo.read() as s:
         risks = score_accounts(s, model, T)
@@ -51,7 +51,7 @@ def test_every_live_paid_account_is_scored_once_riskiest_first(
     assert all(r.probability is None and r.health is None for r in young)
 
 
-def test_the_reasons_are_in_the_accounts_own_numbers(demo: Database, model: ChurnModel) -> None:
+def test_the_reasons_are_in_the_accounts_own_numbers(demo: Database, model: LinearChurn) -> None:
     with demo.read() as s:
         risks = {r.account: r for r in score_accounts(s, model, T)}
     globex = risks["Globex"]
