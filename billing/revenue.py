@@ -62,3 +62,19 @@ def total_mrr(subs: list[Subscription], on: dt.date) -> int:
         for s in subs
         if s.status in MRR_STATUSES
     )
+
+
+def discount_running(sub: Subscription, on: dt.date) -> bool:
+    """A sales, win-back or retention discount still applies to invoices from `on` (loyalty,
+    which is earned, is not one: it is never stored on the subscription)."""
+    return sub.discount_percent is not None and (
+        sub.discount_ends_on is None or sub.discount_ends_on > on
+    )
+
+
+def retained_mrr(sub: Subscription, on: dt.date) -> int:
+    """What a kept customer is worth per month, paused or not (a retention pause is a save
+    at its plan's value): 0 only once cancelled."""
+    if sub.status is SubStatus.CANCELED:
+        return 0
+    return round_half_up(monthly_value(terms(sub), discount_percent(sub, on)))

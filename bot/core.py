@@ -20,13 +20,16 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from bot import suggestions
+from bot.choices import OpenQuestions
 from bot.grammar import ParseError, parse
 from bot.help import help_reply
-from bot.nlu.understand import Understanding
+from bot.nlu.decide import Reading
+from bot.nlu.understand import Understanding, run
 from bot.services import Services
 from config.metrics import TURN_SECONDS
 from skills import pending
 from skills.base import all_skills, invoke
+from skills.buttons import ChoiceRef
 from skills.context import SkillContext, identify
 from skills.parts import Reply, Text
 from skills.pending import CONFIRMED_BY_CLICK
@@ -72,6 +75,8 @@ class Core:
         self._retriever_factory = retriever_factory
         self._retriever: Any = None
         self._lock = threading.Lock()
+        # The question each conversation was just asked: `2` or an option's words pick it.
+        self.questions = OpenQuestions()
 
     # ---- entry points ----------------------------------------------------------------------
     def handle(
@@ -79,9 +84,22 @@ class Core:
     ) -> Reply:
         """Answer one message. Never raises: failures become a short apology with a reference."""
         try:
-            return self._handle(self.context(user_id, conversation_id, source), text)
+            reply = self._handle(self.context(user_id, conversation_id, source), text)
         except Exception:
-            return self._failure("message", user_id)
+            reply = self._failure("message", user_id)
+        self.questions.after((conversation_id, user_id), reply)
+        return reply
+
+    def choose(
+        self, user_id: str, choice: ChoiceRef, conversation_id: str, source: str = "console"
+    ) -> Reply:
+        """An option of a question, clicked (Slack): run as if it had been typed. Never raises."""
+        try:
+            reply = _chosen(self.context(user_id, conversation_id, source), choice)
+        except Exception:
+            reply = self._failure(choice.skill, user_id)
+        self.questions.after((conversation_id, user_id), reply)
+        return reply
 
     def confirm(
         self, user_id: str, action_id: str, conversation_id: str, source: str = "console"
@@ -120,9 +138,11 @@ class Core:
             ctx = self.context(user_id, conversation_id, source)
             if confirmed:
                 ctx = dataclasses.replace(ctx, extras={**ctx.extras, CONFIRMED_BY_CLICK: True})
-            return invoke(ctx, skill, args)
+            reply = invoke(ctx, skill, args)
         except Exception:
-            return self._failure(skill, user_id)
+            reply = self._failure(skill, user_id)
+        self.questions.after((conversation_id, user_id), reply)
+        return reply
 
     def refusal(self, user_id: str, skill: str) -> Reply | None:
         """The refusal `user_id` would get from `skill` for who they are, asked before the
@@ -174,6 +194,9 @@ class Core:
         text = text.strip()
         if not text:
             return Reply.text("Say `help` to see what I can do.", private=True, kind="help")
+        choice = self.questions.pick((ctx.conversation_id, ctx.speaker.user_id), text)
+        if choice is not None:
+            return _chosen(ctx, choice)
         word = text.lower().rstrip("!. ")
         if word in YES or word in NO:
             live = pending.live_pending(ctx)
@@ -186,10 +209,6 @@ class Core:
                 return self._decided(ctx, action_id, pending.cancel(ctx, action_id))
             if word in YES:
                 return Reply.text("There is nothing waiting for a confirmation here.", private=True)
-        if self.brain is None and self.understanding is not None:
-            picked = self.understanding.picked(ctx, text)
-            if picked is not None:
-                return picked
         parsed = parse(text)
         if isinstance(parsed, ParseError):
             error = Reply(parts=(Text(parsed.message, "error"),), private=True, kind="help")
@@ -236,6 +255,13 @@ class Core:
         return Reply.error(
             f"Sorry, something went wrong on my side and nothing was changed (ref {ref})."
         )
+
+
+def _chosen(ctx: SkillContext, choice: ChoiceRef) -> Reply:
+    """An option picked from a question: its skill, or what a reading still lacks."""
+    if choice.skill not in all_skills():
+        return Reply.error("That option is no longer available; ask again.")
+    return run(ctx, Reading(choice.skill, dict(choice.args), 1.0, choice.missing))
 
 
 def waiting_cards(live: list[Any]) -> Reply:

@@ -17,6 +17,8 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 
+from subscriptions.retention import Reason, reason_in
+
 Builder = Callable[[re.Match[str]], dict[str, Any]]
 
 
@@ -56,6 +58,15 @@ def _n(digits: str) -> int:
     """A typed number; one too long to be meant is "very large", so the skill's bounds refuse
     it in one line (Python will not even convert 4,300 digits)."""
     return int(digits) if len(digits) <= 12 else 10**12
+
+
+def _cancel(m: re.Match[str]) -> dict[str, Any]:
+    args: dict[str, Any] = {"account": m["account"], "now": bool(m.group("now"))}
+    if m.group("anyway"):
+        args["anyway"] = True
+    if m.group("why"):
+        args["reason"] = reason_in(m["why"]) or Reason.OTHER
+    return args
 
 
 def _billing(m: re.Match[str]) -> str | None:
@@ -447,12 +458,24 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "cancel",
-        "cancel <account> [now]",
-        "cancel at period end (or now: managers)",
+        "cancel <account> [now] [because <reason>] [anyway]",
+        "cancel at period end (or now: managers); asks why and makes an offer first",
         "cancel_subscription",
-        rf"{ACCOUNT}(?P<now>\s+now)?",
-        lambda m: {"account": m["account"], "now": bool(m.group("now"))},
-        example="cancel Initech",
+        rf"{ACCOUNT}(?P<now>\s+now)?(?:(?:\s+because|,)\s+(?P<why>.+?))?(?P<anyway>,?\s+anyway)?",
+        _cancel,
+        example="cancel Initech because it's too expensive",
+    ),
+    Command(
+        "accept-offer",
+        "accept-offer <offer id> [<N> months]",
+        "take the retention offer made to a cancel request (a pause: 1-3 months)",
+        "accept_retention_offer",
+        r"#?(?P<offer>\d+)(?:\s+(?P<months>\d+)\s+months?)?",
+        lambda m: {
+            "offer": _n(m["offer"]),
+            **({"months": _n(m["months"])} if m.group("months") else {}),
+        },
+        example="accept-offer 12 2 months",
     ),
     Command(
         "reactivate",

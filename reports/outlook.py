@@ -1,8 +1,9 @@
 """What the manager sees of churn risk and expansion (BRIEF §12): MRR at risk by band from
 the daily churn scores, and the open expansion opportunities with what they would add.
 
-Shared by the weekly manager report and `summary`, so both say the same numbers. Retention
-attempts and saves join them with the retention offers (issue 15, item 6).
+Shared by the weekly manager report and `summary`, so both say the same numbers: with the
+retention offers of the last 30 days (made, accepted, declined) and the saves settled in them
+(still a customer 30 days after accepting) with the MRR they kept.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from predictions.persist import latest_scores
 from predictions.queries import expansion_candidates
 from reports import queries as reporting
 from skills.parts import Facts
+from subscriptions.queries import RetentionFigures, retention_figures
 
 HIGH, MEDIUM = 0.5, 0.25  # the bands `at-risk` lists
+RETENTION_WINDOW_DAYS = 30
 
 
 def band(p: float | None) -> str:
@@ -37,6 +40,7 @@ class Outlook:
     expected_loss_cents: int  # Σ probability × MRR over every scored account
     expansions: int  # open expansion opportunities
     expansion_uplift_cents: int  # what they would add a month
+    retention: RetentionFigures
 
     def data(self) -> dict[str, object]:
         return {
@@ -45,9 +49,20 @@ class Outlook:
             "churn_medium": {"accounts": self.medium[0], "mrr_cents": self.medium[1]},
             "expected_mrr_loss_cents": self.expected_loss_cents,
             "expansion": {"count": self.expansions, "uplift_cents": self.expansion_uplift_cents},
+            "retention": {
+                "since": self.retention.since.isoformat(),
+                "attempts": self.retention.attempts,
+                "accepted": self.retention.accepted,
+                "declined": self.retention.declined,
+                "saves": self.retention.saves,
+                "lost": self.retention.lost,
+                "saved_mrr_cents": self.retention.saved_mrr_cents,
+            },
         }
 
     def facts(self) -> Facts:
+        r = self.retention
+
         def band(n_mrr: tuple[int, int]) -> str:
             return f"{format_money(n_mrr[1])} ({n_mrr[0]} accounts)"
 
@@ -61,13 +76,22 @@ class Outlook:
             else (("Churn risk", "not scored yet"),)
         )
         return Facts(
-            "Churn risk and expansion",
+            "Churn risk, retention and expansion",
             (
                 *scored,
                 (
                     "Expansion pipeline",
                     f"{self.expansions} opportunities, "
                     f"+{format_money(self.expansion_uplift_cents)} a month",
+                ),
+                (
+                    f"Retention offers ({RETENTION_WINDOW_DAYS} days)",
+                    f"{r.attempts} made, {r.accepted} accepted, {r.declined} declined",
+                ),
+                (
+                    f"Saves ({RETENTION_WINDOW_DAYS} days)",
+                    f"{r.saves} of {r.saves + r.lost} settled, "
+                    f"{format_money(r.saved_mrr_cents)} MRR kept",
                 ),
             ),
         )
@@ -105,4 +129,5 @@ def outlook(session: Session, today: dt.date) -> Outlook:
         round(expected),
         count,
         uplift,
+        retention_figures(session, today - dt.timedelta(days=RETENTION_WINDOW_DAYS - 1), today),
     )

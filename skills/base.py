@@ -95,6 +95,7 @@ def skill(
 SKILL_MODULES = (
     "subscriptions.account_skills",
     "subscriptions.skills",
+    "subscriptions.cancel_skills",
     "deals.skills",
     "licences.skills",
     "licences.actions",

@@ -103,15 +103,20 @@ def read_account_value(value: str | None) -> str | None:
 
 @dataclass(frozen=True)
 class ChoiceRef:
-    """A reading offered in a clarifying question: the skill and the arguments it would get."""
+    """An option of a question: the skill and the arguments it would get, and what a reading
+    of free text still lacks (then picking it asks for that instead of running the skill)."""
 
     skill: str
     args: dict[str, object]
+    missing: tuple[str, ...] = ()
 
 
-def choice_value(skill: str, args: dict[str, object]) -> str:
-    """`{"skill": …, "args": {…}}` (JSON), the button's value."""
-    return json.dumps({"skill": skill, "args": args}, ensure_ascii=False, separators=(",", ":"))
+def choice_value(skill: str, args: dict[str, object], missing: tuple[str, ...] = ()) -> str:
+    """`{"skill": …, "args": {…}}` (JSON, with `"missing": […]` when a value is), the value."""
+    data: dict[str, object] = {"skill": skill, "args": args}
+    if missing:
+        data["missing"] = list(missing)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def read_choice_value(value: str | None) -> ChoiceRef | None:
@@ -124,10 +129,12 @@ def read_choice_value(value: str | None) -> ChoiceRef | None:
         return None
     if not isinstance(data, dict):
         return None
-    skill, args = data.get("skill"), data.get("args")
+    skill, args, missing = data.get("skill"), data.get("args"), data.get("missing", [])
     if not isinstance(skill, str) or not skill or not isinstance(args, dict):
         return None
-    return ChoiceRef(skill, args)
+    if not isinstance(missing, list) or not all(isinstance(m, str) for m in missing):
+        return None
+    return ChoiceRef(skill, args, tuple(missing))
 
 
 @dataclass(frozen=True)

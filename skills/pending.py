@@ -40,6 +40,9 @@ EXPIRY = dt.timedelta(minutes=15)
 # its pending action by it and never proposes (or applies) twice.
 AGENT_THREAD = "agent_thread_id"
 AGENT_TOOL_CALL = "agent_tool_call_id"
+# When the model's turn began: what a skill showed during it has not reached the person yet
+# (a retention offer cannot be turned down by the model on the person's behalf).
+AGENT_TURN_STARTED = "agent_turn_started"
 # Set by an adapter when the person's own click or submitted form is the confirmation (a
 # nudge's "Snooze" button, the log-activity form): a write skill that allows it applies at
 # once instead of asking again.

@@ -33,6 +33,9 @@ MATRIX: dict[str, frozenset[Role]] = {
     "resume": frozenset({SU, M, A}),
     "cancel": frozenset({C, SU, M, A}),
     "cancel_now": frozenset({M, A}),
+    # BRIEF §12: whoever may cancel may take the retention offer instead, on its terms only
+    # (a customer for their own account; the offer's change needs no other right).
+    "accept_offer": frozenset({C, SU, M, A}),
     "reactivate": frozenset({SU, M, A}),
     "extend_trial": frozenset({SU, M, A}),
     "subscribe": frozenset({C, SU, SA, M, A}),
@@ -71,6 +74,7 @@ WHAT = {
     "resume": "resume subscriptions",
     "cancel": "cancel subscriptions",
     "cancel_now": "cancel immediately with a refund",
+    "accept_offer": "accept retention offers",
     "reactivate": "reactivate subscriptions",
     "extend_trial": "extend trials",
     "subscribe": "start paid subscriptions",

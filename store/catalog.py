@@ -105,6 +105,13 @@ STALL_DAYS = 14  # an open deal with no logged activity for this long is stalled
 STALL_DAYS_NEGOTIATION = 7
 STALL_MANAGER_DAYS = 21  # from here a stalled deal also reaches the manager digest
 TRIAL_ALERT_DAYS = 3
+# Retention offers (BRIEF §12): what a cancel request may be offered, and the caps.
+RETENTION_DISCOUNT_PERCENT = 20
+RETENTION_DISCOUNT_MONTHS = 3
+RETENTION_DISCOUNT_COOLDOWN_DAYS = 365  # at most one retention discount per account in 12 months
+RETENTION_PAUSE_MONTHS = (1, 2, 3)  # a month of pause is 30 days (a pause is 7-90 days)
+RETENTION_OFFER_DAYS = 7  # an offer stands this long after it was made
+RETENTION_SAVE_DAYS = 30  # a save: still a customer this long after accepting
 DISCOUNT_LIMITS_PERCENT: dict[str, int | None] = {  # None = no limit
     "sales": 10,
     "manager": 25,

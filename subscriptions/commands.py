@@ -125,6 +125,18 @@ class RetryPayment(SubscriptionCommand):
     permission: ClassVar[str] = "retry_payment"
 
 
+@command
+class AcceptOffer(SubscriptionCommand):
+    """A retention offer accepted (BRIEF §12): its change, on the offer's terms only, as one
+    operation; the account's own contact may confirm it (`accept_offer`)."""
+
+    kind: ClassVar[str] = "accept_offer"
+    title: ClassVar[str] = "Accept retention offer"
+    permission: ClassVar[str] = "accept_offer"
+    offer: int = Field(ge=1)
+    pause_days: int | None = Field(default=None, ge=1, le=400)  # a pause offer's length
+
+
 # ---- run by the billing schedule only ------------------------------------------------------------
 class ScheduleCommand(SubscriptionCommand):
     system: ClassVar[bool] = True
@@ -166,5 +178,6 @@ PERSON_COMMANDS: tuple[type[SubscriptionCommand], ...] = (
     Discount,
     RetryPayment,
     Subscribe,
+    AcceptOffer,
 )
 SCHEDULE_COMMANDS: tuple[type[ScheduleCommand], ...] = (Renew, ConvertTrial, Dunning, EndPause)

@@ -13,11 +13,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from billing.revenue import MRR_STATUSES
-from store.models import Account, IntervalCol, PaymentMethod, Subscription, SubStatus
+from store.models import (
+    Account,
+    IntervalCol,
+    OfferStatus,
+    PaymentMethod,
+    RetentionOffer,
+    Subscription,
+    SubStatus,
+)
 
 # IN lists are cut into chunks this long (SQLite's parameter limit, query plan size).
 CHUNK = 500
@@ -125,3 +133,49 @@ def cancelled_after_paying(session: Session, first: dt.date, last: dt.date) -> l
         )
     ).unique()
     return sorted(subs, key=lambda x: (x.canceled_on, x.id))
+
+
+@dataclass(frozen=True)
+class RetentionFigures:
+    """Retention offers over a window of days (BRIEF §12): made, taken, turned down, and the
+    saves settled in it (an account still a customer 30 days after accepting)."""
+
+    since: dt.date
+    until: dt.date
+    attempts: int
+    accepted: int
+    declined: int
+    saves: int
+    lost: int  # accepted, yet gone 30 days later
+    saved_mrr_cents: int
+
+
+def retention_figures(session: Session, since: dt.date, until: dt.date) -> RetentionFigures:
+    offer = RetentionOffer
+    attempts = session.scalar(
+        select(func.count()).where(offer.shown_on >= since, offer.shown_on <= until)
+    )
+    decided = dict(
+        session.execute(
+            select(offer.status, func.count())
+            .where(offer.decided_on >= since, offer.decided_on <= until)
+            .group_by(offer.status)
+        ).all()
+    )
+    settled = session.execute(
+        select(offer.saved, func.count(), func.coalesce(func.sum(offer.saved_mrr_cents), 0))
+        .where(offer.settled_on >= since, offer.settled_on <= until)
+        .group_by(offer.saved)
+    ).all()
+    saves = next(((n, mrr) for saved, n, mrr in settled if saved), (0, 0))
+    lost = next((n for saved, n, _ in settled if saved is False), 0)
+    return RetentionFigures(
+        since,
+        until,
+        int(attempts or 0),
+        int(decided.get(OfferStatus.ACCEPTED, 0)),
+        int(decided.get(OfferStatus.DECLINED, 0)),
+        int(saves[0]),
+        int(lost),
+        int(saves[1]),
+    )

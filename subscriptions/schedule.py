@@ -33,6 +33,7 @@ from store.db import Database
 from store.errors import StoreError
 from store.models import Account, Subscription, SubStatus
 from store.writepath import WritePath
+from subscriptions import offers
 from subscriptions.commands import ConvertTrial, Dunning, EndPause, Renew, ScheduleCommand
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ class BillingRunReport:
     items: list[ItemResult] = field(default_factory=list)
     failed_charges: list[FailedCharge] = field(default_factory=list)
     winback_queued: int = 0  # set by the job that queues the run's alerts (bot/jobs.py)
+    offers_settled: int = 0  # retention offers accepted 30 days ago, settled as saved or not
 
     def count(self, result: Result, action: Action | None = None) -> int:
         return sum(
@@ -129,6 +131,8 @@ class BillingRunReport:
             )
         if self.winback_queued:
             lines.append(f"  win-back messages queued: {self.winback_queued}")
+        if self.offers_settled:
+            lines.append(f"  retention offers settled (30 days on): {self.offers_settled}")
         for item in self.errors:
             lines.append(f"  ! {item.account} ({item.action}): {item.summary}")
         return "\n".join(lines)
@@ -270,6 +274,8 @@ def run_billing(
         done = _apply_due(writes, on, due, names, report, progress, done)
     with db.read() as s:
         report.failed_charges = _failed_charges(s, on)
+    with db.uow() as s:
+        report.offers_settled = offers.settle(s, on)
     return report
 
 

@@ -19,9 +19,9 @@ from skills.parts import Reply
 from skills.pending import propose
 from skills.policy import Refused, authorize, check
 from store.accounts import current_subscription
+from store.preview import Preview
 from subscriptions.account_skills import AccountArgs, load_account
 from subscriptions.commands import (
-    Cancel,
     ChangePlan,
     Discount,
     ExtendTrial,
@@ -40,6 +40,15 @@ def _no_subscription(account: str) -> Reply:
 
 
 def _propose(ctx: SkillContext, account_query: str, command: SubscriptionCommand) -> Reply:
+    preview = preview_for(ctx, account_query, command)
+    return preview if isinstance(preview, Reply) else propose(ctx, preview)
+
+
+def preview_for(
+    ctx: SkillContext, account_query: str, command: SubscriptionCommand
+) -> Preview | Reply:
+    """The command on the account's subscription as the speaker may make it, previewed (or
+    the one-line answer why not), before anything is proposed."""
     with ctx.db.read() as s:
         account = load_account(ctx, s, account_query, "read_account")
         sub = current_subscription(s, account)
@@ -66,7 +75,7 @@ def _propose(ctx: SkillContext, account_query: str, command: SubscriptionCommand
         account_id=account_id,
         own_accounts=ctx.speaker.account_ids,
     )
-    return propose(ctx, preview)
+    return preview
 
 
 class ExpansionArgs(AccountArgs):
@@ -180,24 +189,6 @@ class SeatsArgs(AccountArgs):
 )
 def set_seats(ctx: SkillContext, args: SeatsArgs) -> Reply:
     return _propose(ctx, args.account, SetSeats(seats=args.seats))
-
-
-class CancelArgs(AccountArgs):
-    now: bool = Field(
-        default=False, description="Not at period end (refunds in the 14-day money-back period)"
-    )
-
-
-@skill(
-    "cancel_subscription",
-    "Cancel a subscription at the end of the paid period, or now.",
-    CancelArgs,
-    writes=True,
-    proposes=(Cancel,),
-    permission="cancel",  # cancelling now is narrower
-)
-def cancel_subscription(ctx: SkillContext, args: CancelArgs) -> Reply:
-    return _propose(ctx, args.account, Cancel(now=args.now))
 
 
 @skill(

@@ -9,6 +9,9 @@ so nothing is applied twice, whether the bot restarted in between or not.
 
 A turn never raises: model errors, time-outs and runaway loops end in a short apology, the
 thread's memory is put back as it was, and anything proposed in that turn is dropped.
+
+Long because: a turn, its resume after a person's decision and the way each recovers share
+the thread's lock and memory, so they stay side by side.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ from bot.services import Services
 from skills import pending
 from skills.base import Skill, all_skills
 from skills.context import SkillContext, identify
-from skills.parts import File, PendingCard, Reply, Source, Sources, Text
+from skills.parts import Choices, File, PendingCard, Reply, Source, Sources, Text
 from store.models import Account, PendingAction, PendingStatus
 
 log = logging.getLogger(__name__)
@@ -180,6 +183,7 @@ class AgentBrain:
             deadline=time.monotonic() + self.turn_seconds,
             seconds=self.turn_seconds,
             tools=offered(ctx.speaker.role, self.skills),
+            started_at=ctx.clock.now(),
         )
 
     def _config(self, thread: str) -> Any:
@@ -235,12 +239,15 @@ class AgentBrain:
                 if isinstance(part, Sources):
                     for src in part.sources:
                         sources.setdefault((src.document, src.section), src)
-        parts: tuple[Text | Sources | File, ...] = (Text(said),)
+        parts: tuple[Text | Sources | File | Choices, ...] = (Text(said),)
         if sources:
             parts += (Sources(tuple(sources.values())),)
         # The model was told a chart is attached (never its bytes): the person gets it.
         files = {f.filename: f for r in turn.results for f in r.reply.files}
-        parts += tuple(files.values())
+        # A skill's question (the cancel reason, a retention offer) keeps its own words and
+        # buttons beside the model's: the numbers shown are the ones policy chose.
+        asked = [p for r in turn.results for p in r.reply.parts if isinstance(p, Choices)]
+        parts += (*files.values(), *asked[-1:])
         return Reply(parts=parts, kind="answer", data=data)
 
     # ---- pauses that outlive a turn ------------------------------------------------------------

@@ -271,6 +271,7 @@ class ApprovalPreview(AgentMiddleware[Any, TurnContext, Any]):
                     **turn.skill.extras,
                     pending.AGENT_THREAD: turn.thread_id,
                     pending.AGENT_TOOL_CALL: call_id,
+                    pending.AGENT_TURN_STARTED: turn.started_at,
                 },
             )
             reply = invoke(ctx, call["name"], dict(call["args"]))

@@ -20,6 +20,7 @@ schema in its compact form (`compact_schema`: no titles, no string-length limits
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 from collections.abc import Callable
@@ -64,6 +65,7 @@ class TurnContext:
     proposed: list[str] = field(default_factory=list)  # pending action ids of this run
     changes: int = 0  # write tool calls the model made this turn (capped, see TurnGuard)
     dropped_changes: int = 0  # write tool calls over the cap, never run
+    started_at: dt.datetime | None = None  # on the core's clock (pending.AGENT_TURN_STARTED)
 
     def seconds_left(self) -> float:
         return self.deadline - time.monotonic()

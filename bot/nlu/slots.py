@@ -6,6 +6,9 @@ subscription", "us") gives the account "us", which the resolver reads as the spe
 account. The span is what is left once the words of the request itself are set aside
 (verbs, units, plan names, numbers, filler: `COMMON`), the longest run of what remains.
 Worked examples in tests/nlu/test_slots.py.
+
+Long because: the request words every extractor shares are one list, and each skill's
+extractor is a few lines beside the others, so a phrasing is handled in one place.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from rapidfuzz import fuzz
 
 from bot.nlu import numbers
 from bot.nlu.numbers import normalise
+from subscriptions.retention import reason_in
 
 Slots = dict[str, Any]
 PLANS = ("starter", "pro", "business", "enterprise")
@@ -54,7 +58,10 @@ _COMMON_WORDS = """
     signed close closed holidays instead say has have had refusal refusals stuck policy policies
     rule rules work works extend-trial retry-payment at-risk re-try much cost costs costing
     price priced quote quoted estimate upgrading downgrading switching moving going owe
-    upcoming coming due amount expect expected nxt charges people
+    upcoming coming due amount expect expected nxt charges people anyway regardless accept
+    accepting accepted accepts offers offered expensive cheaper budget afford feature features
+    missing using use used competitor competitors alternative interested because fine okay ok
+    sure
 """
 COMMON = set(_COMMON_WORDS.split())
 PLAN_WORDS = set(PLANS) | {"busines", "buisness", "bussiness", "starter's", "professional"}
@@ -290,8 +297,25 @@ def _change_plan(text: str, today: dt.date) -> Slots:
 
 
 def _cancel(text: str, today: dt.date) -> Slots:
-    now = re.search(r"\b(now|immediately|right away|today|at once)\b", normalise(text))
-    return _drop_none(account=account(text), now=True if now else None)
+    said = normalise(text)
+    now = re.search(r"\b(now|immediately|right away|today|at once)\b", said)
+    anyway = re.search(r"\b(anyway|regardless|no offers?|not interested|just cancel)\b", said)
+    return _drop_none(
+        account=account(text),
+        now=True if now else None,
+        reason=reason_in(said),
+        anyway=True if anyway else None,
+    )
+
+
+def _accept_offer(text: str, today: dt.date) -> Slots:
+    said = normalise(text)
+    offer = re.search(r"(?:\boffer\s*(?:#|no\.?|number)?\s*|#)(\d+)\b", said)
+    return _drop_none(
+        account=account(text),
+        offer=int(offer[1]) if offer else None,
+        months=numbers.in_months(said),
+    )
 
 
 def _discount(text: str, today: dt.date) -> Slots:
@@ -337,6 +361,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "change_plan": _change_plan,
     "set_seats": lambda text, today: {**_account(text, today), **seats(text)},
     "cancel_subscription": _cancel,
+    "accept_retention_offer": _accept_offer,
     "reactivate_subscription": _account,
     "extend_trial": lambda text, today: _drop_none(
         account=account(text), days=numbers.in_days(text)

@@ -1,17 +1,16 @@
 """Free text → a skill call, a knowledge search or one clarifying question (no LLM).
 
 The core calls `Understanding.reply` for a message that is no exact command when no LLM is
-configured. It keeps, per conversation and person, the readings of the last question asked,
-so the console's `1` / `2` / `3` picks one (Slack sends the pick as a button click instead,
-`skills.buttons.CHOOSE`). Writes only ever propose a card through their skill.
+configured. A clarifying question's readings are its buttons (`skills.buttons.CHOOSE`, with
+what a reading still lacks); the core keeps the open question (bot/choices.py), so the
+console's `1` / `2` / `3` picks one and Slack sends the pick as a click; either way `run`
+runs it. Writes only ever propose a card through their skill.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from bot.nlu.decide import Outcome, Reading, SkillSpec, decide, specs_of
@@ -22,15 +21,6 @@ from skills.base import all_skills, invoke
 from skills.buttons import CHOOSE, choice_value
 from skills.context import SkillContext
 from skills.parts import Button, Choices, Reply
-
-CHOICE_TTL = 15 * 60.0  # seconds a clarifying question's numbers stay meaningful
-MAX_WAITING = 10_000  # conversations remembered at most (the oldest are forgotten)
-
-
-@dataclass(frozen=True)
-class Asked:
-    readings: tuple[Reading, ...]
-    at: float
 
 
 def readable(ctx: SkillContext) -> frozenset[str]:
@@ -64,7 +54,6 @@ class Understanding:
         self._factory = router_factory
         self._router: Any = None
         self._specs: dict[str, SkillSpec] | None = None
-        self._asked: dict[tuple[str, str], Asked] = {}
         self._lock = threading.Lock()
 
     @property
@@ -92,21 +81,6 @@ class Understanding:
             tools=tool_names(ctx) if any(reads_tools(s) for s in allowed) else (),
         )
 
-    def picked(self, ctx: SkillContext, text: str) -> Reply | None:
-        """The answer to `1`/`2`/`3` after a clarifying question here, else None."""
-        word = text.strip().rstrip(".)")
-        if not word.isdigit():
-            return None
-        key = (ctx.conversation_id, ctx.speaker.user_id)
-        with self._lock:
-            asked = self._asked.get(key)
-            if asked is None or time.monotonic() - asked.at > CHOICE_TTL:
-                return None
-            if not 1 <= int(word) <= len(asked.readings):
-                return None
-            del self._asked[key]
-        return self.run(ctx, asked.readings[int(word) - 1])
-
     def reply(self, ctx: SkillContext, text: str, otherwise: Reply | None = None) -> Reply:
         """Run the skill meant, or ask; else the documents (or `otherwise`: the grammar's
         usage line when the text began like a command)."""
@@ -114,20 +88,14 @@ class Understanding:
         if outcome.route == "clarify":
             return self.ask(ctx, outcome.choices)
         if outcome.route == "skill" and outcome.reading is not None:
-            return self.run(ctx, outcome.reading)
+            return run(ctx, outcome.reading)
         if otherwise is not None:
             return otherwise
         return invoke(ctx, KNOWLEDGE, {"question": text})
 
     def ask(self, ctx: SkillContext, readings: tuple[Reading, ...]) -> Reply:
-        with self._lock:
-            if len(self._asked) >= MAX_WAITING:
-                self._asked.pop(next(iter(self._asked)))
-            self._asked[(ctx.conversation_id, ctx.speaker.user_id)] = Asked(
-                readings, time.monotonic()
-            )
         options = tuple(
-            Button(describe(r), CHOOSE, choice_value(r.intent, r.args)) for r in readings
+            Button(describe(r), CHOOSE, choice_value(r.intent, r.args, r.missing)) for r in readings
         )
         return Reply(
             parts=(Choices("I'm not sure what you mean. Did you mean:", options),),
@@ -135,13 +103,16 @@ class Understanding:
             kind="help",
         )
 
-    def run(self, ctx: SkillContext, reading: Reading) -> Reply:
-        skill = all_skills()[reading.intent]
-        fields = skill.args.model_fields
-        args = {k: v for k, v in reading.args.items() if k in fields}
-        if reading.missing or any(f.is_required() and k not in args for k, f in fields.items()):
-            return Reply.text(missing_text(reading), "info", private=True, kind="help")
-        return invoke(ctx, reading.intent, args)
+
+def run(ctx: SkillContext, reading: Reading) -> Reply:
+    """Run a reading (routed, or picked from a question): its skill with the arguments it
+    takes, or what is still missing, in words."""
+    skill = all_skills()[reading.intent]
+    fields = skill.args.model_fields
+    args = {k: v for k, v in reading.args.items() if k in fields}
+    if reading.missing or any(f.is_required() and k not in args for k, f in fields.items()):
+        return Reply.text(missing_text(reading), "info", private=True, kind="help")
+    return invoke(ctx, reading.intent, args)
 
 
 def missing_text(reading: Reading) -> str:

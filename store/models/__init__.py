@@ -45,7 +45,15 @@ from store.models.licences import (
 )
 from store.models.people import Account, Contact, Role, Staff
 from store.models.predictions import ChurnModelRow, ChurnScore
-from store.models.subscriptions import IntervalCol, Plan, Subscription, SubStatus, UsageSnapshot
+from store.models.subscriptions import (
+    IntervalCol,
+    OfferStatus,
+    Plan,
+    RetentionOffer,
+    Subscription,
+    SubStatus,
+    UsageSnapshot,
+)
 
 __all__ = [
     "NAMING",
@@ -69,6 +77,7 @@ __all__ = [
     "InvoiceSequence",
     "InvoiceStatus",
     "ListCursor",
+    "OfferStatus",
     "Payment",
     "PaymentMethod",
     "PaymentStatus",
@@ -77,6 +86,7 @@ __all__ = [
     "Plan",
     "ReclaimCase",
     "ReclaimState",
+    "RetentionOffer",
     "Role",
     "SchedulerLease",
     "SeatAssignment",

@@ -8,9 +8,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -140,3 +142,47 @@ class UsageSnapshot(Base):
     paid_seats: Mapped[int | None] = mapped_column(Integer)
     # Storage in use that day, whole GB (None when not measured): plan limits (BRIEF §12).
     storage_gb: Mapped[int | None] = mapped_column(Integer)
+
+
+class OfferStatus(StrEnum):
+    SHOWN = "shown"
+    ACCEPTED = "accepted"  # the offer's change was confirmed and applied
+    DECLINED = "declined"  # "Cancel anyway"
+
+
+class RetentionOffer(Base):
+    """One retention offer made to a cancel request (BRIEF §12), and what became of it.
+
+    Written when the offer is shown; accepted in the transaction that applies its change (with
+    that change's audit row), declined by "Cancel anyway", and settled 30 days after an
+    acceptance: saved when the account is still a customer then. The caps (one retention
+    discount per account in 12 months, no stacking) are read from these rows when the change
+    applies.
+    """
+
+    __tablename__ = "retention_offers"
+    __table_args__ = (
+        Index("ix_retention_offers_subscription_status", "subscription_id", "status"),
+        Index("ix_retention_offers_status_decided_on", "status", "decided_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id"))
+    reason: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))  # subscriptions.retention.OfferKind
+    # The offer's numbers as policy picked them: plan, seats, percent + months, pause days.
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(String(1000))  # what the person was told
+    mrr_cents: Mapped[int] = mapped_column(Integer)  # the subscription's MRR when shown
+    asked_by: Mapped[str] = mapped_column(String(32))  # Slack id of who asked to cancel
+    conversation_id: Mapped[str] = mapped_column(String(200))
+    shown_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    shown_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[OfferStatus] = mapped_column(_enum(OfferStatus, "offer_status"))
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    # Settled 30 days after acceptance: still a customer then (None until settled).
+    saved: Mapped[bool | None] = mapped_column(Boolean)
+    saved_mrr_cents: Mapped[int | None] = mapped_column(Integer)
+    settled_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -1,6 +1,7 @@
 """One module per subscription operation; importing this package registers them all."""
 
 from subscriptions.operations import (  # noqa: F401
+    accept_offer,
     cancel,
     change_plan,
     convert_trial,

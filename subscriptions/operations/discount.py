@@ -7,6 +7,7 @@ preview names the very invoices the stored end date lets the renewals discount.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from billing import (
     Interval,
@@ -24,24 +25,30 @@ from subscriptions.executor import OpContext, operation, refuse_if_canceled, who
 
 @operation(Discount)
 def discount(ctx: OpContext, cmd: Discount) -> str:
-    sub, today, percent = ctx.sub, ctx.today, cmd.percent
-    refuse_if_canceled(sub)
-    reason = check_discount(ctx.actor.role, percent)
+    reason = check_discount(ctx.actor.role, cmd.percent)
     if reason:
         raise NotAllowed(reason)
+    return give_discount(ctx, cmd.percent, cmd.months, source="sales")
+
+
+def give_discount(ctx: OpContext, percent: Decimal, months: int | None, *, source: str) -> str:
+    """The discount rule itself: a person's discount within their role's limit (`sales`), or
+    a retention offer's on the terms policy set (`retention`, caps checked by the caller)."""
+    sub, today = ctx.sub, ctx.today
+    refuse_if_canceled(sub)
     next_invoice = sub.current_period_end or today
     sub.discount_percent = percent
-    sub.discount_source = "sales"
+    sub.discount_source = source
     span = f"from the next invoice ({fmt.date(next_invoice)}) on"
     sub.discount_ends_on = None
-    if cmd.months:
+    if months:
         interval = Interval(str(sub.pending_interval or sub.interval))
         # A trial's first paid period is anchored on the day it ends.
         anchor = None if sub.status is SubStatus.TRIALING else sub.anchor_day
-        term = discount_term(next_invoice, cmd.months, interval, anchor)
+        term = discount_term(next_invoice, months, interval, anchor)
         sub.discount_ends_on = term.ends_on
         span = (
-            f"for {fmt.plural(cmd.months, 'month')}: {_invoices(term.invoices, interval)}; "
+            f"for {fmt.plural(months, 'month')}: {_invoices(term.invoices, interval)}; "
             f"the invoice of {fmt.date(term.full_price_from)} is at full price again"
         )
     loyalty = ""

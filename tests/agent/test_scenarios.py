@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 from langchain_core.utils.function_calling import convert_to_openai_tool
+from sqlalchemy import select
 
 from bot.agent.tools import build_tools
 from bot.render_text import render
-from skills.parts import PendingCard, Source, Sources
-from store.models import PendingStatus, SubStatus
+from skills.parts import Choices, PendingCard, Source, Sources
+from store.models import OfferStatus, PendingStatus, RetentionOffer, SubStatus
 from tests.agent.conftest import (
     INJECTED,
     PAUSING,
@@ -25,6 +26,13 @@ from tests.agent.conftest import (
 )
 
 CONSOLE = "console:U_SUPPORT1"
+
+
+def offer_rows(db) -> list[RetentionOffer]:
+    with db.read() as s:
+        rows = list(s.scalars(select(RetentionOffer).order_by(RetentionOffer.id)))
+        s.expunge_all()
+        return rows
 
 
 def test_a_plan_question_is_answered_with_a_citation(make_core, retriever):
@@ -139,14 +147,22 @@ def test_a_rejected_cancel_changes_nothing_and_the_model_is_told(make_core, demo
     before = state_of(demo_db)
     seeded = [a.id for a in audits(demo_db, action="cancel")]  # the demo's own history
     model = script(
-        ai("", call("cancel_subscription", account="Initech")),
+        ai("", call("cancel_subscription", account="Initech", reason="too_expensive")),
+        ai("Before cancelling: Initech could move to Starter instead."),
+        ai("", call("cancel_subscription", account="Initech", anyway=True)),
         ai("Understood, Initech stays active."),
     )
     core = make_core(model)
 
-    asked = core.handle("U_SUPPORT1", "Initech wants to leave us, cancel them", CONSOLE)
-    assert asked.kind == "pending" and asked.pending is not None
+    offered = core.handle("U_SUPPORT1", "Initech wants to leave us, too pricey; cancel", CONSOLE)
+    assert offered.pending is None and pending_rows(demo_db) == []
+    # The offer reaches the person in the policy's own words and buttons, beside the model's.
+    [question] = [p for p in offered.parts if isinstance(p, Choices)]
+    assert "Move to Starter at the end of this period (Dec 1, 2026)" in question.question
+    assert [b.label for b in question.options] == ["Move to Starter", "Cancel anyway"]
 
+    asked = core.handle("U_SUPPORT1", "they still want to leave", CONSOLE)
+    assert asked.kind == "pending" and asked.pending is not None
     answer = core.handle("U_SUPPORT1", "no", CONSOLE)
 
     assert "Declined by Alex; nothing was changed." in render(answer)
@@ -155,10 +171,32 @@ def test_a_rejected_cancel_changes_nothing_and_the_model_is_told(make_core, demo
     assert row.status is PendingStatus.DECLINED
     assert state_of(demo_db) == before
     assert [a.id for a in audits(demo_db, action="cancel")] == seeded
-    [rejection] = model.tool_results(1)
+    rejection = model.tool_results(3)[-1]
     assert rejection.status == "error"
     assert "Alex declined this change; nothing was changed" in rejection.text
     assert subscription(demo_db, "Initech").status is SubStatus.ACTIVE
+
+
+def test_the_model_cannot_turn_an_offer_down_for_the_person(make_core, demo_db):
+    """An offer made in the running turn has not reached anyone yet: "anyway" in the same
+    turn shows it again instead of proposing the cancellation."""
+    model = script(
+        ai("", call("cancel_subscription", account="Initech", reason="too_expensive")),
+        ai("", call("cancel_subscription", account="Initech", anyway=True)),
+        ai("Initech is offered Starter instead."),
+    )
+    core = make_core(model)
+    reply = core.handle("U_SUPPORT1", "Initech finds us too pricey and wants out", CONSOLE)
+    assert reply.pending is None and pending_rows(demo_db) == []
+    [offer] = offer_rows(demo_db)
+    assert offer.status is OfferStatus.SHOWN
+    shown_again = json.loads(model.tool_results(2)[-1].text)["parts"][0]
+    assert shown_again["type"] == "Choices" and "Move to Starter" in shown_again["question"]
+    # The person's own "cancel anyway" (the option's words) does reach the card.
+    card = core.handle("U_SUPPORT1", "cancel anyway", CONSOLE)
+    assert card.pending is not None and card.pending.title == "Cancel subscription: Initech"
+    assert offer_rows(demo_db)[0].status is OfferStatus.DECLINED
+    assert model.calls == 3  # the pick ran the option itself, not the model
 
 
 def test_an_injected_passage_cannot_make_a_customer_cancel_other_accounts(make_core, demo_db):
@@ -205,14 +243,14 @@ def test_a_customer_message_relayed_by_support_cannot_cancel_without_a_person(ma
     core = make_core(model)
     asked = core.handle("U_SUPPORT1", message, CONSOLE)
 
-    cards = [p for p in asked.parts if isinstance(p, PendingCard)]
-    assert [c.title for c in cards] == ["Cancel subscription: Umbrella"]
+    # No card: a cancel request is first asked why (BRIEF §12), whoever relays it.
+    assert not [p for p in asked.parts if isinstance(p, PendingCard)]
     assert [a.action for a in audits(demo_db, outcome="refused")] == ["cancel_subscription"]
     assert "may not cancel immediately" in audits(demo_db, outcome="refused")[0].summary
 
     core.handle("U_SUPPORT1", "no", CONSOLE)
     assert state_of(demo_db) == before
-    assert [r.status for r in pending_rows(demo_db)] == [PendingStatus.DECLINED]
+    assert pending_rows(demo_db) == []
 
 
 def test_tools_come_from_the_skills_and_none_confirms_or_names_a_speaker():

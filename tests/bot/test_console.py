@@ -52,7 +52,7 @@ def test_support_upgrades_initech_with_a_preview_and_it_applies_once(console, de
 
 
 def test_a_customer_declining_a_cancellation_reads_declined_by_their_name(console, demo_db):
-    out = console("U_INITECH1", "cancel Initech", "no")
+    out = console("U_INITECH1", "cancel Initech because of reasons", "cancel anyway", "no")
     decided = out.split("> no", 1)[1]
     assert "Declined by Peter Gibbons; nothing was changed." in decided
     assert "Cancelled by" not in out and "U_INITECH1" not in decided

@@ -18,6 +18,7 @@ GUEST = {"help", "plans", "plan", "more"}
 CUSTOMER = GUEST | {"account", "invoices", "pause", "upgrade", "seats", "cancel", "subscribe"}
 CUSTOMER |= {"next-bill", "quote"}  # on their own account
 CUSTOMER |= {"pending", "confirm", "discard"}
+CUSTOMER |= {"accept-offer"}  # BRIEF §12: the retention offer made to their cancel request
 SUPPORT = EVERY_VERB - {"discount", "stalled", "log", "snooze", "mrr", "summary", "report"}
 SUPPORT -= {"audit"}  # churn risk (BRIEF §12): support may read it, reps their accounts
 SALES = GUEST | {"account", "invoices", "subscribe", "discount", "renewals", "stalled", "log"}

@@ -24,7 +24,5 @@ def on_choose(deps: SlackDeps, ack: Ack, body: dict[str, Any], action: dict[str,
 
 
 def choose(deps: SlackDeps, click: Click, choice: ChoiceRef) -> None:
-    reply = deps.core.run_skill(
-        click.user, choice.skill, dict(choice.args), click.conversation, "slack"
-    )
+    reply = deps.core.choose(click.user, choice, click.conversation, "slack")
     tell(deps, click, reply)
