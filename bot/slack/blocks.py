@@ -290,15 +290,14 @@ def part_blocks(part: Part, unique: _Unique | None = None) -> list[Block]:
 
 
 def choices_blocks(part: Choices, unique: _Unique | None = None) -> list[Block]:
-    """A clarifying question: the question, then one button per reading (at most 5)."""
+    """A question: the question, then one button per option (Slack's limit of 25 a block;
+    the cancel reasons are six, a retention offer marks its accept button primary)."""
     unique = unique or _Unique()
     return [
         section(f"❓ {mrkdwn(part.question)}"),
         {
             "type": "actions",
-            "elements": [
-                button(b.label, unique.action(b.action), b.value) for b in part.options[:5]
-            ],
+            "elements": [_alert_button(b, unique) for b in part.options[:25]],
         },
     ]
 
