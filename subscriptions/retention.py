@@ -48,7 +48,7 @@ REASON_LABELS: dict[Reason, str] = {
 # Words that give a reason away, checked in this order ("too expensive to switch" is price).
 _REASON_WORDS: tuple[tuple[Reason, str], ...] = (
     (Reason.TOO_EXPENSIVE, r"expensive|pric|cost|budget|afford|cheaper|money"),
-    (Reason.TEMPORARY, r"temporar|break|season|for now|a while|few months|pause"),
+    (Reason.TEMPORARY, r"temporar|break|season|for now|a while|few months|come back"),
     (Reason.NOT_USING, r"not using|don'?t use|do not use|unused|barely|rarely|never use|idle"),
     (Reason.MISSING_FEATURE, r"feature|missing|lack|doesn'?t have|does not have|need[s]? a"),
     (Reason.SWITCHING, r"switch|moving to|move to|competitor|alternative|another tool|instead"),

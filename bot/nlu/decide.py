@@ -139,7 +139,11 @@ _FACT = re.compile(
 )
 # Arguments that are the specifics of a change ("ten more days", "to business"), not its
 # subject or how it was said.
-_NOT_SPECIFICS = frozenset({"account", "deal", "question", "note", "direction", "now"})
+# Words that say what or why, not how much: "can we cancel, it's too expensive?" is still a
+# question about the policy (a cancel's reason and "anyway" are no specifics of a change).
+_NOT_SPECIFICS = frozenset(
+    {"account", "deal", "question", "note", "direction", "now", "reason", "anyway"}
+)
 
 
 def _lower(text: str) -> str:
