@@ -7,6 +7,7 @@
     run_bot.py scheduler             the scheduled jobs alone (one per deployment)
     run_bot.py migrate | seed-demo | index | billing-run | alerts | predictions train|score
     run_bot.py import tools|assignments|activity|okta FILE   load licence data (BRIEF §11)
+    run_bot.py import storage FILE.csv   daily storage per account (BRIEF §13)
 
 Every way this can go wrong before the bot runs ends in one line on stderr, never a
 traceback: exit 2 for a bad command line or setting, 3 when something the bot needs (the
@@ -41,7 +42,8 @@ INTERRUPTED = 130
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 3000
 DEFAULT_SPEAKER = "U_SUPPORT1"
-IMPORT_KINDS = ("tools", "assignments", "activity", "okta")  # licences.load.KINDS, kept lazy
+# licences.load.KINDS (kept lazy), and storage snapshots (subscriptions/storage_import.py)
+IMPORT_KINDS = ("tools", "assignments", "activity", "okta", "storage")
 
 MODES = """\
 start modes (no command):
@@ -134,10 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     churn.add_argument("--date", type=_iso_date, help="as of this day (YYYY-MM-DD)")
     load = sub.add_parser(
         "import",
-        help="load licence data: tools, assignments, activity (CSV) or okta (System Log JSON)",
+        help="load licence data: tools, assignments, activity (CSV) or okta (System Log JSON); "
+        "or daily storage per account (CSV)",
         description="Apply one file in one transaction (nothing when the file is unusable), "
-        "matching people by work email and tools by product or identity-provider app name. "
-        "Formats: docs/IMPORTS.md; samples: licences/importers/samples/.",
+        "matching people by work email and tools by product or identity-provider app name; "
+        "storage rows by account name, domain or #id. Bad rows are reported by line and "
+        "skipped. Formats: docs/IMPORTS.md; samples: licences/importers/samples/.",
     )
     load.add_argument("kind", choices=IMPORT_KINDS, help="what the file holds")
     load.add_argument("file", type=Path, help="the file to import")

@@ -1,4 +1,5 @@
-"""`run_bot.py import tools|assignments|activity|okta FILE`: load a licence file (BRIEF §11).
+"""`run_bot.py import tools|assignments|activity|okta FILE`: load a licence file (BRIEF §11);
+`run_bot.py import storage FILE.csv`: daily storage per account (BRIEF §13).
 
 Prints a one-line summary (read, added, updated, unchanged, ignored, unmatched, skipped), then
 each problem with its position (the first PROBLEMS_SHOWN; all are counted), then the most
@@ -48,6 +49,8 @@ def import_command(services: Services, kind: str, path: Path, *, out: TextIO | N
     from licences.load import import_file
 
     out = out or sys.stdout
+    if kind == "storage":
+        return storage_command(services, path, out)
     try:
         stream = path.open("rb")
     except OSError as err:
@@ -72,6 +75,26 @@ def import_command(services: Services, kind: str, path: Path, *, out: TextIO | N
     for line in lines:
         print(line, file=out)
     return 0 if result.applied else NOT_IMPORTED
+
+
+def storage_command(services: Services, path: Path, out: TextIO) -> int:
+    """Daily storage per account (BRIEF §13; subscriptions/storage_import.py)."""
+    from subscriptions.storage_import import load
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            report = load(services.db, services.clock, stream, source="cli")
+    except (OSError, UnicodeDecodeError) as err:
+        raise UsageError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+    if not report.applied:
+        print(f"subbot: {report.summary()}", file=sys.stderr)
+        return NOT_IMPORTED
+    print(report.summary(), file=out)
+    for problem in report.problems[:PROBLEMS_SHOWN]:
+        print(f"  {problem}", file=out)
+    if len(report.problems) > PROBLEMS_SHOWN:
+        print(f"  … and {len(report.problems) - PROBLEMS_SHOWN:,} more", file=out)
+    return 0
 
 
 def report_lines(result: LoadResult) -> list[str]:

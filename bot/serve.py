@@ -158,7 +158,18 @@ def _build(*, single_process: bool) -> Any:
 
         _worker.scheduler = build_scheduler(services, start.notifier(services, slack=True))
     bot.start_background()
-    return WebApp(bot.app, readiness_checks(services))
+    return WebApp(bot.app, readiness_checks(services), usage=usage_feed(services))
+
+
+def usage_feed(services: Any) -> Any:
+    """POST /usage/storage while SUBBOT_USAGE_TOKEN is set (BRIEF §13), else None."""
+    from bot.web import UsageFeed
+    from subscriptions.storage_import import load
+
+    token = services.settings.usage_token
+    if not token:
+        return None
+    return UsageFeed(token, lambda text: load(services.db, services.clock, text, source="http"))
 
 
 def readiness_checks(services: Any) -> dict[str, Callable[[], str | None]]:

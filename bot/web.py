@@ -5,17 +5,22 @@
     GET  /readyz         readiness: the database answers at the current schema and the
                          knowledge index is reachable (503 with the reason otherwise)
     GET  /metrics        Prometheus text format (all gunicorn workers in multiprocess mode)
+    POST /usage/storage  daily storage per account as CSV (BRIEF §13), with the bearer token
+                         SUBBOT_USAGE_TOKEN (404 while unset); bad rows are reported by line
 
 gunicorn serves it in production (`bot.serve`); tests serve it with wsgiref.
 """
 
 from __future__ import annotations
 
+import hmac
 import io
+import json
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
@@ -30,16 +35,33 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
+USAGE_PATH = "/usage/storage"
 
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; a larger body is no request of theirs
 StartResponse = Callable[..., Any]
 Check = Callable[[], str | None]  # None when fine, else a one-line reason
+MAX_USAGE_BODY = 16 * 1024 * 1024  # a day's storage of some 300,000 accounts
+
+
+@dataclass(frozen=True)
+class UsageFeed:
+    """The storage endpoint's token and what loads a CSV body (subscriptions/storage_import:
+    returns its report, with `applied`, `summary()`, `counts()` and `problems`)."""
+
+    token: str
+    load: Callable[[str], Any]
 
 
 class WebApp:
     def __init__(
-        self, app: App, checks: dict[str, Check] | None = None, *, ready_ttl: float = 2.0
+        self,
+        app: App,
+        checks: dict[str, Check] | None = None,
+        *,
+        ready_ttl: float = 2.0,
+        usage: UsageFeed | None = None,
     ) -> None:
+        self._usage = usage
         self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
         self._secret = str(getattr(app, "request_secret", ""))
         self._checks = checks or {}
@@ -52,6 +74,10 @@ class WebApp:
         method = environ.get("REQUEST_METHOD") or "GET"
         if path == EVENTS_PATH:
             return self._slack_request(environ, start_response)
+        if path == USAGE_PATH and self._usage is not None:
+            return self._storage(self._usage, environ, start_response)
+        if path not in (HEALTH_PATH, READY_PATH, METRICS_PATH):
+            return _text(start_response, "404 Not Found", "not found\n")
         if method not in ("GET", "HEAD"):
             return _text(start_response, "405 Method Not Allowed", "method not allowed\n")
         if path == HEALTH_PATH:
@@ -85,6 +111,39 @@ class WebApp:
             return list(self._slack(environ, start_response))
         finally:
             ACK_SECONDS.observe(time.perf_counter() - started)
+
+    def _storage(
+        self, feed: UsageFeed, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """Load a CSV of storage snapshots: 200 with the counts and the problems by line, 400
+        when the file is unusable (nothing written), 401 without the token; never a 500."""
+        if (environ.get("REQUEST_METHOD") or "GET") != "POST":
+            return _text(start_response, "405 Method Not Allowed", "method not allowed\n")
+        given = (environ.get("HTTP_AUTHORIZATION") or "").encode()
+        if not hmac.compare_digest(given, f"Bearer {feed.token}".encode()):
+            return _json(start_response, "401 Unauthorized", {"error": "a bearer token is needed"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _json(start_response, "400 Bad Request", {"error": "malformed Content-Length"})
+        if not 0 < length <= MAX_USAGE_BODY:
+            status = "413 Content Too Large" if length > 0 else "400 Bad Request"
+            return _json(start_response, status, {"error": f"send 1 to {MAX_USAGE_BODY} bytes"})
+        try:
+            text = environ["wsgi.input"].read(length).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return _json(start_response, "400 Bad Request", {"error": "the body is not UTF-8"})
+        try:
+            report = feed.load(text)
+        except Exception:
+            log.exception("storage snapshots could not be stored")
+            return _json(
+                start_response,
+                "503 Service Unavailable",
+                {"error": "nothing was stored; try again"},
+            )
+        body = {"summary": report.summary(), **report.counts(), "problems": report.problems}
+        return _json(start_response, "200 OK" if report.applied else "400 Bad Request", body)
 
     def _refusal(self, environ: dict[str, Any]) -> gate.Refusal | None:
         """Read the body once, check it (bot/slack/gate.py), and put it back for Bolt."""
@@ -128,6 +187,15 @@ class WebApp:
         with self._ready_lock:
             self._ready_cache = (now, found)
         return found
+
+
+def _json(start_response: StartResponse, status: str, body: dict[str, Any]) -> list[bytes]:
+    data = json.dumps(body, ensure_ascii=False).encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    if status.startswith("401"):
+        headers.append(("WWW-Authenticate", "Bearer"))
+    start_response(status, headers)
+    return [data]
 
 
 def _text(start_response: StartResponse, status: str, body: str) -> list[bytes]:

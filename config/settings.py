@@ -96,6 +96,11 @@ class Settings(BaseSettings):
     )
 
     # --- web server (run_bot.py serve) and metrics ------------------------------------
+    # Bearer token of POST /usage/storage (BRIEF §13: daily storage per account, CSV); the
+    # endpoint answers 404 while it is unset.
+    usage_token: str | None = Field(
+        default=None, validation_alias="SUBBOT_USAGE_TOKEN", min_length=16, max_length=256
+    )
     web_workers: int = Field(default=2, validation_alias="SUBBOT_WEB_WORKERS", ge=1, le=64)
     web_threads: int = Field(default=8, validation_alias="SUBBOT_WEB_THREADS", ge=1, le=256)
     web_graceful_seconds: float = Field(

@@ -39,9 +39,9 @@ from licences.importers import (
 from licences.importers.matcher import name_key
 from licences.importers.report import MAX_PROBLEMS
 from licences.importers.streams import ByteSource
+from store.audit import record_load
 from store.db import Database
 from store.models import (
-    AuditEvent,
     Employee,
     IntervalCol,
     SeatAssignment,
@@ -134,18 +134,8 @@ def _write(
     with db.uow() as s:
         apply(s)
         result.applied = True
-        s.add(
-            AuditEvent(
-                occurred_at=clock.now(),
-                actor="system",
-                actor_role="system",
-                action=AUDIT_ACTION,
-                outcome="applied",
-                summary=result.summary()[:500],
-                after={"kind": result.kind, "file": str(path)[:300], **result.counts()},
-                source="cli",
-            )
-        )
+        after = {"kind": result.kind, "file": str(path)[:300], **result.counts()}
+        record_load(s, clock.now(), AUDIT_ACTION, result.summary(), after)
 
 
 # ---- tools ------------------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def histories(session: Session, today: dt.date) -> list[Scored]:
             UsageSnapshot.active_seats,
             UsageSnapshot.paid_seats,
         )
-        .where(UsageSnapshot.taken_on <= today)
+        .where(UsageSnapshot.taken_on <= today, UsageSnapshot.active_seats.is_not(None))
         .order_by(UsageSnapshot.account_id, UsageSnapshot.taken_on)
     ):
         sub = live.get(account_id)
@@ -123,6 +123,7 @@ def expansion_candidates(session: Session, today: dt.date, window: int = 3) -> l
         .where(
             UsageSnapshot.taken_on > today - dt.timedelta(days=window),
             UsageSnapshot.taken_on <= today,
+            UsageSnapshot.active_seats.is_not(None),  # seats measured (storage alone: no)
         )
         .group_by(UsageSnapshot.account_id)
         .subquery()

@@ -62,7 +62,7 @@ def latest_usage(today: dt.date) -> Subquery:
     """(account_id, active_seats, taken_on) of each account's latest snapshot up to today."""
     last = (
         select(UsageSnapshot.account_id, func.max(UsageSnapshot.taken_on).label("taken_on"))
-        .where(UsageSnapshot.taken_on <= today)
+        .where(UsageSnapshot.taken_on <= today, UsageSnapshot.active_seats.is_not(None))
         .group_by(UsageSnapshot.account_id)
         .subquery()
     )
@@ -96,6 +96,7 @@ def latest_active_seats(
             ).where(
                 UsageSnapshot.account_id.in_(wanted[i : i + CHUNK]),
                 UsageSnapshot.taken_on <= today,
+                UsageSnapshot.active_seats.is_not(None),
             )
         ):
             if account_id not in latest or taken_on > latest[account_id][0]:

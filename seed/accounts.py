@@ -33,6 +33,15 @@ WAYNE_UNIT_PRICE_CENTS = 85 * 12 * 100  # $85 per seat per month, billed annuall
 MONTH, YEAR = Interval.MONTH, Interval.YEAR
 
 
+# Initech's storage each day of its current period (from the 1st of T's month) up to T: a
+# clean-up after the peak brings it to 2,150 GB at T. Only days of the current period are
+# kept (the 1st to T): at T = Nov 16 all sixteen, the peak on Nov 12.
+INITECH_STORAGE = (
+    2_050, 2_060, 2_080, 2_100, 2_120, 2_150, 2_180, 2_210,
+    2_240, 2_280, 2_320, 2_350, 2_300, 2_200, 2_160, 2_150,
+)  # fmt: skip
+
+
 def named_stories(t: dt.date) -> tuple[Story, ...]:
     """The named accounts' stories for a demo whose today is `t`."""
 
@@ -47,7 +56,9 @@ def named_stories(t: dt.date) -> tuple[Story, ...]:
             PaidStart(start_for(t.replace(day=1), MONTH, 5)),
             usage=(9, 9, 10, 10),
             history=(8, 8, 9, 9, 9, 9),
-            storage_gb=2_150,  # over Pro's 200 GB a seat: the expansion to Business (§12)
+            # Over Pro's 200 GB a seat (2,000 GB): the expansion to Business (§12); the period
+            # from the 1st peaked at 2,350 GB, 350 GB over: a $35.00 line at renewal (§13).
+            storage=INITECH_STORAGE[-t.day :],
         ),
         # Business annual, renews at T+30, using 12 of 40 seats: a renewal at risk.
         Story(

@@ -97,7 +97,7 @@ class Replay:
         self.subscriptions: dict[str, Subscription] = {}
         self.usage: list[tuple[str, tuple[int, ...]]] = []
         self.history: list[tuple[str, tuple[int, ...]]] = []
-        self.storage: dict[str, int] = {}
+        self.storage: dict[str, tuple[int, ...]] = {}
         self._queue: list[_Event] = []
         self._seq = 0
         self._generation: dict[int, int] = {}  # subscription id → its schedule's generation
@@ -163,8 +163,8 @@ class Replay:
             self.usage.append((who.name, story.usage))
         if story.history:
             self.history.append((who.name, story.history))
-        if story.storage_gb is not None:
-            self.storage[who.name] = story.storage_gb
+        if story.storage:
+            self.storage[who.name] = story.storage
         return sub
 
     def open_deal(self, story: DealStory) -> Deal:
@@ -227,19 +227,27 @@ class Replay:
 
     def write_usage(self) -> None:
         """Monthly snapshots of the history, then weekly ones up to T, with the seats paid
-        (the subscription's seats at T: the demo's seat counts do not change in its history)."""
+        (the subscription's seats at T: the demo's seat counts do not change in its history),
+        and daily storage where a story has it (on the weekly rows' days, in those rows)."""
         for name, monthly in self.history:
             account_id, sub = self.accounts[name].id, self.subscriptions[name]
             for k, active in enumerate(reversed(monthly), start=1):
                 day = add_months(self.today, -k)
                 if day >= sub.started_on:
                     record_usage(self.session, account_id, day, active, sub.seats)
+        stored = {
+            (name, self.today - dt.timedelta(days=len(daily) - 1 - i)): gb
+            for name, daily in self.storage.items()
+            for i, gb in enumerate(daily)
+        }
         for name, seats in self.usage:
             account_id, sub = self.accounts[name].id, self.subscriptions[name]
             for i, active in enumerate(seats):
                 day = self.today - dt.timedelta(days=7 * (len(seats) - 1 - i))
-                storage = self.storage.get(name) if day == self.today else None
+                storage = stored.pop((name, day), None)
                 record_usage(self.session, account_id, day, active, sub.seats, storage)
+        for (name, day), gb in sorted(stored.items()):  # days only storage was measured
+            record_usage(self.session, self.accounts[name].id, day, None, None, gb)
 
     def _push(self, day: dt.date, phase: int, rank: int, run: Callable[[], None]) -> None:
         self._seq += 1

@@ -119,7 +119,9 @@ class Story:
     # Monthly active seats before those, oldest first, the last one a month before T (the
     # churn model's history; months before the subscription began are left out).
     history: tuple[int, ...] = ()
-    storage_gb: int | None = None  # storage in use at T, whole GB
+    # Storage in use each day of the current period up to T, whole GB, oldest first, the last
+    # at T (BRIEF §13: daily snapshots; the period's peak above the allowance is billed).
+    storage: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -50,12 +50,12 @@ def record_usage(
     session: Session,
     account_id: int,
     taken_on: dt.date,
-    active_seats: int,
+    active_seats: int | None,
     paid_seats: int | None = None,
     storage_gb: int | None = None,
 ) -> None:
-    """One day's count of active (and paid) seats of an account: what the seat-use risk and
-    the churn features read."""
+    """One day's count of active (and paid) seats of an account — what the seat-use risk and
+    the churn features read — and/or its storage in use (None: not measured that day)."""
     session.add(
         UsageSnapshot(
             account_id=account_id,

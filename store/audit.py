@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from config.clock import Clock
 from store.actors import Actor
 from store.db import Database
 from store.models import AuditEvent
+
+
+def record_load(
+    session: Session,
+    at: dt.datetime,
+    action: str,
+    summary: str,
+    after: dict[str, Any],
+    *,
+    source: str = "cli",
+) -> None:
+    """Audit a data load (an import file, a usage feed) in the caller's transaction: not a
+    person's change (no preview, no confirmation), so the actor is `system`."""
+    session.add(
+        AuditEvent(
+            occurred_at=at,
+            actor="system",
+            actor_role="system",
+            action=action,
+            outcome="applied",
+            summary=summary[:500],
+            after=after,
+            source=source,
+        )
+    )
 
 
 def record_refusal(

@@ -105,6 +105,7 @@ STALL_DAYS = 14  # an open deal with no logged activity for this long is stalled
 STALL_DAYS_NEGOTIATION = 7
 STALL_MANAGER_DAYS = 21  # from here a stalled deal also reaches the manager digest
 TRIAL_ALERT_DAYS = 3
+STORAGE_OVERAGE_CENTS_PER_GB = 10  # BRIEF §13: the period's peak above the pooled allowance
 # Retention offers (BRIEF §12): what a cancel request may be offered, and the caps.
 RETENTION_DISCOUNT_PERCENT = 20
 RETENTION_DISCOUNT_MONTHS = 3

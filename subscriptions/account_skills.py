@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from billing import format_money, next_retry_date
+from billing.metering import allowance_gb, overage_gb
 from billing.revenue import subscription_mrr
 from skills.base import Args, NoArgs, skill
 from skills.context import SkillContext, Speaker
@@ -34,6 +35,7 @@ from store.models import (
     SubStatus,
     UsageSnapshot,
 )
+from subscriptions.executor import storage_peak
 
 
 def fmt_date(d: dt.date | None) -> str:
@@ -269,15 +271,40 @@ def subscription_items(s: Session, sub: Subscription, today: object) -> list[tup
         until = f" on invoices before {fmt_date(end)}" if end else ""
         items.append(("Discount", f"{sub.discount_percent.normalize():f}%{until}"))
     items.append(("MRR", format_money(subscription_mrr(sub, today))))  # type: ignore[arg-type]
-    usage = s.scalar(
+    latest = (
         select(UsageSnapshot)
         .where(UsageSnapshot.account_id == sub.account_id, UsageSnapshot.taken_on <= today)
         .order_by(UsageSnapshot.taken_on.desc())
         .limit(1)
     )
+    usage = s.scalar(latest.where(UsageSnapshot.active_seats.is_not(None)))
     if usage is not None:
         items.append(("Seats in use", f"{usage.active_seats} of {sub.seats}"))
+    stored = s.scalar(latest.where(UsageSnapshot.storage_gb.is_not(None)))
+    storage = storage_text(s, sub, stored.storage_gb if stored else None, today)
+    if storage:
+        items.append(("Storage", storage))
     return items
+
+
+def storage_text(s: Session, sub: Subscription, latest: int | None, today: dt.date) -> str:
+    """Use against the pooled allowance, and this period's peak when it is over (BRIEF §13)."""
+    allowance = allowance_gb(catalog.plan_by_code(sub.plan.code), sub.seats)
+    if latest is None or allowance is None:
+        return ""
+    text = f"{latest:,} GB of {allowance:,} GB included"
+    start, end = sub.current_period_start, sub.current_period_end
+    if start is None or end is None:
+        return text
+    peak = storage_peak(s, sub.account_id, start, today + dt.timedelta(days=1))
+    over = overage_gb(peak, allowance)
+    if over:
+        text += (
+            f"; peak this period {peak:,} GB: {over:,} GB over, "
+            f"{format_money(over * catalog.STORAGE_OVERAGE_CENTS_PER_GB)} so far on the "
+            f"{fmt_date(end)} invoice"
+        )
+    return text
 
 
 class InvoiceArgs(OwnAccountArgs):

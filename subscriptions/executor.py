@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from billing import (
@@ -33,7 +33,15 @@ from store import format as fmt
 from store.actors import Actor
 from store.commands import Command, Operations
 from store.errors import InvalidRequest, InvalidState, NotAllowed, NotFound
-from store.models import Invoice, InvoiceStatus, PaymentMethod, Plan, Subscription, SubStatus
+from store.models import (
+    Invoice,
+    InvoiceStatus,
+    PaymentMethod,
+    Plan,
+    Subscription,
+    SubStatus,
+    UsageSnapshot,
+)
 from store.preview import Preview, diff
 from subscriptions import transitions
 
@@ -138,6 +146,17 @@ def find_plan(session: Session, name: str) -> Plan:
             return plan
     names = ", ".join(p.name for p in plans)
     raise InvalidRequest(f"There is no plan called “{name.strip()}”. Plans: {names}.")
+
+
+def storage_peak(session: Session, account_id: int, start: dt.date, end: dt.date) -> int | None:
+    """The highest storage snapshot of the account in [start, end), or None."""
+    return session.scalar(
+        select(func.max(UsageSnapshot.storage_gb)).where(
+            UsageSnapshot.account_id == account_id,
+            UsageSnapshot.taken_on >= start,
+            UsageSnapshot.taken_on < end,
+        )
+    )
 
 
 def load_subscription(session: Session, subscription_id: int) -> Subscription:

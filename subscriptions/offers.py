@@ -30,7 +30,11 @@ from subscriptions.retention import Offer, OfferKind, Reason, Situation, describ
 def latest_active_seats(session: Session, account_id: int, today: dt.date) -> int | None:
     return session.scalar(
         select(UsageSnapshot.active_seats)
-        .where(UsageSnapshot.account_id == account_id, UsageSnapshot.taken_on <= today)
+        .where(
+            UsageSnapshot.account_id == account_id,
+            UsageSnapshot.taken_on <= today,
+            UsageSnapshot.active_seats.is_not(None),
+        )
         .order_by(UsageSnapshot.taken_on.desc())
         .limit(1)
     )

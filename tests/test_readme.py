@@ -293,6 +293,15 @@ def import_usage(ctx: Ctx, run: Run) -> None:
     assert re.search(r"[1-9]\d* unmatched", out) and "nimbusnotes.example" in out, out
 
 
+@case(".venv/bin/python run_bot.py import storage subscriptions/samples/storage.csv")
+def import_storage(ctx: Ctx, run: Run) -> None:
+    run.env["SUBBOT_DATA_DIR"] = str(ctx.seeded())
+    out = clean(run.complete())
+    # Initech's days were measured by the demo (one value moves, one is the same); the other
+    # accounts have no snapshot on Nov 15: storage alone is added.
+    assert "storage: 5 rows read, 3 added, 1 updated, 1 unchanged, 0 skipped" in out, out
+
+
 @case(".venv/bin/python run_bot.py alerts --dry-run")
 def alerts_dry_run(ctx: Ctx, run: Run) -> None:
     run.env["SUBBOT_DATA_DIR"] = str(ctx.seeded())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import socket
@@ -52,6 +53,21 @@ def slack_env(data_dir: Path, fake: FakeSlack, **extra: str) -> dict[str, str]:
         SLACK_API_BASE_URL=fake.base_url,
         **extra,
     )
+
+
+USAGE_TOKEN = "usage-token-0123456789"
+
+
+def post(url: str, body: bytes, token: str | None = None) -> tuple[int, str]:
+    headers = {"Content-Type": "text/csv"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode()
 
 
 def get(url: str) -> tuple[int, str]:
@@ -171,7 +187,8 @@ def test_http_mode_prepares_an_empty_data_dir_and_answers(tmp_path: Path, fake: 
     data = tmp_path / "data"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    with BotProcess(["--http", "--port", str(port)], slack_env(data, fake), cwd=tmp_path) as bot:
+    env = {**slack_env(data, fake), "SUBBOT_USAGE_TOKEN": USAGE_TOKEN}
+    with BotProcess(["--http", "--port", str(port)], env, cwd=tmp_path) as bot:
         bot.wait_http(f"{base}/readyz", timeout=240)
         assert "Seeded the Nimbus Notes demo" in bot.output
         assert bot.output.count("Booting worker") == 1
@@ -188,6 +205,14 @@ def test_http_mode_prepares_an_empty_data_dir_and_answers(tmp_path: Path, fake: 
         assert SignedSender(f"{base}/slack/events", SECRET).event(dm)[0] == 200
         [reply] = fake.wait_for("chat.postMessage", timeout=90)
         assert "MRR" in reply.text()
+        # BRIEF §13: storage snapshots by the authenticated endpoint, bad rows by line.
+        csv = b"account,date,storage_gb\nInitech,2026-11-15,2100\nNobody,2026-11-15,1\n"
+        assert post(f"{base}/usage/storage", csv)[0] == 401
+        status, body = post(f"{base}/usage/storage", csv, token=USAGE_TOKEN)
+        assert status == 200, body
+        report = json.loads(body)
+        assert (report["read"], report["updated"], report["skipped"]) == (2, 1, 1)
+        assert report["problems"] == ["line 3: no account 'Nobody'"]
         assert bot.stop(signal.SIGTERM) == 0
     assert no_traceback(bot.output)
 

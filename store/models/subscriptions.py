@@ -136,7 +136,8 @@ class UsageSnapshot(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
     taken_on: Mapped[dt.date] = mapped_column(Date)
-    active_seats: Mapped[int] = mapped_column(Integer)
+    # None on a day only storage was measured (BRIEF §13: `import storage`, /usage/storage).
+    active_seats: Mapped[int | None] = mapped_column(Integer)
     # Seats paid for that day (None in snapshots older than migration 0011): seat changes
     # over time for the churn features, in the same row as the use.
     paid_seats: Mapped[int | None] = mapped_column(Integer)

@@ -1,18 +1,31 @@
 """Renew every period that has ended, one at a time, until one fails or none is due.
 
-At each period end: a scheduled cancellation cancels; a scheduled downgrade or seat cut takes
-effect; then the new period is invoiced (less the better of discount and loyalty) and charged.
+At each period end: a scheduled cancellation cancels; the closing period's storage peak above
+its allowance is measured (billing/metering.py: the plan and seats in force on its last day);
+a scheduled downgrade or seat cut takes effect; then the new period is invoiced (less the
+better of discount and loyalty), with the storage overage as its own line, and charged.
 """
 
 from __future__ import annotations
 
-from billing import Interval, Period, add_months
+import datetime as dt
+
+from billing import Interval, Line, Period, add_months
+from billing.metering import allowance_gb, overage_line
+from store import catalog
 from store import format as fmt
 from store.errors import InvalidRequest, InvalidState
 from store.models import IntervalCol, SubStatus
 from subscriptions import transitions
 from subscriptions.commands import Renew
-from subscriptions.executor import OpContext, catalog_price, operation, period_lines, who
+from subscriptions.executor import (
+    OpContext,
+    catalog_price,
+    operation,
+    period_lines,
+    storage_peak,
+    who,
+)
 
 
 @operation(Renew)
@@ -29,6 +42,7 @@ def renew(ctx: OpContext, cmd: Renew) -> str:
             transitions.cancel(sub, end, "requested")
             done.append(f"cancelled on {fmt.date(end)} as requested")
             break
+        storage = storage_line(ctx, end)  # on the closing period's own plan and seats
         if sub.pending_plan is not None or sub.pending_interval is not None:
             plan = sub.pending_plan or sub.plan
             interval = Interval(str(sub.pending_interval or sub.interval))
@@ -40,7 +54,7 @@ def renew(ctx: OpContext, cmd: Renew) -> str:
         transitions.start_period(sub, end, new_end, anchor=False)
         if sub.discount_ends_on is not None and sub.discount_ends_on <= end:
             sub.discount_percent = sub.discount_ends_on = sub.discount_source = None
-        lines = period_lines(sub, Period(end, new_end))
+        lines = period_lines(sub, Period(end, new_end)) + ((storage,) if storage else ())
         ok = ctx.bill(lines, reason="renewal", period=(end, new_end))
         if sub.paid_since is None:
             sub.paid_since = end
@@ -52,3 +66,14 @@ def renew(ctx: OpContext, cmd: Renew) -> str:
         if ctx.preview:
             break
     return f"{who(sub)}: " + "; ".join(done) + "."
+
+
+def storage_line(ctx: OpContext, end: dt.date) -> Line | None:
+    """The overage line of the period closing on `end`, or None (BRIEF §13)."""
+    sub = ctx.sub
+    start = sub.current_period_start
+    allowance = allowance_gb(catalog.plan_by_code(sub.plan.code), sub.seats)
+    if start is None or allowance is None:
+        return None
+    peak = storage_peak(ctx.session, sub.account_id, start, end)
+    return overage_line(peak, allowance, start, end) if peak is not None else None

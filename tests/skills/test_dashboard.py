@@ -103,6 +103,8 @@ def test_a_customer_sees_their_account_and_a_stranger_nothing(core: Core) -> Non
     assert customer.account is not None
     [card] = [p for p in customer.account.parts if isinstance(p, Facts)]
     assert card.title == "Initech"
+    # BRIEF §13: storage in use against the pooled allowance, and this period's peak.
+    assert dict(card.items)["Storage"].startswith("2,150 GB of 2,000 GB included; peak")
     stranger = board(core, "U_STRANGER")
     assert stranger.role == "guest" and stranger.queue == [] and stranger.account is None
     assert (stranger.mrr, stranger.renewals, stranger.stalled) == (None, None, None)

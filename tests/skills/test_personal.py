@@ -133,7 +133,12 @@ def test_the_next_bill_is_the_invoice_the_billing_run_then_issues(core: Core, db
         assert lines_of(db, invoice) == expected
         assert invoice.total_cents == reply.data["total_cents"]
     initech_lines = bills["Initech"].data["lines"]
-    assert [ln["description"].split(" (")[0] for ln in initech_lines] == ["Starter"]
+    assert [ln["description"].split(" (")[0] for ln in initech_lines] == [
+        "Starter",
+        # BRIEF §13: the closing period's storage, on the plan and seats it had (Pro, 10).
+        "Storage over the allowance, Nov 1 – Nov 30: peak 2,350 GB − 2,000 GB included = "
+        "350 GB × $0.10",
+    ]
     assert "8 seats" in initech_lines[0]["description"]
     assert "Resume Soylent" in facts(bills["Soylent"])["First"]
 
