@@ -97,6 +97,7 @@ def issue_invoice(
             amount_cents=line.amount,
             period_start=line.period_start,
             period_end=line.period_end,
+            factors=line.factors,
         )
         for line in lines
     ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -43,6 +43,10 @@ class Line:
     amount: int
     period_start: date | None = None
     period_end: date | None = None
+    # What the amount was computed from, kept with the stored line so a charge can be
+    # explained later without recomputing it (`billing/explain.py`): the rule and its
+    # numbers, e.g. {"rule": "credit", "seats": 10, "unit": 4900, "days": 15, "of": 30}.
+    factors: dict[str, int | str] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         kind = LineKind(self.kind)

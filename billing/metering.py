@@ -57,4 +57,5 @@ def overage_line(peak: int, allowance: int, start: dt.date, end: dt.date) -> Lin
         amount=over * rate,
         period_start=start,
         period_end=end,
+        factors={"rule": "storage", "peak": peak, "allowance": allowance, "gb": over, "unit": rate},
     )

@@ -122,6 +122,21 @@ class PlanChange:
     new_period: Period | None
 
 
+def _prorated(
+    rule: str, terms: Terms, seats: int, days: int, period: Period
+) -> dict[str, int | str]:
+    """Factors of a prorated line: seats × price per seat × days / the period's days."""
+    return {
+        "rule": rule,
+        "plan": terms.plan_name,
+        "seats": seats,
+        "unit": terms.unit_price,
+        "interval": str(terms.interval),
+        "days": days,
+        "of": period.days,
+    }
+
+
 def _check_on(on: date, period: Period) -> None:
     if not period.contains(on):
         raise ValueError(f"{on} is outside the current period {period.start} .. {period.end}")
@@ -139,6 +154,7 @@ def unused_time_credit(terms: Terms, on: date, period: Period) -> Line:
         amount=-amount,
         period_start=on,
         period_end=period.end,
+        factors=_prorated("credit", terms, terms.seats, days_in(on, period.end), period),
     )
 
 
@@ -154,6 +170,7 @@ def remaining_time_charge(terms: Terms, on: date, period: Period) -> Line:
         amount=amount,
         period_start=on,
         period_end=period.end,
+        factors=_prorated("prorated", terms, terms.seats, days_in(on, period.end), period),
     )
 
 
@@ -176,6 +193,13 @@ def full_period_charge(terms: Terms, period: Period) -> Line:
         amount=terms.period_price,
         period_start=period.start,
         period_end=period.end,
+        factors={
+            "rule": "period",
+            "plan": terms.plan_name,
+            "seats": terms.seats,
+            "unit": terms.unit_price,
+            "interval": str(terms.interval),
+        },
     )
 
 
@@ -226,6 +250,7 @@ def seat_change(terms: Terms, new_seats: int, on: date, period: Period) -> SeatC
         amount=amount,
         period_start=on,
         period_end=period.end,
+        factors=_prorated("added_seats", terms, added, days_in(on, period.end), period),
     )
     return SeatChange(ChangeTiming.NOW, (line,))
 
@@ -244,5 +269,11 @@ def renewal_lines(terms: Terms, period: Period, discount: Discount | None) -> tu
         amount=-off,
         period_start=period.start,
         period_end=period.end,
+        factors={
+            "rule": "discount",
+            "percent": f"{discount.percent.normalize():f}",
+            "of": charge.amount,
+            "source": discount.source,
+        },
     )
     return charge, line

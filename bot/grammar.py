@@ -60,6 +60,25 @@ def _n(digits: str) -> int:
     return int(digits) if len(digits) <= 12 else 10**12
 
 
+_INVOICE = re.compile(r"(?i)inv-\d{4}-\d{6}")
+_AMOUNT = re.compile(r"\s*\$?(\d[\d,]*(?:\.\d{1,2})?)\s*$")
+
+
+def _explain(m: re.Match[str]) -> dict[str, Any]:
+    """`INV-2026-000042`, `Initech $250`, `Initech`, or nothing (a customer's latest)."""
+    ref = m["ref"].strip()
+    if _INVOICE.fullmatch(ref):
+        return {"invoice": ref}
+    amount = _AMOUNT.search(ref) if " " in ref or ref.startswith("$") else None
+    args: dict[str, Any] = {}
+    if amount is not None:
+        args["amount"] = amount[1].replace(",", "")
+        ref = ref[: amount.start()].strip()
+    if ref:
+        args["account"] = ref
+    return args
+
+
 def _cancel(m: re.Match[str]) -> dict[str, Any]:
     args: dict[str, Any] = {"account": m["account"], "now": bool(m.group("now"))}
     if m.group("anyway"):
@@ -464,6 +483,15 @@ COMMANDS: tuple[Command, ...] = (
         rf"{ACCOUNT}(?P<now>\s+now)?(?:(?:\s+because|,)\s+(?P<why>.+?))?(?P<anyway>,?\s+anyway)?",
         _cancel,
         example="cancel Initech because it's too expensive",
+    ),
+    Command(
+        "explain",
+        "explain <invoice number> | explain <account> [$<amount>]",
+        "every line of an invoice: its arithmetic, what caused it, how it was paid",
+        "explain_charge",
+        r"(?P<ref>.*)",
+        _explain,
+        example="explain Initech $250",
     ),
     Command(
         "accept-offer",

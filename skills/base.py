@@ -107,6 +107,7 @@ SKILL_MODULES = (
     "reports.at_risk",
     "reports.dashboard",
     "subscriptions.bill_skills",
+    "subscriptions.explain_skills",
     "skills.waiting",
     "skills.paging",
 )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -96,6 +97,9 @@ class InvoiceLine(Base):
     amount_cents: Mapped[int] = mapped_column(Integer)
     period_start: Mapped[dt.date | None] = mapped_column(Date)
     period_end: Mapped[dt.date | None] = mapped_column(Date)
+    # What the amount was computed from (billing.lines.Line.factors), written with the line
+    # and never changed; None on lines stored before migration 0012 ("factors not recorded").
+    factors: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
 

@@ -19,10 +19,11 @@ CUSTOMER = GUEST | {"account", "invoices", "pause", "upgrade", "seats", "cancel"
 CUSTOMER |= {"next-bill", "quote"}  # on their own account
 CUSTOMER |= {"pending", "confirm", "discard"}
 CUSTOMER |= {"accept-offer"}  # BRIEF §12: the retention offer made to their cancel request
+CUSTOMER |= {"explain"}  # BRIEF §13: their own invoices
 SUPPORT = EVERY_VERB - {"discount", "stalled", "log", "snooze", "mrr", "summary", "report"}
 SUPPORT -= {"audit"}  # churn risk (BRIEF §12): support may read it, reps their accounts
 SALES = GUEST | {"account", "invoices", "subscribe", "discount", "renewals", "stalled", "log"}
-SALES |= {"next-bill", "quote"}
+SALES |= {"next-bill", "quote", "explain"}
 SALES |= {"snooze", "pending", "confirm", "discard", "at-risk"}
 # BRIEF §11: `licences …` for staff (sales and support: the tools they own; admins and
 # managers: every tool); `my tools` for staff and employees.

@@ -7,17 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select, update
 
 from bot.core import Core
-from bot.services import Services, build_writes
-from config.clock import Clock
-from config.settings import load_settings
 from reports.outlook import outlook
 from skills.parts import Choices, Reply
 from store.commands import decode
@@ -36,16 +31,6 @@ from subscriptions import offers
 from subscriptions.commands import AcceptOffer
 from subscriptions.queries import retention_figures
 from tests.conftest import TODAY
-from tests.fakes import ScriptedRetriever
-from tests.stores import seed_demo_copy
-
-
-@pytest.fixture
-def core(db: Database, clock: Clock, tmp_path: Path) -> Iterator[Core]:
-    seed_demo_copy(db, clock)
-    settings = load_settings(SUBBOT_DATA_DIR=str(tmp_path))
-    services = Services(settings=settings, db=db, clock=clock, writes=build_writes(db, clock))
-    yield Core(services, retriever_factory=ScriptedRetriever)
 
 
 def sub_of(db: Database, account: str) -> Subscription:

@@ -1,0 +1,173 @@
+"""`explain`: any charge explained from what is stored (BRIEF §13, issue 16 item 4).
+
+The invoice is found by its number, or by the account and an amount (the latest invoice of
+that total, or with a line of that amount), or as the account's latest. Every line is told
+with the arithmetic its stored factors hold (`billing/explain.py`; older lines say "factors
+not recorded"), then what caused the invoice (the audit row of the change or the billing run
+that issued it: who, when, what), then how it was paid or refunded. A customer asks about
+their own invoices only; another company's invoice answers like a missing one.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from billing import format_money
+from billing.explain import line_arithmetic as how
+from skills.base import Args, skill
+from skills.context import SkillContext
+from skills.parts import Facts, Reply, Table, Text
+from skills.policy import authorize, check
+from store import format as fmt
+from store.errors import NotFound
+from store.models import Account, AuditEvent, Invoice, PaymentMethod, PaymentStatus, Staff
+from subscriptions.account_skills import load_account
+
+REASONS = {
+    "first": "the first invoice of a paid subscription",
+    "renewal": "the renewal of the subscription",
+    "upgrade": "a change of plan, billed at once",
+    "seats": "seats added, billed at once",
+    "reactivation": "a reactivation",
+}
+
+
+class ExplainArgs(Args):
+    invoice: str | None = Field(default=None, max_length=40, description="INV-YYYY-NNNNNN")
+    account: str | None = Field(default=None, max_length=200)
+    amount: Decimal | None = Field(default=None, ge=0, le=10**9, decimal_places=2)
+
+
+@skill(
+    "explain_charge",
+    "Explain an invoice line by line: the arithmetic, the change that caused it, the payment.",
+    ExplainArgs,
+    permission="read_account",
+    agent=False,
+)
+def explain_charge(ctx: SkillContext, args: ExplainArgs) -> Reply:
+    authorize(ctx.speaker.role, "read_account")
+    with ctx.db.read() as s:
+        invoice = _find(ctx, s, args)
+        facts = Facts(
+            f"{invoice.number}: {format_money(invoice.total_cents)}",
+            (
+                ("Account", s.get_one(Account, invoice.account_id).name),
+                ("Issued", fmt.date(invoice.issued_on)),
+                ("For", REASONS.get(invoice.reason, invoice.reason)),
+                ("Status", str(invoice.status)),
+            ),
+        )
+        table = Table(
+            "Lines",
+            ("Line", "Amount", "How"),
+            tuple(
+                (
+                    ln.description,
+                    format_money(ln.amount_cents),
+                    how(ln.amount_cents, ln.factors),
+                )
+                for ln in invoice.lines
+            ),
+        )
+        told = [facts, table, Text(_cause(s, invoice)), Text(_money_trail(s, invoice))]
+        data = {
+            "invoice": invoice.number,
+            "total_cents": invoice.total_cents,
+            "lines": [
+                {
+                    "description": ln.description,
+                    "amount_cents": ln.amount_cents,
+                    "factors": ln.factors,
+                }
+                for ln in invoice.lines
+            ],
+        }
+    return Reply(parts=tuple(told), data=data)
+
+
+def _find(ctx: SkillContext, s: Session, args: ExplainArgs) -> Invoice:
+    if args.invoice:
+        number = args.invoice.strip().upper()
+        invoice = s.scalar(
+            select(Invoice)
+            .where(Invoice.number == number)
+            .options(selectinload(Invoice.lines), selectinload(Invoice.payments))
+        )
+        # Another company's invoice answers exactly like one that does not exist.
+        if invoice is None or check(
+            ctx.speaker.role,
+            "read_account",
+            account_id=invoice.account_id,
+            own_accounts=ctx.speaker.account_ids,
+        ):
+            raise NotFound(f"No invoice {number} is yours to see.")
+        return invoice
+    account = load_account(ctx, s, args.account, "read_account", usage="explain <invoice>")
+    invoices = s.scalars(
+        select(Invoice)
+        .where(Invoice.account_id == account.id)
+        .options(selectinload(Invoice.lines), selectinload(Invoice.payments))
+        .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
+    ).all()
+    if args.amount is not None:
+        cents = int(args.amount * 100)
+        invoices = [
+            i
+            for i in invoices
+            if i.total_cents == cents or any(abs(ln.amount_cents) == cents for ln in i.lines)
+        ]
+    if not invoices:
+        what = f" of {format_money(int(args.amount * 100))}" if args.amount is not None else ""
+        raise NotFound(f"{account.name} has no invoice{what}.")
+    return invoices[0]
+
+
+def _cause(s: Session, invoice: Invoice) -> str:
+    """The audit row that issued the invoice: who (a person by name, or the billing run)."""
+    rows = s.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.account_id == invoice.account_id, AuditEvent.outcome == "applied")
+        .order_by(AuditEvent.id.desc())
+    )
+    event = next((e for e in rows if (e.after or {}).get("_invoice") == invoice.number), None)
+    if event is None:
+        return "What issued it is not in the audit trail (an invoice carried over into the demo)."
+    when = fmt.date(event.occurred_at.date()) if event.occurred_at else ""
+    if event.actor == "system":
+        who = "the daily billing run"
+    else:
+        staff = s.scalar(select(Staff.name).where(Staff.slack_user_id == event.actor))
+        who = staff or event.actor
+    return f"Caused by: {event.summary.rstrip('.')} ({event.action}, by {who}, {when})."
+
+
+def _money_trail(s: Session, invoice: Invoice) -> str:
+    parts = []
+    for payment in sorted(invoice.payments, key=lambda p: (p.attempted_on, p.id)):
+        method = (
+            s.get(PaymentMethod, payment.payment_method_id) if payment.payment_method_id else None
+        )
+        card = f" by {method.brand} •••• {method.last4}" if method else ""
+        if payment.status is PaymentStatus.FAILED:
+            parts.append(
+                f"{fmt.date(payment.attempted_on)}: {format_money(payment.amount_cents)}{card} "
+                f"failed ({payment.failure_reason or 'declined'})"
+            )
+        else:
+            parts.append(
+                f"{fmt.date(payment.attempted_on)}: {format_money(payment.amount_cents)}{card} "
+                f"{payment.status}"
+            )
+    for note in invoice.credit_notes:
+        parts.append(
+            f"{fmt.date(note.issued_on)}: {format_money(note.amount_cents)} back, credit note "
+            f"{note.number} ({note.reason})"
+        )
+    if not parts:
+        return "Nothing paid yet." if invoice.total_cents > 0 else "Nothing to pay."
+    return "Paid: " + "; ".join(parts) + "."

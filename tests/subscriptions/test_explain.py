@@ -1,0 +1,97 @@
+"""`explain` on the seeded demo (BRIEF §13), on SQLite and PostgreSQL: Initech's upgrade
+explained from its stored lines (−$245.00 and +$495.00 with their days, who confirmed it,
+how it was paid), a renewal by the billing run, lines stored before factors were kept, and
+no other company's invoice."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.core import Core
+from skills.parts import Facts, Reply, Table, Text
+from store.db import Database
+from store.models import Invoice, InvoiceLine
+
+
+def told(reply: Reply) -> tuple[Facts, list[tuple[str, ...]], list[str]]:
+    [facts] = [p for p in reply.parts if isinstance(p, Facts)]
+    [table] = [p for p in reply.parts if isinstance(p, Table)]
+    return facts, list(table.rows), [p.text for p in reply.parts if isinstance(p, Text)]
+
+
+def test_why_initech_was_charged_250_after_its_upgrade(core: Core) -> None:
+    core.handle("U_SUPPORT1", "upgrade Initech to Business", "c1")
+    assert core.handle("U_SUPPORT1", "yes", "c1").data["status"] == "applied"
+    reply = core.handle("U_INITECH1", "explain $250", "c2")  # a customer: their own account
+    facts, rows, text = told(reply)
+    assert facts.title.endswith(": $250.00")
+    assert rows == [
+        (
+            "Unused time on Pro (10 seats) Nov 16 – Nov 30",
+            "-$245.00",
+            "credit for the unused Pro days: 10 seats × $49.00 × 15/30 days = −$245.00",
+        ),
+        (
+            "Business (10 seats) Nov 16 – Nov 30",
+            "$495.00",
+            "Business for the rest of the period: 10 seats × $99.00 × 15/30 days = $495.00",
+        ),
+    ]
+    assert "Upgrade Initech from Pro monthly to Business monthly now" in text[0]
+    assert "by Alex" in text[0] and "Nov 16, 2026" in text[0]  # who confirmed it, when
+    assert text[1] == "Paid: Nov 16, 2026: $250.00 by visa •••• 4242 succeeded."
+
+
+def test_a_renewal_is_the_billing_runs_and_old_lines_say_factors_not_recorded(
+    core: Core, db: Database
+) -> None:
+    with db.read() as s:
+        number = s.scalars(
+            select(Invoice.number)
+            .where(Invoice.account_id == 1, Invoice.reason == "renewal")
+            .order_by(Invoice.issued_on.desc())
+        ).first()
+    reply = core.handle("U_MANAGER1", f"explain {number}", "c1")
+    _, rows, text = told(reply)
+    assert rows == [
+        ("Pro (10 seats) Nov 1 – Nov 30", "$490.00", "10 seats × $49.00 a seat a month = $490.00")
+    ]
+    assert "by the daily billing run" in text[0]
+    with db.uow() as s:  # as a line stored before the factors were kept
+        invoice_id = s.scalar(select(Invoice.id).where(Invoice.number == number))
+        s.execute(
+            update(InvoiceLine).where(InvoiceLine.invoice_id == invoice_id).values(factors=None)
+        )
+    _, rows, _ = told(core.handle("U_MANAGER1", f"explain {number}", "c1"))
+    assert rows[0][2] == "factors not recorded"
+
+
+def test_another_companys_invoice_answers_like_a_missing_one(core: Core, db: Database) -> None:
+    with db.read() as s:
+        globex = s.scalars(select(Invoice.number).where(Invoice.account_id == 2)).first()
+    for number in (globex, "INV-2099-000001"):
+        reply = core.handle("U_INITECH1", f"explain {number}", "c1")
+        assert reply.kind in ("refusal", "error")
+        assert reply.parts[0].text == f"No invoice {number} is yours to see."
+    assert core.handle("U_NOBODY", f"explain {globex}", "c1").kind == "refusal"
+
+
+@pytest.mark.parametrize(
+    ("line", "args"),
+    [
+        ("explain INV-2026-000042", {"invoice": "INV-2026-000042"}),
+        ("explain inv-2026-000042", {"invoice": "inv-2026-000042"}),
+        ("explain Initech $250", {"account": "Initech", "amount": "250"}),
+        ("explain Stark Industries 1,234.50", {"account": "Stark Industries", "amount": "1234.50"}),
+        ("explain $35", {"amount": "35"}),
+        ("explain Initech", {"account": "Initech"}),
+        ("explain", {}),
+    ],
+)
+def test_the_grammar_reads_a_number_an_account_and_an_amount(line: str, args: dict) -> None:
+    from bot.grammar import parse
+
+    parsed = parse(line)
+    assert parsed is not None and not hasattr(parsed, "message"), parsed
+    assert (parsed.skill, parsed.args) == ("explain_charge", args)
