@@ -49,6 +49,11 @@ def preview_for(
 ) -> Preview | Reply:
     """The command on the account's subscription as the speaker may make it, previewed (or
     the one-line answer why not), before anything is proposed."""
+    # A role that may make none of what this command can be is told so before any account is
+    # looked up ("cancel my subscription" from a rep: their role, not "no account matches").
+    roles = [check(ctx.speaker.role, permission) for permission in command.permissions()]
+    if all(roles):
+        raise Refused(str(roles[0]))
     with ctx.db.read() as s:
         account = load_account(ctx, s, account_query, "read_account")
         sub = current_subscription(s, account)

@@ -97,6 +97,9 @@ def test_a_cancel_the_role_may_not_make_is_refused_before_any_question(core: Cor
     for user, text in (("U_SALES1", "cancel Initech"), ("U_SUPPORT1", "cancel Initech now")):
         reply = core.handle(user, text, "c1")
         assert reply.kind == "refusal", text
+    # The role first, before any account is looked up (not "no account matches").
+    mine = core.handle("U_SALES1", "cancel my subscription", "c1")
+    assert mine.parts[0].text == "Your role (sales) may not cancel subscriptions."
     assert core.handle("U_INITECH1", "cancel Globex", "c1").kind in ("refusal", "error")
     vandelay = core.handle("U_MANAGER1", "cancel Vandelay", "c1")  # already cancelled
     assert vandelay.kind in ("refusal", "error") and "status" not in vandelay.data
