@@ -128,8 +128,23 @@ def expansion_candidates(session: Session, today: dt.date, window: int = 3) -> l
         .group_by(UsageSnapshot.account_id)
         .subquery()
     )
+    # Storage may come alone on other days (`import storage`): the latest measured in the
+    # window, whichever row holds it.
+    stored = (
+        select(UsageSnapshot.storage_gb)
+        .where(
+            UsageSnapshot.account_id == Subscription.account_id,
+            UsageSnapshot.storage_gb.is_not(None),
+            UsageSnapshot.taken_on > today - dt.timedelta(days=window),
+            UsageSnapshot.taken_on <= today,
+        )
+        .order_by(UsageSnapshot.taken_on.desc())
+        .limit(1)
+        .correlate(Subscription)
+        .scalar_subquery()
+    )
     rows = session.execute(
-        select(Subscription, UsageSnapshot.active_seats, UsageSnapshot.storage_gb)
+        select(Subscription, UsageSnapshot.active_seats, stored)
         .join(last, last.c.account_id == Subscription.account_id)
         .join(
             UsageSnapshot,
@@ -139,8 +154,7 @@ def expansion_candidates(session: Session, today: dt.date, window: int = 3) -> l
         .where(
             Subscription.status == SubStatus.ACTIVE,
             Subscription.cancel_at_period_end.is_(False),
-            (UsageSnapshot.active_seats * 10 >= Subscription.seats * 9)
-            | UsageSnapshot.storage_gb.is_not(None),
+            (UsageSnapshot.active_seats * 10 >= Subscription.seats * 9) | stored.is_not(None),
         )
         .options(
             joinedload(Subscription.plan),

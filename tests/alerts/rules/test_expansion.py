@@ -48,6 +48,18 @@ def test_initech_is_offered_business_at_250_dollars(demo: Services) -> None:
     assert f"expansion:account:{account_id}:plan:business:2026-W47" in due(demo, T)
 
 
+def test_storage_measured_alone_counts_towards_the_plan_limit(demo: Services) -> None:
+    """Storage imported on a day without a seat count (`import storage`) is read with the
+    latest seat count: Stark (Pro, 25 seats, 5,000 GB included) at 4,600 GB → Business."""
+    with demo.db.read() as s:
+        stark = s.get(Subscription, ids(demo)["Stark Industries"]).account_id
+    key = f"expansion:account:{stark}:plan:business:2026-W47"
+    assert key not in expansion(demo, T)
+    with demo.db.uow() as s:
+        s.add(UsageSnapshot(account_id=stark, taken_on=d(-1), storage_gb=4_600))
+    assert key in expansion(demo, T)
+
+
 def test_reminders_wait_while_a_rep_works_the_account(demo: Services) -> None:
     with demo.db.read() as s:
         initech = s.get(Subscription, ids(demo)["Initech"]).account_id
