@@ -1,4 +1,5 @@
-"""Who may see a pending action's card, and what everyone else is told.
+"""Who may see a pending action's card (or an account's offer or invoice), and what everyone
+else is told.
 
 A card names an account, money, a card's last digits, an invoice number: it is shown (by
 `confirm <id>`, `discard <id>`, a button, the `pending` list) only to whoever proposed it and
@@ -34,3 +35,13 @@ def visible_to(speaker: Speaker, row: PendingAction) -> bool:
         speaker.role, row.permission, account_id=row.account_id, own_accounts=speaker.account_ids
     )
     return reason is None
+
+
+def may_read_account(speaker: Speaker, account_id: int) -> bool:
+    """Whether something of this account (an invoice, a retention offer) is the speaker's to
+    see: staff who read accounts, a customer their own; anyone else is answered as if it did
+    not exist."""
+    return (
+        check(speaker.role, "read_account", account_id=account_id, own_accounts=speaker.account_ids)
+        is None
+    )

@@ -67,6 +67,23 @@ def record_usage(
     )
 
 
+def latest_snapshot(
+    session: Session, account_id: int, today: dt.date, measured: Any
+) -> UsageSnapshot | None:
+    """The account's latest snapshot up to today in which `measured` (a column of
+    `UsageSnapshot`: active seats or storage) was taken; a day may measure only one of them."""
+    return session.scalar(
+        select(UsageSnapshot)
+        .where(
+            UsageSnapshot.account_id == account_id,
+            UsageSnapshot.taken_on <= today,
+            measured.is_not(None),
+        )
+        .order_by(UsageSnapshot.taken_on.desc())
+        .limit(1)
+    )
+
+
 # What a customer calls their own company (the whole argument, any case): "upgrade us to
 # business", "invoices our account". Staff have no account of their own: for them these words
 # are no account at all.

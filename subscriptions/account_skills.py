@@ -21,6 +21,7 @@ from store.accounts import (
     current_subscription,
     find_accounts,
     is_self_reference,
+    latest_snapshot,
     no_account,
     resolve_account,
 )
@@ -271,16 +272,10 @@ def subscription_items(s: Session, sub: Subscription, today: object) -> list[tup
         until = f" on invoices before {fmt_date(end)}" if end else ""
         items.append(("Discount", f"{sub.discount_percent.normalize():f}%{until}"))
     items.append(("MRR", format_money(subscription_mrr(sub, today))))  # type: ignore[arg-type]
-    latest = (
-        select(UsageSnapshot)
-        .where(UsageSnapshot.account_id == sub.account_id, UsageSnapshot.taken_on <= today)
-        .order_by(UsageSnapshot.taken_on.desc())
-        .limit(1)
-    )
-    usage = s.scalar(latest.where(UsageSnapshot.active_seats.is_not(None)))
+    usage = latest_snapshot(s, sub.account_id, today, UsageSnapshot.active_seats)
     if usage is not None:
         items.append(("Seats in use", f"{usage.active_seats} of {sub.seats}"))
-    stored = s.scalar(latest.where(UsageSnapshot.storage_gb.is_not(None)))
+    stored = latest_snapshot(s, sub.account_id, today, UsageSnapshot.storage_gb)
     storage = storage_text(s, sub, stored.storage_gb if stored else None, today)
     if storage:
         items.append(("Storage", storage))

@@ -20,7 +20,8 @@ from skills.buttons import CHOOSE, choice_value
 from skills.context import SkillContext
 from skills.parts import Button, Choices, Reply
 from skills.pending import AGENT_TURN_STARTED, propose, utc
-from skills.policy import authorize, check
+from skills.policy import authorize
+from skills.visibility import may_read_account
 from store.accounts import current_subscription
 from store.models import OfferStatus, RetentionOffer, Subscription
 from subscriptions import offers
@@ -35,7 +36,7 @@ from subscriptions.retention import (
     accept_labels,
     months_of,
 )
-from subscriptions.skills import preview_for
+from subscriptions.skills import checked_preview, preview_for
 
 
 class CancelArgs(AccountArgs):
@@ -170,12 +171,7 @@ def accept_retention_offer(ctx: SkillContext, args: AcceptOfferArgs) -> Reply:
         if args.offer is not None:
             row = s.get(RetentionOffer, args.offer)
             # An offer on an account the speaker may not read answers like a missing one.
-            if row is None or check(
-                ctx.speaker.role,
-                "read_account",
-                account_id=row.account_id,
-                own_accounts=ctx.speaker.account_ids,
-            ):
+            if row is None or not may_read_account(ctx.speaker, row.account_id):
                 return Reply.refusal(f"There is no offer {args.offer} for you to accept.")
         else:
             account = load_account(ctx, s, args.account, "read_account", usage="cancel <account>")
@@ -193,11 +189,5 @@ def accept_retention_offer(ctx: SkillContext, args: AcceptOfferArgs) -> Reply:
         elif args.months is not None:
             return Reply.error(f"Offer {row.id} is not a pause; it has no length to choose.")
         account_id, sub_id, offer_id = row.account_id, row.subscription_id, row.id
-    preview = ctx.writes.preview(AcceptOffer(offer=offer_id, pause_days=days), sub_id, ctx.actor)
-    authorize(
-        ctx.speaker.role,
-        preview.permission,
-        account_id=account_id,
-        own_accounts=ctx.speaker.account_ids,
-    )
-    return propose(ctx, preview)
+    command = AcceptOffer(offer=offer_id, pause_days=days)
+    return propose(ctx, checked_preview(ctx, command, sub_id, account_id))

@@ -21,7 +21,8 @@ from billing.explain import line_arithmetic as how
 from skills.base import Args, skill
 from skills.context import SkillContext
 from skills.parts import Facts, Reply, Table, Text
-from skills.policy import authorize, check
+from skills.policy import authorize
+from skills.visibility import may_read_account
 from store import format as fmt
 from store.errors import NotFound
 from store.models import Account, AuditEvent, Invoice, PaymentMethod, PaymentStatus, Staff
@@ -99,12 +100,7 @@ def _find(ctx: SkillContext, s: Session, args: ExplainArgs) -> Invoice:
             .options(selectinload(Invoice.lines), selectinload(Invoice.payments))
         )
         # Another company's invoice answers exactly like one that does not exist.
-        if invoice is None or check(
-            ctx.speaker.role,
-            "read_account",
-            account_id=invoice.account_id,
-            own_accounts=ctx.speaker.account_ids,
-        ):
+        if invoice is None or not may_read_account(ctx.speaker, invoice.account_id):
             raise NotFound(f"No invoice {number} is yours to see.")
         return invoice
     account = load_account(ctx, s, args.account, "read_account", usage="explain <invoice>")

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from billing import Interval
 from billing.revenue import discount_running, retained_mrr, subscription_mrr
 from store import catalog
+from store.accounts import latest_snapshot
 from store.models import (
     OfferStatus,
     RetentionOffer,
@@ -25,19 +26,6 @@ from store.models import (
     UsageSnapshot,
 )
 from subscriptions.retention import Offer, OfferKind, Reason, Situation, describe, pick_offer
-
-
-def latest_active_seats(session: Session, account_id: int, today: dt.date) -> int | None:
-    return session.scalar(
-        select(UsageSnapshot.active_seats)
-        .where(
-            UsageSnapshot.account_id == account_id,
-            UsageSnapshot.taken_on <= today,
-            UsageSnapshot.active_seats.is_not(None),
-        )
-        .order_by(UsageSnapshot.taken_on.desc())
-        .limit(1)
-    )
 
 
 def last_retention_discount(session: Session, account_id: int) -> dt.date | None:
@@ -52,6 +40,7 @@ def last_retention_discount(session: Session, account_id: int) -> dt.date | None
 
 
 def situation(session: Session, sub: Subscription, today: dt.date) -> Situation:
+    seats = latest_snapshot(session, sub.account_id, today, UsageSnapshot.active_seats)
     owner = session.get(Staff, sub.account.owner_id) if sub.account.owner_id else None
     return Situation(
         plan=catalog.plan_by_code(sub.plan.code),
@@ -61,7 +50,7 @@ def situation(session: Session, sub: Subscription, today: dt.date) -> Situation:
         unit_price_cents=sub.unit_price_cents,
         period_end=sub.current_period_end,
         today=today,
-        active_seats=latest_active_seats(session, sub.account_id, today),
+        active_seats=seats.active_seats if seats else None,
         last_pause_start=sub.last_pause_start,
         pending_plan=sub.pending_plan.name if sub.pending_plan else None,
         discount_active=discount_running(sub, today),

@@ -73,6 +73,14 @@ def preview_for(
         if all(reasons):
             raise Refused(str(reasons[0]), account.id)
         sub_id, account_id = sub.id, account.id
+    return checked_preview(ctx, command, sub_id, account_id)
+
+
+def checked_preview(
+    ctx: SkillContext, command: SubscriptionCommand, sub_id: int, account_id: int
+) -> Preview:
+    """The command previewed as the speaker, refused unless they may make the change it
+    turned out to be (an upgrade or a downgrade, accepting an offer) on that account."""
     preview = ctx.writes.preview(command, sub_id, ctx.actor)
     authorize(
         ctx.speaker.role,
