@@ -158,7 +158,10 @@ def collect(
 def refund_invoice(
     session: Session, invoice: Invoice, gateway: PaymentGateway, on: dt.date, reason: str
 ) -> CreditNote:
-    """Refund an invoice in full: a credit note against it and a refund payment row."""
+    """Refund an invoice in full: a credit note against it and a refund payment row.
+
+    The gateway is told which payment it refunds (the invoice's latest successful one): a
+    provider refunds a charge it made, not an amount."""
     seq = next_sequence(session, "CN", on.year)
     note = CreditNote(
         number=f"CN-{on.year}-{seq:06d}",
@@ -169,7 +172,15 @@ def refund_invoice(
     )
     session.add(note)
     method = default_method(session, invoice.account_id)
-    ref = gateway.refund(invoice.total_cents, idempotency_key=f"refund:{invoice.number}")
+    paid_by = session.scalar(
+        select(Payment.gateway_ref)
+        .where(Payment.invoice_id == invoice.id, Payment.status == PaymentStatus.SUCCEEDED)
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )
+    ref = gateway.refund(
+        invoice.total_cents, payment_ref=paid_by, idempotency_key=f"refund:{invoice.number}"
+    )
     session.add(
         Payment(
             invoice_id=invoice.id,

@@ -7,12 +7,13 @@ value stops start-up with one line naming the variable.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +111,12 @@ class Settings(BaseSettings):
         default=None, validation_alias="SUBBOT_METRICS_PORT", ge=1, le=65535
     )
 
+    # --- payments ------------------------------------------------------------------
+    # Stripe's secret key selects the Stripe gateway (billing/stripe_gateway.py); unset, the
+    # simulated one. The base URL points the client at a Stripe-compatible server (localstripe).
+    stripe_api_key: str | None = Field(default=None, validation_alias="STRIPE_API_KEY")
+    stripe_api_base: str | None = Field(default=None, validation_alias="STRIPE_API_BASE")
+
     # --- scheduler and alerts -------------------------------------------------------
     scheduler_enabled: bool = Field(default=True, validation_alias="SUBBOT_SCHEDULER")
     billing_run_at: dt.time = Field(default=dt.time(6, 0), validation_alias="SUBBOT_BILLING_RUN_AT")
@@ -132,10 +139,29 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
         return value
 
-    @field_validator("model_cache", mode="before")
+    @field_validator("model_cache", "stripe_api_key", "stripe_api_base", mode="before")
     @classmethod
     def _blank_is_default(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("stripe_api_key")
+    @classmethod
+    def _stripe_key(cls, value: str | None) -> str | None:
+        # The message never repeats the value: it is a secret.
+        if value is not None and not re.fullmatch(r"(sk|rk)_(test|live)_[A-Za-z0-9_]+", value):
+            raise ValueError("not a Stripe secret key (sk_test_…, sk_live_…, or rk_… restricted)")
+        return value
+
+    @field_validator("stripe_api_base")
+    @classmethod
+    def _stripe_base(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError(f"{value!r} is not an http(s) URL (e.g. http://127.0.0.1:8420)")
+        if "stripe_api_key" in info.data and info.data["stripe_api_key"] is None:
+            raise ValueError("needs STRIPE_API_KEY too (the base URL alone selects nothing)")
+        return value.rstrip("/")
 
     @field_validator("today", mode="before")
     @classmethod
@@ -160,6 +186,11 @@ class Settings(BaseSettings):
     def llm_enabled(self) -> bool:
         """The agent runs when a key or an OpenAI-compatible server is configured."""
         return bool(self.openai_api_key or self.openai_base_url)
+
+    @property
+    def stripe_enabled(self) -> bool:
+        """Payments go through Stripe when a key is set, else through the simulated gateway."""
+        return self.stripe_api_key is not None
 
     @property
     def slack_enabled(self) -> bool:

@@ -32,8 +32,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RUN_BOT = ROOT / "run_bot.py"
 TODAY = "2026-11-16"
 # Variables of ours (or of libraries we configure) that must not leak from the developer's
-# shell into a test's subprocess.
-OWN_PREFIXES = ("SUBBOT_", "SLACK_", "OPENAI_", "DATABASE_URL", "CHROMA_", "PROMETHEUS_")
+# shell into a test's subprocess (a real STRIPE_API_KEY would charge through Stripe).
+OWN_PREFIXES = ("SUBBOT_", "SLACK_", "OPENAI_", "DATABASE_URL", "CHROMA_", "PROMETHEUS_", "STRIPE_")
 
 
 def bot_env(data_dir: Path | None = None, **extra: str) -> dict[str, str]:

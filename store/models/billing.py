@@ -37,7 +37,9 @@ class PaymentStatus(StrEnum):
 
 
 class PaymentMethod(Base):
-    """A card on file. `sim_outcome` drives the simulated gateway (demo and tests)."""
+    """A card on file. `sim_outcome` drives the simulated gateway (demo and tests) and picks
+    the test card a Stripe test key charges; `provider_ref` is the provider's payment method
+    (Stripe `pm_…`), recorded by the gateway when it first charges the card."""
 
     __tablename__ = "payment_methods"
 
@@ -47,6 +49,7 @@ class PaymentMethod(Base):
     last4: Mapped[str] = mapped_column(String(4))
     is_default: Mapped[bool] = mapped_column(Boolean, default=True)
     sim_outcome: Mapped[str] = mapped_column(String(16), default="succeed")
+    provider_ref: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     account: Mapped[Account] = relationship(back_populates="payment_methods")
 

@@ -51,6 +51,9 @@ class Account(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     slack_channel_id: Mapped[str | None] = mapped_column(String(32))
     created_on: Mapped[dt.date] = mapped_column(Date)
+    # The payment provider's customer (Stripe `cus_…`), made by the gateway on the first
+    # charge and kept with the caller's transaction (migration 0013); None with the simulation.
+    provider_customer_id: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
     owner: Mapped[Staff | None] = relationship()
     contacts: Mapped[list[Contact]] = relationship(back_populates="account")

@@ -19,6 +19,8 @@ def clean_env(monkeypatch, tmp_path):
         "SUBBOT_EMBEDDINGS",
         "CHROMA_PORT",
         "SUBBOT_DATA_DIR",
+        "STRIPE_API_KEY",
+        "STRIPE_API_BASE",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
@@ -41,6 +43,8 @@ def test_defaults_are_a_local_sqlite_file_and_utc():
         ("SUBBOT_EMBEDDINGS", "magic", "SUBBOT_EMBEDDINGS"),
         ("SUBBOT_SLACK_API_TIMEOUT", "0", "SUBBOT_SLACK_API_TIMEOUT"),
         ("SUBBOT_SLACK_API_TIMEOUT", "soon", "SUBBOT_SLACK_API_TIMEOUT"),
+        ("STRIPE_API_KEY", "pk_test_publishable", "STRIPE_API_KEY"),
+        ("STRIPE_API_BASE", "http://127.0.0.1:8420", "STRIPE_API_BASE"),  # without a key
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(monkeypatch, var, value, named):
@@ -49,6 +53,21 @@ def test_a_bad_value_is_one_line_naming_the_variable(monkeypatch, var, value, na
         load_settings()
     message = str(err.value)
     assert message.startswith(f"{named}:") and "\n" not in message
+
+
+def test_stripe_is_chosen_by_its_key_and_a_bad_key_is_never_echoed(monkeypatch):
+    assert not load_settings().stripe_enabled  # the simulated gateway by default
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_abc123")
+    monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:8420/")
+    s = load_settings()
+    assert s.stripe_enabled and s.stripe_api_base == "http://127.0.0.1:8420"
+    monkeypatch.setenv("STRIPE_API_BASE", "localhost:8420")
+    with pytest.raises(SettingsError, match=r"^STRIPE_API_BASE: 'localhost:8420' is not an http"):
+        load_settings()
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_secret with spaces")
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert str(err.value).startswith("STRIPE_API_KEY:") and "secret with" not in str(err.value)
 
 
 def test_postgres_urls_use_psycopg3(monkeypatch):

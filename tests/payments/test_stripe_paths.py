@@ -1,0 +1,324 @@
+"""The demo's payment paths with Stripe as the provider: the seeded company at T, the services
+built from settings with `STRIPE_API_KEY` and `STRIPE_API_BASE` pointing at localstripe, and
+the write path and billing run exactly as the product runs them. Each money movement is
+checked in the store and at Stripe: the PaymentIntent or Refund the store names, its amount
+and whose card paid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import stripe
+from sqlalchemy import select
+
+from billing.payments import PaymentProviderUnavailable, add_payment_method
+from billing.stripe_gateway import StripeGateway
+from bot.services import Services, build_services
+from config.clock import Clock
+from config.settings import load_settings
+from store.actors import Actor
+from store.catalog import DUNNING_RETRY_DAYS
+from store.db import Database
+from store.models import (
+    Account,
+    AuditEvent,
+    CreditNote,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentStatus,
+    Subscription,
+    SubStatus,
+)
+from subscriptions.commands import Cancel, ChangePlan, Subscribe
+from subscriptions.schedule import run_billing, select_due
+from tests.payments.conftest import API_KEY
+from tests.proc import free_port
+
+T = dt.date(2026, 11, 16)
+DAY = dt.timedelta(days=1)
+SALES = Actor("U_SALES1", "sales")
+MANAGER = Actor("U_MANAGER1", "manager")
+
+
+@pytest.fixture
+def services(demo: Database, tmp_path: Path, stripe_base: str) -> Iterator[Services]:
+    """The product's services from its settings: Stripe's key and a base URL."""
+    settings = load_settings(
+        DATABASE_URL=demo.url,
+        SUBBOT_DATA_DIR=str(tmp_path),
+        SUBBOT_TODAY=T.isoformat(),
+        STRIPE_API_KEY=API_KEY,
+        STRIPE_API_BASE=stripe_base,
+    )
+    built = build_services(settings)
+    yield built
+    built.db.dispose()
+
+
+@pytest.fixture
+def client(stripe_base: str) -> stripe.StripeClient:
+    """Our own look at localstripe's state, apart from the gateway under test."""
+    return stripe.StripeClient(API_KEY, base_addresses={"api": stripe_base})
+
+
+def sub_of(db: Database, account: str) -> int:
+    with db.read() as s:
+        sid = s.scalar(
+            select(Subscription.id).join(Account).where(Account.name == account).limit(1)
+        )
+    assert sid is not None, account
+    return sid
+
+
+def payments_of(db: Database, invoice_number: str) -> tuple[Invoice, list[Payment]]:
+    with db.read() as s:
+        invoice = s.scalars(select(Invoice).where(Invoice.number == invoice_number)).one()
+        s.expunge(invoice)
+        rows = list(
+            s.scalars(select(Payment).where(Payment.invoice_id == invoice.id).order_by(Payment.id))
+        )
+        s.expunge_all()
+    return invoice, rows
+
+
+def stripe_ids(db: Database, sid: int) -> tuple[str | None, str | None]:
+    """The Stripe customer and card the store recorded for a subscription's account."""
+    with db.read() as s:
+        sub = s.get(Subscription, sid)
+        assert sub is not None
+        [card] = [m for m in sub.account.payment_methods if m.is_default]
+        return sub.account.provider_customer_id, card.provider_ref
+
+
+def paid_through_stripe(
+    db: Database, client: stripe.StripeClient, sid: int, invoice_number: str
+) -> Any:
+    """The invoice is paid by one PaymentIntent of the account's own customer and card."""
+    invoice, [payment] = payments_of(db, invoice_number)
+    assert invoice.status is InvoiceStatus.PAID
+    assert (payment.status, payment.amount_cents) == (PaymentStatus.SUCCEEDED, invoice.total_cents)
+    assert payment.gateway_ref and payment.gateway_ref.startswith("pi_")
+    intent = client.v1.payment_intents.retrieve(payment.gateway_ref)
+    assert (intent.amount, intent.currency, intent.status) == (
+        invoice.total_cents,
+        "usd",
+        "succeeded",
+    )
+    assert (intent.customer, intent.payment_method) == stripe_ids(db, sid)
+    return intent
+
+
+def test_the_services_built_from_settings_charge_through_stripe(services: Services) -> None:
+    executor: Any = services.writes.executor("subscriptions")
+    assert isinstance(executor.gateway, StripeGateway) and executor.gateway.test_mode
+
+
+def test_a_new_subscription_pays_its_first_invoice_through_stripe(
+    services: Services, client: stripe.StripeClient
+) -> None:
+    """Hooli's trial (Pro, 6 seats) with the card a sign-up puts on file: subscribing now
+    issues the first invoice and Stripe is charged $294.00 for it."""
+    hooli = sub_of(services.db, "Hooli")
+    with services.db.uow() as s:
+        sub = s.get(Subscription, hooli)
+        assert sub is not None and sub.status is SubStatus.TRIALING
+        add_payment_method(sub.account, brand="visa", last4="4242")
+    out = services.writes.apply(Subscribe(), hooli, SALES, idempotency_key="pending:hooli")
+    assert out.applied and out.invoice_number
+    intent = paid_through_stripe(services.db, client, hooli, out.invoice_number)
+    assert intent.amount == 29_400
+    assert intent.metadata["subbot_key"] == f"pending:hooli:{out.invoice_number}"
+    customer, _ = stripe_ids(services.db, hooli)
+    assert customer and client.v1.customers.retrieve(customer).name == "Hooli"
+
+
+def test_an_upgrade_charges_its_proration_through_stripe(
+    services: Services, client: stripe.StripeClient
+) -> None:
+    """Initech, Pro → Business on T: $250.00 now (the Business days less the unused Pro)."""
+    initech = sub_of(services.db, "Initech")
+    preview = services.writes.preview(ChangePlan(plan="business"), initech, SALES)
+    assert preview.total_cents == 25_000
+    out = services.writes.apply(
+        ChangePlan(plan="business"), initech, SALES, idempotency_key="pending:initech-up"
+    )
+    assert out.applied and out.invoice_number and "$250.00 charged to visa" in out.message
+    paid_through_stripe(services.db, client, initech, out.invoice_number)
+    again = services.writes.apply(
+        ChangePlan(plan="business"), initech, SALES, idempotency_key="pending:initech-up"
+    )
+    assert again.status == "repeat"
+    assert len(client.v1.payment_intents.list(params={"limit": 100}).data) == 1
+
+
+def test_renewals_are_paid_and_a_declined_card_goes_on_in_dunning(
+    services: Services, client: stripe.StripeClient
+) -> None:
+    """The billing run of T+1: a customer's renewal is paid through Stripe; Umbrella's card
+    (its test card 4000 0000 0000 0341) is declined at the first dunning retry, which is
+    recorded, and the invoice stays open for the next retry."""
+    umbrella = sub_of(services.db, "Umbrella")
+    with services.db.read() as s:
+        sub = s.get(Subscription, umbrella)
+        assert sub is not None and sub.status is SubStatus.PAST_DUE and sub.past_due_since
+        past_due_since = sub.past_due_since
+    report = run_billing(services, T + DAY)
+
+    [renewal] = [i for i in report.items if i.action == "renew"]
+    assert renewal.result == "applied" and renewal.invoice
+    paid_through_stripe(services.db, client, renewal.subscription_id, renewal.invoice)
+
+    [retry] = [i for i in report.items if i.action == "dunning"]
+    assert (retry.subscription_id, retry.result) == (umbrella, "applied")
+    assert "failed: card declined" in retry.summary and retry.invoice
+    invoice, payments = payments_of(services.db, retry.invoice)
+    assert invoice.status is InvoiceStatus.OPEN
+    attempt = payments[-1]
+    assert (attempt.status, attempt.attempted_on, attempt.failure_reason) == (
+        PaymentStatus.FAILED,
+        T + DAY,
+        "card declined",
+    )
+    with services.db.read() as s:
+        sub = s.get(Subscription, umbrella)
+        assert sub is not None
+        assert (sub.status, sub.dunning_retries) == (SubStatus.PAST_DUE, 1)
+    [failed] = report.failed_charges
+    assert (failed.subscription_id, failed.amount_cents) == (umbrella, invoice.total_cents)
+    assert failed.next_retry == past_due_since + dt.timedelta(days=DUNNING_RETRY_DAYS[1])
+    # At Stripe: Umbrella's customer, its declining card, and the declined PaymentIntent.
+    customer, card = stripe_ids(services.db, umbrella)
+    assert client.v1.payment_methods.retrieve(card).card.last4 == "0341"
+    key = f"billing:dunning:{umbrella}:{(T + DAY).isoformat()}:dunning1"
+    [declined] = [
+        i
+        for i in client.v1.payment_intents.list(params={"limit": 100}).data
+        if i.metadata.to_dict().get("subbot_key") == key
+    ]
+    assert (declined.amount, declined.customer, declined.status) == (
+        invoice.total_cents,
+        customer,
+        "requires_payment_method",
+    )
+
+
+def test_a_renewal_declined_at_stripe_starts_dunning(
+    services: Services, client: stripe.StripeClient
+) -> None:
+    """T+1's renewing customer whose card now declines: the renewal invoice stays open, the
+    subscription is past due, and the first retry three days later is declined again."""
+    with services.db.read() as s:
+        renewing = next(d.subscription_id for d in select_due(s, T + DAY) if d.action == "renew")
+    with services.db.uow() as s:
+        sub = s.get(Subscription, renewing)
+        assert sub is not None
+        for card in sub.account.payment_methods:
+            card.sim_outcome = "fail"  # the world's doing: the card on file stops working
+    first = run_billing(services, T + DAY)
+    [renewal] = [i for i in first.items if i.subscription_id == renewing]
+    assert renewal.result == "applied" and renewal.invoice
+    with services.db.read() as s:
+        sub = s.get(Subscription, renewing)
+        assert sub is not None
+        assert (sub.status, sub.past_due_since) == (SubStatus.PAST_DUE, T + DAY)
+    retry_day = T + DAY + dt.timedelta(days=DUNNING_RETRY_DAYS[0])
+    later = run_billing(services, retry_day)
+    [retry] = [i for i in later.items if i.subscription_id == renewing]
+    assert (retry.action, retry.result, retry.invoice) == ("dunning", "applied", renewal.invoice)
+    invoice, payments = payments_of(services.db, renewal.invoice)
+    assert invoice.status is InvoiceStatus.OPEN
+    assert [(p.status, p.attempted_on) for p in payments] == [
+        (PaymentStatus.FAILED, T + DAY),
+        (PaymentStatus.FAILED, retry_day),
+    ]
+    customer, _ = stripe_ids(services.db, renewing)
+    declined = [
+        i
+        for i in client.v1.payment_intents.list(params={"limit": 100}).data
+        if i.customer == customer
+    ]
+    assert sorted(i.status for i in declined) == ["requires_payment_method"] * 2
+    assert {i.amount for i in declined} == {invoice.total_cents}
+
+
+def test_a_cancel_within_14_days_refunds_the_first_payment_through_stripe(
+    services: Services, client: stripe.StripeClient
+) -> None:
+    """Hooli subscribes on T and cancels now on T+5: the 14-day money-back guarantee refunds
+    the first invoice in full, as a Stripe Refund of the PaymentIntent that paid it."""
+    hooli = sub_of(services.db, "Hooli")
+    with services.db.uow() as s:
+        sub = s.get(Subscription, hooli)
+        assert sub is not None
+        add_payment_method(sub.account, brand="visa", last4="4242")
+    paid = services.writes.apply(Subscribe(), hooli, SALES, idempotency_key="pending:hooli")
+    assert paid.invoice_number
+    _, [payment] = payments_of(services.db, paid.invoice_number)
+
+    later = services.writes.on_clock(Clock(fixed_today=T + 5 * DAY))
+    out = later.apply(Cancel(now=True), hooli, MANAGER, idempotency_key="pending:hooli-cancel")
+    assert out.applied and f"Refunded $294.00 for {paid.invoice_number}" in out.message
+    _, rows = payments_of(services.db, paid.invoice_number)
+    refund_row = rows[-1]
+    assert (refund_row.status, refund_row.amount_cents) == (PaymentStatus.REFUNDED, -29_400)
+    assert refund_row.gateway_ref and refund_row.gateway_ref.startswith("re_")
+    refund = client.v1.refunds.retrieve(refund_row.gateway_ref)
+    assert (refund.amount, refund.payment_intent, refund.status) == (
+        29_400,
+        payment.gateway_ref,
+        "succeeded",
+    )
+    with services.db.read() as s:
+        note = s.scalars(select(CreditNote)).one()
+        assert note.amount_cents == 29_400
+        sub = s.get(Subscription, hooli)
+        assert sub is not None and sub.status is SubStatus.CANCELED
+
+
+def test_an_unreachable_provider_changes_nothing_and_the_run_tries_again(
+    services: Services, demo: Database, tmp_path: Path
+) -> None:
+    """Stripe cannot be reached: no invoice, payment or state change is booked (a provider's
+    outage is not the customer's decline), the run reports the items and goes on; the same
+    day's run with Stripe back applies them. An upgrade asked for meanwhile is not applied,
+    and not recorded as refused: the confirmation may be tried again."""
+    dead = StripeGateway(
+        API_KEY, api_base=f"http://127.0.0.1:{free_port()}", max_network_retries=0, timeout=5
+    )
+    settings = load_settings(
+        DATABASE_URL=demo.url, SUBBOT_DATA_DIR=str(tmp_path), SUBBOT_TODAY=T.isoformat()
+    )
+    offline = build_services(settings, gateway=dead)
+    try:
+        with demo.read() as s:
+            invoices_before = len(s.scalars(select(Invoice.id)).all())
+        report = run_billing(offline, T + DAY)
+        assert {i.result for i in report.items} == {"refused"}
+        assert len(report.items) == 2
+        assert all(i.summary.startswith("Payment provider unavailable") for i in report.items)
+        with demo.read() as s:
+            assert len(s.scalars(select(Invoice.id)).all()) == invoices_before
+            assert s.scalars(select(Payment).where(Payment.attempted_on == T + DAY)).all() == []
+
+        initech = sub_of(demo, "Initech")
+        with demo.read() as s:
+            audit_rows = len(s.scalars(select(AuditEvent.id)).all())
+        with pytest.raises(PaymentProviderUnavailable):
+            offline.writes.apply(
+                ChangePlan(plan="business"), initech, SALES, idempotency_key="pending:up"
+            )
+        with demo.read() as s:
+            sub = s.get(Subscription, initech)
+            assert sub is not None and sub.plan.code == "pro"
+            assert len(s.scalars(select(AuditEvent.id)).all()) == audit_rows
+    finally:
+        offline.db.dispose()
+
+    again = run_billing(services, T + DAY)
+    assert sorted(i.result for i in again.items) == ["applied", "applied"]
