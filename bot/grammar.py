@@ -34,6 +34,16 @@ class Command:
     # Who may use this line, when narrower than its skill's up-front permission (`downgrade`
     # is `change_plan`, which a customer may use to upgrade only).
     permission: str | None = None
+    # A verb with two forms: (the other skill, when the arguments call for it) —
+    # `subscribe <account>` ends a trial, `subscribe <account> to <plan> …` starts one.
+    route: tuple[str, Callable[[dict[str, Any]], bool]] | None = None
+
+    @property
+    def skills(self) -> tuple[str, ...]:
+        return (self.skill, self.route[0]) if self.route else (self.skill,)
+
+    def skill_for(self, args: dict[str, Any]) -> str:
+        return self.route[0] if self.route and self.route[1](args) else self.skill
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,36 @@ def _explain(m: re.Match[str]) -> dict[str, Any]:
         ref = ref[: amount.start()].strip()
     if ref:
         args["account"] = ref
+    return args
+
+
+BILLING = "monthly|annual|annually|yearly"
+
+
+def _new_account(m: re.Match[str]) -> dict[str, Any]:
+    args: dict[str, Any] = {"name": m["name"].strip()}
+    if m.group("domain"):
+        args["web_domain"] = m["domain"]
+    if m.group("contact"):
+        args["contact"] = m["contact"]
+    return args
+
+
+def _subscribe(m: re.Match[str]) -> dict[str, Any]:
+    """`subscribe X` (a trial starts paying) or `subscribe X to Pro 5 seats …` (a new one)."""
+    args: dict[str, Any] = {"account": m["account"]}
+    if not m.group("plan"):
+        return args
+    args["plan"] = m["plan"]
+    billing = (m.group("billing") or m.group("billing_after") or "").lower()
+    if billing:
+        args["billing"] = "monthly" if billing == "monthly" else "annual"
+    if m.group("seats"):
+        args["seats"] = _n(m["seats"])
+    if m.group("price"):
+        args["price"] = m["price"].replace(",", "")
+    if m.group("deal"):
+        args["deal"] = _n(m["deal"])
     return args
 
 
@@ -524,13 +564,38 @@ COMMANDS: tuple[Command, ...] = (
         example="extend-trial Hooli 7 days",
     ),
     Command(
+        "new-account",
+        "new-account <name> [domain <domain>] [contact <slack id>]",
+        "open a customer account (no subscription yet)",
+        "new_account",
+        r"(?P<name>.+?)(?:\s+domain\s+(?P<domain>\S+?))?"
+        r"(?:\s+contact\s+<?@?(?P<contact>[UW][A-Z0-9_]+)(?:\|[^>]*)?>?)?",
+        _new_account,
+        example="new-account Acme Corp domain acme.com contact U_ACME1",
+    ),
+    Command(
         "subscribe",
-        "subscribe <account>",
-        "end a trial now and start paying",
+        "subscribe <account> [to <plan> [monthly|annual] <N> seats [at $<price>/seat/month]]",
+        "end a trial now and start paying; or start a subscription (Enterprise price: admins)",
         "subscribe_now",
-        ACCOUNT,
-        lambda m: {"account": m["account"]},
-        example="subscribe Hooli",
+        rf"{ACCOUNT}(?:\s+to\s+(?P<plan>[\w-]+)(?:\s+(?P<billing>{BILLING}))?"
+        r"(?:\s+(?:with\s+)?(?P<seats>\d+)\s+(?:seats?|users?))?"
+        rf"(?:\s+(?P<billing_after>{BILLING}))?"
+        r"(?:\s+at\s+\$?(?P<price>\d[\d,]*(?:\.\d{1,2})?)"
+        r"(?:\s*/\s*seat(?:\s*/\s*month)?|\s+per\s+seat(?:\s+(?:per|a)\s+month)?)?)?"
+        r"(?:\s+(?:for\s+)?deal\s+#?(?P<deal>\d+))?)?",
+        _subscribe,
+        example="subscribe Acme Corp to Pro monthly 5 seats",
+        route=("start_subscription", lambda args: "plan" in args),
+    ),
+    Command(
+        "start-trial",
+        "start-trial <account> [<N> seats]",
+        "a free 14-day Pro trial, no card needed",
+        "start_trial",
+        rf"{ACCOUNT}(?:\s+(?:with\s+|for\s+)?(?P<n>\d+)\s+(?:seats?|users?))?",
+        lambda m: {"account": m["account"], **({"seats": _n(m["n"])} if m.group("n") else {})},
+        example="start-trial Acme Corp 5 seats",
     ),
     Command(
         "discount",
@@ -655,6 +720,9 @@ COMMANDS: tuple[Command, ...] = (
 )
 BY_VERB = {c.verb: c for c in COMMANDS}
 ALIASES = {
+    "new_account": "new-account",
+    "newaccount": "new-account",
+    "start_trial": "start-trial",
     "extend_trial": "extend-trial",
     "retry_payment": "retry-payment",
     "retry": "retry-payment",
@@ -703,7 +771,8 @@ def parse(text: str) -> Parsed | ParseError | None:
     match = re.fullmatch(command.pattern, rest, flags=re.IGNORECASE)
     if match is None:
         return ParseError(f"I couldn't read that. Usage: `{command.usage}`")
-    return Parsed(command.skill, command.build(match), command.verb)
+    args = command.build(match)
+    return Parsed(command.skill_for(args), args, command.verb)
 
 
 def _near_miss(head: str, text: str) -> ParseError | None:

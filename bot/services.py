@@ -16,6 +16,7 @@ from licences.cases import CaseExecutor
 from licences.executor import LicenceExecutor
 from store.db import Database
 from store.writepath import WritePath
+from subscriptions.account_executor import AccountExecutor
 from subscriptions.executor import SubscriptionExecutor
 
 
@@ -30,7 +31,18 @@ class Services:
 def build_services(settings: Settings, gateway: PaymentGateway | None = None) -> Services:
     db = Database(settings.db_url)
     clock = clock_from_settings(settings)
-    return Services(settings=settings, db=db, clock=clock, writes=build_writes(db, clock, gateway))
+    writes = build_writes(db, clock, gateway or payment_gateway(settings))
+    return Services(settings=settings, db=db, clock=clock, writes=writes)
+
+
+def payment_gateway(settings: Settings) -> PaymentGateway:
+    """Stripe when `STRIPE_API_KEY` is set, else the simulated gateway (the offline default).
+    The demo seed never comes here: it always replays on the simulated one."""
+    if settings.stripe_api_key:
+        from billing.stripe_gateway import StripeGateway  # the stripe client only when used
+
+        return StripeGateway(settings.stripe_api_key, api_base=settings.stripe_api_base)
+    return SimulatedGateway()
 
 
 def build_writes(db: Database, clock: Clock, gateway: PaymentGateway | None = None) -> WritePath:
@@ -38,6 +50,7 @@ def build_writes(db: Database, clock: Clock, gateway: PaymentGateway | None = No
     return (
         WritePath(db, clock)
         .register(SubscriptionExecutor(gateway or SimulatedGateway()))
+        .register(AccountExecutor(gateway or SimulatedGateway()))
         .register(DealExecutor())
         .register(LicenceExecutor())
         .register(CaseExecutor())

@@ -41,7 +41,7 @@ from subscriptions.queries import renewing_clause
 # the longest pause later (a pause moves the end without re-issuing the paid invoice).
 RENEWAL_SLACK = dt.timedelta(days=PAUSE_MAX_DAYS)
 # Actions whose move from zero MRR is a new customer rather than a returning one.
-NEW_ACTIONS = frozenset({"convert_trial", "reactivate", "subscribe"})
+NEW_ACTIONS = frozenset({"convert_trial", "reactivate", "subscribe", "start_subscription"})
 LOW_SEAT_USE_RATIO = Decimal("0.5")
 # IN lists are cut into chunks this long (SQLite's parameter limit, query plan size).
 CHUNK = 500

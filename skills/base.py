@@ -108,6 +108,7 @@ SKILL_MODULES = (
     "reports.dashboard",
     "subscriptions.bill_skills",
     "subscriptions.explain_skills",
+    "subscriptions.start_skills",
     "skills.waiting",
     "skills.paging",
 )

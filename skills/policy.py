@@ -38,7 +38,11 @@ MATRIX: dict[str, frozenset[Role]] = {
     "accept_offer": frozenset({C, SU, M, A}),
     "reactivate": frozenset({SU, M, A}),
     "extend_trial": frozenset({SU, M, A}),
+    # BRIEF §13: starting a trial or a paid subscription (customers for their own company);
+    # opening an account is staff's, and an Enterprise contract price an admin's.
     "subscribe": frozenset({C, SU, SA, M, A}),
+    "new_account": frozenset({SU, SA, M, A}),
+    "contract_price": frozenset({A}),
     "retry_payment": frozenset({SU, M, A}),
     "discount": frozenset({SA, M, A}),
     "log_activity": frozenset({SA, M, A}),
@@ -77,7 +81,9 @@ WHAT = {
     "accept_offer": "accept retention offers",
     "reactivate": "reactivate subscriptions",
     "extend_trial": "extend trials",
-    "subscribe": "start paid subscriptions",
+    "subscribe": "start subscriptions",
+    "new_account": "open accounts",
+    "contract_price": "set contract prices",
     "retry_payment": "retry payments",
     "discount": "grant discounts",
     "log_activity": "log deal activity",

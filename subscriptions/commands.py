@@ -7,6 +7,7 @@ never a string to parse again. Each operation lives in `subscriptions/operations
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import ClassVar, Literal
 
@@ -14,6 +15,14 @@ from pydantic import Field, field_validator
 
 from billing import Interval
 from store.commands import Command, command
+
+
+def interval_words(value: object) -> object:
+    """ "monthly", "annual", "yearly" … as an `Interval` value; anything else unchanged."""
+    words = {"monthly": "month", "annual": "year", "yearly": "year", "annually": "year"}
+    if isinstance(value, str):
+        return words.get(value.strip().lower(), value.strip().lower())
+    return value
 
 
 class SubscriptionCommand(Command):
@@ -53,10 +62,7 @@ class ChangePlan(SubscriptionCommand):
     @field_validator("interval", mode="before")
     @classmethod
     def _interval_words(cls, value: object) -> object:
-        words = {"monthly": "month", "annual": "year", "yearly": "year", "annually": "year"}
-        if isinstance(value, str):
-            return words.get(value.strip().lower(), value.strip().lower())
-        return value
+        return interval_words(value)
 
 
 @command
@@ -135,6 +141,104 @@ class AcceptOffer(SubscriptionCommand):
     permission: ClassVar[str] = "accept_offer"
     offer: int = Field(ge=1)
     pause_days: int | None = Field(default=None, ge=1, le=400)  # a pause offer's length
+
+
+# ---- on an account: its first subscription, or the account itself ----------------------------
+class AccountCommand(Command):
+    """A command whose subject is an account (BRIEF §13): it may not have a subscription yet,
+    or may not exist yet (`OpenAccount`, subject 0)."""
+
+    domain: ClassVar[str] = "accounts"
+
+
+@command
+class OpenAccount(AccountCommand):
+    kind: ClassVar[str] = "new_account"
+    title: ClassVar[str] = "New account"
+    permission: ClassVar[str] = "new_account"
+    name: str = Field(min_length=2, max_length=200)
+    web_domain: str | None = Field(default=None, max_length=200)
+    contact: str | None = None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _tidy_name(cls, value: object) -> object:
+        return " ".join(value.split()) if isinstance(value, str) else value
+
+    @field_validator("web_domain", mode="before")
+    @classmethod
+    def _domain(cls, value: object) -> object:
+        return web_domain(value)
+
+    @field_validator("contact", mode="before")
+    @classmethod
+    def _contact(cls, value: object) -> object:
+        return slack_user(value)
+
+
+_WEB_DOMAIN = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9-]+)*\.[a-z]{2,}")
+_SLACK_USER = re.compile(r"[UW][A-Z0-9_]{2,31}")
+
+
+def web_domain(value: object) -> object:
+    """A web domain from "https://www.Acme.com/" (→ "acme.com"); anything else is refused."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip().lower().removeprefix("https://").removeprefix("http://")
+    text = text.removeprefix("www.").rstrip("/")
+    if not _WEB_DOMAIN.fullmatch(text):
+        raise ValueError(f"“{value.strip()}” is not a web domain like acme.com")
+    return text
+
+
+def slack_user(value: object) -> object:
+    """A Slack user id ("U012AB3CD", or a mention "<@U012AB3CD>"), or a refusal in words."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip().removeprefix("<@").removesuffix(">").split("|")[0]
+    if not _SLACK_USER.fullmatch(text):
+        raise ValueError(f"“{value.strip()}” is not a Slack user id like U012AB3CD")
+    return text
+
+
+@command
+class StartSubscription(AccountCommand):
+    """A paid subscription from today: the first period invoiced and charged at once.
+    Enterprise has no list price: a contract price per seat per month, set by an admin."""
+
+    kind: ClassVar[str] = "start_subscription"
+    title: ClassVar[str] = "Start subscription"
+    permission: ClassVar[str] = "subscribe"
+    plan: str = Field(min_length=1, max_length=40)
+    interval: Interval = Interval.MONTH
+    seats: int = Field(ge=1, le=100_000)
+    monthly_price_cents: int | None = Field(default=None, ge=1, le=100_000_000)  # per seat
+    deal: int | None = Field(default=None, ge=1)
+
+    def permissions(self) -> tuple[str, ...]:
+        return ("subscribe", "contract_price") if self.monthly_price_cents else ("subscribe",)
+
+    @classmethod
+    def may_need(cls) -> tuple[str, ...]:
+        return ("subscribe", "contract_price")
+
+    @field_validator("interval", mode="before")
+    @classmethod
+    def _interval_words(cls, value: object) -> object:
+        return interval_words(value)
+
+
+@command
+class StartTrial(AccountCommand):
+    """BRIEF §4: 14 days of Pro, no card needed."""
+
+    kind: ClassVar[str] = "start_trial"
+    title: ClassVar[str] = "Start free trial"
+    permission: ClassVar[str] = "subscribe"
+    seats: int = Field(default=1, ge=1, le=100_000)
+
+
+ACCOUNT_COMMANDS: tuple[type[AccountCommand], ...] = (OpenAccount, StartSubscription, StartTrial)
 
 
 # ---- run by the billing schedule only ------------------------------------------------------------

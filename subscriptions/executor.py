@@ -242,16 +242,18 @@ class OpContext:
         *,
         reason: str,
         period: tuple[dt.date, dt.date] | None = None,
+        collect: bool = True,
     ) -> bool | None:
         """Invoice `lines` and charge the card on file; returns whether the charge went through.
 
-        In preview mode it only describes the charge and returns None.
+        In preview mode it only describes the charge and returns None. `collect=False` issues
+        the invoice and leaves it open (a first invoice with no card on file yet).
         """
         self.lines.extend(lines)
         amount = total(lines)
         where = self.card_on_file()
         if self.preview:
-            if amount > 0:
+            if amount > 0 and collect:
                 self.notes.append(f"{fmt.money(amount)} will be charged to {where}.")
             return None
         self.invoice = ledger.issue_invoice(
@@ -265,6 +267,8 @@ class OpContext:
         )
         if amount <= 0:
             return True
+        if not collect:
+            return None
         result = ledger.collect(
             self.session,
             self.invoice,

@@ -1,12 +1,12 @@
 """Where a subscription row begins: the two ways one comes into the store.
 
-There is no command that creates a subscription yet (a command changes a subject that
-exists), so the row is built here, once, and everything after that goes through the write
-path: a new customer starts on a free trial (`start_trial`), and paying at once is the
+The row is built here, once, and everything after that goes through the write path: a new
+customer starts on a free trial (`start_trial`) or pays at once (`start_paid`) — the account
+commands `StartTrial` and `StartSubscription` call these — and paying during a trial is the
 `Subscribe` command on that trial; a subscription billed elsewhere until now is brought over
 as it stands at the start of a period (`carry_over`), that period's charge brought along or
 not (`bill_carried_period`), its later periods renewed by the billing schedule. The demo seed
-uses these; a sign-up or import feature will too.
+uses these too.
 """
 
 from __future__ import annotations
@@ -52,6 +52,34 @@ def start_trial(
         current_period_end=end,
         anchor_day=on.day,
         trial_end=end,
+    )
+
+
+def start_paid(
+    session: Session,
+    account: Account,
+    plan: Plan,
+    *,
+    interval: Interval,
+    seats: int,
+    period: Period,
+    unit_price: int | None = None,
+) -> Subscription:
+    """A paid subscription from `period.start`, anchored on that day (BRIEF §13 "start a
+    subscription"); its first period is the caller's to invoice."""
+    return _new(
+        session,
+        account,
+        plan,
+        interval,
+        seats,
+        unit_price,
+        status=SubStatus.ACTIVE,
+        started_on=period.start,
+        current_period_start=period.start,
+        current_period_end=period.end,
+        anchor_day=period.start.day,
+        paid_since=period.start,
     )
 
 

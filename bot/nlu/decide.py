@@ -146,6 +146,29 @@ _NOT_SPECIFICS = frozenset(
 )
 
 
+# New business is the one request made mostly of names nobody has written before (a new
+# company, its domain, its contact): opening an account or starting a trial is never "nothing
+# is close" for that alone (the ranking still decides what it is).
+_OPENS_ACCOUNT = re.compile(
+    r"\b(new|create|open|set\s*up|setup|add|register)\b.*"
+    r"\b(acc?ount|customer|client|company)\b|\bnew\s+(acc?ount|customer|client|cust)\b"
+    r"|\bonboard|\btr(?:ia|ai)ll?s?\b|\btry\b.*\bfree\b"
+)
+
+
+def opens_account(text: str) -> bool:
+    return bool(_OPENS_ACCOUNT.search(_lower(text)))
+
+
+# `new-account` makes an account and nothing else: a message that asks for a trial or a
+# subscription wants that (which makes the account's first subscription), not only an account.
+_MORE_THAN_AN_ACCOUNT = re.compile(r"\btr(?:ia|ai)ll?s?\b|\bsubscri(?:be|ption)\b")
+
+
+def _more_than_an_account(intent: str, text: str) -> bool:
+    return intent == "new_account" and bool(_MORE_THAN_AN_ACCOUNT.search(_lower(text)))
+
+
 def _lower(text: str) -> str:
     return " ".join(text.lower().replace("\u2019", "'").split())
 
@@ -225,7 +248,7 @@ def decide(
     never a name (a write's subject made only of them is no subject); `allowed`: the skills
     the speaker may use (`skills.access.usable`; None: every skill), the only readings
     considered besides the documents; `tools`: the company's tool names (slots.tool)."""
-    if best_plain < th.unknown:
+    if best_plain < th.unknown and not opens_account(text):
         return Outcome("unknown")
     readings = []
     asking = asks(text) or asks_price(text)
@@ -248,7 +271,11 @@ def decide(
         elif missing:
             cannot_run = spec is not None and (spec.writes or bool(spec.one_of))
             score -= th.missing_write if cannot_run else th.missing
-        if wrong_person(intent, text) or wrong_answer(intent, text):
+        if (
+            wrong_person(intent, text)
+            or wrong_answer(intent, text)
+            or _more_than_an_account(intent, text)
+        ):
             score -= th.person
         if intent == KNOWLEDGE and own:
             score -= th.own

@@ -23,9 +23,19 @@ PLACEHOLDER = "Acme"
 _BRACED = re.compile(r"\{[^{}]*\}")
 
 
+# A web domain or a Slack user id is a name too: each becomes one fixed token on both sides.
+DOMAIN = "acme.com"
+_DOMAIN = re.compile(r"\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b", re.IGNORECASE)
+_SLACK_ID = re.compile(r"<?@?\b[UW](?=[A-Z0-9_]{3,}\b)[A-Z0-9]*_?[A-Z0-9_]*[0-9_][A-Z0-9_]*\b>?")
+
+
+def _ids(text: str) -> str:
+    return _SLACK_ID.sub(PLACEHOLDER, _DOMAIN.sub(DOMAIN, text))
+
+
 def example_text(example: str) -> str:
-    """The example as embedded: names in braces become the placeholder."""
-    return " ".join(_BRACED.sub(PLACEHOLDER, example).split())
+    """The example as embedded: names in braces, domains and Slack ids become placeholders."""
+    return " ".join(_ids(_BRACED.sub(PLACEHOLDER, example)).split())
 
 
 def plain_text(example: str) -> str:
@@ -45,7 +55,7 @@ def mask(text: str, known: frozenset[str], long_words: tuple[str, ...] | None = 
     """The message as embedded: typos of known words fixed, unknown runs → the placeholder."""
     long_words = long_words if long_words is not None else tuple(w for w in known if len(w) >= 6)
     out: list[str] = []
-    for word in words(text):
+    for word in words(_ids(text)):
         if word in known or word.isdigit() or not word.isalpha():
             out.append(word)
             continue

@@ -348,6 +348,67 @@ def _snooze(text: str, today: dt.date) -> Slots:
     return _drop_none(deal=deal(text), days=numbers.in_days(text))
 
 
+# Words of a request to open an account or start a subscription, beside `COMMON`.
+START_COMMON = COMMON | {
+    "free", "try", "trying", "out", "first", "please", "open", "opening", "create", "register",
+    "named", "called", "domain", "contact", "site", "website", "their", "them", "they", "people",
+    "sign", "signing", "begin", "setup", "nimbus", "notes", "wants", "weeks", "two", "a", "an",
+    "slack", "onboard", "onboarding", "main", "primary", "just", "is", "are", "i",
+    "for", "with", "on", "to", "of", "as", "be", "our", "can", "we", "get", "could",
+}  # fmt: skip
+_DOMAIN = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})\b")
+_SLACK_ID = re.compile(r"<?@?\b([UW][A-Z0-9_]{2,31})\b")
+
+
+# Words a company's own name often ends with ("Bluth Company"), kept when they follow a name.
+NAME_WORDS = frozenset({"company", "team", "group"})
+
+
+def _start(text: str, today: dt.date) -> Slots:
+    """A paid start: account, plan, billing and the number of seats."""
+    said = numbers.numberize(text)
+    counted = re.search(r"(\d+)\s+(?:seats?|users?|people|licen[cs]es?)\b", said)
+    n = [k for k in numbers.integers(text) if f"${k}" not in said]
+    price = re.search(r"\$\s?(\d+(?:\.\d{1,2})?)", said)
+    return _drop_none(
+        account=SELF if mentions_self(text) else span(text, START_COMMON),
+        plan=plan(text),
+        billing=billing(text),
+        seats=int(counted[1]) if counted else (n[0] if n else None),
+        price=price[1] if price else None,
+    )
+
+
+def _trial(text: str, today: dt.date) -> Slots:
+    said = numbers.numberize(text)
+    counted = re.search(r"(\d+)\s+(?:seats?|users?|people|licen[cs]es?)\b", said)
+    seats = int(counted[1]) if counted else None
+    return _drop_none(
+        account=SELF if mentions_self(text) else span(text, START_COMMON - NAME_WORDS),
+        seats=seats,
+    )
+
+
+def _new_account(text: str, today: dt.date) -> Slots:
+    """The new company's name as written (its case kept), its web domain and contact."""
+    domain = _DOMAIN.search(normalise(text))
+    contact = _SLACK_ID.search(text)
+    rest = _DOMAIN.sub(" ", normalise(text))
+    if contact:
+        rest = re.sub(rf"\b{re.escape(contact[1].lower())}\b", " ", rest)
+    lowered = span(rest, START_COMMON - NAME_WORDS, skip_plans=False)
+    name = None
+    if lowered:
+        pattern = r"\W+".join(re.escape(w) for w in lowered.split())
+        found = re.search(pattern, text, flags=re.IGNORECASE)
+        name = found[0] if found else lowered
+    return _drop_none(
+        name=name,
+        web_domain=domain[1] if domain else None,
+        contact=contact[1] if contact else None,
+    )
+
+
 Extractor = Callable[[str, dt.date], Slots]
 
 
@@ -367,6 +428,9 @@ EXTRACTORS: dict[str, Extractor] = {
         account=account(text), days=numbers.in_days(text)
     ),
     "subscribe_now": _account,
+    "start_subscription": _start,
+    "start_trial": _trial,
+    "new_account": _new_account,
     "apply_discount": _discount,
     "retry_payment": _account,
     "log_deal_activity": _log,

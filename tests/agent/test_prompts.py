@@ -29,9 +29,11 @@ def test_the_system_prompt_is_filled_for_every_role(role):
         # the limits inside the tools a customer sees (set_seats, change_plan, cancel)
         assert "may not: downgrade subscriptions, remove seats, cancel immediately" in text
     if role is Role.SUPPORT:
-        assert "may not: cancel immediately with a refund." in text
-    if role in (Role.GUEST, Role.MANAGER, Role.ADMIN):
-        # a guest's tools hold no limit; a manager may do all its tools can
+        assert "may not: cancel immediately with a refund, set contract prices." in text
+    if role is Role.MANAGER:  # BRIEF §13: an Enterprise contract price is an admin's
+        assert "may not: set contract prices." in text
+    if role in (Role.GUEST, Role.ADMIN):
+        # a guest's tools hold no limit; an admin may do all its tools can
         assert "only the tools their role may use." in text and "may not" not in text
 
 
