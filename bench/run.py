@@ -23,6 +23,7 @@ RUNNER = Path(__file__).name
 # Each bench's own flags for a run of seconds rather than minutes.
 SMALL_ARGS: dict[str, list[str]] = {
     "ack.py": shlex.split("-n 20 --concurrency 4"),
+    "billing.py": shlex.split("--subs 100 --lines 1000 --lookups 10 --naive-lookups 1"),
     "churn.py": shlex.split("--accounts 600 --months 24"),
     "imports.py": shlex.split("--events 20000 --array-events 5000"),
     "intents.py": [],
@@ -37,7 +38,7 @@ SMALL_ARGS: dict[str, list[str]] = {
 }
 
 # Benches with a PostgreSQL half, and the flag that leaves it out when no server answers.
-PG_HALF = {"scan.py": "--no-pg", "licences.py": "--no-pg"}
+PG_HALF = {"scan.py": "--no-pg", "licences.py": "--no-pg", "billing.py": "--no-pg"}
 PG_URL = os.environ.get(
     "SUBBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

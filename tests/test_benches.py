@@ -43,6 +43,24 @@ FIGURES: dict[str, list[str]] = {
         rf"^subbot answered \d+/20 events \(\d+ 'busy' notices\) {NUM} s after its burst began$",
         r"^slowest subbot ack \d+ ms: (within|OVER) Slack's 3000 ms deadline$",
     ],
+    "billing.py": [
+        rf"^  built in {NUM} s: [\d,]+ subscriptions \(100 due\), [\d,]+ usage snapshots, "
+        r"[\d,]+ invoices with 1,000 lines, [\d,]+ payments$",
+        rf"^  renewal run \(subscriptions\.schedule\.run_billing, the write path\): 100 due in "
+        rf"{NUM} s = {NUM} renewals/s$",
+        r"^    [\d,]+ invoiced \([\d,]+ with a storage line, \$[\d,.]+ of storage\), [\d,]+ "
+        r"failed to charge, [\d,]+ cancelled as scheduled; \$[\d,.]+ invoiced$",
+        r"^  naive per-row loop \(no write path: no audit row, no idempotency key\): 100 due in "
+        rf"{NUM} s = {NUM} renewals/s$",
+        rf"^  write path / naive loop: {RATIO}; same result: yes$",
+        r"^  explain \(the grammar \+ the explain_charge skill\), 10 lookups of each kind over "
+        r"[\d,]+ invoices with [\d,]+ lines:$",
+        *(
+            rf"^    {re.escape(kind)}:\s+p50 {MS}, mean {MS}; naive {MS} each \(1 of them, "
+            rf"{RATIO}\); same result: yes$"
+            for kind in ("by number", "by account + amount", "by amount, as the customer")
+        ),
+    ],
     "imports.py": [
         r"^generated 20,000 Okta events \([\d,]+ sign-ins, [\d,]+ other types, [\d,]+ refused, "
         rf"2 malformed\) in {NUM} s: JSON lines {NUM} MB, array of 5,000 {NUM} MB$",
@@ -163,6 +181,10 @@ FIGURES: dict[str, list[str]] = {
 
 # Benches that print one section per database: the FIGURES must be in each of them.
 SECTIONS = {
+    "billing.py": {
+        "SQLite": "== SQLite (temporary file) ==",
+        "PostgreSQL": "== PostgreSQL (throw-away database) ==",
+    },
     "licences.py": {
         "SQLite": "== SQLite (temporary file) ==",
         "PostgreSQL": "== PostgreSQL (throw-away database) ==",

@@ -16,9 +16,12 @@ from store.db import Database
 
 
 @contextlib.contextmanager
-def pg_store(admin_url: str, keep: bool, prefix: str) -> Iterator[Database | None]:
+def pg_store(
+    admin_url: str, keep: bool, prefix: str, *, template: str | None = None
+) -> Iterator[Database | None]:
     """A new database `<prefix>_<random>` on the server of `admin_url` (None, said once, when
-    the server is not reachable), dropped afterwards unless `keep`."""
+    the server is not reachable), dropped afterwards unless `keep`. With `template`, a copy
+    of that database (which must have no open connections: dispose its engine first)."""
     try:
         admin = sa.create_engine(
             admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
@@ -31,7 +34,8 @@ def pg_store(admin_url: str, keep: bool, prefix: str) -> Iterator[Database | Non
         return
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as c:
-        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        copy = f' TEMPLATE "{template}"' if template else ""
+        c.execute(sa.text(f'CREATE DATABASE "{name}"{copy}'))
     db = Database(f"{admin_url.rsplit('/', 1)[0]}/{name}")
     try:
         yield db
