@@ -48,7 +48,6 @@ class ExplainArgs(Args):
     "Explain an invoice line by line: the arithmetic, the change that caused it, the payment.",
     ExplainArgs,
     permission="read_account",
-    agent=False,
 )
 def explain_charge(ctx: SkillContext, args: ExplainArgs) -> Reply:
     authorize(ctx.speaker.role, "read_account")

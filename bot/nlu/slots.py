@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -409,6 +410,30 @@ def _new_account(text: str, today: dt.date) -> Slots:
     )
 
 
+EXPLAIN_COMMON = START_COMMON | {
+    "why", "what", "was", "were", "did", "does", "do", "is", "this", "that", "these", "where",
+    "from", "come", "comes", "came", "dollar", "dollars", "usd", "explain", "explained",
+    "break", "breakdown", "walk", "through", "line", "lines", "by", "me", "higher", "lower",
+    "get", "got", "latest", "last", "bill", "charge", "charges", "invoice", "account", "in",
+}  # fmt: skip
+_INVOICE_NUMBER = re.compile(r"\binv-?\s?(\d{4})-?(\d{6})\b", re.IGNORECASE)
+_MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)|\b(\d[\d,]*(?:\.\d{1,2})?)\s*(?:dollars?|usd)\b")
+
+
+def _explain(text: str, today: dt.date) -> Slots:
+    """An invoice by number, or an account and an amount ("why was Initech charged $250")."""
+    number = _INVOICE_NUMBER.search(text)
+    if number:
+        return {"invoice": f"INV-{number[1]}-{number[2]}"}
+    said = normalise(text)
+    money = _MONEY.search(said)
+    rest = _MONEY.sub(" ", said)
+    return _drop_none(
+        account=SELF if mentions_self(rest) else span(rest, EXPLAIN_COMMON),
+        amount=Decimal((money[1] or money[2]).replace(",", "")) if money else None,
+    )
+
+
 Extractor = Callable[[str, dt.date], Slots]
 
 
@@ -431,6 +456,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "start_subscription": _start,
     "start_trial": _trial,
     "new_account": _new_account,
+    "explain_charge": _explain,
     "apply_discount": _discount,
     "retry_payment": _account,
     "log_deal_activity": _log,

@@ -278,3 +278,24 @@ def test_a_tool_call_cannot_smuggle_in_another_speaker(make_core, demo_db):
     assert "No account matches “Globex”." in second[-1].text  # as if there were none
     assert state_of(demo_db) == before and pending_rows(demo_db) == []
     assert reply.kind == "answer"
+
+
+def test_a_charge_is_explained_by_the_tool_and_the_model_only_words_it(make_core, demo_db):
+    """BRIEF §13 with an LLM: the explanation is the tool's result, from the stored lines;
+    the model is given those numbers to phrase, and a customer's call reads their own only."""
+    model = script(
+        ai("", call("explain_charge", account="us", amount="250")),
+        ai("That $250.00 is your upgrade to Business for the rest of November."),
+    )
+    core = make_core(model)
+    support = make_core(script(ai("", call("change_plan", account="Initech", plan="Business"))))
+    support.handle("U_SUPPORT1", "upgrade initech to business", "console:U_SUPPORT1")
+    assert support.handle("U_SUPPORT1", "yes", "console:U_SUPPORT1").kind == "applied"
+    reply = core.handle("U_INITECH1", "why were we charged $250?", "console:U_INITECH1")
+    assert reply.data["tools"] == ["explain_charge"]
+    [result] = model.tool_results(1)
+    told = json.loads(result.text)
+    assert told["kind"] == "answer"
+    assert "10 seats × $49.00 × 15/30 days = −$245.00" in result.text
+    assert "10 seats × $99.00 × 15/30 days = $495.00" in result.text
+    assert reply.parts[0].text.startswith("That $250.00 is your upgrade")

@@ -9,9 +9,18 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.core import Core
+from bot.nlu.router import Router
 from skills.parts import Facts, Reply, Table, Text
 from store.db import Database
 from store.models import Invoice, InvoiceLine
+from tests.fakes import ScriptedRetriever
+from tests.nlu.conftest import router  # noqa: F401 - the shipped router, built once
+
+
+@pytest.fixture
+def talk(core: Core, router: Router) -> Core:  # noqa: F811
+    """The same core reading free text with the shipped router, as the console does."""
+    return Core(core.services, retriever_factory=ScriptedRetriever, router_factory=lambda: router)
 
 
 def told(reply: Reply) -> tuple[Facts, list[tuple[str, ...]], list[str]]:
@@ -41,6 +50,38 @@ def test_why_initech_was_charged_250_after_its_upgrade(core: Core) -> None:
     assert "Upgrade Initech from Pro monthly to Business monthly now" in text[0]
     assert "by Alex" in text[0] and "Nov 16, 2026" in text[0]  # who confirmed it, when
     assert text[1] == "Paid: Nov 16, 2026: $250.00 by visa •••• 4242 succeeded."
+
+
+@pytest.mark.parametrize(
+    ("user", "text"),
+    [
+        ("U_MANAGER1", "why was Initech charged $250?"),
+        ("U_SALES1", "what was the 250 dollar charge on initech's account for"),
+        ("U_INITECH1", "why did you charge us $250?"),  # a customer: their own account
+    ],
+)
+def test_free_text_finds_the_charge_and_tells_the_same_lines(
+    talk: Core, user: str, text: str
+) -> None:
+    talk.handle("U_SUPPORT1", "upgrade Initech to Business", "c1")
+    assert talk.handle("U_SUPPORT1", "yes", "c1").data["status"] == "applied"
+    reply = talk.handle(user, text, "c2")
+    facts, rows, told_text = told(reply)
+    assert facts.title.endswith(": $250.00")
+    assert [(r[1], r[2].split(": ")[-1]) for r in rows] == [
+        ("-$245.00", "10 seats × $49.00 × 15/30 days = −$245.00"),
+        ("$495.00", "10 seats × $99.00 × 15/30 days = $495.00"),
+    ]
+    assert "by Alex" in told_text[0]
+
+
+def test_free_text_about_another_companys_charge_answers_like_a_missing_one(
+    talk: Core,
+) -> None:
+    talk.handle("U_SUPPORT1", "upgrade Initech to Business", "c1")
+    assert talk.handle("U_SUPPORT1", "yes", "c1").data["status"] == "applied"
+    reply = talk.handle("U_GLOBEX1", "why was initech charged $250?", "c2")
+    assert "$245.00" not in str(reply.parts) and "Initech" not in str(reply.parts)
 
 
 def test_a_renewal_is_the_billing_runs_and_old_lines_say_factors_not_recorded(
