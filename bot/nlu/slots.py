@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -417,7 +417,9 @@ EXPLAIN_COMMON = START_COMMON | {
     "get", "got", "latest", "last", "bill", "charge", "charges", "invoice", "account", "in",
 }  # fmt: skip
 _INVOICE_NUMBER = re.compile(r"\binv-?\s?(\d{4})-?(\d{6})\b", re.IGNORECASE)
-_MONEY = re.compile(r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)|\b(\d[\d,]*(?:\.\d{1,2})?)\s*(?:dollars?|usd)\b")
+_MONEY = re.compile(
+    r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)|\b(\d[\d,]*(?:\.\d{1,2})?)\s*(?:dollars?|usd)\b"
+)
 
 
 def _explain(text: str, today: dt.date) -> Slots:
