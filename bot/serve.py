@@ -158,7 +158,19 @@ def _build(*, single_process: bool) -> Any:
 
         _worker.scheduler = build_scheduler(services, start.notifier(services, slack=True))
     bot.start_background()
-    return WebApp(bot.app, readiness_checks(services), usage=usage_feed(services))
+    return WebApp(
+        bot.app, readiness_checks(services), usage=usage_feed(services), cards=card_page(services)
+    )
+
+
+def card_page(services: Any) -> Any:
+    """The page card links open (BRIEF §13). A live Stripe key never takes a typed number."""
+    from billing.payments import SimulatedGateway
+    from bot.card_page import CardPage
+
+    gateway = services.writes.executor("subscriptions").gateway
+    takes = isinstance(gateway, SimulatedGateway) or bool(getattr(gateway, "test_mode", False))
+    return CardPage(services, takes_card_numbers=takes)
 
 
 def usage_feed(services: Any) -> Any:

@@ -16,7 +16,7 @@ from licences.cases import CaseExecutor
 from licences.executor import LicenceExecutor
 from store.db import Database
 from store.writepath import WritePath
-from subscriptions.account_executor import AccountExecutor
+from subscriptions.account_executor import DEFAULT_PUBLIC_URL, AccountExecutor
 from subscriptions.executor import SubscriptionExecutor
 
 
@@ -31,7 +31,9 @@ class Services:
 def build_services(settings: Settings, gateway: PaymentGateway | None = None) -> Services:
     db = Database(settings.db_url)
     clock = clock_from_settings(settings)
-    writes = build_writes(db, clock, gateway or payment_gateway(settings))
+    writes = build_writes(
+        db, clock, gateway or payment_gateway(settings), public_url=settings.public_url
+    )
     return Services(settings=settings, db=db, clock=clock, writes=writes)
 
 
@@ -45,12 +47,19 @@ def payment_gateway(settings: Settings) -> PaymentGateway:
     return SimulatedGateway()
 
 
-def build_writes(db: Database, clock: Clock, gateway: PaymentGateway | None = None) -> WritePath:
-    """The write path with every domain's executor."""
+def build_writes(
+    db: Database,
+    clock: Clock,
+    gateway: PaymentGateway | None = None,
+    *,
+    public_url: str = DEFAULT_PUBLIC_URL,
+) -> WritePath:
+    """The write path with every domain's executor (one payment gateway for all)."""
+    gateway = gateway or SimulatedGateway()
     return (
         WritePath(db, clock)
-        .register(SubscriptionExecutor(gateway or SimulatedGateway()))
-        .register(AccountExecutor(gateway or SimulatedGateway()))
+        .register(SubscriptionExecutor(gateway))
+        .register(AccountExecutor(gateway, public_url=public_url))
         .register(DealExecutor())
         .register(LicenceExecutor())
         .register(CaseExecutor())

@@ -7,6 +7,8 @@
     GET  /metrics        Prometheus text format (all gunicorn workers in multiprocess mode)
     POST /usage/storage  daily storage per account as CSV (BRIEF §13), with the bearer token
                          SUBBOT_USAGE_TOKEN (404 while unset); bad rows are reported by line
+    GET|POST /cards/<token>  a card link's page (BRIEF §13): the open invoice, a card form, the
+                         payment (bot/card_page.py)
 
 gunicorn serves it in production (`bot.serve`); tests serve it with wsgiref.
 """
@@ -23,6 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qs
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -36,6 +39,8 @@ HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
 METRICS_PATH = "/metrics"
 USAGE_PATH = "/usage/storage"
+CARDS_PATH = "/cards/"
+MAX_FORM_BODY = 8 * 1024  # a card form is a few dozen bytes
 
 MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; a larger body is no request of theirs
 StartResponse = Callable[..., Any]
@@ -60,8 +65,10 @@ class WebApp:
         *,
         ready_ttl: float = 2.0,
         usage: UsageFeed | None = None,
+        cards: Any = None,
     ) -> None:
         self._usage = usage
+        self._cards = cards  # bot.card_page.CardPage, or None (no card links served)
         self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
         self._secret = str(getattr(app, "request_secret", ""))
         self._checks = checks or {}
@@ -76,6 +83,8 @@ class WebApp:
             return self._slack_request(environ, start_response)
         if path == USAGE_PATH and self._usage is not None:
             return self._storage(self._usage, environ, start_response)
+        if path.startswith(CARDS_PATH) and self._cards is not None:
+            return self._card_link(path, environ, start_response)
         if path not in (HEALTH_PATH, READY_PATH, METRICS_PATH):
             return _text(start_response, "404 Not Found", "not found\n")
         if method not in ("GET", "HEAD"):
@@ -144,6 +153,44 @@ class WebApp:
             )
         body = {"summary": report.summary(), **report.counts(), "problems": report.problems}
         return _json(start_response, "200 OK" if report.applied else "400 Bad Request", body)
+
+    def _card_link(
+        self, path: str, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """A card link's page: GET shows it, POST (a form) pays; never a 500."""
+        from bot.card_page import Page, render
+
+        token = path[len(CARDS_PATH) :]
+        method = environ.get("REQUEST_METHOD") or "GET"
+        if method in ("GET", "HEAD"):
+            page = self._cards.view(token)
+        elif method == "POST":
+            try:
+                length = int(environ.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = -1
+            if not 0 < length <= MAX_FORM_BODY:
+                page = Page("400 Bad Request", "Bad request", "Send the card form.")
+            else:
+                raw = environ["wsgi.input"].read(length).decode("utf-8", "replace")
+                form = {k: v[0] for k, v in parse_qs(raw).items()}
+                page = self._cards.submit(
+                    token, form.get("number", ""), form.get("expiry", ""), form.get("cvc", "")
+                )
+        else:
+            return _text(start_response, "405 Method Not Allowed", "method not allowed\n")
+        data = render(page, path)
+        start_response(
+            page.status,
+            [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", str(len(data))),
+                ("Cache-Control", "no-store"),  # the token is in the address
+                ("Referrer-Policy", "no-referrer"),
+                ("X-Frame-Options", "DENY"),
+            ],
+        )
+        return [] if method == "HEAD" else [data]
 
     def _refusal(self, environ: dict[str, Any]) -> gate.Refusal | None:
         """Read the body once, check it (bot/slack/gate.py), and put it back for Bolt."""

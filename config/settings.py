@@ -102,6 +102,9 @@ class Settings(BaseSettings):
     usage_token: str | None = Field(
         default=None, validation_alias="SUBBOT_USAGE_TOKEN", min_length=16, max_length=256
     )
+    # Where people reach this web server: the links it sends (a card to add, BRIEF §13) start
+    # here. The default is `run_bot.py --http`'s own address, for a demo on this machine.
+    public_url: str = Field(default="http://127.0.0.1:3000", validation_alias="SUBBOT_PUBLIC_URL")
     web_workers: int = Field(default=2, validation_alias="SUBBOT_WEB_WORKERS", ge=1, le=64)
     web_threads: int = Field(default=8, validation_alias="SUBBOT_WEB_THREADS", ge=1, le=256)
     web_graceful_seconds: float = Field(
@@ -162,6 +165,13 @@ class Settings(BaseSettings):
         if "stripe_api_key" in info.data and info.data["stripe_api_key"] is None:
             raise ValueError("needs STRIPE_API_KEY too (the base URL alone selects nothing)")
         return value.rstrip("/")
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip()):
+            raise ValueError(f"{value!r} is not an http(s) URL (e.g. https://subbot.example.com)")
+        return value.strip().rstrip("/")
 
     @field_validator("today", mode="before")
     @classmethod

@@ -43,6 +43,9 @@ MATRIX: dict[str, frozenset[Role]] = {
     "subscribe": frozenset({C, SU, SA, M, A}),
     "new_account": frozenset({SU, SA, M, A}),
     "contract_price": frozenset({A}),
+    # The page a card link opens (BRIEF §13): the link's token is the authority, and the
+    # customer who got it acts there; no chat skill makes this change.
+    "pay_by_link": frozenset({C}),
     "retry_payment": frozenset({SU, M, A}),
     "discount": frozenset({SA, M, A}),
     "log_activity": frozenset({SA, M, A}),
@@ -84,6 +87,7 @@ WHAT = {
     "subscribe": "start subscriptions",
     "new_account": "open accounts",
     "contract_price": "set contract prices",
+    "pay_by_link": "add a card from a payment link",
     "retry_payment": "retry payments",
     "discount": "grant discounts",
     "log_activity": "log deal activity",

@@ -28,6 +28,8 @@ from store.preview import Preview, diff
 from subscriptions.executor import OpContext
 from subscriptions.executor import snapshot as subscription_snapshot
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:3000"  # config's default: `run_bot.py --http`
+
 LABELS: dict[str, str] = {
     "account": "Account",
     "web_domain": "Domain",
@@ -76,6 +78,7 @@ class AccountContext:
     gateway: PaymentGateway
     preview: bool
     key: str
+    public_url: str = DEFAULT_PUBLIC_URL  # where a card link sent from here points
     sub: Subscription | None = None
     billing: OpContext | None = None
     notes: list[str] = field(default_factory=list)
@@ -179,8 +182,11 @@ class AccountExecutor:
     domain: ClassVar[str] = "accounts"
     operations: ClassVar[Operations[AccountContext]] = operation
 
-    def __init__(self, gateway: PaymentGateway | None = None) -> None:
+    def __init__(
+        self, gateway: PaymentGateway | None = None, *, public_url: str = DEFAULT_PUBLIC_URL
+    ) -> None:
         self.gateway = gateway or SimulatedGateway()
+        self.public_url = public_url
 
     def open(
         self,
@@ -211,6 +217,7 @@ class AccountExecutor:
             gateway=self.gateway,
             preview=preview,
             key=key,
+            public_url=self.public_url,
         )
         return AccountRun(ctx, subject_id)
 

@@ -241,6 +241,21 @@ class StartTrial(AccountCommand):
 ACCOUNT_COMMANDS: tuple[type[AccountCommand], ...] = (OpenAccount, StartSubscription, StartTrial)
 
 
+@command
+class PayByLink(SubscriptionCommand):
+    """A card added on the page a card link opens, and the link's open invoice paid with it
+    (BRIEF §13). The link's token is the authority: the web page applies it, not a chat."""
+
+    kind: ClassVar[str] = "pay_by_link"
+    title: ClassVar[str] = "Add a card and pay"
+    permission: ClassVar[str] = "pay_by_link"
+    link: ClassVar[bool] = True  # entered through a link's web page, never through chat
+    token: str = Field(min_length=16, max_length=64)
+    brand: str = Field(min_length=2, max_length=32)
+    last4: str = Field(pattern=r"^\d{4}$")
+    outcome: Literal["succeed", "fail"] = "succeed"  # what the simulated gateway answers
+
+
 # ---- run by the billing schedule only ------------------------------------------------------------
 class ScheduleCommand(SubscriptionCommand):
     system: ClassVar[bool] = True

@@ -127,8 +127,9 @@ def _cause(s: Session, invoice: Invoice) -> str:
     rows = s.scalars(
         select(AuditEvent)
         .where(AuditEvent.account_id == invoice.account_id, AuditEvent.outcome == "applied")
-        .order_by(AuditEvent.id.desc())
+        .order_by(AuditEvent.id)
     )
+    # The first change that names the invoice issued it (a retry or a card link pays it later).
     event = next((e for e in rows if (e.after or {}).get("_invoice") == invoice.number), None)
     if event is None:
         return "What issued it is not in the audit trail (an invoice carried over into the demo)."

@@ -213,6 +213,9 @@ def test_http_mode_prepares_an_empty_data_dir_and_answers(tmp_path: Path, fake: 
         report = json.loads(body)
         assert (report["read"], report["updated"], report["skipped"]) == (2, 1, 1)
         assert report["problems"] == ["line 3: no account 'Nobody'"]
+        # BRIEF §13: the page a card link opens is served; a link nobody sent is not found.
+        status, page = get(f"{base}/cards/this-link-was-never-sent")
+        assert status == 404 and "This link is not valid." in page
         assert bot.stop(signal.SIGTERM) == 0
     assert no_traceback(bot.output)
 

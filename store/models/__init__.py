@@ -10,6 +10,7 @@ modules of this package; everything is importable from `store.models`.
 
 from store.models.base import NAMING, Base, row_id
 from store.models.billing import (
+    CardLink,
     CreditNote,
     Invoice,
     InvoiceLine,
@@ -61,6 +62,7 @@ __all__ = [
     "AlertDelivery",
     "AuditEvent",
     "Base",
+    "CardLink",
     "ChurnModelRow",
     "ChurnScore",
     "Contact",

@@ -1,9 +1,9 @@
 """A paid subscription for an account with no live one: the first period invoiced at once.
 
 With a card on file the invoice is charged on confirm, and a declined card starts nothing;
-with none the subscription starts and its invoice stays open until a card is added (BRIEF
-§13; sending the customer a link to add one is still to come). Enterprise is sold by
-contract: an admin gives its price per seat per month, and it is billed annually.
+with none the subscription starts, its invoice stays open and the account's contacts get a
+link to add a card and pay it (BRIEF §13, `card_links`). Enterprise is sold by contract: an
+admin gives its price per seat per month, and it is billed annually.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from store import catalog
 from store import format as fmt
 from store.errors import InvalidRequest, InvalidState, NotAllowed, NotFound, PaymentDeclined
 from store.models import Account, Deal, DealActivity, DealStage, Staff
-from subscriptions import start
+from subscriptions import card_links, start
 from subscriptions.account_executor import AccountContext, operation
 from subscriptions.commands import StartSubscription
 from subscriptions.executor import catalog_price, find_plan, period_lines
@@ -54,9 +54,11 @@ def start_subscription(ctx: AccountContext, cmd: StartSubscription) -> str:
     if billing.payment_method() is None:
         billing.bill(lines, reason="first", period=(period.start, period.end), collect=False)
         ctx.notes.append(
-            f"No card on file: the first invoice ({fmt.money(total(lines))}) stays open "
-            "until a card is added to pay it."
+            f"No card on file: the first invoice ({fmt.money(total(lines))}) stays open, and "
+            "the account's contacts get a link to add a card and pay it."
         )
+        if billing.invoice is not None:  # applied, not previewed
+            card_links.send_link(session, account, billing.invoice, today, ctx.public_url)
     elif billing.bill(lines, reason="first", period=(period.start, period.end)) is False:
         raise PaymentDeclined(
             f"The card on file for {account.name} was declined; no subscription was started."

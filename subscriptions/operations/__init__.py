@@ -9,6 +9,7 @@ from subscriptions.operations import (  # noqa: F401
     dunning,
     extend_trial,
     pause,
+    pay_by_link,
     reactivate,
     renew,
     resume,

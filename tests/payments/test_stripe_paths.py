@@ -138,6 +138,35 @@ def test_a_new_subscription_pays_its_first_invoice_through_stripe(
     assert customer and client.v1.customers.retrieve(customer).name == "Hooli"
 
 
+def test_a_new_account_pays_its_first_invoice_by_card_link_through_stripe(
+    services: Services, client: stripe.StripeClient
+) -> None:
+    """BRIEF §13's new business with Stripe: a new account subscribed to Pro monthly with 5
+    seats has no card, so its first invoice ($245.00) stays open and its contact gets a card
+    link; the card added on the link's page pays it through Stripe at once."""
+    from bot.card_page import CardPage
+    from store.models import CardLink
+    from subscriptions.commands import OpenAccount, StartSubscription
+
+    admin = Actor("U_ADMIN1", "admin")
+    opened = OpenAccount(name="Acme Corp", contact="U_ACME1")
+    services.writes.apply(opened, 0, admin, idempotency_key="pending:acme")
+    with services.db.read() as s:
+        acme = s.scalars(select(Account.id).where(Account.name == "Acme Corp")).one()
+    start = StartSubscription(plan="pro", interval="monthly", seats=5)
+    out = services.writes.apply(start, acme, admin, idempotency_key="pending:acme-start")
+    assert out.invoice_number and out.invoice_number.startswith("INV-2026-")
+    assert client.v1.payment_intents.list(params={"limit": 100}).data == []  # no card yet
+    with services.db.read() as s:
+        token = s.scalars(select(CardLink.token).where(CardLink.account_id == acme)).one()
+    page = CardPage(services).submit(token, "4242 4242 4242 4242", "12/29", "123")
+    assert page.status == "200 OK", page.message
+    intent = paid_through_stripe(
+        services.db, client, sub_of(services.db, "Acme Corp"), out.invoice_number
+    )
+    assert intent.amount == 24_500
+
+
 def test_an_upgrade_charges_its_proration_through_stripe(
     services: Services, client: stripe.StripeClient
 ) -> None:

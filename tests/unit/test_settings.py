@@ -21,6 +21,7 @@ def clean_env(monkeypatch, tmp_path):
         "SUBBOT_DATA_DIR",
         "STRIPE_API_KEY",
         "STRIPE_API_BASE",
+        "SUBBOT_PUBLIC_URL",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
@@ -28,6 +29,7 @@ def clean_env(monkeypatch, tmp_path):
 
 def test_defaults_are_a_local_sqlite_file_and_utc():
     s = load_settings()
+    assert s.public_url == "http://127.0.0.1:3000"  # `--http`'s own address: links work here
     assert s.db_url.startswith("sqlite:///") and s.db_url.endswith("data/subbot.db")
     assert s.timezone == "UTC" and s.today is None and s.embeddings == "local"
 
@@ -45,6 +47,7 @@ def test_defaults_are_a_local_sqlite_file_and_utc():
         ("SUBBOT_SLACK_API_TIMEOUT", "soon", "SUBBOT_SLACK_API_TIMEOUT"),
         ("STRIPE_API_KEY", "pk_test_publishable", "STRIPE_API_KEY"),
         ("STRIPE_API_BASE", "http://127.0.0.1:8420", "STRIPE_API_BASE"),  # without a key
+        ("SUBBOT_PUBLIC_URL", "subbot.example.com", "SUBBOT_PUBLIC_URL"),  # no scheme
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_variable(monkeypatch, var, value, named):

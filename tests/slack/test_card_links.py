@@ -1,0 +1,197 @@
+"""Card links (BRIEF §13) as WSGI calls on the seeded demo: a paid start with no card leaves
+its first invoice open and DMs the contact a link (through the outbox); the link's page shows
+the invoice and takes a card; a bad card or a declined one keeps nothing; a good one pays the
+invoice once, on the write path, audited; a used, expired or unknown link pays nothing. The
+page is never a 500 and escapes what it shows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from sqlalchemy import select, update
+
+from bot.card_page import CardPage
+from bot.web import WebApp
+from store.actors import Actor
+from store.errors import NotFound
+from store.models import (
+    Account,
+    AlertDelivery,
+    AuditEvent,
+    CardLink,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentStatus,
+)
+from subscriptions.commands import OpenAccount, PayByLink, StartSubscription
+from tests.slack.conftest import SlackHarness
+
+ADMIN = Actor("U_ADMIN1", "admin", "test")
+GOOD = {"number": "4242 4242 4242 4242", "expiry": "12/29", "cvc": "123"}
+
+
+def call(web: WebApp, method: str, path: str, form: dict[str, str] | None = None) -> Any:
+    body = urlencode(form or {}).encode()
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path,
+        "CONTENT_LENGTH": str(len(body)) if form is not None else "",
+        "CONTENT_TYPE": "application/x-www-form-urlencoded",
+        "wsgi.input": io.BytesIO(body),
+    }
+    seen: dict[str, Any] = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+        seen["status"], seen["headers"] = status, dict(headers)
+
+    text = b"".join(web(environ, start_response)).decode()
+    return seen["status"], seen["headers"], text
+
+
+def start_without_card(harness: SlackHarness, name: str = "Acme Corp") -> tuple[str, str]:
+    """A new account with a contact, subscribed to Pro with 5 seats: (token, invoice number)."""
+    writes = harness.services.writes
+    writes.apply(OpenAccount(name=name, contact="U_ACME1"), 0, ADMIN, idempotency_key=f"o:{name}")
+    with harness.db.read() as s:
+        account_id = s.scalars(select(Account.id).where(Account.name == name)).one()
+    start = StartSubscription(plan="pro", seats=5)
+    outcome = writes.apply(start, account_id, ADMIN, idempotency_key=f"s:{name}")
+    assert outcome.invoice_number
+    with harness.db.read() as s:
+        link = s.scalars(select(CardLink).where(CardLink.account_id == account_id)).one()
+        return link.token, outcome.invoice_number
+
+
+def invoice(harness: SlackHarness, number: str) -> Invoice:
+    with harness.db.read() as s:
+        row = s.scalars(select(Invoice).where(Invoice.number == number)).one()
+        s.expunge(row)
+        return row
+
+
+def cards_of(harness: SlackHarness, name: str = "Acme Corp") -> list[PaymentMethod]:
+    with harness.db.read() as s:
+        rows = list(s.scalars(select(PaymentMethod).join(Account).where(Account.name == name)))
+        s.expunge_all()
+        return rows
+
+
+@pytest.fixture
+def web(harness: SlackHarness) -> WebApp:
+    return WebApp(harness.bot.app, cards=CardPage(harness.services))
+
+
+def test_the_contact_gets_a_link_and_the_page_pays_the_first_invoice_once(
+    harness: SlackHarness, web: WebApp
+) -> None:
+    token, number = start_without_card(harness)
+    assert invoice(harness, number).status is InvoiceStatus.OPEN
+    with harness.db.read() as s:
+        [dm] = s.scalars(select(AlertDelivery).where(AlertDelivery.kind == "card_needed"))
+        assert dm.recipient == "U_ACME1"
+        assert f"http://127.0.0.1:3000/cards/{token}" in dm.payload["alert"]["detail"]
+        assert "$245.00" in dm.payload["alert"]["detail"]
+    status, headers, page = call(web, "GET", f"/cards/{token}")
+    assert status == "200 OK" and number in page and "$245.00" in page and "<form" in page
+    assert headers["Cache-Control"] == "no-store"
+    assert headers["Referrer-Policy"] == "no-referrer"
+    status, _, page = call(web, "POST", f"/cards/{token}", GOOD)
+    assert status == "200 OK" and f"{number} is paid" in page
+    paid = invoice(harness, number)
+    assert paid.status is InvoiceStatus.PAID and paid.total_cents == 24500
+    [card] = cards_of(harness)
+    assert (card.brand, card.last4, card.is_default) == ("visa", "4242", True)
+    with harness.db.read() as s:
+        [payment] = s.scalars(select(Payment).where(Payment.invoice_id == paid.id))
+        assert payment.status is PaymentStatus.SUCCEEDED and payment.amount_cents == 24500
+        audit = s.scalars(select(AuditEvent).where(AuditEvent.action == "pay_by_link")).one()
+        assert (audit.outcome, audit.actor_role, audit.source) == (
+            "applied",
+            "customer",
+            "card_link",
+        )
+    # The link works once: a second submit (a double click, a replay) pays nothing more.
+    status, _, page = call(web, "POST", f"/cards/{token}", GOOD)
+    assert status == "410 Gone" and "used" in page
+    with harness.db.read() as s:
+        assert len(list(s.scalars(select(Payment).where(Payment.invoice_id == paid.id)))) == 1
+
+
+@pytest.mark.parametrize(
+    ("form", "status", "words"),
+    [
+        ({"number": "4242 4242 4242 4241", "expiry": "12/29", "cvc": "123"}, "400", "not valid"),
+        ({"number": "4242424242424242", "expiry": "10/26", "cvc": "123"}, "400", "expired"),
+        ({"number": "4242424242424242", "expiry": "12/29", "cvc": "12"}, "400", "3 digits"),
+        ({"number": "6011111111111117", "expiry": "12/29", "cvc": "123"}, "400", "We take"),
+        ({"number": "4000000000000341", "expiry": "12/29", "cvc": "123"}, "402", "declined"),
+    ],
+)
+def test_a_bad_or_declined_card_keeps_nothing_and_the_form_stays(
+    harness: SlackHarness, web: WebApp, form: dict[str, str], status: str, words: str
+) -> None:
+    token, number = start_without_card(harness)
+    got, _, page = call(web, "POST", f"/cards/{token}", form)
+    assert got.startswith(status) and words in page and "<form" in page
+    assert invoice(harness, number).status is InvoiceStatus.OPEN
+    assert cards_of(harness) == []
+    with harness.db.read() as s:
+        assert s.get_one(CardLink, token).used_on is None
+    # The same link still pays with a good card afterwards.
+    assert call(web, "POST", f"/cards/{token}", GOOD)[0] == "200 OK"
+
+
+def test_an_unknown_or_expired_link_pays_nothing(harness: SlackHarness, web: WebApp) -> None:
+    token, number = start_without_card(harness)
+    assert call(web, "GET", "/cards/not-a-real-token-at-all")[0] == "404 Not Found"
+    assert call(web, "GET", "/cards/x")[0] == "404 Not Found"
+    assert call(web, "POST", "/cards/not-a-real-token-at-all", GOOD)[0] == "404 Not Found"
+    assert call(web, "DELETE", f"/cards/{token}")[0] == "405 Method Not Allowed"
+    assert call(web, "POST", f"/cards/{token}")[0] == "400 Bad Request"  # no form
+    with harness.db.uow() as s:
+        s.execute(
+            update(CardLink)
+            .where(CardLink.token == token)
+            .values(expires_on=harness.services.clock.today() - dt.timedelta(days=1))
+        )
+    status, _, page = call(web, "POST", f"/cards/{token}", GOOD)
+    assert status == "410 Gone" and "expired" in page
+    assert invoice(harness, number).status is InvoiceStatus.OPEN and cards_of(harness) == []
+
+
+def test_the_page_escapes_what_it_shows(harness: SlackHarness, web: WebApp) -> None:
+    token, _ = start_without_card(harness, name="<script>alert(1)</script> Ltd")
+    status, _, page = call(web, "GET", f"/cards/{token}")
+    assert status == "200 OK" and "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_with_a_live_stripe_key_the_page_takes_no_card_number(harness: SlackHarness) -> None:
+    token, number = start_without_card(harness)
+    live = WebApp(harness.bot.app, cards=CardPage(harness.services, takes_card_numbers=False))
+    assert call(live, "GET", f"/cards/{token}")[0] == "503 Service Unavailable"
+    status, _, page = call(live, "POST", f"/cards/{token}", GOOD)
+    assert status == "503 Service Unavailable" and "<form" not in page
+    assert invoice(harness, number).status is InvoiceStatus.OPEN
+
+
+def test_a_link_pays_only_its_own_accounts_invoice(harness: SlackHarness) -> None:
+    """On the write path itself: the token must be this subscription's account's."""
+    token, number = start_without_card(harness)
+    writes = harness.services.writes
+    with harness.db.read() as s:
+        initech = s.scalars(select(Account).where(Account.name == "Initech")).one()
+        initech_sub = initech.subscriptions[0].id
+    stranger = Actor("card_link:0", "customer", "card_link")
+    for bad in (
+        PayByLink(token=token, brand="visa", last4="4242"),
+        PayByLink(token="x" * 32, brand="visa", last4="4242"),
+    ):
+        with pytest.raises(NotFound):
+            writes.apply(bad, initech_sub, stranger, idempotency_key=f"k:{bad.token}")
+    assert invoice(harness, number).status is InvoiceStatus.OPEN
