@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import (
     Date,
     ForeignKey,
+    Index,
     String,
+    func,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,6 +47,12 @@ class Staff(Base):
 
 class Account(Base):
     __tablename__ = "accounts"
+    # Accounts are found by name or domain whatever the case (`store.accounts.find_accounts`):
+    # these serve `lower(name) = …` and `lower(domain) = …` without reading every account.
+    __table_args__ = (
+        Index("ix_accounts_lower_name", func.lower(text("name"))),
+        Index("ix_accounts_lower_domain", func.lower(text("domain"))),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
