@@ -575,7 +575,8 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "subscribe",
-        "subscribe <account> [to <plan> [monthly|annual] <N> seats [at $<price>/seat/month]]",
+        "subscribe <account> [to <plan> [monthly|annual] <N> seats [at $<price>/seat/month]"
+        " [deal <id>]]",
         "end a trial now and start paying; or start a subscription (Enterprise price: admins)",
         "subscribe_now",
         rf"{ACCOUNT}(?:\s+to\s+(?P<plan>[\w-]+)(?:\s+(?P<billing>{BILLING}))?"

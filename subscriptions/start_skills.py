@@ -82,7 +82,7 @@ def start_trial(ctx: SkillContext, args: StartTrialArgs) -> Reply:
 
 class StartSubscriptionArgs(AccountArgs):
     plan: str = Field(max_length=40, description="Starter, Pro, Business or Enterprise")
-    seats: int = Field(ge=1, le=100_000)
+    seats: int | None = Field(default=None, ge=1, le=100_000)
     billing: Literal["monthly", "annual"] | None = None
     price: Decimal | None = Field(
         default=None,
@@ -104,6 +104,9 @@ class StartSubscriptionArgs(AccountArgs):
     permission="subscribe",
 )
 def start_subscription(ctx: SkillContext, args: StartSubscriptionArgs) -> Reply:
+    if args.seats is None:
+        who = args.account or "<account>"
+        return Reply.error(f"Say how many seats: `subscribe {who} to {args.plan} <N> seats`.")
     command = StartSubscription(
         plan=args.plan,
         interval=Interval.YEAR if args.billing == "annual" else Interval.MONTH,

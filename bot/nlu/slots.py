@@ -355,6 +355,7 @@ START_COMMON = COMMON | {
     "named", "called", "domain", "contact", "site", "website", "their", "them", "they", "people",
     "sign", "signing", "begin", "setup", "nimbus", "notes", "wants", "weeks", "two", "a", "an",
     "slack", "onboard", "onboarding", "main", "primary", "just", "is", "are", "i",
+    "new-account", "start-trial", "subscribe",
     "for", "with", "on", "to", "of", "as", "be", "our", "can", "we", "get", "could",
 }  # fmt: skip
 _DOMAIN = re.compile(r"\b((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,})\b")

@@ -122,6 +122,8 @@ def missing_text(reading: Reading) -> str:
     usage = next((c.usage for c in COMMANDS if c.skill == reading.intent), None)
     if reading.intent == "set_seats" and "add" in reading.args:
         what = "the new total number of seats"
+    elif reading.intent == "new_account":
+        what = "the company's name"
     else:
         what = " and ".join(f"the {_WORDS.get(m, m.replace('_', ' '))}" for m in reading.missing)
     hint = f" For example: `{usage}`." if usage else ""
