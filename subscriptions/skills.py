@@ -35,17 +35,23 @@ from subscriptions.commands import (
 )
 
 
-def _no_subscription(account: str) -> Reply:
-    return Reply.refusal(f"{account} has no subscription.")
+def _no_subscription(account: str, hint: str = "") -> Reply:
+    return Reply.refusal(f"{account} has no subscription.{' ' + hint if hint else ''}")
 
 
-def _propose(ctx: SkillContext, account_query: str, command: SubscriptionCommand) -> Reply:
-    preview = preview_for(ctx, account_query, command)
+def _propose(
+    ctx: SkillContext, account_query: str, command: SubscriptionCommand, no_subscription: str = ""
+) -> Reply:
+    preview = preview_for(ctx, account_query, command, no_subscription=no_subscription)
     return preview if isinstance(preview, Reply) else propose(ctx, preview)
 
 
 def preview_for(
-    ctx: SkillContext, account_query: str, command: SubscriptionCommand
+    ctx: SkillContext,
+    account_query: str,
+    command: SubscriptionCommand,
+    *,
+    no_subscription: str = "",
 ) -> Preview | Reply:
     """The command on the account's subscription as the speaker may make it, previewed (or
     the one-line answer why not), before anything is proposed."""
@@ -58,7 +64,7 @@ def preview_for(
         account = load_account(ctx, s, account_query, "read_account")
         sub = current_subscription(s, account)
         if sub is None:
-            return _no_subscription(account.name)
+            return _no_subscription(account.name, no_subscription)
         # A role that may do none of what this command can turn out to be is refused before
         # any preview; the preview then says which one it is, and that one is checked.
         reasons = [
@@ -259,7 +265,8 @@ def apply_discount(ctx: SkillContext, args: DiscountArgs) -> Reply:
     permission="subscribe",
 )
 def subscribe_now(ctx: SkillContext, args: AccountArgs) -> Reply:
-    return _propose(ctx, args.account, Subscribe())
+    start = f"Start one: `subscribe {args.account or '<account>'} to <plan> <N> seats`."
+    return _propose(ctx, args.account, Subscribe(), no_subscription=start)
 
 
 @skill(

@@ -36,6 +36,7 @@ def start_subscription(ctx: AccountContext, cmd: StartSubscription) -> str:
         interval = Interval.YEAR  # BRIEF §4: contracts are billed annually
         unit = cmd.monthly_price_cents * 12
         ctx.permission = "contract_price"
+        ctx.notes.append(f"{plan.name} contracts are billed annually, at 12 × the monthly price.")
     elif cmd.monthly_price_cents is not None:
         raise InvalidRequest(f"{plan.name} has a list price; only Enterprise has a contract price.")
     else:
@@ -69,11 +70,22 @@ def start_subscription(ctx: AccountContext, cmd: StartSubscription) -> str:
     )
 
 
+DEAL_CLOSERS = frozenset({"sales", "manager", "admin"})
+
+
 def _link_deal(ctx: AccountContext, account: Account, cmd: StartSubscription) -> str:
     """The deal this subscription closes: linked to the account and marked won."""
+    # The account team's: a customer names no deal, and a rep closes only their own.
+    if ctx.actor.role not in DEAL_CLOSERS:
+        raise NotAllowed("Only the account team closes a deal with a new subscription.")
     deal = ctx.session.get(Deal, cmd.deal)
     if deal is None:
         raise NotFound(f"There is no deal #{cmd.deal}.")
+    if ctx.actor.role == "sales" and (
+        deal.owner is None or deal.owner.slack_user_id != ctx.actor.user_id
+    ):
+        owner = deal.owner.name if deal.owner else "someone else"
+        raise NotAllowed(f"Deal #{deal.id} is {owner}'s: only its owner or a manager closes it.")
     if deal.account_id is not None and deal.account_id != account.id:
         raise InvalidState(f"Deal #{deal.id} “{deal.name}” is another account's deal.")
     if deal.stage is DealStage.LOST:

@@ -238,7 +238,8 @@ def test_a_customer_starts_one_for_their_own_company_only(core: Core, db: Databa
         ("U_MANAGER1", "subscribe Vandelay to Enterprise 150 seats at $85/seat/month", "may not"),
         ("U_ADMIN1", "subscribe Vandelay to Enterprise 50 seats at $85/seat/month", "at least"),
         ("U_ADMIN1", "subscribe Vandelay to Pro 5 seats at $40/seat/month", "list price"),
-        ("U_SUPPORT1", "subscribe Vandelay to Pro 5 seats deal 999", "no deal #999"),
+        ("U_MANAGER1", "subscribe Vandelay to Pro 5 seats deal 999", "no deal #999"),
+        ("U_SUPPORT1", "subscribe Vandelay to Pro 5 seats deal 999", "account team"),
     ],
 )
 def test_every_bad_start_is_one_line_and_changes_nothing(
@@ -292,6 +293,41 @@ def test_a_start_closes_the_deal_it_names_as_won(core: Core, db: Database) -> No
             TODAY,
         )
         assert [a.kind for a in won.activities] == ["closed_won"]
+
+
+def test_only_the_account_team_closes_a_deal_and_a_rep_only_their_own(
+    core: Core, db: Database
+) -> None:
+    """Tried as a user: a customer could close a staff deal and read other deals' names."""
+    with db.read() as s:
+        deals = {d.id: (d.owner.slack_user_id, d.stage) for d in s.scalars(select(Deal))}
+    [(mine, _)] = [
+        (i, st)
+        for i, (o, st) in deals.items()
+        if o == "U_SALES1" and st != DealStage.WON and st != DealStage.LOST
+    ][:1]
+    [(theirs, _)] = [
+        (i, st)
+        for i, (o, st) in deals.items()
+        if o != "U_SALES1" and st != DealStage.WON and st != DealStage.LOST
+    ][:1]
+    customer = core.handle("U_VANDELAY1", f"subscribe us to Pro 5 seats deal {theirs}", "c1")
+    assert customer.kind == "refusal" and "account team" in text_of(customer)
+    assert "“" not in text_of(customer)  # no deal's name
+    other = core.handle("U_SALES1", f"subscribe Vandelay to Pro 5 seats deal {theirs}", "c1")
+    assert other.kind == "refusal" and "only its owner or a manager" in text_of(other)
+    own = core.handle("U_SALES1", f"subscribe Vandelay to Pro 5 seats deal {mine}", "c1")
+    assert own.kind == "pending", text_of(own)
+    with db.read() as s:
+        assert {d.id: d.stage for d in s.scalars(select(Deal))}[theirs] == deals[theirs][1]
+
+
+def test_subscribing_an_account_with_nothing_to_end_says_how_to_start_one(core: Core) -> None:
+    open_acme(core)
+    reply = core.handle("U_SALES1", "subscribe Acme Corp", "c1")
+    assert text_of(reply).endswith(
+        "Acme Corp has no subscription. Start one: subscribe Acme Corp to <plan> <N> seats."
+    )
 
 
 # ---- free trials -----------------------------------------------------------------------------
