@@ -72,15 +72,21 @@ def _n(digits: str) -> int:
 
 _INVOICE = re.compile(r"(?i)inv-\d{4}-\d{6}")
 _AMOUNT = re.compile(r"\s*\$?(\d[\d,]*(?:\.\d{1,2})?)\s*$")
+_ON_DAY = re.compile(r"(?:^|\s)on\s+(\S.*)$", re.IGNORECASE)
 
 
 def _explain(m: re.Match[str]) -> dict[str, Any]:
-    """`INV-2026-000042`, `Initech $250`, `Initech`, or nothing (a customer's latest)."""
+    """`INV-2026-000042`, `Initech $250`, `Initech on Nov 16`, `Initech`, or nothing (a
+    customer's latest)."""
     ref = m["ref"].strip()
     if _INVOICE.fullmatch(ref):
         return {"invoice": ref}
-    amount = _AMOUNT.search(ref) if " " in ref or ref.startswith("$") else None
     args: dict[str, Any] = {}
+    day = _ON_DAY.search(ref)
+    if day is not None:
+        args["on"] = day[1].strip()
+        ref = ref[: day.start()].strip()
+    amount = _AMOUNT.search(ref) if " " in ref or ref.startswith("$") else None
     if amount is not None:
         args["amount"] = amount[1].replace(",", "")
         ref = ref[: amount.start()].strip()
@@ -526,7 +532,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "explain",
-        "explain <invoice number> | explain <account> [$<amount>]",
+        "explain <invoice number> | explain <account> [$<amount>] [on <date>]",
         "every line of an invoice: its arithmetic, what caused it, how it was paid",
         "explain_charge",
         r"(?P<ref>.*)",

@@ -9,6 +9,7 @@ in one place and not another.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 MONTH_NAMES = (
     "January",
@@ -85,3 +86,50 @@ def plural(n: int, noun: str, many: str | None = None) -> str:
 def in_days(n: int) -> str:
     """ "today", "tomorrow", "in 3 days"."""
     return "today" if n == 0 else "tomorrow" if n == 1 else f"in {n} days"
+
+
+# ---- reading a day people type ----------------------------------------------------------------
+
+_MONTHS = {
+    m: i
+    for i, names in enumerate(
+        (
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for m in names
+}  # fmt: skip
+_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_MONTH_DAY = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?")
+_DAY_MONTH = re.compile(
+    rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH})\b(?:,?\s+(\d{{4}}))?"
+)
+
+
+def read_day(text: str, today: dt.date) -> dt.date | None:
+    """A calendar day the text names: "2026-11-16", "Nov 16", "16th of November 2026".
+    Without a year, the latest such day on or before today (people ask about past charges)."""
+    said = " ".join(text.replace("\u2019", "'").lower().split())
+    try:
+        iso = _ISO_DAY.search(said)
+        if iso:
+            return dt.date(int(iso[1]), int(iso[2]), int(iso[3]))
+        found = _MONTH_DAY.search(said)
+        if found:
+            month, day, year = _MONTHS[found[1]], int(found[2]), found[3]
+        else:
+            found = _DAY_MONTH.search(said)
+            if not found:
+                return None
+            month, day, year = _MONTHS[found[2]], int(found[1]), found[3]
+        if year:
+            return dt.date(int(year), month, day)
+        candidate = dt.date(today.year, month, day)
+        return candidate if candidate <= today else dt.date(today.year - 1, month, day)
+    except ValueError:  # "Feb 30": no such day
+        return None

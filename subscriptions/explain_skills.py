@@ -1,7 +1,8 @@
 """`explain`: any charge explained from what is stored (BRIEF §13, issue 16 item 4).
 
 The invoice is found by its number, or by the account and an amount (the latest invoice of
-that total, or with a line of that amount), or as the account's latest. Every line is told
+that total, or with a line of that amount) and/or the day it was issued, or as the account's
+latest. Every line is told
 with the arithmetic its stored factors hold (`billing/explain.py`; older lines say "factors
 not recorded"), then what caused the invoice (the audit row of the change or the billing run
 that issued it: who, when, what), then how it was paid or refunded. A customer asks about
@@ -24,7 +25,7 @@ from skills.parts import Facts, Reply, Table, Text
 from skills.policy import authorize
 from skills.visibility import may_read_account
 from store import format as fmt
-from store.errors import NotFound
+from store.errors import InvalidRequest, NotFound
 from store.models import Account, AuditEvent, Invoice, PaymentMethod, PaymentStatus, Staff
 from subscriptions.account_skills import load_account
 
@@ -41,6 +42,9 @@ class ExplainArgs(Args):
     invoice: str | None = Field(default=None, max_length=40, description="INV-YYYY-NNNNNN")
     account: str | None = Field(default=None, max_length=200)
     amount: Decimal | None = Field(default=None, ge=0, le=10**9, decimal_places=2)
+    on: str | None = Field(
+        default=None, max_length=40, description="The day it was issued: 2026-11-16 or Nov 16"
+    )
 
 
 @skill(
@@ -109,6 +113,11 @@ def _find(ctx: SkillContext, s: Session, args: ExplainArgs) -> Invoice:
         .options(selectinload(Invoice.lines), selectinload(Invoice.payments))
         .order_by(Invoice.issued_on.desc(), Invoice.id.desc())
     ).all()
+    if args.on is not None:
+        day = fmt.read_day(args.on, ctx.clock.today())
+        if day is None:
+            raise InvalidRequest(f"“{args.on}” is no day I can read; say 2026-11-16 or Nov 16.")
+        invoices = [i for i in invoices if i.issued_on == day]
     if args.amount is not None:
         cents = int(args.amount * 100)
         invoices = [
@@ -118,7 +127,8 @@ def _find(ctx: SkillContext, s: Session, args: ExplainArgs) -> Invoice:
         ]
     if not invoices:
         what = f" of {format_money(int(args.amount * 100))}" if args.amount is not None else ""
-        raise NotFound(f"{account.name} has no invoice{what}.")
+        when = f" issued on {fmt.date(day)}" if args.on is not None else ""
+        raise NotFound(f"{account.name} has no invoice{what}{when}.")
     return invoices[0]
 
 

@@ -417,6 +417,13 @@ EXPLAIN_COMMON = START_COMMON | {
     "break", "breakdown", "walk", "through", "line", "lines", "by", "me", "higher", "lower",
     "get", "got", "latest", "last", "bill", "charge", "charges", "invoice", "account", "in",
 }  # fmt: skip
+# A day after "on", "from", "of", "dated": "the invoice from nov 16", "on 2026-11-16".
+_ISSUED_ON = re.compile(
+    r"\b(?:on|from|of|dated|issued)\s+(\d{4}-\d{2}-\d{2}|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?"
+    r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*)\b"
+)
 _INVOICE_NUMBER = re.compile(r"\binv-?\s?(\d{4})-?(\d{6})\b", re.IGNORECASE)
 _MONEY = re.compile(
     r"\$\s?(\d[\d,]*(?:\.\d{1,2})?)|\b(\d[\d,]*(?:\.\d{1,2})?)\s*(?:dollars?|usd)\b"
@@ -431,9 +438,13 @@ def _explain(text: str, today: dt.date) -> Slots:
     said = normalise(text)
     money = _MONEY.search(said)
     rest = _MONEY.sub(" ", said)
+    day = _ISSUED_ON.search(rest)
+    if day is not None:
+        rest = rest[: day.start()] + " " + rest[day.end() :]
     return _drop_none(
         account=SELF if mentions_self(rest) else span(rest, EXPLAIN_COMMON),
         amount=Decimal((money[1] or money[2]).replace(",", "")) if money else None,
+        on=day[1] if day else None,
     )
 
 

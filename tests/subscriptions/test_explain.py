@@ -118,6 +118,20 @@ def test_another_companys_invoice_answers_like_a_missing_one(core: Core, db: Dat
     assert core.handle("U_NOBODY", f"explain {globex}", "c1").kind == "refusal"
 
 
+def test_an_invoice_is_found_by_the_day_it_was_issued(core: Core) -> None:
+    core.handle("U_SUPPORT1", "upgrade Initech to Business", "c1")
+    assert core.handle("U_SUPPORT1", "yes", "c1").data["status"] == "applied"
+    facts, _, _ = told(core.handle("U_MANAGER1", "explain Initech on Nov 16", "c1"))
+    assert facts.title.endswith(": $250.00")  # the upgrade, issued that day
+    renewal, _, _ = told(core.handle("U_MANAGER1", "explain Initech on 2026-11-01", "c1"))
+    assert dict(renewal.items)["Issued"] == "Nov 1, 2026"
+    assert dict(renewal.items)["For"] == "the renewal of the subscription"
+    none = core.handle("U_MANAGER1", "explain Initech on Nov 3", "c1")
+    assert none.kind == "refusal" and "Initech has no invoice issued on Nov 3, 2026." in str(none)
+    bad = core.handle("U_MANAGER1", "explain Initech on Feb 30", "c1")
+    assert bad.kind in ("refusal", "error") and "no day I can read" in str(bad)
+
+
 @pytest.mark.parametrize(
     ("line", "args"),
     [
@@ -128,6 +142,12 @@ def test_another_companys_invoice_answers_like_a_missing_one(core: Core, db: Dat
         ("explain $35", {"amount": "35"}),
         ("explain Initech", {"account": "Initech"}),
         ("explain", {}),
+        ("explain Initech on Nov 16", {"account": "Initech", "on": "Nov 16"}),
+        (
+            "explain Initech $250 on 2026-11-16",
+            {"account": "Initech", "amount": "250", "on": "2026-11-16"},
+        ),
+        ("explain on nov 1", {"on": "nov 1"}),
     ],
 )
 def test_the_grammar_reads_a_number_an_account_and_an_amount(line: str, args: dict) -> None:
