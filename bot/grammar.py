@@ -583,7 +583,7 @@ COMMANDS: tuple[Command, ...] = (
         "subscribe",
         "subscribe <account> [to <plan> [monthly|annual] <N> seats [at $<price>/seat/month]"
         " [deal <id>]]",
-        "end a trial now and start paying; or start a subscription (Enterprise price: admins)",
+        "end a trial and pay now; or start a new subscription",
         "subscribe_now",
         rf"{ACCOUNT}(?:\s+to\s+(?P<plan>[\w-]+)(?:\s+(?P<billing>{BILLING}))?"
         r"(?:\s+(?:with\s+)?(?P<seats>\d+)\s+(?:seats?|users?))?"
