@@ -80,9 +80,11 @@ def test_a_turn_is_capped_in_time(make_core, demo_db):
     core = make_core(model)  # built before the clock starts: the cap is on the turn alone
     started = time.monotonic()
     reply = core.handle("U_SUPPORT1", "look at Initech closely", THREAD)
-    assert time.monotonic() - started < 2.5  # two 0.6 s calls, then the cap
+    assert time.monotonic() - started < 2.5  # the calls begun within the second, then the cap
     assert "took longer than 1 seconds" in render(reply)
-    assert model.calls == 2
+    # The model would be called again and again (repeat_last) up to the call cap of 8; the
+    # turn's second stops it after what fits: two 0.6 s calls, or one on a loaded machine.
+    assert 1 <= model.calls <= 2
 
 
 @pytest.mark.parametrize(
