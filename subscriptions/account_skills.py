@@ -191,6 +191,7 @@ def find_account(ctx: SkillContext, args: OwnAccountArgs) -> Reply:
         sub = current_subscription(s, account)
         items: list[tuple[str, str]] = [
             ("Account", f"{account.name} (#{account.id})"),
+            *((("Domain", account.domain),) if account.domain else ()),
             ("Owner", account.owner.name if account.owner else "—"),
         ]
         data: dict[str, object] = {"account_id": account.id}

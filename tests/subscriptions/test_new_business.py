@@ -122,6 +122,7 @@ def test_a_new_account_is_previewed_then_opened_once_with_its_contact_and_owner(
     # The new contact is that account's customer now: they read it, and only it.
     mine = core.handle("U_ACME1", "account", "c2")
     assert "Acme Corp" in text_of(mine) and "Subscription  none" in text_of(mine)
+    assert "Domain        acme.com" in text_of(mine)
 
 
 @pytest.mark.parametrize(
