@@ -28,7 +28,7 @@ Transform = Literal["linear", "log1p", "months_capped"]
 # renewal, so what matters is whether the renewal falls within the next few months.
 RENEWAL_CAP_DAYS = 183
 
-INTERCEPT = 2.5
+INTERCEPT = 0.5
 FRAILTY_SD = 0.4
 # feature: (coefficient, how the feature enters)
 TERMS: dict[str, tuple[float, Transform]] = {

@@ -139,6 +139,38 @@ class _Account:
         self.usage.append(Usage(day, active, self.seats))
 
 
+def life(
+    rng: random.Random,
+    account_id: int,
+    started: dt.date,
+    end: dt.date,
+    *,
+    observed_from: dt.date,
+) -> Simulated:
+    """One account from `started` month by month up to `end`, churning with the formula's
+    hazard at every monthly snapshot from `observed_from` on (before it, the account only
+    lives: it was already a customer when the window opened). A churn drawn near `end` may
+    fall after it: the account is still live at `end`, and its future is known."""
+    account = _Account(rng, account_id, started)
+    ended_on: dt.date | None = None
+    lapsed = False
+    k = 0
+    day = started
+    while day <= end:
+        account.month(k, day)
+        features = features_at(account.history(), day) if day >= observed_from else None
+        if features is not None:
+            p90 = formula.probability(features, account.frailty)
+            hazard = 1.0 - (1.0 - p90) ** (1.0 / 3.0)
+            if rng.random() < hazard:
+                ended_on = day + dt.timedelta(days=rng.randint(1, 30))
+                lapsed = features.days_overdue > 0
+                break
+        k += 1
+        day = add_months(started, k, started.day)
+    return Simulated(account.history(), account.frailty, ended_on, lapsed)
+
+
 def simulate(accounts: int, months: int, *, end: dt.date, seed: int) -> list[Simulated]:
     """`accounts` accounts observed over the `months` months up to `end` (some older, some
     joining during the window), each ending in churn or still active at `end`."""
@@ -146,32 +178,15 @@ def simulate(accounts: int, months: int, *, end: dt.date, seed: int) -> list[Sim
     window_start = add_months(end, -months)
     population: list[Simulated] = []
     for account_id in range(1, accounts + 1):
-        if rng.random() < 0.6:  # already a customer when the window opens
-            started = window_start - dt.timedelta(days=rng.randint(31, 365 * 4))
-        else:
-            started = window_start + dt.timedelta(
-                days=rng.randint(0, max(1, (end - window_start).days - 31))
-            )
-        account = _Account(rng, account_id, started)
-        ended_on: dt.date | None = None
-        lapsed = False
-        k = 0
-        day = started
-        while day <= end:
-            account.month(k, day)
-            features = (
-                features_at(account.history(), day)
-                if day >= window_start - dt.timedelta(days=120)
-                else None
-            )
-            if features is not None:
-                p90 = formula.probability(features, account.frailty)
-                hazard = 1.0 - (1.0 - p90) ** (1.0 / 3.0)
-                if rng.random() < hazard:
-                    ended_on = day + dt.timedelta(days=rng.randint(1, 30))
-                    lapsed = features.days_overdue > 0
-                    break
-            k += 1
-            day = add_months(started, k, started.day)
-        population.append(Simulated(account.history(), account.frailty, ended_on, lapsed))
+        started = started_on(rng, window_start, end)
+        observed = window_start - dt.timedelta(days=120)
+        population.append(life(rng, account_id, started, end, observed_from=observed))
     return population
+
+
+def started_on(rng: random.Random, window_start: dt.date, end: dt.date) -> dt.date:
+    """When an account began: 60 % were customers when the window opened (up to four years
+    before), the rest join during it (at least a month before its end)."""
+    if rng.random() < 0.6:
+        return window_start - dt.timedelta(days=rng.randint(31, 365 * 4))
+    return window_start + dt.timedelta(days=rng.randint(0, max(1, (end - window_start).days - 31)))

@@ -97,6 +97,7 @@ class Replay:
         self.subscriptions: dict[str, Subscription] = {}
         self.usage: list[tuple[str, tuple[int, ...]]] = []
         self.history: list[tuple[str, tuple[int, ...]]] = []
+        self.months: list[tuple[str, tuple[tuple[dt.date, int, int], ...]]] = []
         self.storage: dict[str, tuple[int, ...]] = {}
         self._queue: list[_Event] = []
         self._seq = 0
@@ -133,6 +134,7 @@ class Replay:
                 anchor_day=opening.anchor_day,
                 unit_price=order.unit_price,
                 sales_discount=opening.sales_discount,
+                discount_ends_on=opening.discount_ends_on,
             )
         else:
             sub = start_trial(
@@ -163,6 +165,8 @@ class Replay:
             self.usage.append((who.name, story.usage))
         if story.history:
             self.history.append((who.name, story.history))
+        if story.months:
+            self.months.append((who.name, story.months))
         if story.storage:
             self.storage[who.name] = story.storage
         return sub
@@ -227,8 +231,13 @@ class Replay:
 
     def write_usage(self) -> None:
         """Monthly snapshots of the history, then weekly ones up to T, with the seats paid
-        (the subscription's seats at T: the demo's seat counts do not change in its history),
-        and daily storage where a story has it (on the weekly rows' days, in those rows)."""
+        (a named story's are the subscription's seats at T: its seat counts do not change in
+        its history; the simulated crowd's are dated, with the seats paid that month), and
+        daily storage where a story has it (on the weekly rows' days, in those rows)."""
+        for name, dated in self.months:
+            account_id = self.accounts[name].id
+            for day, active, paid in dated:
+                record_usage(self.session, account_id, day, active, paid)
         for name, monthly in self.history:
             account_id, sub = self.accounts[name].id, self.subscriptions[name]
             for k, active in enumerate(reversed(monthly), start=1):

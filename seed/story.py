@@ -79,6 +79,7 @@ class CarriedOver:
     anchor_day: int
     sales_discount: Decimal | None = None
     billed: bool = False
+    discount_ends_on: dt.date | None = None  # the sales discount's end (None: open-ended)
 
     @property
     def on(self) -> dt.date:
@@ -122,6 +123,9 @@ class Story:
     # Storage in use each day of the current period up to T, whole GB, oldest first, the last
     # at T (BRIEF §13: daily snapshots; the period's peak above the allowance is billed).
     storage: tuple[int, ...] = ()
+    # Dated monthly snapshots `(day, active seats, seats paid)` with the seats paid that
+    # month (the simulated crowd's history: its seat counts change), oldest first.
+    months: tuple[tuple[dt.date, int, int], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,7 @@ def carry_over(
     anchor_day: int,
     unit_price: int | None = None,
     sales_discount: Decimal | None = None,
+    discount_ends_on: dt.date | None = None,
 ) -> Subscription:
     """An active subscription paid for since `started_on`, as it stands at the start of
     `period` (billed before this store kept its books); renewals from `period.end` on are
@@ -113,6 +114,7 @@ def carry_over(
         anchor_day=anchor_day,
         paid_since=started_on,
         discount_percent=sales_discount,
+        discount_ends_on=discount_ends_on if sales_discount is not None else None,
         discount_source="sales" if sales_discount is not None else None,
     )
 

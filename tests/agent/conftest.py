@@ -215,8 +215,9 @@ def make_core(
 
 # ---- store assertions ---------------------------------------------------------------------
 def audits(db: Database, **where: Any) -> list[AuditEvent]:
+    """The rows the turn wrote (not the demo's history, replayed by the seed)."""
     with db.read() as s:
-        stmt = select(AuditEvent).order_by(AuditEvent.id)
+        stmt = select(AuditEvent).where(AuditEvent.source != "seed").order_by(AuditEvent.id)
         for key, value in where.items():
             stmt = stmt.where(getattr(AuditEvent, key) == value)
         return list(s.scalars(stmt))

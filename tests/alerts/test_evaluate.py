@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot.services import Services
-from store.models import AlertDelivery
+from store.models import AlertDelivery, Invoice, InvoiceStatus
 from tests.alerts.conftest import T, d, due, ids
 
 
@@ -27,7 +27,13 @@ def test_what_is_due_on_the_first_day(demo: Services) -> None:
     assert keys[f"stalled:deal:{i['Acme new business']}:2026-W47"] == ("U_SALES1",)
     assert keys[f"stalled:deal:{i['Globex expansion']}:2026-W47"] == ("U_SALES2",)
     assert f"stalled:deal:{i['Initech upsell']}:2026-W47" not in keys  # talked 3 days ago
-    [umbrella] = [k for k in keys if k.startswith("failed_payment:") and keys[k][1] == "U_SALES2"]
+    with demo.db.read() as s:
+        [number] = s.scalars(
+            select(Invoice.number).where(
+                Invoice.subscription_id == i["Umbrella"], Invoice.status == InvoiceStatus.OPEN
+            )
+        )
+    [umbrella] = [k for k in keys if k.startswith(f"failed_payment:invoice:{number}:")]
     assert umbrella.endswith(":attempt-1") and keys[umbrella] == ("#billing", "U_SALES2")
     assert not any(k.startswith("stalled_manager:") for k in keys)  # Acme is on day 20
 

@@ -21,8 +21,9 @@ def blocks_of(out: str) -> list[str]:
 
 
 def audit_rows(db, **where):
+    """The rows the console wrote (not the demo's history, replayed by the seed)."""
     with db.read() as s:
-        stmt = select(AuditEvent).order_by(AuditEvent.id)
+        stmt = select(AuditEvent).where(AuditEvent.source != "seed").order_by(AuditEvent.id)
         for key, value in where.items():
             stmt = stmt.where(getattr(AuditEvent, key) == value)
         return list(s.scalars(stmt))

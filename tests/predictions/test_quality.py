@@ -58,7 +58,7 @@ def test_reasons_are_the_features_that_raise_the_risk(evaluated) -> None:
     row = features_at(globex, T)
     assert row is not None
     reasons = LinearChurn.from_pipeline(model).reasons(row)
-    assert reasons[0] == "utilisation"
+    assert reasons[0] == "utilisation_change"  # 62 % of seats in use, now 30 %
     assert "seats_removed" in reasons
     p_risky, p_typical = model.probabilities([row, model.typical])
     assert p_risky > 2 * p_typical

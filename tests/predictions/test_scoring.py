@@ -59,13 +59,15 @@ def test_the_reasons_are_in_the_accounts_own_numbers(demo: Database, model: Line
     assert any(
         re.fullmatch(r"12 of 40 seats active \(30 %; typical \d+ %\)", r) for r in globex.reasons
     )
-    assert "2 days overdue" in risks["Umbrella"].reasons
+    assert "1 declined payment in 90 days (typical 0)" in risks["Umbrella"].reasons
 
 
 def test_the_seeded_demo_has_its_model_and_scores(demo: Database) -> None:
     """What `make run` answers from: the seed recorded a model with its held-out figures and
-    scored every live paid account; Globex and Umbrella are among the ten riskiest, Stark
-    (26 paid months, every seat in use) is not."""
+    scored every live paid account; Globex and Umbrella are among the riskiest fifth, Stark
+    (26 paid months, every seat in use) is in the safer half. (Not the ten riskiest: the
+    generated crowd's churns are the formula's, and the accounts it is taking away — cards
+    failing for weeks, seats cut, use gone — rank first; docs/churn-model.md.)"""
     with demo.read() as s:
         stored = latest_model(s)
         assert stored is not None
@@ -79,9 +81,11 @@ def test_the_seeded_demo_has_its_model_and_scores(demo: Database) -> None:
     ranked = sorted(
         (x for x in scores if x.probability is not None), key=lambda x: -(x.probability or 0)
     )
-    top = [names[x.account_id] for x in ranked[:10]]
-    assert {"Globex", "Umbrella"} <= set(top), top
-    assert "Stark Industries" not in top
+    order = [names[x.account_id] for x in ranked]
+    fifth = order[: len(order) // 5]
+    assert {"Globex", "Umbrella"} <= set(fifth), order[:30]
+    assert order.index("Stark Industries") >= len(order) // 2
+    assert len(order) > 100  # the book is a book: about 130 live paid accounts
 
 
 def test_the_history_read_stops_at_the_day(demo: Database) -> None:

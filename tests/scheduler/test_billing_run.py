@@ -14,6 +14,8 @@ import subscriptions.schedule as billing_run
 from billing import DunningStep, dunning_step
 from bot.jobs import billing_run_command, run_daily_billing
 from bot.services import Services
+from config.clock import Clock
+from store.actors import Actor
 from store.db import Database
 from store.models import (
     Account,
@@ -24,6 +26,7 @@ from store.models import (
     Subscription,
     SubStatus,
 )
+from subscriptions.commands import Pause
 from subscriptions.schedule import idempotency_key, run_billing, select_due
 from tests.conftest import TODAY
 from tests.scheduler.conftest import FrozenClock, at, make_services
@@ -245,12 +248,23 @@ def test_one_run_finishes_the_day_when_a_change_makes_more_due(demo: Services) -
     (it used to be left for a second run, so the day's books depended on how often it ran)."""
     from subscriptions.schedule import run_billing, select_due
 
-    on = d(30)
+    with demo.db.read() as s:  # Initech renews on Dec 1; support pauses it that morning
+        initech = s.scalars(
+            select(Subscription).join(Account).where(Account.name == "Initech")
+        ).one()
+        renews = initech.current_period_end
+        assert renews is not None
+    pausing = demo.writes.on_clock(Clock(fixed_today=renews))
+    paused = pausing.apply(
+        Pause(days=30), initech.id, Actor("U_SUPPORT1", "support", "console"), idempotency_key="p"
+    )
+    assert paused.applied
+    on = renews + dt.timedelta(days=30)  # the pause ends and the period with it
     report = run_billing(demo, on)
     renewed_after_pause = {i.subscription_id for i in report.items if i.action == "end_pause"} & {
         i.subscription_id for i in report.items if i.action == "renew"
     }
-    assert renewed_after_pause  # the demo has such a subscription a month on
+    assert initech.id in renewed_after_pause
     with demo.db.read() as s:
         assert select_due(s, on) == []
     again = run_billing(demo, on)

@@ -423,10 +423,10 @@ def test_generated_accounts(db: Database, clock: Clock) -> None:
             assert sub.unit_price_cents == (
                 sub.plan.monthly_cents if sub.interval.value == "month" else sub.plan.annual_cents
             )
-        assert len(by_status[SubStatus.ACTIVE]) > 120
+        assert len(by_status[SubStatus.ACTIVE]) > 100  # about a third left in 18 months
         assert by_status[SubStatus.TRIALING] and by_status[SubStatus.PAUSED]
         assert by_status[SubStatus.CANCELED]
-        assert 0 < len(by_status[SubStatus.PAST_DUE]) <= 2
+        assert 0 < len(by_status[SubStatus.PAST_DUE]) <= 10
         assert {(sub.plan.code, sub.interval.value) for sub in subs} >= {
             (code, interval)
             for code in ("starter", "pro", "business")
@@ -457,7 +457,7 @@ def test_generated_accounts(db: Database, clock: Clock) -> None:
         assert snapshots >= len(by_status[SubStatus.ACTIVE])
         for sub in subs:
             method = sub.account.payment_methods
-            if sub.status is SubStatus.PAST_DUE:
+            if sub.status is SubStatus.PAST_DUE or sub.cancel_reason == "nonpayment":
                 assert method[0].sim_outcome == "fail"
             elif method:
                 assert method[0].sim_outcome == "succeed"

