@@ -18,14 +18,17 @@ What the simulation decided becomes a story the replay plays through the write p
   request) and ends at the end of the period it is in, which may still be after T; one
   whose end falls after T has not asked yet: it is live at T, its churn the known future;
 - every other account is carried over in its current period (billed on its first day) with
-  the seats and plan it had then, and what changed since — seats added or cut, a Starter
-  team outgrowing its ten seats — is the customer's own command on its day;
+  the seats and plan it had then — or, when a renewal of the last 90 days was declined and
+  paid later, in the period before that renewal: the renewal is declined and paid at the
+  first retry (the churn features count declines over 90 days) — and what changed since —
+  seats added or cut, a Starter team outgrowing its ten seats — is the customer's own
+  command on its day (after the retry, when it fell on a declined renewal's day);
 - a discount running at T is the simulator's 20 % with its end: one that began before the
-  current period is carried over, one that began inside it is granted by the manager.
+  books did is carried over, one that began after is granted by the manager.
 
-What the store does not get: declines that were paid later, and changes, before the current
-period (the books start there; the crowd's older invoices were "billed elsewhere"), so the
-store's failed-payment count can be below the simulator's. `docs/churn-model.md` says so.
+What the store does not get: declines and changes from before the books began (older
+invoices were "billed elsewhere"); they are in the usage snapshots' seats paid and in the
+simulation, not in payments. `docs/churn-model.md` says so.
 """
 
 from __future__ import annotations
@@ -35,12 +38,14 @@ import random
 from decimal import Decimal
 
 from billing import Interval, Period, add_months, nth_period_end
+from predictions.features import WINDOW as FEATURE_WINDOW
 from predictions.history import History, Terms
 from predictions.simulate import DISCOUNT, Simulated, life, started_on
 from seed.staff import SUPPORT
 from seed.story import (
     Act,
     CardDeclines,
+    CardWorks,
     CarriedOver,
     Customer,
     Opening,
@@ -49,6 +54,7 @@ from seed.story import (
     Step,
     Story,
 )
+from store.catalog import DUNNING_RETRY_DAYS
 from subscriptions.commands import Cancel, ChangePlan, Discount, Pause, SetSeats
 
 WINDOW_MONTHS = 18
@@ -133,24 +139,35 @@ def lived_story(
     decided = sim.ended_on if sim.ended_on is not None and sim.ended_on <= today else None
     until = decided or today  # the story's last day: the request to cancel, or T
     k, period = _period_of(started, interval, until)
+    recovered = _recovered_declines(h, interval, until)
+    if recovered:  # the books start at the renewal before the first of them
+        k, period = _period_of(started, interval, recovered[0] - dt.timedelta(days=1))
     seats = _seats_on(h, period.start)
     plan = _terms_on(h, period.start).plan
     opening = _carried(h, started, period, billed=True) if k else PaidStart(started)
     by = customer.contact_slack or customer.owner
-    for usage in h.usage:  # what changed inside the current period, by the customer
+    retry = dt.timedelta(days=DUNNING_RETRY_DAYS[0])
+
+    def when(day: dt.date) -> dt.date:
+        """A change the simulation made on a declined renewal's day waits for its payment."""
+        return day + retry if day in recovered else day
+
+    for usage in h.usage:  # what changed since the books began, by the customer
         if not period.start < usage.on <= until:
             continue
         now_plan, now_seats = _terms_on(h, usage.on).plan, usage.paid_seats
         if now_plan != plan:
-            steps.append(Act(usage.on, ChangePlan(plan=now_plan, expect="upgrade"), by))
+            steps.append(Act(when(usage.on), ChangePlan(plan=now_plan, expect="upgrade"), by))
             plan = now_plan
         if now_seats != seats:
-            steps.append(Act(usage.on, SetSeats(seats=now_seats), by))
+            steps.append(Act(when(usage.on), SetSeats(seats=now_seats), by))
             seats = now_seats
     discount = _discount_begun_in(h, period, until)
     if discount is not None:
         began, months_long = discount
-        steps.append(Act(began, Discount(percent=PERCENT, months=months_long), MANAGER))
+        steps.append(Act(when(began), Discount(percent=PERCENT, months=months_long), MANAGER))
+    for day in recovered:  # declined at the renewal, paid at the first retry
+        steps += [CardDeclines(day), CardWorks(day + retry)]
     if decided is not None:
         steps.append(Act(decided, Cancel(), SUPPORT))
     elif pause_days is not None and interval is Interval.MONTH:
@@ -179,6 +196,26 @@ def _carried(h: History, started: dt.date, period: Period, *, billed: bool) -> C
         billed=billed,
         discount_ends_on=ends if running else None,
     )
+
+
+def _recovered_declines(h: History, interval: Interval, until: dt.date) -> list[dt.date]:
+    """Renewals in the 90 days up to `until` whose charge was declined and later paid (the
+    churn features count declines in 90 days): each is told as a decline at the renewal and
+    a card fixed by the first retry. Only renewal days count (an annual account's monthly
+    retries while overdue are the simulator's, not the product's)."""
+    started = h.started_on
+    out = []
+    for n, attempt in enumerate(h.attempts):
+        if not attempt.failed or not until - FEATURE_WINDOW < attempt.on <= until:
+            continue
+        renewal = any(
+            nth_period_end(started, interval, j) == attempt.on
+            for j in range(1, 12 * WINDOW_MONTHS + 2)
+        )
+        paid_later = any(not later.failed for later in h.attempts[n + 1 :])
+        if renewal and paid_later and attempt.on > started:
+            out.append(attempt.on)
+    return out
 
 
 def _discount_begun_in(h: History, period: Period, until: dt.date) -> tuple[dt.date, int] | None:

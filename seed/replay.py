@@ -27,7 +27,16 @@ from config.clock import Clock
 from deals.commands import LogActivity
 from deals.executor import DealExecutor
 from deals.records import add_activity, new_deal
-from seed.story import Act, CardDeclines, CarriedOver, DealStory, PaidStart, Step, Story
+from seed.story import (
+    Act,
+    CardDeclines,
+    CardWorks,
+    CarriedOver,
+    DealStory,
+    PaidStart,
+    Step,
+    Story,
+)
 from store.accounts import new_account, record_usage
 from store.actors import Actor
 from store.commands import Command
@@ -211,7 +220,9 @@ class Replay:
         if step.on > self.today:
             return
         if isinstance(step, CardDeclines):
-            self._push(step.on, WORLD, 0, lambda: self._declines(name))
+            self._push(step.on, WORLD, 0, lambda: self._card(name, "fail"))
+        elif isinstance(step, CardWorks):
+            self._push(step.on, WORLD, 0, lambda: self._card(name, "succeed"))
         else:
             self._push(step.on, PEOPLE, 0, lambda: self._act(name, step))
 
@@ -295,9 +306,9 @@ class Replay:
         if invoice.status is not InvoiceStatus.PAID:
             raise StoryError(f"{name}: the carried-over period's charge was declined.")
 
-    def _declines(self, name: str) -> None:
+    def _card(self, name: str, outcome: str) -> None:
         for method in self.accounts[name].payment_methods:
-            method.sim_outcome = "fail"
+            method.sim_outcome = outcome
 
     def _apply(self, command: Command, subject_id: int, actor: Actor, key: str) -> None:
         try:

@@ -107,7 +107,14 @@ class CardDeclines:
     on: dt.date
 
 
-Step = Act | CardDeclines
+@dataclass(frozen=True)
+class CardWorks:
+    """From `on` the card on file is charged again (the customer fixed it): the world."""
+
+    on: dt.date
+
+
+Step = Act | CardDeclines | CardWorks
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,16 @@ from seed.accounts import NAMED_ACCOUNTS
 from seed.demo import seed_demo
 from seed.lives import WINDOW_MONTHS, simulate_life
 from store.db import Database
-from store.models import Account, AuditEvent, Subscription, SubStatus, UsageSnapshot
+from store.models import (
+    Account,
+    AuditEvent,
+    Invoice,
+    Payment,
+    PaymentStatus,
+    Subscription,
+    SubStatus,
+    UsageSnapshot,
+)
 from tests.conftest import TODAY
 
 T = TODAY
@@ -138,3 +147,37 @@ def test_live_accounts_pay_for_the_seats_and_discount_they_have_in_the_simulatio
 def test_the_window_is_eighteen_months() -> None:
     assert WINDOW_MONTHS == 18
     assert add_months(T, -WINDOW_MONTHS) == dt.date(2025, 5, 16)
+
+
+def test_declines_paid_later_are_in_the_books(demo: Database) -> None:
+    """A renewal the simulation saw declined and later paid, in the 90 days the churn model
+    counts declines over, is a failed payment in the store (then paid at the first retry)."""
+    with demo.read() as s:
+        failed = s.execute(
+            select(Invoice.subscription_id, Payment.attempted_on)
+            .join(Payment, Payment.invoice_id == Invoice.id)
+            .where(Payment.status == PaymentStatus.FAILED)
+        ).all()
+    stored: dict[int, set[dt.date]] = {}
+    for sub_id, on in failed:
+        stored.setdefault(sub_id, set()).add(on)
+    seen = 0
+    for sub, sim in _paying(demo):
+        if _declining(sim) or (sim.ended_on is not None and sim.ended_on <= T):
+            continue
+        h = sim.history
+        step = 12 if str(sub.interval) == "year" else 1
+        renewals = {add_months(h.started_on, j * step, h.started_on.day) for j in range(1, 80)}
+        simulated = {
+            a.on
+            for n, a in enumerate(h.attempts)
+            if a.failed
+            and T - dt.timedelta(days=90) < a.on <= T
+            and a.on in renewals
+            and any(not b.failed for b in h.attempts[n + 1 :])
+        }
+        assert {d for d in stored.get(sub.id, set()) if d > T - dt.timedelta(days=90)} == (
+            simulated
+        ), sub.account.name
+        seen += len(simulated)
+    assert seen >= 3

@@ -547,9 +547,10 @@ def test_at_risk_accounts_on_the_demo(demo: Database) -> None:
     reply = run(demo, "at_risk_accounts")
     ranked = reply.data["accounts"]
     accounts = {a["account"]: a for a in ranked}
+    # Listed (the high and medium bands) with the model's score; their rank among every live
+    # account is tests/predictions/test_scoring.py's (the riskiest fifth).
     scored = [a["account"] for a in ranked if a["probability"] is not None]
-    top = scored[:20]  # the riskiest 15 % of ~130 live paid accounts (docs/churn-model.md)
-    assert {"Globex", "Umbrella"} <= set(top) and "Stark Industries" not in accounts
+    assert {"Globex", "Umbrella"} <= set(scored) and "Stark Industries" not in accounts
     probabilities = [a["probability"] for a in ranked if a["probability"] is not None]
     assert probabilities == sorted(probabilities, reverse=True)
     assert all(a["health"] == 100 - round(100 * a["probability"]) for a in ranked if a["health"])
