@@ -145,7 +145,9 @@ def lived_story(
     seats = _seats_on(h, period.start)
     plan = _terms_on(h, period.start).plan
     opening = _carried(h, started, period, billed=True) if k else PaidStart(started)
-    by = customer.contact_slack or customer.owner
+    # The customer's own changes; the crowd has no Slack contacts, so support made them for
+    # the customer (a sales rep may not change seats: BRIEF §7).
+    by = customer.contact_slack or SUPPORT
     retry = dt.timedelta(days=DUNNING_RETRY_DAYS[0])
 
     def when(day: dt.date) -> dt.date:

@@ -268,7 +268,8 @@ def subscription_items(s: Session, sub: Subscription, today: object) -> list[tup
         if sub.pending_seats:
             what.append(f"{sub.pending_seats} seats")
         items.append(("At renewal", " ".join(what)))
-    if sub.discount_percent:
+    running = sub.discount_ends_on is None or sub.discount_ends_on > today
+    if sub.discount_percent and running and sub.status is not SubStatus.CANCELED:
         end = sub.discount_ends_on  # exclusive: the invoice of that day is at full price
         until = f" on invoices before {fmt_date(end)}" if end else ""
         items.append(("Discount", f"{sub.discount_percent.normalize():f}%{until}"))

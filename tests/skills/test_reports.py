@@ -39,6 +39,7 @@ from store.models import (
     Subscription,
     SubStatus,
 )
+from subscriptions.account_skills import fmt_date
 from subscriptions.commands import Cancel, ChangePlan, Dunning, Reactivate, Resume
 from tests.conftest import TODAY, throwaway_pg_database
 
@@ -635,6 +636,25 @@ def test_an_account_shows_its_health_and_reasons_to_staff_only(demo: Database) -
         s.add(ChurnScore(account_id=wayne.id, scored_on=T, model_id=model_id, reasons=[]))
     young = facts(run(demo, "find_account", {"account": "Wayne Enterprises"}))
     assert young["Health"] == "not enough history (under 30 days)"
+
+
+def test_an_account_card_shows_a_discount_only_while_it_runs(demo: Database) -> None:
+    """A discount that ended (the generated crowd's 20 % ran out) or whose subscription is
+    cancelled is not on the card; a running one is, with its end."""
+    with demo.read() as s:
+        discounted = [
+            (sub.account.name, sub.status, sub.discount_ends_on)
+            for sub in subscriptions(s)
+            if sub.discount_percent and sub.account.name != "Vandelay"
+        ]
+    ended = [x for x in discounted if x[1] is SubStatus.CANCELED or (x[2] and x[2] <= T)]
+    running = [x for x in discounted if x not in ended]
+    assert ended and running
+    for name, _, _ in ended[:5]:
+        assert "Discount" not in facts(run(demo, "find_account", {"account": name})), name
+    for name, _, ends in running[:5]:
+        shown = facts(run(demo, "find_account", {"account": name}))["Discount"]
+        assert ends is None or fmt_date(ends) in shown, (name, shown)
 
 
 def test_the_weekly_report_and_summary_show_churn_risk_and_expansion(demo: Database) -> None:
