@@ -38,6 +38,14 @@ from store.models import (
 )
 from subscriptions.executor import storage_peak
 
+# The stored reason codes (subscriptions.transitions.cancel) in words, for the card.
+CANCEL_REASONS = {
+    "requested": "at period end, as requested",
+    "requested_now": "at once, as requested",
+    "trial_expired": "the trial ended without a card",
+    "nonpayment": "unpaid 30 days after a declined payment",
+}
+
 
 def fmt_date(d: dt.date | None) -> str:
     return "—" if d is None else fmt.date(d)
@@ -246,7 +254,8 @@ def subscription_items(s: Session, sub: Subscription, today: object) -> list[tup
     if sub.status is SubStatus.TRIALING:
         items.append(("Trial ends", fmt_date(sub.trial_end)))
     elif sub.status is SubStatus.CANCELED:
-        items.append(("Cancelled", f"{fmt_date(sub.canceled_on)} ({sub.cancel_reason or '—'})"))
+        why = CANCEL_REASONS.get(sub.cancel_reason or "", sub.cancel_reason or "—")
+        items.append(("Cancelled", f"{fmt_date(sub.canceled_on)} ({why})"))
     else:
         label = "Cancels on" if sub.cancel_at_period_end else "Renews on"
         items.append((label, fmt_date(sub.current_period_end)))

@@ -657,6 +657,22 @@ def test_an_account_card_shows_a_discount_only_while_it_runs(demo: Database) -> 
         assert ends is None or fmt_date(ends) in shown, (name, shown)
 
 
+def test_a_cancelled_card_says_why_in_words(demo: Database) -> None:
+    vandelay = facts(run(demo, "find_account", {"account": "Vandelay"}))
+    assert vandelay["Cancelled"] == "Nov 8, 2026 (at period end, as requested)"
+    with demo.read() as s:
+        reasons = {
+            sub.cancel_reason: sub.account.name
+            for sub in subscriptions(s)
+            if sub.status is SubStatus.CANCELED
+        }
+    assert {"trial_expired", "nonpayment"} <= set(reasons)  # the generated crowd has both
+    trial = facts(run(demo, "find_account", {"account": reasons["trial_expired"]}))
+    assert trial["Cancelled"].endswith("(the trial ended without a card)")
+    lapsed = facts(run(demo, "find_account", {"account": reasons["nonpayment"]}))
+    assert lapsed["Cancelled"].endswith("(unpaid 30 days after a declined payment)")
+
+
 def test_the_weekly_report_and_summary_show_churn_risk_and_expansion(demo: Database) -> None:
     """BRIEF §12 in the manager's view: MRR at risk by band (the same bands and scores as
     `at-risk`) and the expansion pipeline (Initech's Business upgrade among it)."""
