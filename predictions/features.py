@@ -50,7 +50,7 @@ def latest_usage(usage: tuple[Usage, ...], day: dt.date) -> Usage | None:
     return found
 
 
-def _terms(terms: tuple[Terms, ...], day: dt.date) -> Terms | None:
+def terms_on(terms: tuple[Terms, ...], day: dt.date) -> Terms | None:
     found = None
     for t in terms:
         if t.on > day:
@@ -63,8 +63,8 @@ def _use(u: Usage) -> float:
     return min(u.active_seats / u.paid_seats, 1.5) if u.paid_seats else 0.0
 
 
-def days_overdue(history: History, day: dt.date) -> int:
-    """Days since the first decline that no successful payment has followed (0 when paid up)."""
+def first_open_decline(history: History, day: dt.date) -> dt.date | None:
+    """The first decline that no successful payment has followed by `day` (None: paid up)."""
     first_open: dt.date | None = None
     for attempt in history.attempts:
         if attempt.on > day:
@@ -73,6 +73,12 @@ def days_overdue(history: History, day: dt.date) -> int:
             first_open = None
         elif first_open is None:
             first_open = attempt.on
+    return first_open
+
+
+def days_overdue(history: History, day: dt.date) -> int:
+    """Days since the first decline that no successful payment has followed (0 when paid up)."""
+    first_open = first_open_decline(history, day)
     return (day - first_open).days if first_open is not None else 0
 
 
@@ -81,7 +87,7 @@ def features_at(history: History, day: dt.date) -> Features | None:
     if (day - history.started_on).days < MIN_TENURE_DAYS:
         return None
     now = latest_usage(history.usage, day)
-    terms = _terms(history.terms, day)
+    terms = terms_on(history.terms, day)
     if now is None or terms is None:
         return None
     before = latest_usage(history.usage, day - WINDOW) or history.usage[0]

@@ -39,6 +39,7 @@ from decimal import Decimal
 
 from billing import Interval, Period, add_months, nth_period_end
 from predictions.features import WINDOW as FEATURE_WINDOW
+from predictions.features import first_open_decline, latest_usage, terms_on
 from predictions.history import History, Terms
 from predictions.simulate import DISCOUNT, Simulated, life, started_on
 from seed.staff import SUPPORT
@@ -81,30 +82,15 @@ def _period_of(started: dt.date, interval: Interval, day: dt.date) -> tuple[int,
 
 
 def _terms_on(history: History, day: dt.date) -> Terms:
-    found = history.terms[0]
-    for terms in history.terms:
-        if terms.on > day:
-            break
-        found = terms
+    found = terms_on(history.terms, day)
+    assert found is not None  # a simulated account has terms from its first day
     return found
 
 
 def _seats_on(history: History, day: dt.date) -> int:
     """Seats paid at the end of `day` (the snapshot of that day included)."""
-    found = history.usage[0].paid_seats
-    for usage in history.usage:
-        if usage.on > day:
-            break
-        found = usage.paid_seats
-    return found
-
-
-def _open_declines(history: History) -> dt.date | None:
-    """The first decline of the run of declines the history ends in, if it ends in one."""
-    first: dt.date | None = None
-    for attempt in history.attempts:
-        first = (first or attempt.on) if attempt.failed else None
-    return first
+    found = latest_usage(history.usage, day) or history.usage[0]
+    return found.paid_seats
 
 
 def lived_story(
@@ -119,13 +105,13 @@ def lived_story(
     months = tuple((u.on, u.active_seats, u.paid_seats) for u in h.usage if u.on <= today)
     window = add_months(today, -WINDOW_MONTHS)
     months = tuple(m for m in months if m[0] >= window)
-    failing = _open_declines(h)
+    failing = first_open_decline(h, today)
     if failing is not None and failing <= started:
         failing = None  # the very first charge: the story starts it paid (see the module)
     steps: list[Step] = []
     if failing is not None:
         # Carried over to the renewal that first failed; the card declines from that day.
-        k, period = _period_of(started, interval, failing - dt.timedelta(days=1))
+        _, period = _period_of(started, interval, failing - dt.timedelta(days=1))
         seats = _seats_on(h, period.start)
         plan = _terms_on(h, period.start).plan
         opening: Opening = _carried(h, started, period, billed=False)
@@ -144,6 +130,7 @@ def lived_story(
         k, period = _period_of(started, interval, recovered[0] - dt.timedelta(days=1))
     seats = _seats_on(h, period.start)
     plan = _terms_on(h, period.start).plan
+    order = Order(plan, interval, seats)  # as the books begin; later changes are steps
     opening = _carried(h, started, period, billed=True) if k else PaidStart(started)
     # The customer's own changes; the crowd has no Slack contacts, so support made them for
     # the customer (a sales rep may not change seats: BRIEF §7).
@@ -176,7 +163,6 @@ def lived_story(
         on = today - dt.timedelta(days=min(pause_days - 1, 6))
         if on > period.start and not any(s.on >= on for s in steps):
             steps.append(Act(on, Pause(days=pause_days), SUPPORT))
-    order = Order(_terms_on(h, period.start).plan, interval, _seats_on(h, period.start))
     active = h.usage[-1].active_seats
     usage = (min(active, seats),) if decided is None else ()
     if usage:  # T's snapshot is the weekly one
@@ -210,10 +196,7 @@ def _recovered_declines(h: History, interval: Interval, until: dt.date) -> list[
     for n, attempt in enumerate(h.attempts):
         if not attempt.failed or not until - FEATURE_WINDOW < attempt.on <= until:
             continue
-        renewal = any(
-            nth_period_end(started, interval, j) == attempt.on
-            for j in range(1, 12 * WINDOW_MONTHS + 2)
-        )
+        renewal = _period_of(started, interval, attempt.on)[1].start == attempt.on
         paid_later = any(not later.failed for later in h.attempts[n + 1 :])
         if renewal and paid_later and attempt.on > started:
             out.append(attempt.on)

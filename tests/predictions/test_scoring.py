@@ -88,6 +88,24 @@ def test_the_seeded_demo_has_its_model_and_scores(demo: Database) -> None:
     assert len(order) > 100  # the book is a book: about 130 live paid accounts
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15's done-when: Globex and Umbrella among the ten riskiest. With the crowd "
+    "drawn from the formula (item 1) the model ranks Umbrella 14th and Globex 24th of 132; "
+    "docs/churn-model.md and bench/churn.py ('sharp drop in use') say why",
+)
+def test_globex_and_umbrella_are_among_the_ten_riskiest(demo: Database) -> None:
+    with demo.read() as s:
+        _, scores = latest_scores(s, T) or (None, [])
+        names = dict(s.execute(select(Account.id, Account.name)).all())
+    ranked = sorted(
+        (x for x in scores if x.probability is not None), key=lambda x: -(x.probability or 0)
+    )
+    top = [names[x.account_id] for x in ranked[:10]]
+    assert {"Globex", "Umbrella"} <= set(top), top
+    assert "Stark Industries" not in top
+
+
 def test_the_history_read_stops_at_the_day(demo: Database) -> None:
     earlier = T - dt.timedelta(days=10)
     with demo.read() as s:
