@@ -23,10 +23,12 @@ class Usage:
 
 @dataclass(frozen=True)
 class Attempt:
-    """A payment attempt and whether the card was declined."""
+    """A payment attempt, whether the card was declined and the invoice it was for (None: its
+    own charge, as the simulator's monthly attempts are)."""
 
     on: dt.date
     failed: bool
+    invoice: int | None = None
 
 
 @dataclass(frozen=True)

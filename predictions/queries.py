@@ -29,6 +29,10 @@ from store.models import (
 )
 
 SCORED = (SubStatus.ACTIVE, SubStatus.PAST_DUE, SubStatus.PAUSED)
+# A subscription set to cancel is not scored: its customer has already asked to leave, which
+# is the event the model predicts (the simulator ends an account's rows at that request), so a
+# probability for it would be read off data the model never saw; the at-risk list shows it by
+# its rule instead ("cancellation scheduled"), as a save to attempt, not a prediction.
 
 
 @dataclass(frozen=True)
@@ -59,7 +63,7 @@ def histories(session: Session, today: dt.date) -> list[Scored]:
     """Every live paid subscription (active, past due, paused) with its account's history."""
     subs = session.scalars(
         select(Subscription)
-        .where(Subscription.status.in_(SCORED))
+        .where(Subscription.status.in_(SCORED), Subscription.cancel_at_period_end.is_(False))
         .options(joinedload(Subscription.account), joinedload(Subscription.plan))
         .order_by(Subscription.account_id, Subscription.id)
     ).all()
@@ -79,13 +83,15 @@ def histories(session: Session, today: dt.date) -> list[Scored]:
         if sub is not None:  # snapshots from before paid seats were kept: today's count
             usage.setdefault(account_id, []).append(Usage(taken_on, active, paid or sub.seats))
     attempts: dict[int, list[Attempt]] = {}
-    for sub_id, on, status in session.execute(
-        select(Invoice.subscription_id, Payment.attempted_on, Payment.status)
+    for sub_id, on, status, invoice_id in session.execute(
+        select(Invoice.subscription_id, Payment.attempted_on, Payment.status, Invoice.id)
         .join(Payment, Payment.invoice_id == Invoice.id)
         .where(Payment.attempted_on <= today, Payment.status != PaymentStatus.REFUNDED)
         .order_by(Payment.attempted_on, Payment.id)
     ):
-        attempts.setdefault(sub_id, []).append(Attempt(on, status == PaymentStatus.FAILED))
+        attempts.setdefault(sub_id, []).append(
+            Attempt(on, status == PaymentStatus.FAILED, invoice_id)
+        )
     return [
         Scored(
             account_id=account_id,

@@ -131,7 +131,8 @@ def at_risk_accounts(ctx: SkillContext, args: AtRiskArgs) -> Reply:
         ),
         note="Health = 100 − the 90-day churn probability in %; reasons are the account's own "
         "numbers against the typical account's. Listed: high (≥ 50 %) and medium (≥ 25 %) "
-        "risk, and every account a rule flags. Model card: docs/churn-model.md.",
+        "risk, and every account a rule flags; — : not scored (a cancellation already "
+        "scheduled, a trial, or under 30 days). Model card: docs/churn-model.md.",
     )
     heading = () if paging.continuing(ctx) else (facts,)
     in_all = f"{format_money(sum(a['mrr_cents'] for a in ranked))} MRR"

@@ -29,13 +29,13 @@ from store.audit import recent_events
 from store.errors import Ambiguous, InvalidRequest, NotFound
 from store.models import (
     Account,
-    ChurnScore,
     Invoice,
     Role,
     Subscription,
     SubStatus,
     UsageSnapshot,
 )
+from subscriptions.churn_card import churn_items
 from subscriptions.executor import storage_peak
 
 # The stored reason codes (subscriptions.transitions.cancel) in words, for the card.
@@ -213,32 +213,11 @@ def find_account(ctx: SkillContext, args: OwnAccountArgs) -> Reply:
                 "mrr_cents": subscription_mrr(sub, today),
             }
             if check(ctx.speaker.role, "churn_risk") is None:  # staff only (BRIEF §12)
-                items += churn_items(s, account.id, today)
+                items += churn_items(s, sub, today)
         contacts = ", ".join(c.name for c in account.contacts)
         if contacts:
             items.append(("Contacts", contacts))
         return Reply(parts=(Facts(account.name, tuple(items)),), data=data)
-
-
-def churn_items(s: Session, account_id: int, today: dt.date) -> list[tuple[str, str]]:
-    """The account's health and reasons from the latest daily churn score (read from the
-    kernel's table: this domain does not import the predictions domain)."""
-    score = s.scalars(
-        select(ChurnScore)
-        .where(ChurnScore.account_id == account_id, ChurnScore.scored_on <= today)
-        .order_by(ChurnScore.scored_on.desc())
-        .limit(1)
-    ).first()
-    if score is None:
-        return []
-    if score.probability is None:
-        return [("Health", "not enough history (under 30 days)")]
-    p = score.probability
-    health = f"{100 - round(100 * p)} / 100 ({round(100 * p)} % risk of churning in 90 days)"
-    items = [("Health", health)]
-    if score.reasons:
-        items.append(("Why", "; ".join(score.reasons)))
-    return items
 
 
 def subscription_items(s: Session, sub: Subscription, today: object) -> list[tuple[str, str]]:
@@ -246,7 +225,7 @@ def subscription_items(s: Session, sub: Subscription, today: object) -> list[tup
     items = [
         (
             "Plan",
-            f"{sub.plan.name} {billing}, {sub.seats} seats at "
+            f"{sub.plan.name} {billing}, {fmt.plural(sub.seats, 'seat')} at "
             f"{format_money(sub.unit_price_cents)}/seat",
         ),
         ("Status", str(sub.status).replace("_", " ")),
@@ -275,7 +254,7 @@ def subscription_items(s: Session, sub: Subscription, today: object) -> list[tup
         if sub.pending_interval:
             what.append("annual" if str(sub.pending_interval) == "year" else "monthly")
         if sub.pending_seats:
-            what.append(f"{sub.pending_seats} seats")
+            what.append(fmt.plural(sub.pending_seats, "seat"))
         items.append(("At renewal", " ".join(what)))
     running = sub.discount_ends_on is None or sub.discount_ends_on > today
     if sub.discount_percent and running and sub.status is not SubStatus.CANCELED:

@@ -63,6 +63,25 @@ def test_a_payment_after_a_decline_clears_the_overdue_days() -> None:
     assert f is not None and f.days_overdue == 0 and f.failed_payments == 2
 
 
+def test_the_retries_of_one_invoice_are_one_declined_payment() -> None:
+    """The billing run retries a declined renewal three times in a week; the simulator the model
+    learns from tries once a month. Four declines of one invoice are one declined charge, two
+    invoices declined are two, and an attempt with no invoice (the simulator's) counts alone."""
+    base = globex_like()
+    dunning = tuple(Attempt(D(2026, 11, d), True, invoice=7) for d in (1, 2, 4, 8))
+    one = History(base.account_id, base.started_on, base.usage, dunning, base.terms)
+    f = features_at(one, T)
+    assert f is not None and f.failed_payments == 1 and f.days_overdue == 15
+    two = History(
+        base.account_id,
+        base.started_on,
+        base.usage,
+        (Attempt(D(2026, 10, 16), True, invoice=6), *dunning),
+        base.terms,
+    )
+    assert (features_at(two, T) or f).failed_payments == 2
+
+
 def test_under_thirty_days_there_is_not_enough_history() -> None:
     young = History(
         2, T - dt.timedelta(days=29), (Usage(T, 3, 3),), (), (Terms(T, "pro", False, 14_700, T),)
