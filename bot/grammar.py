@@ -624,11 +624,11 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "renewals",
-        "renewals [mine] [next <N> days|this month|next month]",
-        "renewals coming up (default: next 30 days; mine: your accounts)",
+        "renewals [mine] [next <N> days|this month|next month|last month]",
+        "renewals ahead (default: next 30 days; mine: your accounts; last month: how they went)",
         "renewals",
         r"(?:(?P<mine>mine)\b\s*)?"
-        r"(?:next\s+(?P<days>\d+)\s+days?|(?P<period>this\s+month|next\s+month))?"
+        r"(?:next\s+(?P<days>\d+)\s+days?|(?P<period>this\s+month|next\s+month|last\s+month))?"
         r"(?:\s*\b(?P<mine_after>mine))?",
         _window,
         example="renewals next 60 days",
@@ -666,10 +666,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("mrr", "mrr", "MRR, ARR and this month's movement", "mrr_report", example="mrr"),
     Command(
         "summary",
-        "summary [this month|next month|this quarter]",
-        "renewal summary for a period (default: next month)",
+        "summary [this month|next month|this quarter|last month]",
+        "renewal summary for a period (default: next month; last month: how it went)",
         "renewal_summary",
-        r"(?P<period>this\s+month|next\s+month|this\s+quarter)?",
+        r"(?P<period>this\s+month|next\s+month|this\s+quarter|last\s+month)?",
         lambda m: {"period": re.sub(r"\s+", "_", m["period"].lower())} if m.group("period") else {},
         example="summary next month",
     ),

@@ -386,6 +386,23 @@ def renewal_outcomes(
     return out
 
 
+def subscriptions_by_id(session: Session, ids: Iterable[int]) -> dict[int, Subscription]:
+    """Subscriptions (cancelled ones too) with account, owner and plan loaded."""
+    wanted = sorted(set(ids))
+    found: dict[int, Subscription] = {}
+    for i in range(0, len(wanted), CHUNK):
+        for sub in session.scalars(
+            select(Subscription)
+            .where(Subscription.id.in_(wanted[i : i + CHUNK]))
+            .options(
+                joinedload(Subscription.plan),
+                joinedload(Subscription.account).joinedload(Account.owner),
+            )
+        ):
+            found[sub.id] = sub
+    return found
+
+
 def logo_counts(session: Session, start: dt.date, end: dt.date) -> tuple[int, int]:
     """(customers at `start`, of those lost by `end`), counting accounts, not subscriptions.
 

@@ -7,9 +7,11 @@ written for people, plus `Reply.data` with the exact numbers (cents as int, ISO 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import Field
+from sqlalchemy.orm import Session
 
 from billing import add_months, format_money, logo_churn, renewal_rate
 from reports import common
@@ -30,9 +32,9 @@ class RenewalsArgs(Args):
         le=366,
         description="Next N days (default 30)",
     )
-    period: Literal["this_month", "next_month"] | None = Field(
+    period: Literal["this_month", "next_month", "last_month"] | None = Field(
         default=None,
-        description="Instead of days",
+        description="Instead of days; last_month: how last month's renewals went",
     )
     mine: bool = Field(default=False, description="Speaker's own only")
 
@@ -48,6 +50,8 @@ def renewals(ctx: SkillContext, args: RenewalsArgs) -> Reply:
     if args.days is not None and args.period is not None:
         return Reply.error("Ask for a number of days or a month, not both.")
     today = ctx.clock.today()
+    if args.period == "last_month":
+        return renewed_last_month(ctx, mine=args.mine)
     if args.period is not None:
         start, end, label = common.upcoming(today, args.period)
     else:
@@ -113,10 +117,82 @@ def renewals(ctx: SkillContext, args: RenewalsArgs) -> Reply:
     )
 
 
+def renewed_last_month(ctx: SkillContext, *, mine: bool) -> Reply:
+    """Last calendar month's renewals as they turned out: each period that came to its end,
+    renewed or not (the list ahead cannot show them: a renewed period has moved on)."""
+    today = ctx.clock.today()
+    first, last = common.month_of(add_months(today.replace(day=1), -1))
+    with ctx.db.read() as s:
+        outcomes = reporting.renewal_outcomes(s, first, last, today)
+        subs = reporting.subscriptions_by_id(s, (o.subscription_id for o in outcomes))
+        rows = [
+            (o, subs[o.subscription_id])
+            for o in outcomes
+            if not mine or common.owned_by(subs[o.subscription_id], ctx.speaker.user_id)
+        ]
+        table_rows = tuple(
+            (
+                sub.account.name,
+                sub.plan.name,
+                common.billing_label(sub),
+                common.short_day(o.ended_on),
+                "renewed" if o.renewed else "not renewed",
+                common.owner_name(sub),
+            )
+            for o, sub in rows
+        )
+    renewed = sum(1 for o, _ in rows if o.renewed)
+    rate = renewal_rate(renewed, len(rows))
+    whose = ", your accounts" if mine else ""
+    facts = Facts(
+        f"Renewals in {common.month_name(first)}{whose} ({common.span(first, last)})",
+        (
+            ("Came up for renewal", str(len(rows))),
+            ("Renewed", str(renewed)),
+            ("Renewal rate", common.percent(rate)),
+        ),
+    )
+    data = {
+        "window": {"start": first.isoformat(), "end": last.isoformat()},
+        "count": len(rows),
+        "renewed": renewed,
+        "renewal_rate": str(rate) if rate is not None else None,
+        "outcomes": [
+            {
+                "subscription_id": o.subscription_id,
+                "account": sub.account.name,
+                "ended_on": o.ended_on.isoformat(),
+                "renewed": o.renewed,
+            }
+            for o, sub in rows
+        ],
+    }
+    if not rows:
+        text = f"Nothing came up for renewal in {common.month_name(first)}."
+        return Reply(parts=(facts, Text(text, "info")), data=data)
+    table = Table(
+        f"{common.month_name(first)}'s renewals",
+        ("Account", "Plan", "Billing", "Period ended", "Outcome", "Owner"),
+        table_rows,
+    )
+    heading = () if paging.continuing(ctx) else (facts,)
+    args = RenewalsArgs(period="last_month", mine=mine)
+    return Reply(
+        parts=(
+            *heading,
+            *paging.page(
+                ctx, "renewals", args, table, noun="renewals", in_all=f"{renewed} renewed"
+            ),
+        ),
+        data=data,
+    )
+
+
 # ---- renewal summary -----------------------------------------------------------------------
 class SummaryArgs(Args):
-    # The rest of this month or quarter, or next month (the values say it to the model).
-    period: Literal["this_month", "next_month", "this_quarter"] = "next_month"
+    # The rest of this month or quarter, or next month (the values say it to the model);
+    # last month: how its renewals went (rate and churn), nothing ahead.
+    period: Literal["this_month", "next_month", "this_quarter", "last_month"] = "next_month"
 
 
 @skill(
@@ -129,8 +205,9 @@ class SummaryArgs(Args):
 def renewal_summary(ctx: SkillContext, args: SummaryArgs) -> Reply:
     authorize(ctx.speaker.role, "reports")
     today = ctx.clock.today()
+    if args.period == "last_month":
+        return renewal_summary_of_last_month(ctx)
     start, end, label = common.upcoming(today, args.period)
-    prev_first, prev_last = common.month_of(add_months(today.replace(day=1), -1))
     with ctx.db.read() as s:
         rows = reporting.renewing(s, start, end, today)
         items = [common.renewal_row_data(row, today) for row in rows]
@@ -145,13 +222,7 @@ def renewal_summary(ctx: SkillContext, args: SummaryArgs) -> Reply:
             for row, item in zip(rows, items, strict=True)
             if row.risks
         ]
-        outcomes = reporting.renewal_outcomes(s, prev_first, prev_last, today)
-        at_start, lost = reporting.logo_counts(s, prev_first, prev_last)
-        churned = reporting.mrr_movement_between(
-            s,
-            common.midnight(prev_first, ctx),
-            common.midnight(prev_last + dt.timedelta(days=1), ctx),
-        ).churn
+        previous = LastMonth.read(s, ctx)
         ahead = outlook(s, today)
 
     total = sum(item["arr_cents"] for item in items)
@@ -161,11 +232,6 @@ def renewal_summary(ctx: SkillContext, args: SummaryArgs) -> Reply:
         bucket = plans.setdefault(item["plan"], {"count": 0, "arr_cents": 0})
         bucket["count"] += 1
         bucket["arr_cents"] += item["arr_cents"]
-    renewed = sum(1 for o in outcomes if o.renewed)
-    rate = renewal_rate(renewed, len(outcomes))
-    churn_ratio = logo_churn(lost, at_start)
-    prev_name = common.month_name(prev_first)
-
     parts: list[Part] = [
         Facts(
             f"Renewals in {label} ({common.span(start, end)})",
@@ -193,19 +259,7 @@ def renewal_summary(ctx: SkillContext, args: SummaryArgs) -> Reply:
         parts.append(
             Table("At-risk renewals", ("Account", "Renews", "ARR", "Owner", "Why"), tuple(risky))
         )
-    parts.append(
-        Facts(
-            f"Last month ({prev_name})",
-            (
-                ("Renewal rate", f"{common.percent(rate)} ({renewed} of {len(outcomes)} renewed)"),
-                (
-                    "Logo churn",
-                    f"{common.percent(churn_ratio)} ({lost} of {at_start} customers lost)",
-                ),
-                ("Churned MRR", format_money(churned)),
-            ),
-        )
-    )
+    parts.append(previous.facts(f"Last month ({common.month_name(previous.first)})"))
     parts.append(ahead.facts())
     return Reply(
         parts=tuple(parts),
@@ -217,17 +271,77 @@ def renewal_summary(ctx: SkillContext, args: SummaryArgs) -> Reply:
             "by_billing": split,
             "by_plan": plans,
             "at_risk": [item for item in items if item["risks"]],
-            "previous_month": {
-                "month": prev_first.isoformat()[:7],
-                "up_for_renewal": len(outcomes),
-                "renewed": renewed,
-                "renewal_rate": str(rate) if rate is not None else None,
-                "customers_at_start": at_start,
-                "customers_lost": lost,
-                "logo_churn": str(churn_ratio) if churn_ratio is not None else None,
-                "churned_mrr_cents": churned,
-            },
+            "previous_month": previous.data(),
             "outlook": ahead.data(),
+        },
+    )
+
+
+@dataclass(frozen=True)
+class LastMonth:
+    """Last calendar month's renewal rate, logo churn and churned MRR."""
+
+    first: dt.date
+    last: dt.date
+    up: int
+    renewed: int
+    at_start: int
+    lost: int
+    churned_cents: int
+
+    @classmethod
+    def read(cls, s: Session, ctx: SkillContext) -> LastMonth:
+        today = ctx.clock.today()
+        first, last = common.month_of(add_months(today.replace(day=1), -1))
+        outcomes = reporting.renewal_outcomes(s, first, last, today)
+        at_start, lost = reporting.logo_counts(s, first, last)
+        churned = reporting.mrr_movement_between(
+            s, common.midnight(first, ctx), common.midnight(last + dt.timedelta(days=1), ctx)
+        ).churn
+        renewed = sum(1 for o in outcomes if o.renewed)
+        return cls(first, last, len(outcomes), renewed, at_start, lost, churned)
+
+    def facts(self, title: str) -> Facts:
+        rate, churn = renewal_rate(self.renewed, self.up), logo_churn(self.lost, self.at_start)
+        return Facts(
+            title,
+            (
+                ("Renewal rate", f"{common.percent(rate)} ({self.renewed} of {self.up} renewed)"),
+                (
+                    "Logo churn",
+                    f"{common.percent(churn)} ({self.lost} of {self.at_start} customers lost)",
+                ),
+                ("Churned MRR", format_money(self.churned_cents)),
+            ),
+        )
+
+    def data(self) -> dict[str, object]:
+        rate, churn = renewal_rate(self.renewed, self.up), logo_churn(self.lost, self.at_start)
+        return {
+            "month": self.first.isoformat()[:7],
+            "up_for_renewal": self.up,
+            "renewed": self.renewed,
+            "renewal_rate": str(rate) if rate is not None else None,
+            "customers_at_start": self.at_start,
+            "customers_lost": self.lost,
+            "logo_churn": str(churn) if churn is not None else None,
+            "churned_mrr_cents": self.churned_cents,
+        }
+
+
+def renewal_summary_of_last_month(ctx: SkillContext) -> Reply:
+    """Last month's figures, led by them (a summary ahead shows them below its renewals)."""
+    with ctx.db.read() as s:
+        previous = LastMonth.read(s, ctx)
+    name = common.month_name(previous.first)
+    span = common.span(previous.first, previous.last)
+    more = Text("Each one: `renewals last month`. Ahead: `summary next month`.", "info")
+    return Reply(
+        parts=(previous.facts(f"Renewals in {name}: how they went ({span})"), more),
+        data={
+            "period": "last_month",
+            "window": {"start": previous.first.isoformat(), "end": previous.last.isoformat()},
+            "previous_month": previous.data(),
         },
     )
 

@@ -109,10 +109,13 @@ def month_end(day: dt.date) -> dt.date:
 
 
 def period(text: str) -> str | None:
-    """ "this month" / "next month" / "this quarter" (also "end of quarter", "quarterly")."""
+    """ "this month" / "next month" / "last month" / "this quarter" (also "end of quarter",
+    "quarterly")."""
     text = normalise(text)
     if re.search(r"\bnext\s+month", text):
         return "next_month"
+    if re.search(r"\b(?:last|previous|past)\s+month\b", text):
+        return "last_month"
     if re.search(r"\bthis\s+month|\bmonth to date\b|\bcurrent\s+month", text):
         return "this_month"
     if re.search(r"\bquarter|\bquarterly\b", text):
@@ -124,6 +127,8 @@ def days_until(text: str, today: dt.date) -> int | None:
     """A window ahead in days: "next 60 days", "two weeks", "this quarter" (to its last day),
     "this month" / "next month" (to that month's last day)."""
     named = period(text)
+    if named == "last_month":
+        return None  # behind, not ahead: the list and the summary answer it by its period
     if named == "this_quarter":
         return (quarter_end(today) - today).days
     if named == "this_month":

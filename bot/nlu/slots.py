@@ -328,7 +328,7 @@ def _discount(text: str, today: dt.date) -> Slots:
 
 def _renewals(text: str, today: dt.date) -> Slots:
     named = numbers.period(text)
-    if named in ("this_month", "next_month"):
+    if named in ("this_month", "next_month", "last_month"):
         return {"period": named}
     return _drop_none(days=numbers.days_until(text, today))
 

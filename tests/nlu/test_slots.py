@@ -44,6 +44,9 @@ def test_numbers_and_percentages() -> None:
 def test_periods_and_windows() -> None:
     assert numbers.period("renewal summary for next month") == "next_month"
     assert numbers.period("end of quarter") == "this_quarter"
+    assert numbers.period("renewal summary for last month") == "last_month"
+    assert numbers.period("how did renewals go the previous month") == "last_month"
+    assert numbers.days_until("renewals last month", TODAY) is None  # behind, not ahead
     assert numbers.days_until("by the end of the quarter", TODAY) == 45  # Nov 16 → Dec 31
     assert numbers.days_until("this month", TODAY) == 14
     assert numbers.days_until("next month", TODAY) == 45

@@ -509,6 +509,39 @@ def test_renewal_summary_last_month_matches_the_invoices(demo: Database) -> None
     assert 0 < data["renewed"] < up  # not every renewal came through: a decline, or a loss
 
 
+def test_last_month_is_how_its_renewals_went(demo: Database) -> None:
+    """ "summary last month" leads with last month's figures (the same as below next month's
+    summary), and "renewals last month" lists each period that came up, renewed or not."""
+    ahead = run(demo, "renewal_summary").data["previous_month"]
+    last = run(demo, "renewal_summary", {"period": "last_month"})
+    assert last.data["previous_month"] == ahead
+    assert last.data["window"] == {"start": "2026-10-01", "end": "2026-10-31"}
+    assert "renewals" not in last.data and "count" not in last.data  # nothing ahead
+    shown = facts(last)
+    assert shown["Renewal rate"].endswith(
+        f"({ahead['renewed']} of {ahead['up_for_renewal']} renewed)"
+    )
+    listed = run(demo, "renewals", {"period": "last_month"})
+    assert (listed.data["count"], listed.data["renewed"]) == (
+        ahead["up_for_renewal"],
+        ahead["renewed"],
+    )
+    rows = every_row(demo, listed, "October 2026's renewals", "U_MANAGER1")
+    assert len(rows) == ahead["up_for_renewal"]
+    assert sum(row[4] == "renewed" for row in rows) == ahead["renewed"]
+    assert all(row[3].startswith("Oct ") for row in rows)
+    mine = run(demo, "renewals", {"period": "last_month", "mine": True}, user="U_SALES2").data
+    assert 0 < mine["count"] < listed.data["count"]
+    outcomes = {o["subscription_id"] for o in mine["outcomes"]}
+    with demo.read() as s:
+        owners = {
+            sub.account.owner.slack_user_id
+            for sub in subscriptions(s)
+            if sub.id in outcomes and sub.account.owner is not None
+        }
+    assert owners == {"U_SALES2"}
+
+
 def test_renewal_summary_other_periods(demo: Database) -> None:
     month = run(demo, "renewal_summary", {"period": "this_month"}).data
     quarter = run(demo, "renewal_summary", {"period": "this_quarter"}).data
