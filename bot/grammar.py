@@ -624,7 +624,7 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "renewals",
-        "renewals [mine] [next <N> days|this month|next month|last month]",
+        "renewals [mine] [next <N> days|this/next/last month]",
         "renewals ahead (default: next 30 days; mine: your accounts; last month: how they went)",
         "renewals",
         r"(?:(?P<mine>mine)\b\s*)?"
@@ -666,7 +666,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("mrr", "mrr", "MRR, ARR and this month's movement", "mrr_report", example="mrr"),
     Command(
         "summary",
-        "summary [this month|next month|this quarter|last month]",
+        "summary [this/next/last month|this quarter]",
         "renewal summary for a period (default: next month; last month: how it went)",
         "renewal_summary",
         r"(?P<period>this\s+month|next\s+month|this\s+quarter|last\s+month)?",

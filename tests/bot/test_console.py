@@ -165,7 +165,7 @@ def test_helpful_errors_for_typos_and_bad_input(console):
     assert "Did you mean Initech" in blocks[3]
     assert "no plan called “Platinum”" in blocks[4]
     # Help lists what support may do: renewals, not the sales and manager commands.
-    assert "renewals [mine] [next <N> days|this month|next month]" in blocks[5]
+    assert "renewals [mine] [next <N> days|this/next/last month]" in blocks[5]
     for usage in ("stalled [mine|<rep>]", "mrr ", "discount <account>", "audit [<account>]"):
         assert usage not in blocks[5]
 
