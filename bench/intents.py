@@ -57,6 +57,18 @@ def _demo_tools() -> list[str]:
 DEMO_TOOLS = _demo_tools()
 
 
+def demo_account(role: Any) -> Any:
+    """Whether a span could name a demo account the role may read, as the bot asks the store
+    (`bot.nlu.understand.account_names`): staff read the named accounts (the generated crowd
+    is named by no row), a labelled customer reads their own (a name of theirs is "us")."""
+    from seed.accounts import NAMED_ACCOUNTS
+    from store.accounts import names_an_account
+    from store.models import Role
+
+    names = list(NAMED_ACCOUNTS) if role not in (Role.CUSTOMER, Role.GUEST) else []
+    return lambda value: names_an_account(value, names)
+
+
 @dataclass(frozen=True)
 class Labelled:
     text: str
@@ -133,6 +145,7 @@ def evaluate(name: str, rows: Sequence[Labelled], router: Any, specs: dict[str, 
             known=router.known,
             allowed=allowed,
             tools=DEMO_TOOLS,
+            is_account=demo_account(Role(row.role)),
         )
         got = outcome.intent
         if row.intent in specs and row.intent not in allowed:

@@ -173,22 +173,39 @@ def route(
     questions: Sequence[Question], router: Any = None
 ) -> tuple[frozenset[str], frozenset[str]]:
     """(routed away, answered by a skill): as users get it without an LLM, the intent router
-    (bot/nlu, as the core runs it) runs first; only "knowledge" and "unknown" reach the
-    knowledge path. A question it sends to another skill, or to a clarifying question, is
-    routed away, unless it is an in-scope question a read skill answers from its document's
-    facts (`knowledge.evaluation.skill_answers`, the same rule on both splits)."""
-    from bench.intents import TODAY
+    (bot/nlu, as the core runs it) runs first, reading the text as one of the skills the
+    asker's role may use (a customer's question as a customer's; a staff question as a
+    manager's, who may use every staff skill — as bench/intents.py does); only "knowledge"
+    and "unknown" reach the knowledge path. A question it sends to another skill, or to a
+    clarifying question, is routed away, unless it is an in-scope question a read skill
+    answers from its document's facts (`knowledge.evaluation.skill_answers`, the same rule
+    on both splits)."""
+    from bench.intents import DEMO_TOOLS, TODAY, demo_account
     from bot.nlu.decide import decide, specs_of
     from bot.nlu.router import build_router
+    from skills.access import usable
     from skills.base import all_skills
+    from store.models import Role
 
     router = router or build_router(load_settings())
     specs = specs_of(all_skills())
+    allowed = {
+        who: usable(role) for who, role in (("customer", Role.CUSTOMER), ("staff", Role.MANAGER))
+    }
+    accounts = {"customer": demo_account(Role.CUSTOMER), "staff": demo_account(Role.MANAGER)}
     away, answered = set(), set()
     for q in questions:
         ranking = router.rank(q.text)
         outcome = decide(
-            q.text, ranking.intents, ranking.best_plain, specs, TODAY, known=router.known
+            q.text,
+            ranking.intents,
+            ranking.best_plain,
+            specs,
+            TODAY,
+            known=router.known,
+            allowed=allowed[q.who],
+            tools=DEMO_TOOLS,
+            is_account=accounts[q.who],
         )
         if outcome.route in ("knowledge", "unknown"):
             continue

@@ -166,6 +166,20 @@ def find_accounts(
     return list(starts)
 
 
+def names_an_account(query: str, names: Sequence[str]) -> bool:
+    """Could `query` be one of `names` as a person types it: the name or its start, or a
+    close spelling (the same cutoff as `suggest_accounts`)? Pure: the router asks it of a
+    general question's would-be account ("how long are audit logs kept" names none)."""
+    text = utils.default_process(query)
+    if not text:
+        return False
+    for name in names:
+        if utils.default_process(name).startswith(text):
+            return True
+    found = process.extractOne(query, names, scorer=fuzz.WRatio, processor=utils.default_process)
+    return found is not None and found[1] >= FUZZY_CUTOFF
+
+
 def suggest_accounts(
     session: Session, text: str, limit: int = 3, *, within: frozenset[int] | None = None
 ) -> list[str]:

@@ -11,7 +11,10 @@ in-scope questions kept on the documents, bench/retrieval.py's pipeline figure):
 - a general question about how things work (`policy_question`: "can I pause?", "what happens
   if a payment fails", "is there a refund") that names no account and gives no specifics of a
   change ("can we have ten more days of trial" does) is less likely to be any skill: the
-  documents answer it; a question about the speaker's own facts (`own_fact`:
+  documents answer it (limits — "what's the longest …" —, how-tos — "how do we …" — and
+  questions about an account of a kind — "when does a churned account …" — are general
+  too; a would-be account no account of the speaker's could be, "how long are audit logs
+  kept" read as "long", names nothing); a question about the speaker's own facts (`own_fact`:
   "what's our next bill?", "how many seats do we have") is less likely to be the documents;
 - a reading that lacks what it needs is less likely: a write without its subject (no account
   or deal named, no "we/our/my") is most often a question about the policy ("can I pause an
@@ -37,7 +40,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -122,7 +125,8 @@ _PRICE = re.compile(r"\b(quote|quoted|cost|costs|price|priced|estimate|how much)
 # "can I/we …?", "do we lose …?": asking what is possible or what follows, not for a change.
 _MAY_WE = re.compile(
     r"^(can|could|may|might|do|does|did|will|would|should|is|are|am)\s"
-    r"|\b(can|could|may) (i|we)\b|\b(do|will|would) (i|we) (still |ever )?(lose|keep|get|be)\b"
+    r"|\b(can|could|may) (i|we)\b"
+    r"|\b(do|will|would) (i|we) (still |ever )?(lose|keep|get|be|pay|need|have to)\b"
 )
 _REQUEST = re.compile(r"^(can|could|would|will) you\b")
 _SHOW_ME = re.compile(r"\b(can|could|may) (i|we|you) (please )?(see|view|show|list|look at)\b")
@@ -130,7 +134,12 @@ _HOW_IT_WORKS = re.compile(
     r"\b(what happens|what if|if (we|i|you|a|an|the|our|my|they|customers?)|how (does|do|is|are)"
     r"\b.*\b(work|works|handled|billed|charged|calculated|counted)|how long|how often|"
     r"how many times|how soon|how quickly|how fast|is there|are there|why|allowed|policy|"
-    r"policies|refund\w*|money.back|guarantee\w*|in general)\b"
+    r"policies|refund\w*|money.back|guarantee\w*|in general|"
+    # limits ("what's the longest pause?"), how-tos ("how do we take it over?") and any
+    # account of a kind rather than a named one ("when does a churned account get …")
+    r"the (longest|shortest|most|least|maximum|minimum)|maximum|minimum|"
+    r"how (do|can|should) (i|we|you)|(does|do|is|are|will|can|would|should) (a|an|any|every)"
+    r")\b"
 )
 _OWN = re.compile(r"\b(my|our|are we|am i|we have)\b")  # "we" alone: often the company
 _FACT = re.compile(
@@ -221,6 +230,22 @@ def _specific(spec: SkillSpec | None, args: Mapping[str, Any], named: bool) -> b
     return changes and any(k not in _NOT_SPECIFICS for k in args)
 
 
+# Requests whose account may be a new one: its name may be nobody's yet.
+NEW_NAMES = frozenset({"new_account", "start_trial", "start_subscription"})
+
+
+def _unknown_account(
+    spec: SkillSpec | None, args: Mapping[str, Any], intent: str, is_account: Callable[[str], bool]
+) -> bool:
+    """The reading's account is a span no account of the speaker's could be."""
+    if spec is None or spec.subject != "account" or intent in NEW_NAMES:
+        return False
+    value = args.get("account")
+    if not isinstance(value, str) or value == SELF or value.isdigit():
+        return False
+    return not is_account(value)
+
+
 def _missing(spec: SkillSpec | None, args: Mapping[str, Any]) -> tuple[str, ...]:
     if spec is None:
         return ()
@@ -242,12 +267,16 @@ def decide(
     known: frozenset[str] = frozenset(),
     allowed: frozenset[str] | None = None,
     tools: Sequence[str] = (),
+    is_account: Callable[[str], bool] | None = None,
 ) -> Outcome:
     """`ranked`: (intent, score) best first; `best_plain`: the best similarity of the
     unmasked message to any example (how close anything is at all); `known`: words that are
     never a name (a write's subject made only of them is no subject); `allowed`: the skills
     the speaker may use (`skills.access.usable`; None: every skill), the only readings
-    considered besides the documents; `tools`: the company's tool names (slots.tool)."""
+    considered besides the documents; `tools`: the company's tool names (slots.tool);
+    `is_account`: whether a span could be an account the speaker may read — asked only of a
+    general question's would-be account ("how long are audit logs kept?" reads "long" as
+    one), so that a name nobody has is no reason to read the question as a request."""
     if best_plain < th.unknown and not opens_account(text):
         return Outcome("unknown")
     readings = []
@@ -259,6 +288,8 @@ def decide(
             extract(intent, text, today, tools=tools) if intent != KNOWLEDGE else {"question": text}
         )
         named = _names(args.get(spec.subject or ""), known) if spec is not None else False
+        if named and general and is_account and _unknown_account(spec, args, intent, is_account):
+            named = False
         if spec is not None and spec.writes and not named:
             args = {k: v for k, v in args.items() if k != spec.subject}
         missing = _missing(spec, args)

@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
+
 from bot.nlu.decide import Outcome, Reading, SkillSpec, decide, specs_of
 from bot.nlu.examples import KNOWLEDGE
 from bot.nlu.slots import reads_tools
@@ -21,6 +23,8 @@ from skills.base import all_skills, invoke
 from skills.buttons import CHOOSE, choice_value
 from skills.context import SkillContext
 from skills.parts import Button, Choices, Reply
+from store.accounts import names_an_account
+from store.models import Account, Role
 
 
 def readable(ctx: SkillContext) -> frozenset[str]:
@@ -28,6 +32,30 @@ def readable(ctx: SkillContext) -> frozenset[str]:
     customer: only with an account of their own; a guest: plans and the documents)."""
     speaker = ctx.speaker
     return usable(speaker.role, has_account=bool(speaker.account_ids))
+
+
+def account_names(ctx: SkillContext) -> Callable[[str], bool]:
+    """Whether a span could name an account this speaker may read (a customer: their own;
+    staff: any; a guest: none), read from the store once, when first asked: another
+    company's name then routes exactly like one nobody has."""
+    names: list[str] | None = None
+
+    def could_be(value: str) -> bool:
+        nonlocal names
+        if names is None:
+            names = readable_account_names(ctx)
+        return names_an_account(value, names)
+
+    return could_be
+
+
+def readable_account_names(ctx: SkillContext) -> list[str]:
+    speaker = ctx.speaker
+    with ctx.db.read() as session:
+        stmt = select(Account.name)
+        if speaker.role in (Role.CUSTOMER, Role.GUEST):
+            stmt = stmt.where(Account.id.in_(sorted(speaker.account_ids)))
+        return list(session.scalars(stmt))
 
 
 def tool_names(ctx: SkillContext) -> list[str]:
@@ -79,6 +107,7 @@ class Understanding:
             allowed=allowed,
             # read only when a skill the speaker may use needs them
             tools=tool_names(ctx) if any(reads_tools(s) for s in allowed) else (),
+            is_account=account_names(ctx),
         )
 
     def reply(self, ctx: SkillContext, text: str, otherwise: Reply | None = None) -> Reply:

@@ -144,3 +144,26 @@ def test_the_tool_of_an_idle_seats_question_is_read_from_the_stack(core: Core, i
     reply = core.handle("U_MANAGER1", "who hasnt used figmaa in 30 days", "c-unused")
     assert invoked == [("licences_unused", {"tool": "figma", "days": 30})], reply.as_dict()
     assert "Figma" in str(reply.as_dict()) and reply.kind != "error", reply.as_dict()
+
+
+def test_a_general_question_with_no_real_account_goes_to_the_documents(core: Core, invoked):
+    """Staff: "when does a churned account get the comeback offer?" reads "churned" as an
+    account; no account is called that, so the documents answer it. A real one is still a
+    request for that account's card."""
+    core.handle("U_MANAGER1", "when does a churned account get the comeback offer?", "c-wb")
+    assert [name for name, _ in invoked] == ["search_knowledge"]
+    invoked.clear()
+    core.handle("U_MANAGER1", "when does globex get the comeback offer?", "c-wb2")
+    assert [name for name, _ in invoked] == ["find_account"]
+
+
+def test_another_companys_name_routes_like_a_name_nobody_has(core: Core, invoked) -> None:
+    """A customer may read only their own account: Baxter (a customer of ours) and a name
+    nobody has take the same route, so the route says nothing of who our customers are (the
+    accounts asked about are the speaker's readable ones, not the store's)."""
+    routes = []
+    for name in ("baxter", "zebulon"):
+        invoked.clear()
+        core.handle("U_INITECH1", f"how long does {name} keep the comeback offer?", f"c-{name}")
+        routes.append([skill for skill, _ in invoked])
+    assert routes[0] == routes[1] == ["search_knowledge"]

@@ -75,6 +75,46 @@ def test_general_questions_about_a_policy_and_questions_about_ones_own_facts() -
     assert asks_price("how much would 5 more seats cost") and not asks_price("add 5 seats")
 
 
+def test_limits_how_tos_and_accounts_of_a_kind_are_general_questions() -> None:
+    from bot.nlu.decide import policy_question
+
+    for text in (
+        "what's the maximum number of seats on starter",
+        "what's the longest we can suspend billing for?",
+        "how do we take over the account after our admin left?",
+        "when does a churned account get the comeback offer?",
+        "we hired three people, when do we pay for their logins?",
+    ):
+        assert policy_question(text), text
+    for text in ("how many seats do we have", "pause initech for two weeks"):
+        assert not policy_question(text), text
+
+
+def test_a_general_question_whose_account_no_one_has_names_nothing() -> None:
+    """ "how long are audit logs kept" reads "long" as an account: a name none of the
+    speaker's accounts could be is no account, so the question goes to the documents; a
+    real account (a typo of one included) still makes it a request."""
+    from seed.accounts import NAMED_ACCOUNTS
+    from store.accounts import names_an_account
+
+    def readable(value: str) -> bool:
+        return names_an_account(value, list(NAMED_ACCOUNTS))
+
+    ranked = [("find_account", 0.62), ("search_knowledge", 0.46)]
+    text = "when does a churned account get the comeback offer?"
+    assert decide(text, ranked, 0.7, SPECS, TODAY, known=KNOWN).intent == "find_account"
+    out = decide(text, ranked, 0.7, SPECS, TODAY, known=KNOWN, is_account=readable)
+    assert out.route == "knowledge"
+    named = "when does globx get the comeback offer?"
+    out = decide(named, ranked, 0.7, SPECS, TODAY, known=KNOWN, is_account=readable)
+    assert out.intent == "find_account" and out.reading is not None
+    assert out.reading.args["account"] == "globx"
+    assert names_an_account("hoolie", list(NAMED_ACCOUNTS))
+    assert names_an_account("stark", list(NAMED_ACCOUNTS))
+    assert not names_an_account("long", list(NAMED_ACCOUNTS))
+    assert not names_an_account("", list(NAMED_ACCOUNTS))
+
+
 def test_a_policy_question_goes_to_the_documents_unless_it_gives_a_changes_specifics() -> None:
     ranked = [("cancel_subscription", 0.7), ("search_knowledge", 0.55)]
     out = decide("can I cancel?", ranked, 0.7, SPECS | CANCEL, TODAY, known=KNOWN)
