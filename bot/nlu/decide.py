@@ -14,7 +14,8 @@ in-scope questions kept on the documents, bench/retrieval.py's pipeline figure):
   documents answer it (limits — "what's the longest …" —, how-tos — "how do we …" — and
   questions about an account of a kind — "when does a churned account …" — are general
   too; a would-be account no account of the speaker's could be, "how long are audit logs
-  kept" read as "long", names nothing); a question about the speaker's own facts (`own_fact`:
+  kept" read as "long", names nothing, and a reading left with nothing to act on is marked
+  down as a write without its subject is); a question about the speaker's own facts (`own_fact`:
   "what's our next bill?", "how many seats do we have") is less likely to be the documents;
 - a reading that lacks what it needs is less likely: a write without its subject (no account
   or deal named, no "we/our/my") is most often a question about the policy ("can I pause an
@@ -288,15 +289,21 @@ def decide(
             extract(intent, text, today, tools=tools) if intent != KNOWLEDGE else {"question": text}
         )
         named = _names(args.get(spec.subject or ""), known) if spec is not None else False
-        if named and general and is_account and _unknown_account(spec, args, intent, is_account):
-            named = False
-        if spec is not None and spec.writes and not named:
+        nobody = (
+            general
+            and is_account is not None
+            and (not named or _unknown_account(spec, args, intent, is_account))
+            and _unknown_account(spec, args, intent, lambda _: False)  # an account span at all
+        )
+        if nobody:
+            named = False  # and, read or write, the reading has no subject (no "long" account)
+        if spec is not None and (spec.writes or nobody) and not named:
             args = {k: v for k, v in args.items() if k != spec.subject}
         missing = _missing(spec, args)
         if spec is not None and spec.writes and asking:
             score -= th.asking
-        if spec is not None and spec.writes and spec.subject in missing:
-            score -= th.no_subject
+        if nobody or (spec is not None and spec.writes and spec.subject in missing):
+            score -= th.no_subject  # nothing to act on (or what it read as one is nobody)
         elif missing and spec is not None and not spec.reads_args:
             pass  # no text gives them (a new tool's price, seats, renewal date): asked for
         elif missing:

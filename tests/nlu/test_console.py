@@ -155,6 +155,9 @@ def test_a_general_question_with_no_real_account_goes_to_the_documents(core: Cor
     invoked.clear()
     core.handle("U_MANAGER1", "when does globex get the comeback offer?", "c-wb2")
     assert [name for name, _ in invoked] == ["find_account"]
+    invoked.clear()  # "long" is no account: not "No account matches “long”"
+    core.handle("U_MANAGER1", "how long are audit logs kept?", "c-audit")
+    assert [name for name, _ in invoked] == ["search_knowledge"]
 
 
 def test_another_companys_name_routes_like_a_name_nobody_has(core: Core, invoked) -> None:
