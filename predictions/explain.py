@@ -28,7 +28,7 @@ def reason_text(name: str, f: Features, typical: Features, history: History, day
     )
     if name == "utilisation" and now is not None:
         return (
-            f"{now.active_seats} of {now.paid_seats} seats active "
+            f"{now.active_seats} of {_plural(now.paid_seats, 'seat')} active "
             f"({_pct(f.utilisation)}; typical {_pct(typical.utilisation)})"
         )
     if name == "utilisation_change" and now is not None and before is not None:
@@ -36,7 +36,7 @@ def reason_text(name: str, f: Features, typical: Features, history: History, day
         return f"seat use fell from {_pct(was)} to {_pct(f.utilisation)} in 90 days"
     if name == "seats_removed" and now is not None and before is not None:
         removed = before.paid_seats - now.paid_seats
-        return f"{removed} of {before.paid_seats} paid seats removed in 90 days"
+        return f"{removed} of {_plural(before.paid_seats, 'paid seat')} removed in 90 days"
     if name == "failed_payments":
         return (
             f"{_plural(f.failed_payments, 'declined payment')} in 90 days "

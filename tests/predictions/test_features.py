@@ -129,3 +129,30 @@ def test_no_feature_reads_data_after_its_day() -> None:
             assert features_at(poisoned, day) == seen
             checked += 1
     assert checked > 100
+
+
+def test_reasons_count_in_words() -> None:
+    """ "0 of 1 seat active", "1 of 1 paid seat removed": one seat is not "seats"."""
+    from predictions.explain import reason_text
+
+    one = History(
+        4,
+        D(2025, 1, 1),
+        (Usage(D(2026, 8, 16), 1, 1), Usage(T, 0, 1)),
+        (),
+        (Terms(D(2025, 1, 1), "starter", False, 1_900, D(2026, 12, 1)),),
+    )
+    f = features_at(one, T)
+    assert f is not None
+    assert reason_text("utilisation", f, f, one, T).startswith("0 of 1 seat active (0 %")
+    fewer = History(
+        5,
+        D(2025, 1, 1),
+        (Usage(D(2026, 8, 16), 1, 2), Usage(T, 1, 1)),
+        (),
+        (Terms(D(2025, 1, 1), "starter", False, 1_900, D(2026, 12, 1)),),
+    )
+    g = features_at(fewer, T)
+    assert g is not None
+    assert reason_text("seats_removed", g, g, fewer, T) == "1 of 2 paid seats removed in 90 days"
+    assert reason_text("utilisation", g, g, fewer, T).startswith("1 of 1 seat active")
