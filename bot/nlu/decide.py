@@ -235,16 +235,15 @@ def _specific(spec: SkillSpec | None, args: Mapping[str, Any], named: bool) -> b
 NEW_NAMES = frozenset({"new_account", "start_trial", "start_subscription"})
 
 
-def _unknown_account(
-    spec: SkillSpec | None, args: Mapping[str, Any], intent: str, is_account: Callable[[str], bool]
-) -> bool:
-    """The reading's account is a span no account of the speaker's could be."""
+def _account_span(spec: SkillSpec | None, args: Mapping[str, Any], intent: str) -> str | None:
+    """The words a reading took for an existing account ("us", an id and a new business's
+    name are not checked against the accounts)."""
     if spec is None or spec.subject != "account" or intent in NEW_NAMES:
-        return False
+        return None
     value = args.get("account")
-    if not isinstance(value, str) or value == SELF or value.isdigit():
-        return False
-    return not is_account(value)
+    if not isinstance(value, str) or not value or value == SELF or value.isdigit():
+        return None
+    return value
 
 
 def _missing(spec: SkillSpec | None, args: Mapping[str, Any]) -> tuple[str, ...]:
@@ -289,12 +288,10 @@ def decide(
             extract(intent, text, today, tools=tools) if intent != KNOWLEDGE else {"question": text}
         )
         named = _names(args.get(spec.subject or ""), known) if spec is not None else False
-        nobody = (
-            general
-            and is_account is not None
-            and (not named or _unknown_account(spec, args, intent, is_account))
-            and _unknown_account(spec, args, intent, lambda _: False)  # an account span at all
-        )
+        span = _account_span(spec, args, intent) if general and is_account else None
+        # a general question's would-be account that is a known word, or no account the
+        # speaker may read could be
+        nobody = span is not None and (not named or not (is_account and is_account(span)))
         if nobody:
             named = False  # and, read or write, the reading has no subject (no "long" account)
         if spec is not None and (spec.writes or nobody) and not named:
