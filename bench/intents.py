@@ -25,11 +25,11 @@ import os
 import sys
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -38,6 +38,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
+
+if TYPE_CHECKING:
+    from store.models import Role
 
 SETS = {"tuning": ROOT / "tests/nlu/tuning.yaml", "heldout": ROOT / "tests/nlu/heldout.yaml"}
 TODAY = dt.date(2026, 11, 16)  # the labels' relative dates are counted from this day
@@ -57,9 +60,9 @@ def _demo_tools() -> list[str]:
 DEMO_TOOLS = _demo_tools()
 
 
-def demo_account(role: Any) -> Any:
+def demo_account(role: Role) -> Callable[[str], bool]:
     """Whether a span could name a demo account the role may read, as the bot asks the store
-    (`bot.nlu.understand.account_names`): staff read the named accounts (the generated crowd
+    (`bot.nlu.understand.could_name_account`): staff read the named accounts (the generated crowd
     is named by no row), a labelled customer reads their own (a name of theirs is "us")."""
     from seed.accounts import NAMED_ACCOUNTS
     from store.accounts import names_an_account

@@ -19,6 +19,7 @@ from billing.money import round_half_up
 from billing.revenue import discount_percent, terms
 from predictions.history import Attempt, History, Terms, Usage
 from store.models import (
+    SCORED_STATUSES,
     Account,
     Invoice,
     Payment,
@@ -28,11 +29,7 @@ from store.models import (
     UsageSnapshot,
 )
 
-SCORED = (SubStatus.ACTIVE, SubStatus.PAST_DUE, SubStatus.PAUSED)
-# A subscription set to cancel is not scored: its customer has already asked to leave, which
-# is the event the model predicts (the simulator ends an account's rows at that request), so a
-# probability for it would be read off data the model never saw; the at-risk list shows it by
-# its rule instead ("cancellation scheduled"), as a save to attempt, not a prediction.
+SCORED = SCORED_STATUSES  # and not set to cancel (store.models.predictions says why)
 
 
 @dataclass(frozen=True)

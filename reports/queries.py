@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -187,23 +187,35 @@ def renewing(
 def live_subscriptions(session: Session, account_ids: Iterable[int]) -> dict[int, Subscription]:
     """The newest subscription that is not cancelled of each account, with account, owner and
     plan loaded (what a list of accounts shows beside each)."""
-    wanted = sorted(set(account_ids))
     found: dict[int, Subscription] = {}
+    for sub in _with_account(
+        session, Subscription.account_id, account_ids, Subscription.status != SubStatus.CANCELED
+    ):
+        found[sub.account_id] = sub
+    return found
+
+
+def subscriptions_by_id(session: Session, ids: Iterable[int]) -> dict[int, Subscription]:
+    """Subscriptions (cancelled ones too) with account, owner and plan loaded."""
+    return {sub.id: sub for sub in _with_account(session, Subscription.id, ids)}
+
+
+def _with_account(
+    session: Session, key: Any, values: Iterable[int], *where: Any
+) -> Iterator[Subscription]:
+    """Subscriptions whose `key` is among `values`, by id, in chunks of `CHUNK` (one IN list
+    per query), with account, owner and plan loaded."""
+    wanted = sorted(set(values))
     for i in range(0, len(wanted), CHUNK):
-        for sub in session.scalars(
+        yield from session.scalars(
             select(Subscription)
-            .where(
-                Subscription.account_id.in_(wanted[i : i + CHUNK]),
-                Subscription.status != SubStatus.CANCELED,
-            )
+            .where(key.in_(wanted[i : i + CHUNK]), *where)
             .options(
                 joinedload(Subscription.plan),
                 joinedload(Subscription.account).joinedload(Account.owner),
             )
             .order_by(Subscription.id)
-        ):
-            found[sub.account_id] = sub
-    return found
+        )
 
 
 def monthly_value_of(sub: Subscription, on: dt.date) -> int:
@@ -384,23 +396,6 @@ def renewal_outcomes(
                 out.append(RenewalOutcome(sid, ended, False))
     out.sort(key=lambda o: (o.ended_on, o.subscription_id))
     return out
-
-
-def subscriptions_by_id(session: Session, ids: Iterable[int]) -> dict[int, Subscription]:
-    """Subscriptions (cancelled ones too) with account, owner and plan loaded."""
-    wanted = sorted(set(ids))
-    found: dict[int, Subscription] = {}
-    for i in range(0, len(wanted), CHUNK):
-        for sub in session.scalars(
-            select(Subscription)
-            .where(Subscription.id.in_(wanted[i : i + CHUNK]))
-            .options(
-                joinedload(Subscription.plan),
-                joinedload(Subscription.account).joinedload(Account.owner),
-            )
-        ):
-            found[sub.id] = sub
-    return found
 
 
 def logo_counts(session: Session, start: dt.date, end: dt.date) -> tuple[int, int]:

@@ -166,6 +166,13 @@ def find_accounts(
     return list(starts)
 
 
+def account_names(session: Session, *, within: frozenset[int] | None = None) -> list[str]:
+    """The names of the accounts among `within` (None: all)."""
+    if within is not None and not within:
+        return []
+    return list(session.scalars(_among(select(Account.name), within)))
+
+
 def names_an_account(query: str, names: Sequence[str]) -> bool:
     """Could `query` be one of `names` as a person types it: the name or its start, or a
     close spelling (the same cutoff as `suggest_accounts`)? Pure: the router asks it of a
@@ -184,9 +191,9 @@ def suggest_accounts(
     session: Session, text: str, limit: int = 3, *, within: frozenset[int] | None = None
 ) -> list[str]:
     """Close spellings of `text` among the names of `within` (None: all accounts)."""
-    if within is not None and not within:
+    names = account_names(session, within=within)
+    if not names:
         return []
-    names = session.scalars(_among(select(Account.name), within)).all()
     found = process.extract(
         text, names, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit
     )

@@ -10,9 +10,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store.models import ChurnScore, Subscription, SubStatus
-
-SCORED_STATUSES = (SubStatus.ACTIVE, SubStatus.PAST_DUE, SubStatus.PAUSED)
+from store.models import SCORED_STATUSES, ChurnScore, Subscription
 
 
 def churn_items(s: Session, sub: Subscription, today: dt.date) -> list[tuple[str, str]]:

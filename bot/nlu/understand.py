@@ -13,8 +13,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.nlu.decide import Outcome, Reading, SkillSpec, decide, specs_of
 from bot.nlu.examples import KNOWLEDGE
 from bot.nlu.slots import reads_tools
@@ -23,8 +21,8 @@ from skills.base import all_skills, invoke
 from skills.buttons import CHOOSE, choice_value
 from skills.context import SkillContext
 from skills.parts import Button, Choices, Reply
-from store.accounts import names_an_account
-from store.models import Account, Role
+from store.accounts import account_names, names_an_account
+from store.models import Role
 
 
 def readable(ctx: SkillContext) -> frozenset[str]:
@@ -34,7 +32,7 @@ def readable(ctx: SkillContext) -> frozenset[str]:
     return usable(speaker.role, has_account=bool(speaker.account_ids))
 
 
-def account_names(ctx: SkillContext) -> Callable[[str], bool]:
+def could_name_account(ctx: SkillContext) -> Callable[[str], bool]:
     """Whether a span could name an account this speaker may read (a customer: their own;
     staff: any; a guest: none), read from the store once, when first asked: another
     company's name then routes exactly like one nobody has."""
@@ -51,11 +49,9 @@ def account_names(ctx: SkillContext) -> Callable[[str], bool]:
 
 def readable_account_names(ctx: SkillContext) -> list[str]:
     speaker = ctx.speaker
+    outside = speaker.role in (Role.CUSTOMER, Role.GUEST)  # staff read every account
     with ctx.db.read() as session:
-        stmt = select(Account.name)
-        if speaker.role in (Role.CUSTOMER, Role.GUEST):
-            stmt = stmt.where(Account.id.in_(sorted(speaker.account_ids)))
-        return list(session.scalars(stmt))
+        return account_names(session, within=speaker.account_ids if outside else None)
 
 
 def tool_names(ctx: SkillContext) -> list[str]:
@@ -107,7 +103,7 @@ class Understanding:
             allowed=allowed,
             # read only when a skill the speaker may use needs them
             tools=tool_names(ctx) if any(reads_tools(s) for s in allowed) else (),
-            is_account=account_names(ctx),
+            is_account=could_name_account(ctx),
         )
 
     def reply(self, ctx: SkillContext, text: str, otherwise: Reply | None = None) -> Reply:

@@ -45,7 +45,7 @@ from store.models.licences import (
     Vendor,
 )
 from store.models.people import Account, Contact, Role, Staff
-from store.models.predictions import ChurnModelRow, ChurnScore
+from store.models.predictions import SCORED_STATUSES, ChurnModelRow, ChurnScore
 from store.models.subscriptions import (
     IntervalCol,
     OfferStatus,
@@ -58,6 +58,7 @@ from store.models.subscriptions import (
 
 __all__ = [
     "NAMING",
+    "SCORED_STATUSES",
     "Account",
     "AlertDelivery",
     "AuditEvent",

@@ -23,6 +23,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models.base import Base, _now
+from store.models.subscriptions import SubStatus
+
+# Which subscriptions get a daily churn score: live and paid (active, past due, paused) and
+# not set to cancel — a customer who has asked to leave is the event the model predicts (the
+# simulator's rows for an account stop there), so it is a save to attempt, not a prediction.
+SCORED_STATUSES = (SubStatus.ACTIVE, SubStatus.PAST_DUE, SubStatus.PAUSED)
 
 
 class ChurnModelRow(Base):

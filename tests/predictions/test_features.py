@@ -131,27 +131,26 @@ def test_no_feature_reads_data_after_its_day() -> None:
     assert checked > 100
 
 
-def test_reasons_count_in_words() -> None:
-    """ "0 of 1 seat active", "1 of 1 paid seat removed": one seat is not "seats"."""
-    from predictions.explain import reason_text
-
-    one = History(
+def _starter(before: tuple[int, int], now: tuple[int, int]) -> History:
+    """A Starter account with (active, paid) seats 90 days ago and today."""
+    return History(
         4,
         D(2025, 1, 1),
-        (Usage(D(2026, 8, 16), 1, 1), Usage(T, 0, 1)),
+        (Usage(D(2026, 8, 16), *before), Usage(T, *now)),
         (),
         (Terms(D(2025, 1, 1), "starter", False, 1_900, D(2026, 12, 1)),),
     )
+
+
+def test_reasons_count_in_words() -> None:
+    """ "0 of 1 seat active", not "0 of 1 seats"; "1 of 2 paid seats removed"."""
+    from predictions.explain import reason_text
+
+    one = _starter((1, 1), (0, 1))
     f = features_at(one, T)
     assert f is not None
     assert reason_text("utilisation", f, f, one, T).startswith("0 of 1 seat active (0 %")
-    fewer = History(
-        5,
-        D(2025, 1, 1),
-        (Usage(D(2026, 8, 16), 1, 2), Usage(T, 1, 1)),
-        (),
-        (Terms(D(2025, 1, 1), "starter", False, 1_900, D(2026, 12, 1)),),
-    )
+    fewer = _starter((1, 2), (1, 1))
     g = features_at(fewer, T)
     assert g is not None
     assert reason_text("seats_removed", g, g, fewer, T) == "1 of 2 paid seats removed in 90 days"

@@ -751,9 +751,11 @@ def test_the_weekly_report_and_summary_show_churn_risk_and_expansion(demo: Datab
             "accounts": len(accounts),
             "mrr_cents": sum(a["mrr_cents"] for a in accounts),
         }
-    assert (
-        report["churn_high"]["accounts"] + report["churn_medium"]["accounts"] >= 2
-    )  # Umbrella, Soylent
+    # Umbrella and Soylent are in the medium band (25–50 %) and counted there; no account is
+    # above 50 % since dunning retries count as one declined charge (docs/churn-model.md)
+    bands = {a["account"]: a["band"] for a in listed["accounts"]}
+    assert bands["Umbrella"] == bands["Soylent"] == "medium"
+    assert report["churn_medium"]["accounts"] >= 2
     assert report["expected_mrr_loss_cents"] >= listed["expected_mrr_loss_cents"]
     assert report["expansion"]["count"] >= 1
     assert report["expansion"]["uplift_cents"] >= 50_000  # Initech → Business: +$500.00
