@@ -268,14 +268,25 @@ def bench_abstention(hybrid: Retriever, limit: int | None) -> None:
                 f"{name:9} {split:8} {f.in_scope:4} {f.out_of_scope:4} {f.precision:10.3f} "
                 f"{f.recall:7.3f} {f.recall_at_5:9.3f}  {verdict}".rstrip()
             )
-    held = [s for s in scored if s.question.split == "heldout"]
-    f = figures(held, FLOOR, ABSTAIN_BELOW, away, by_skill)
     print(f"  in-scope questions answered by a plan skill (both splits): {len(by_skill)}")
-    for text in f.wrongly_abstained:
-        how = "routed to a skill" if text in away else "abstained"
-        print(f"  heldout in-scope not answered ({how}): {text}")
-    for text in f.answered_out_of_scope:
-        print(f"  heldout out-of-scope answered: {text}")
+    # The misses are printed for `tune` only: tuning reads them. `heldout` stays blind (its
+    # texts are never shown while the router and the thresholds are tuned): counts only.
+    for split in SPLITS:
+        part = [s for s in scored if s.question.split == split]
+        f = figures(part, FLOOR, ABSTAIN_BELOW, away, by_skill)
+        routed = [t for t in f.wrongly_abstained if t in away]
+        print(
+            f"  {split}: in-scope not answered: {len(routed)} routed to a skill, "
+            f"{len(f.wrongly_abstained) - len(routed)} abstained; "
+            f"out-of-scope answered: {len(f.answered_out_of_scope)}"
+        )
+        if split != "tune":
+            continue
+        for text in f.wrongly_abstained:
+            how = "routed to a skill" if text in away else "abstained"
+            print(f"    tune in-scope not answered ({how}): {text}")
+        for text in f.answered_out_of_scope:
+            print(f"    tune out-of-scope answered: {text}")
 
 
 def bench_synthetic(

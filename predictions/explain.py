@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from predictions.features import WINDOW, Features, latest_usage
+from predictions.features import WINDOW, Features, latest_usage, terms_on
 from predictions.history import History
+from store.format import money
 
 
 def _pct(x: float) -> str:
@@ -56,5 +57,9 @@ def reason_text(name: str, f: Features, typical: Features, history: History, day
     if name == "discount_ending":
         return "a discount ends within 90 days"
     if name == "mrr":
-        return f"${f.mrr:,.2f} a month (typical ${typical.mrr:,.2f})"
+        # The account's own cents; the typical value is a median of model inputs, shown to
+        # the cent (money is never formatted from a float).
+        terms = terms_on(history.terms, day)
+        own = terms.mrr_cents if terms is not None else round(f.mrr * 100)
+        return f"{money(own)} a month (typical {money(round(typical.mrr * 100))})"
     return name.replace("_", " ")

@@ -106,6 +106,11 @@ FIGURES: dict[str, list[str]] = {
             for measured in ("knowledge", "pipeline")
             for split in ("tune", "heldout")
         ),
+        *(
+            rf"^  {split}: in-scope not answered: \d+ routed to a skill, \d+ abstained; "
+            r"out-of-scope answered: \d+$"
+            for split in ("tune", "heldout")
+        ),
         r"^== Synthetic index: 3 documents, \d+ chunks$",
         rf"^build time: {NUM} s \({NUM} chunks/s",
         *(rf"^  {mode}\s+p50\s+{MS}\s+p95\s+{MS}" for mode in RETRIEVAL_MODES),
@@ -268,5 +273,10 @@ def test_bench_runs_at_small_size(script: str, tmp_path: Path) -> None:
             assert header in done.stdout, f"{script} has no {name} section\n{output}"
             block = done.stdout.split(header, 1)[1].split("\n== ", 1)[0]
             expect(FIGURES[script], block, f"{script} ({name})", done)
+    if script == "retrieval.py":  # the held-out questions stay blind: counts only
+        from knowledge.evaluation import load_questions
+
+        held = [q.text for q in load_questions() if q.split == "heldout"]
+        assert held and not [t for t in held if t in done.stdout]
     if pg_problem:
         pytest.skip(f"{script} passed without its PostgreSQL half: {pg_problem}")

@@ -22,6 +22,8 @@ in-scope questions kept on the documents, bench/retrieval.py's pipeline figure):
   annual plan?"), and any reading without a required value is a little less likely — unless
   no free text gives that skill's values (adding a tool: its price, seats, renewal date), when
   the bot asks for them instead;
+- a question about one plan, named or described ("the cheapest plan", "the $99 plan"), is
+  less likely to be the whole catalogue: that plan's details answer it;
 - a seat holder's answer to a reclaim ("keep my seat") speaks of the speaker's own seat and
   an owner's decision on it ("they can keep it") of someone else's: the reading said in the
   other person is less likely, and so is an approval said with a refusal's words ("no,
@@ -47,9 +49,10 @@ from typing import Any
 
 from bot.nlu.examples import KNOWLEDGE
 from bot.nlu.licence_slots import wrong_answer, wrong_person
-from bot.nlu.slots import SELF, extract, reads_args
+from bot.nlu.slots import SELF, extract, plans_named, reads_args
 
 UNKNOWN = "unknown"
+CATALOGUE = "list_plans"  # every plan; "plan_details" is one
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,7 @@ class Thresholds:
     policy: float = 0.25  # penalty of a skill read from a general question about a policy
     own: float = 0.15  # penalty of the documents for a question about the speaker's own facts
     person: float = 0.15  # penalty of an answer about one's own seat said of another's, or back
+    one_plan: float = 0.25  # penalty of the whole catalogue for a question about one plan
 
 
 @dataclass(frozen=True)
@@ -312,6 +316,8 @@ def decide(
             or _more_than_an_account(intent, text)
         ):
             score -= th.person
+        if intent == CATALOGUE and len(plans_named(text)) == 1:
+            score -= th.one_plan  # "the cheapest plan's seats": that plan's details answer
         if intent == KNOWLEDGE and own:
             score -= th.own
         elif intent != KNOWLEDGE and general and not _specific(spec, args, named):

@@ -23,6 +23,7 @@ from rapidfuzz import fuzz
 
 from bot.nlu import numbers
 from bot.nlu.numbers import normalise
+from store import catalog
 from subscriptions.retention import reason_in
 
 Slots = dict[str, Any]
@@ -62,7 +63,7 @@ _COMMON_WORDS = """
     upcoming coming due amount expect expected nxt charges people anyway regardless accept
     accepting accepted accepts offers offered expensive cheaper budget afford feature features
     missing using use used competitor competitors alternative interested because fine okay ok
-    sure
+    sure many few dollar dollars bucks euro euros
 """
 COMMON = set(_COMMON_WORDS.split())
 PLAN_WORDS = set(PLANS) | {"busines", "buisness", "bussiness", "starter's", "professional"}
@@ -119,11 +120,13 @@ def account(text: str) -> str | None:
     """The account's name as written, "us" for the speaker's own, or None."""
     if mentions_self(text):
         return SELF
-    return span(text, COMMON)
+    return span(without_described_plans(text), COMMON)
 
 
 def plan(text: str) -> str | None:
-    """The plan named, typos forgiven ("buisness" → "business"); the one after "to"/"on" first."""
+    """The plan named, typos forgiven ("buisness" → "business"); the one after "to"/"on" first;
+    else one described by its place or price in the catalogue ("the cheapest plan", "the
+    $99 plan")."""
     ws = words(text)
     after = [ws[i + 1] for i, w in enumerate(ws[:-1]) if w in ("to", "on", "onto")]
     for w in after + ws:
@@ -133,6 +136,56 @@ def plan(text: str) -> str | None:
             return "pro"
         if is_plan(w):
             return _best_plan(w)
+    return described_plan(text)
+
+
+def plans_named(text: str) -> set[str]:
+    """Every plan the text names or describes ("compare pro and business": two)."""
+    found = {_best_plan(w) or w for w in words(text) if is_plan(w)} - {None}
+    found = {"pro" if p == "professional" else p for p in found if p}
+    described = described_plan(text)
+    return found | ({described} if described else set())
+
+
+# A plan by its place among the priced plans, as people describe one without its name.
+# The word after the description must be a plan's ("the cheapest plan", "the basic tier"):
+# "a basic question" describes no plan.
+_PLAN_NOUN = r"\s+(?:\w+\s+)?(?:plan|tier|option|package|level|one)s?\b"
+_CHEAPEST = re.compile(
+    r"\b(?:cheapest|least expensive|lowest|entry[- ]level|basic|smallest|bottom)" + _PLAN_NOUN
+)
+_MIDDLE = re.compile(r"\bmid[- ]?tier\b|\b(?:mid[- ]?level|middle|mid[- ]?range)" + _PLAN_NOUN)
+_DEAREST = re.compile(r"\b(?:most expensive|priciest|dearest)" + _PLAN_NOUN)
+_PRICE_PLAN = re.compile(r"\$\s?(\d+)(?:\.00)?\s*(?:a\s+|per\s+)?(?:\w+\s+){0,2}?(?:plan|tier)\b")
+
+
+def without_described_plans(text: str) -> str:
+    """The text less its plan descriptions ("move globex to the mid tier" → "move globex to
+    the"): a description is no account's name."""
+    for pattern in (_PRICE_PLAN, _CHEAPEST, _MIDDLE, _DEAREST):
+        text = pattern.sub(" ", text.lower()) if pattern.search(text.lower()) else text
+    return text
+
+
+def described_plan(text: str) -> str | None:
+    """The priced plan described by its place ("the cheapest", "the mid-tier", "the most
+    expensive") or its price ("the $99 plan", monthly or annual per seat), from the catalogue."""
+    t = text.lower()
+    priced = sorted((p for p in catalog.CATALOG if not p.is_contract), key=lambda p: p.rank)
+    if not priced:
+        return None
+    if (m := _PRICE_PLAN.search(t)) is not None:
+        cents = int(m.group(1)) * 100
+        for p in priced:
+            if cents in (p.monthly_cents, p.annual_cents):
+                return p.code
+        return None
+    if _CHEAPEST.search(t):
+        return priced[0].code
+    if _DEAREST.search(t):
+        return priced[-1].code
+    if _MIDDLE.search(t) and len(priced) % 2 == 1:
+        return priced[len(priced) // 2].code
     return None
 
 
@@ -181,9 +234,16 @@ def note(text: str) -> str:
     return found[1].strip() if found else ""
 
 
+_MONEY = re.compile(
+    r"[$€£]\s?\d[\d,]*(?:\.\d+)?|\b\d[\d,]*(?:\.\d+)?\s*(?:dollars?|bucks|euros?|usd|eur)\b", re.I
+)
+
+
 def seats(text: str) -> Slots:
-    """{"seats": N} for a total, {"add": N} for "N more" / "add N" (negative to remove)."""
-    t = numbers.numberize(text)
+    """{"seats": N} for a total, {"add": N} for "N more" / "add N" (negative to remove); an
+    amount of money ("the $99 plan", "20 dollars") is no number of seats."""
+    text = _MONEY.sub(" ", numbers.numberize(text))
+    t = text
     n = numbers.integers(text)
     if not n:
         return {}

@@ -54,7 +54,7 @@ def routed() -> tuple[frozenset[str], frozenset[str]]:
 @pytest.mark.xfail(
     strict=True,
     reason="measured on the blind held-out set of 2026-12-02 (45 + 45 questions, looked at "
-    "four times, aggregates only): pipeline precision 0.864, recall 0.844, recall@5 0.822 "
+    "six times, aggregates only): pipeline precision 0.864, recall 0.844, recall@5 0.822 "
     "(the router still sends some in-scope questions to skills); the knowledge path alone "
     "0.972 / 0.778 / 0.956 (see bench/retrieval.py)",
 )
@@ -66,8 +66,10 @@ def test_abstention_targets_on_the_held_out_split(
     print(f"knowledge path alone: {alone.precision:.3f} / {alone.recall:.3f} / "
           f"{alone.recall_at_5:.3f}")  # fmt: skip
     pipeline = figures(held, FLOOR, ABSTAIN_BELOW, *routed)
-    assert pipeline.precision >= 0.9 and pipeline.recall >= 0.9, pipeline
-    assert pipeline.recall_at_5 >= 0.95, pipeline
+    # The figures only: the held-out texts stay unread (`Figures` holds them).
+    figures_only = (pipeline.precision, pipeline.recall, pipeline.recall_at_5)
+    assert pipeline.precision >= 0.9 and pipeline.recall >= 0.9, figures_only
+    assert pipeline.recall_at_5 >= 0.95, figures_only
 
 
 def test_routed_away_questions_count_as_not_answered(scored: list[Scored]) -> None:

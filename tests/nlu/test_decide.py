@@ -184,3 +184,18 @@ def test_a_missing_value_is_asked_for_in_words_with_the_command() -> None:
     assert missing_text(Reading("extend_trial", {}, 0.8, ("account", "days"))).startswith(
         "I need the account and the days for that."
     )
+
+
+def test_a_question_about_one_plan_is_that_plans_details_not_the_catalogue() -> None:
+    """ "the cheapest plan" is Starter: its details answer; naming two plans compares them."""
+    specs = SPECS | {
+        "list_plans": SkillSpec(False, frozenset()),
+        "plan_details": SkillSpec(False, frozenset({"name"})),
+    }
+    ranked = [("list_plans", 0.60), ("plan_details", 0.42), ("search_knowledge", 0.3)]
+    text = "how many people can we have on the cheapest plan?"
+    out = decide(text, ranked, 0.63, specs, TODAY, known=KNOWN)
+    assert out.route == "skill" and out.reading is not None
+    assert (out.reading.intent, out.reading.args) == ("plan_details", {"name": "starter"})
+    out = decide("compare pro and business", ranked, 0.63, specs, TODAY, known=KNOWN)
+    assert out.intent == "list_plans"

@@ -130,6 +130,18 @@ def test_periods_and_windows() -> None:
         ("quote", "what do i get with business", {}),  # a plan named is no change
         ("snooze_deal", "snooze deal #2 for a fortnight", {"deal": "2", "days": 14}),
         ("plan_details", "what's in busines", {"name": "business"}),
+        # a plan by its place or price in the catalogue
+        ("plan_details", "how many people can we have on the cheapest plan?", {"name": "starter"}),
+        ("plan_details", "what does the mid-tier plan cost per person?", {"name": "pro"}),
+        ("plan_details", "storage on the $99 plan", {"name": "business"}),
+        ("plan_details", "what's on the $490 a year plan", {"name": "pro"}),
+        ("plan_details", "what is the most expensive plan", {"name": "business"}),
+        ("plan_details", "a basic question about plans", {}),  # "basic" alone: no plan
+        ("plan_details", "what do we get on the $50 plan", {}),  # no plan costs $50
+        ("change_plan", "move globex to the mid tier", {"account": "globex", "plan": "pro"}),
+        # an amount of money is no number of seats; "how many" names no account
+        ("quote", "price of 10 seats at 49 dollars", {"seats": 10}),
+        ("find_account", "how many seats does Initech have?", {"account": "initech"}),
     ],
 )
 def test_slots(skill: str, text: str, slots: dict) -> None:
@@ -200,3 +212,11 @@ def test_without_tool_names_the_tool_is_the_words_left() -> None:
 )
 def test_licence_action_slots(skill: str, text: str, slots: dict[str, object]) -> None:
     assert extract(skill, text, dt.date(2026, 11, 16)) == slots
+
+
+def test_an_amount_of_money_is_no_number_of_seats() -> None:
+    from bot.nlu.slots import seats
+
+    assert seats("how much disk space does each user get on the $99 plan?") == {}
+    assert seats("add 3 seats at $49 each") == {"add": 3}
+    assert seats("twenty dollars for 4 seats") == {"seats": 4}

@@ -155,3 +155,17 @@ def test_reasons_count_in_words() -> None:
     assert g is not None
     assert reason_text("seats_removed", g, g, fewer, T) == "1 of 2 paid seats removed in 90 days"
     assert reason_text("utilisation", g, g, fewer, T).startswith("1 of 1 seat active")
+
+
+def test_the_monthly_value_reason_is_the_accounts_own_cents() -> None:
+    """The account's value comes from its terms in cents ($19.00 a month here), the typical
+    one from the model's median to the cent: "$1,234.57", never a float's "1234.5699"."""
+    import dataclasses
+
+    from predictions.explain import reason_text
+
+    one = _starter((1, 1), (1, 1))
+    f = features_at(one, T)
+    assert f is not None
+    typical = dataclasses.replace(f, mrr=1234.5678)
+    assert reason_text("mrr", f, typical, one, T) == "$19.00 a month (typical $1,234.57)"
