@@ -138,6 +138,42 @@ class ReadOnly:
         raise RuntimeError(f"skill {self.skill!r} changes state but is not marked writes=True")
 
 
+# Pydantic's error types in a person's words ("seats must be at least 1", not "Input should
+# be greater than or equal to 1").
+_BOUNDS = {
+    "greater_than_equal": ("ge", "must be at least {}"),
+    "greater_than": ("gt", "must be more than {}"),
+    "less_than_equal": ("le", "must be at most {}"),
+    "less_than": ("lt", "must be less than {}"),
+    "string_too_long": ("max_length", "is too long (at most {} characters)"),
+    "decimal_max_places": ("decimal_places", "can have at most {} decimal places"),
+}
+_KINDS = {
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "int_type": "must be a whole number",
+    "decimal_parsing": "must be a number",
+    "missing": "is missing",
+}
+
+
+def invalid_text(err: ValidationError) -> str:
+    """The first thing wrong with a skill's arguments, in words."""
+    first = err.errors()[0]
+    where = " ".join(str(p).replace("_", " ") for p in first["loc"])
+    kind, context = first["type"], first.get("ctx") or {}
+    if kind in _BOUNDS and _BOUNDS[kind][0] in context:
+        limit = context[_BOUNDS[kind][0]]
+        shown = f"{limit:,}" if isinstance(limit, int) and not isinstance(limit, bool) else limit
+        what = _BOUNDS[kind][1].format(shown)
+    elif kind in _KINDS:
+        what = _KINDS[kind]
+    else:
+        message = str(first["msg"]).removeprefix("Value error, ")
+        return f"{where}: {message}" if where else message[:1].upper() + message[1:] + "."
+    return f"{where or 'the input'} {what}."
+
+
 def invoke(ctx: SkillContext, name: str, raw_args: dict[str, Any]) -> Reply:
     skills = all_skills()
     if name not in skills:
@@ -146,9 +182,7 @@ def invoke(ctx: SkillContext, name: str, raw_args: dict[str, Any]) -> Reply:
     try:
         args = chosen.args.model_validate(raw_args)
     except ValidationError as err:
-        first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "input"
-        return Reply.error(f"{where}: {first['msg'].removeprefix('Value error, ')}")
+        return Reply.error(invalid_text(err))
     if not chosen.writes:
         ctx = dataclasses.replace(ctx, writes=ReadOnly(name, ctx.writes))  # type: ignore[arg-type]
     try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from billing import add_months
 from skills.base import skill
@@ -195,7 +195,16 @@ def change_plan(ctx: SkillContext, args: ChangePlanArgs) -> Reply:
 
 
 class SeatsArgs(AccountArgs):
-    seats: int = Field(ge=1, le=100_000, description="New total")
+    seats: int | None = Field(default=None, ge=1, le=100_000, description="New total")
+    add: int | None = Field(
+        default=None, ge=-100_000, le=100_000, description="Or: seats to add (negative: remove)"
+    )
+
+    @model_validator(mode="after")
+    def _one_of(self) -> SeatsArgs:
+        if (self.seats is None) == (self.add is None) or self.add == 0:
+            raise ValueError("say the new total of seats, or how many to add or remove")
+        return self
 
 
 @skill(
@@ -207,7 +216,20 @@ class SeatsArgs(AccountArgs):
     permission="add_seats",  # the broader of adding and removing
 )
 def set_seats(ctx: SkillContext, args: SeatsArgs) -> Reply:
-    return _propose(ctx, args.account, SetSeats(seats=args.seats))
+    total = args.seats
+    if total is None:  # "add 3 seats": the total the card will show (10 → 13) and apply
+        with ctx.db.read() as s:
+            account = load_account(ctx, s, args.account, "read_account")
+            sub = current_subscription(s, account)
+            if sub is None:
+                return _no_subscription(account.name, "")
+            total = sub.seats + (args.add or 0)
+        if total < 1:
+            return Reply.error(
+                f"{account.name} has {sub.seats} seats; removing {-(args.add or 0)} would "
+                "leave none. A subscription keeps at least 1 seat."
+            )
+    return _propose(ctx, args.account, SetSeats(seats=total))
 
 
 @skill(

@@ -66,8 +66,12 @@ class SkillSpec:
     reads_args: bool = True  # free text can give its arguments (a slot extractor exists)
 
 
-# Skills whose optional arguments are not all optional together: a quote prices one change.
-ONE_OF = {"quote": frozenset({"more_seats", "seats", "plan", "billing"})}
+# Skills whose optional arguments are not all optional together: a quote prices one change,
+# a seat change is a total or a difference.
+ONE_OF = {
+    "quote": frozenset({"more_seats", "seats", "plan", "billing"}),
+    "set_seats": frozenset({"seats", "add"}),  # a new total, or seats to add or remove
+}
 
 
 @dataclass(frozen=True)
@@ -254,10 +258,10 @@ def _missing(spec: SkillSpec | None, args: Mapping[str, Any]) -> tuple[str, ...]
     if spec is None:
         return ()
     need = set(spec.required) - set(args)
-    if "seats" in need and "add" in args:  # "two more seats": a change, not a total
-        need.discard("seats")
     if spec.one_of and not spec.one_of & set(args):
-        need.add("what to change")
+        need.add(
+            "seats" if "seats" in spec.one_of and "plan" not in spec.one_of else "what to change"
+        )
     return tuple(sorted(need))
 
 

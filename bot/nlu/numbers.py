@@ -37,8 +37,9 @@ def normalise(text: str) -> str:
 
 
 def numberize(text: str) -> str:
-    """Number words and idioms as digits: "a couple of weeks" → "2 weeks", "twenty-five" → "25"."""
-    text = normalise(text)
+    """Number words and idioms as digits: "a couple of weeks" → "2 weeks", "twenty-five" → "25",
+    "1,000" → "1000"."""
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", normalise(text))
     for pattern, digits in PHRASES:
         text = re.sub(rf"\b(?:{pattern})", digits, text)
 
@@ -57,7 +58,10 @@ def _unit(word: str) -> str:
 
 
 _FILLER = r"(?:(?:more|extra|additional|trial|of|whole|full)\s+)*"
-_DURATION = re.compile(rf"\b(\d+)\s*{_FILLER}(days?|weeks?|months?|years?)\b")
+# A whole number only: not the 5 of "1.5 weeks" nor the 3 of "-3 days" (no length is read
+# from those, so the bot asks rather than guesses).
+_WHOLE = r"(?<![\d.,\-\u2212])(\d+)(?![\d.,]\d)"
+_DURATION = re.compile(rf"{_WHOLE}\s*{_FILLER}(days?|weeks?|months?|years?)\b")
 
 
 def duration(text: str) -> tuple[int, str] | None:
@@ -93,9 +97,10 @@ def percent(text: str) -> int | float | None:
 
 
 def integers(text: str) -> list[int]:
-    """Every whole number in the text, words included, in order (not those of a percentage)."""
+    """Every whole number in the text, words included, in order (not those of a percentage,
+    nor any part of a negative or decimal number: "-3" and "1.5" are no counts)."""
     text = _PERCENT.sub(" ", numberize(text))
-    return [int(n) for n in re.findall(r"(?<![\d.#])\d+(?![\d.%])", text)]
+    return [int(n) for n in re.findall(r"(?<![\d.,#\-\u2212])\d+(?![\d%]|[.,]\d)", text)]
 
 
 def quarter_end(today: dt.date) -> dt.date:

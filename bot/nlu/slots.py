@@ -243,13 +243,17 @@ def seats(text: str) -> Slots:
     """{"seats": N} for a total, {"add": N} for "N more" / "add N" (negative to remove); an
     amount of money ("the $99 plan", "20 dollars") is no number of seats."""
     text = _MONEY.sub(" ", numbers.numberize(text))
-    t = text
-    n = numbers.integers(text)
+    # Of several numbers, the one said with seats counts ("for a month, 3 more seats": 3).
+    said = re.search(
+        r"\b(\d+)\s+(?:(?:more|extra|additional|new|fewer|less)\s+)?(?:seats?|users?|people|licen[cs]es?)\b",
+        text,
+    )
+    n = numbers.integers(said[0] if said else text)
     if not n:
         return {}
-    if re.search(r"\b(remove|drop|cut|reduce\w*)\s+(?:by\s+)?\d+|\b\d+\s+(fewer|less)\b", t):
+    if re.search(r"\b(remove|drop|cut|reduce\w*)\s+(?:by\s+)?\d+|\b\d+\s+(fewer|less)\b", text):
         return {"add": -n[0]}
-    if re.search(r"\b(add|adding|another|plus)\b|\b\d+\s+(more|extra|additional|new)\b", t):
+    if re.search(r"\b(add|adding|another|plus)\b|\b\d+\s+(more|extra|additional|new)\b", text):
         return {"add": n[0]}
     return {"seats": n[0]}
 

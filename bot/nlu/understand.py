@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from bot.nlu.decide import Outcome, Reading, SkillSpec, decide, specs_of
 from bot.nlu.examples import KNOWLEDGE
-from bot.nlu.slots import reads_tools
+from bot.nlu.slots import SELF, reads_tools
 from skills.access import usable
 from skills.base import all_skills, invoke
 from skills.buttons import CHOOSE, choice_value
@@ -135,9 +136,19 @@ def run(ctx: SkillContext, reading: Reading) -> Reply:
     skill = all_skills()[reading.intent]
     fields = skill.args.model_fields
     args = {k: v for k, v in reading.args.items() if k in fields}
+    own = "account" in fields and fields["account"].is_required()  # else the skill defaults it
+    if own and "account" not in args and _speaks_for_own(ctx):
+        # A customer's "upgrade to business" is about their own account: the only one
+        # they may act on (the resolver reads "us" as it, or asks which of theirs).
+        args["account"] = SELF
+        reading = replace(reading, missing=tuple(m for m in reading.missing if m != "account"))
     if reading.missing or any(f.is_required() and k not in args for k, f in fields.items()):
         return Reply.text(missing_text(reading), "info", private=True, kind="help")
     return invoke(ctx, reading.intent, args)
+
+
+def _speaks_for_own(ctx: SkillContext) -> bool:
+    return ctx.speaker.role == Role.CUSTOMER and bool(ctx.speaker.account_ids)
 
 
 def missing_text(reading: Reading) -> str:
@@ -145,15 +156,20 @@ def missing_text(reading: Reading) -> str:
     from bot.grammar import COMMANDS
 
     usage = next((c.usage for c in COMMANDS if c.skill == reading.intent), None)
-    if reading.intent == "set_seats" and "add" in reading.args:
-        what = "the new total number of seats"
-    elif reading.intent == "new_account":
+    if reading.intent == "new_account":
         what = "the company's name"
     else:
-        what = " and ".join(f"the {_WORDS.get(m, m.replace('_', ' '))}" for m in reading.missing)
+        what = " and ".join(_WORDS.get(m, f"the {m.replace('_', ' ')}") for m in reading.missing)
     hint = f" For example: `{usage}`." if usage else ""
     return f"I need {what} for that.{hint}"
 
 
 # How a missing argument is named to a person ("I need the plan name for that").
-_WORDS = {"name": "plan name", "more_seats": "number of seats", "length": "length of the pause"}
+_WORDS = {
+    "name": "the plan name",
+    "more_seats": "the number of seats",
+    "length": "the length of the pause",
+    "days": "the number of days",
+    "seats": "the number of seats",
+    "what to change": "what to change (more seats, a number of seats or a plan)",
+}

@@ -170,3 +170,41 @@ def test_another_companys_name_routes_like_a_name_nobody_has(core: Core, invoked
         core.handle("U_INITECH1", f"how long does {name} keep the comeback offer?", f"c-{name}")
         routes.append([skill for skill, _ in invoked])
     assert routes[0] == routes[1] == ["search_knowledge"]
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("add 3 seats", "Add 3 seats to Initech now (10 → 13)"),
+        ("we want to add two seats", "Add 2 seats to Initech now (10 → 12)"),
+        ("upgrade to business", "Upgrade Initech from Pro monthly to Business monthly"),
+    ],
+)
+def test_a_customers_request_without_an_account_is_for_their_own(
+    core: Core, text: str, card: str
+) -> None:
+    """A customer may act on their own account only: "add 3 seats" is theirs, a card with the
+    total it will apply (10 → 13), not "I need the account" or "the new total"."""
+    reply = core.handle("U_INITECH1", text, "c-own")
+    assert reply.pending is not None, reply.as_dict()
+    assert card in str(reply.as_dict())
+
+
+def test_removing_more_seats_than_there_are_is_refused_in_words(core: Core) -> None:
+    reply = core.handle("U_INITECH1", "remove 20 seats", "c-own")
+    assert reply.pending is None
+    assert "Initech has 10 seats; removing 20 would leave none" in str(reply.as_dict())
+
+
+@pytest.mark.parametrize(
+    ("who", "text"),
+    [
+        ("U_SUPPORT1", "extend-trial hooli -3 days"),
+        ("U_SUPPORT1", "pause initech for 1.5 weeks"),
+        ("U_INITECH1", "seats us -3"),
+    ],
+)
+def test_a_negative_or_decimal_count_proposes_nothing(core: Core, who: str, text: str) -> None:
+    reply = core.handle(who, text, "c-numbers")
+    assert reply.pending is None, reply.as_dict()
+    assert "I need the" in str(reply.as_dict())

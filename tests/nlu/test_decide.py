@@ -182,7 +182,7 @@ def test_a_missing_value_is_asked_for_in_words_with_the_command() -> None:
         "I need the plan name for that. For example: `plan <name>`."
     )
     assert missing_text(Reading("extend_trial", {}, 0.8, ("account", "days"))).startswith(
-        "I need the account and the days for that."
+        "I need the account and the number of days for that."
     )
 
 

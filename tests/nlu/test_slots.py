@@ -41,6 +41,25 @@ def test_numbers_and_percentages() -> None:
     assert numbers.percent("no discount") is None
 
 
+def test_no_count_is_read_out_of_a_negative_or_decimal_number() -> None:
+    """ "-3 days" is not 3 days, "1.5 weeks" not 5 weeks: nothing is read, so the bot asks
+    (a preview of 35 days for "1.5 weeks" was confirmable); thousands separators are read."""
+    assert numbers.duration("extend hooli -3 days") is None
+    assert numbers.duration("pause initech for 1.5 weeks") is None
+    assert numbers.duration("pause for 2 weeks.") == (2, "weeks")
+    assert numbers.integers("seats us -3") == []
+    assert numbers.integers("resize to 2.5") == []
+    assert numbers.integers("seats 1,000 please") == [1000]
+    assert numbers.integers("seats 10, then 12") == [10, 12]
+
+
+def test_the_count_said_with_seats_is_the_one_read() -> None:
+    from bot.nlu.slots import seats
+
+    assert seats("we pay $490 a month, how much for 3 more seats?") == {"add": 3}
+    assert seats("for a month, cut 3 users") == {"add": -3}
+
+
 def test_periods_and_windows() -> None:
     assert numbers.period("renewal summary for next month") == "next_month"
     assert numbers.period("end of quarter") == "this_quarter"
