@@ -365,8 +365,8 @@ def _tool_options(product: str, options: str) -> dict[str, Any]:
 
 # What follows a command that a customer may use without naming their own account.
 OWN_ACCOUNT = r"(?P<account>.+)?"
-QUOTE = (
-    r"(?:(?P<account>.+?)\s+)?"
+QUOTE = (  # "quote to pro annual": "to pro" is the change, not an account
+    r"(?:(?!to\s)(?P<account>.+?)\s+)?"
     r"(?:(?P<more>\d+)\s+more\s+seats?|(?P<seats>\d+)\s+seats?"
     r"|to\s+(?P<plan>[\w-]+)(?:\s+(?P<billing>monthly|annual|annually|yearly))?"
     r"|(?P<interval>monthly|annual|annually|yearly))"
@@ -389,6 +389,15 @@ def _quote(m: re.Match[str]) -> dict[str, Any]:
             args["billing"] = _billing(m)
     else:
         args["billing"] = "monthly" if m["interval"].lower() == "monthly" else "annual"
+    return args
+
+
+def _snooze(m: re.Match[str]) -> dict[str, Any]:
+    """ "snooze acme 10 days", "snooze acme for a week" (a week is 7 days)."""
+    args: dict[str, Any] = {"deal": m["deal"]}
+    if m.group("n"):
+        n = _n(m["n"]) if m["n"].isdigit() else 1
+        args["days"] = n * (7 if m["unit"].lower().startswith("week") else 1)
     return args
 
 
@@ -656,11 +665,11 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "snooze",
-        "snooze <deal> [<N> days]",
+        "snooze <deal> [<N> days|weeks]",
         "no nudges about a deal for a while (default 7 days)",
         "snooze_deal",
-        r"(?P<deal>.+?)(?:\s+(?:for\s+)?(?P<n>\d+)\s+days?)?",
-        lambda m: {"deal": m["deal"], **({"days": _n(m["n"])} if m.group("n") else {})},
+        r"(?P<deal>.+?)(?:\s+(?:for\s+)?(?P<n>\d+|an?|one)\s+(?P<unit>days?|weeks?))?",
+        _snooze,
         example="snooze Globex 7 days",
     ),
     Command("mrr", "mrr", "MRR, ARR and this month's movement", "mrr_report", example="mrr"),

@@ -25,9 +25,11 @@ from skills.parts import Facts, Reply, Table, Text
 from skills.policy import authorize
 from skills.visibility import may_read_account
 from store import format as fmt
+from store.accounts import current_subscription
 from store.errors import InvalidRequest, NotFound
 from store.models import Account, AuditEvent, Invoice, PaymentMethod, PaymentStatus, Staff
 from subscriptions.account_skills import load_account
+from subscriptions.forecast import next_invoice
 
 REASONS = {
     "first": "the first invoice of a paid subscription",
@@ -56,7 +58,17 @@ class ExplainArgs(Args):
 def explain_charge(ctx: SkillContext, args: ExplainArgs) -> Reply:
     authorize(ctx.speaker.role, "read_account")
     with ctx.db.read() as s:
-        invoice = _find(ctx, s, args)
+        try:
+            invoice = _find(ctx, s, args)
+        except NotFound:
+            # "what is this $35 on our invoice?": a line of the invoice still to come
+            # (a storage overage so far) is on no issued invoice yet.
+            if args.amount is None or args.invoice or args.on is not None:
+                raise
+            coming = _coming(ctx, s, args)
+            if coming is None:
+                raise
+            return coming
         facts = Facts(
             f"{invoice.number}: {format_money(invoice.total_cents)}",
             (
@@ -92,6 +104,42 @@ def explain_charge(ctx: SkillContext, args: ExplainArgs) -> Reply:
             ],
         }
     return Reply(parts=tuple(told), data=data)
+
+
+def _coming(ctx: SkillContext, s: Session, args: ExplainArgs) -> Reply | None:
+    """The next invoice's lines, told, when one of them is the amount asked about."""
+    account = load_account(ctx, s, args.account, "read_account", usage="explain <invoice>")
+    sub = current_subscription(s, account)
+    if sub is None or args.amount is None:
+        return None
+    cents = int(args.amount * 100)
+    forecast = next_invoice(ctx.db, ctx.writes, sub.id)
+    asked = [ln for ln in forecast.lines if abs(ln.amount) == cents]
+    if forecast.on is None or not asked:
+        return None
+    lines = Table(
+        "Lines so far",
+        ("Line", "Amount", "How"),
+        tuple(
+            (ln.description, format_money(ln.amount), how(ln.amount, ln.factors))
+            for ln in forecast.lines
+        ),
+    )
+    said = (
+        f"{format_money(cents)} is on {account.name}'s next invoice, due "
+        f"{fmt.date(forecast.on)} (not issued yet, so it can still change): "
+        f"{asked[0].description}. The whole invoice so far is "
+        f"{format_money(forecast.total_cents)}; `next-bill` shows it as it stands."
+    )
+    data = {
+        "invoice": None,
+        "next_invoice_on": forecast.on.isoformat(),
+        "total_cents": forecast.total_cents,
+        "lines": [
+            {"description": ln.description, "amount_cents": ln.amount} for ln in forecast.lines
+        ],
+    }
+    return Reply(parts=(Text(said), lines), data=data)
 
 
 def _find(ctx: SkillContext, s: Session, args: ExplainArgs) -> Invoice:

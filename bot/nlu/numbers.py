@@ -130,7 +130,8 @@ def period(text: str) -> str | None:
 
 def days_until(text: str, today: dt.date) -> int | None:
     """A window ahead in days: "next 60 days", "two weeks", "this quarter" (to its last day),
-    "this month" / "next month" (to that month's last day)."""
+    "this month" / "next month" (to that month's last day), "this week" / "next week" (to
+    that week's Sunday)."""
     named = period(text)
     if named == "last_month":
         return None  # behind, not ahead: the list and the summary answer it by its period
@@ -140,4 +141,10 @@ def days_until(text: str, today: dt.date) -> int | None:
         return (month_end(today) - today).days
     if named == "next_month":
         return (month_end(month_end(today) + dt.timedelta(days=1)) - today).days
+    lowered = normalise(text)
+    to_sunday = 6 - today.weekday()  # a week ends on Sunday
+    if re.search(r"\bthis\s+week\b", lowered):
+        return to_sunday
+    if re.search(r"\bnext\s+week\b", lowered):  # to the end of next week
+        return to_sunday + 7
     return in_days(text)

@@ -136,6 +136,11 @@ def run(ctx: SkillContext, reading: Reading) -> Reply:
     skill = all_skills()[reading.intent]
     fields = skill.args.model_fields
     args = {k: v for k, v in reading.args.items() if k in fields}
+    if args.get("account") == SELF and ctx.speaker.role not in (Role.CUSTOMER, Role.GUEST):
+        # Staff's "our" is the company, never an account ("what's our mrr"): none was named.
+        args.pop("account")
+        if fields["account"].is_required():
+            reading = replace(reading, missing=(*reading.missing, "account"))
     own = "account" in fields and fields["account"].is_required()  # else the skill defaults it
     if own and "account" not in args and _speaks_for_own(ctx):
         # A customer's "upgrade to business" is about their own account: the only one

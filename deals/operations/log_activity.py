@@ -17,4 +17,5 @@ def log_activity(ctx: DealContext, cmd: LogActivity) -> str:
         ctx.session, ctx.deal, staff.id if staff else None, cmd.activity, cmd.note, ctx.today
     )
     note = f": “{cmd.note}”" if cmd.note else ""
-    return f"Log a {cmd.activity} on {ctx.deal.name}{note}"
+    article = "an" if cmd.activity[:1] in "aeiou" else "a"
+    return f"Log {article} {cmd.activity} on {ctx.deal.name}{note}"

@@ -76,6 +76,8 @@ def activities(core: Core, deal_id: int) -> list[tuple[str, str]]:
         ("snooze acme 5 days", {"deal": "acme", "days": 5}),
         ("snooze #3 for 7 days", {"deal": "#3", "days": 7}),
         ("snooze mine", {"deal": "mine"}),
+        ("snooze acme for a week", {"deal": "acme", "days": 7}),
+        ("snooze #3 for 2 weeks", {"deal": "#3", "days": 14}),
     ],
 )
 def test_the_grammar_reads_log_and_snooze(text: str, args: dict[str, object]) -> None:
@@ -158,3 +160,9 @@ def test_every_deal_list_shows_ids_and_short_names(core: Core, clock: Clock) -> 
     for user, ref in (("U_SALES1", refs[0]), ("U_MANAGER1", refs[1])):
         home = json.dumps(home_view_of(core.dashboard(user, "home")), ensure_ascii=False)
         assert f"`{ref}`" in home, user
+
+
+def test_an_email_is_logged_with_an(core: Core) -> None:
+    asked = core.handle("U_SALES1", "log acme email sent the contract", "D9")
+    assert asked.pending is not None
+    assert "Log an email on Acme new business" in str(asked.as_dict())

@@ -118,3 +118,13 @@ def test_suggestions_for_customers_are_never_staff_sections(retriever: Retriever
     assert not answer.found
     assert answer.suggestions
     assert all("staff" not in s.section for s in answer.suggestions)
+
+
+@pytest.mark.parametrize(
+    "question",
+    # README's "Talking to the bot" shows these two as general questions the documents answer
+    ["can I pause my subscription?", "what happens if a payment fails"],
+)
+def test_the_readmes_general_questions_are_answered(retriever: Retriever, question: str) -> None:
+    answer = retriever.answer(question, audience="public")
+    assert answer.found and answer.sources, answer

@@ -208,3 +208,10 @@ def test_a_negative_or_decimal_count_proposes_nothing(core: Core, who: str, text
     reply = core.handle(who, text, "c-numbers")
     assert reply.pending is None, reply.as_dict()
     assert "I need the" in str(reply.as_dict())
+
+
+def test_staffs_our_is_the_company_never_an_account_called_us(core: Core) -> None:
+    reply = core.handle("U_SALES1", "what's our mrr", "c-our")
+    said = str(reply.as_dict())
+    assert "No account matches" not in said and "“us”" not in said
+    assert reply.pending is None

@@ -60,6 +60,13 @@ def test_the_count_said_with_seats_is_the_one_read() -> None:
     assert seats("for a month, cut 3 users") == {"add": -3}
 
 
+def test_this_week_and_next_week_run_to_their_sunday() -> None:
+    assert TODAY.weekday() == 0  # Monday, Nov 16
+    assert numbers.days_until("how many accounts renew next week?", TODAY) == 13  # Nov 29
+    assert numbers.days_until("renewals this week", TODAY) == 6  # Nov 22
+    assert numbers.days_until("renewals in a week", TODAY) == 7
+
+
 def test_periods_and_windows() -> None:
     assert numbers.period("renewal summary for next month") == "next_month"
     assert numbers.period("end of quarter") == "this_quarter"

@@ -162,6 +162,8 @@ def test_a_scheduled_cancellation_means_no_next_bill(core: Core, db: Database) -
         ("quote Initech 12 seats", "seats Initech 12"),
         ("quote to business", "upgrade Initech to Business"),
         ("quote annual", "upgrade Initech to Pro annual"),
+        ("quote to pro annual", "upgrade Initech to Pro annual"),  # "to pro": no account
+        ("quote to business annual", "upgrade Initech to Business annual"),
     ],
 )
 def test_a_quote_shows_the_cards_figure_and_changes_nothing(

@@ -156,3 +156,17 @@ def test_the_grammar_reads_a_number_an_account_and_an_amount(line: str, args: di
     parsed = parse(line)
     assert parsed is not None and not hasattr(parsed, "message"), parsed
     assert (parsed.skill, parsed.args) == ("explain_charge", args)
+
+
+def test_a_line_of_the_invoice_to_come_is_explained_from_the_next_bill(talk: Core) -> None:
+    """README's "what is this $35 on our invoice?": Initech's storage overage so far is a line
+    of its Dec 1 invoice, not issued yet; it is told as such, with the lines so far, and an
+    amount on neither answers like a missing invoice."""
+    reply = talk.handle("U_INITECH1", "what is this $35 on our invoice?", "c-35")
+    [said] = [p.text for p in reply.parts if isinstance(p, Text)]
+    assert said.startswith("$35.00 is on Initech's next invoice, due Dec 1, 2026 (not issued yet")
+    assert "350 GB" in said and reply.data["total_cents"] == 525_00
+    [table] = [p for p in reply.parts if isinstance(p, Table)]
+    assert [row[1] for row in table.rows] == ["$490.00", "$35.00"]
+    missing = talk.handle("U_INITECH1", "explain $36", "c-36")
+    assert "Initech has no invoice of $36.00." in str(missing.as_dict())
