@@ -47,9 +47,16 @@ def check_pause(
     if Interval(interval) is Interval.YEAR:
         return "Annual plans cannot be paused; only monthly plans can."
     if not catalog.PAUSE_MIN_DAYS <= days <= catalog.PAUSE_MAX_DAYS:
+        longest = start + timedelta(days=catalog.PAUSE_MAX_DAYS)
         return (
             f"A pause lasts {catalog.PAUSE_MIN_DAYS} to {catalog.PAUSE_MAX_DAYS} days; "
-            f"{days} days is not allowed."
+            f"{days} days is not allowed"
+            + (
+                f" (the longest, {catalog.PAUSE_MAX_DAYS} days, ends on {longest:%b} "
+                f"{longest.day}, {longest.year})."
+                if days > catalog.PAUSE_MAX_DAYS
+                else "."
+            )
         )
     if last_pause_start is not None and start < next_pause_allowed(last_pause_start):
         return (

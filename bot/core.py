@@ -207,8 +207,8 @@ class Core:
                 if word in YES:
                     return self._decided(ctx, action_id, pending.confirm(ctx, action_id))
                 return self._decided(ctx, action_id, pending.cancel(ctx, action_id))
-            if word in YES:
-                return Reply.text("There is nothing waiting for a confirmation here.", private=True)
+            # "no" with nothing waiting is no question for the documents either
+            return Reply.text("There is nothing waiting for a confirmation here.", private=True)
         parsed = parse(text)
         if isinstance(parsed, ParseError):
             error = Reply(parts=(Text(parsed.message, "error"),), private=True, kind="help")

@@ -72,7 +72,7 @@ def risk_text(row: SubscriptionRow, risk: Risk, today: dt.date) -> str:
     if risk is Risk.LOW_SEAT_USE:
         used = row.active_seats or 0
         share = (Decimal(100 * used) / sub.seats).quantize(Decimal(1))
-        return f"{used} of {sub.seats} seats used ({share}%)"
+        return f"{used} of {sub.seats} seat{'' if sub.seats == 1 else 's'} used ({share}%)"
     if risk is Risk.TRIAL_ENDING_NO_CARD:
         left = ((sub.trial_end or today) - today).days
         when = "today" if left == 0 else f"in {days_text(left)}" if left > 0 else "overdue"

@@ -70,7 +70,9 @@ def describe(reading: Reading) -> str:
     skill = all_skills().get(reading.intent)
     what = skill.description.split(".")[0] if skill else reading.intent
     shown = {k: v for k, v in reading.args.items() if k not in ("question", "note")}
-    details = ", ".join(f"{k} {v}" for k, v in shown.items())
+    details = ", ".join(
+        "your account" if (k, v) == ("account", SELF) else f"{k} {v}" for k, v in shown.items()
+    )
     return f"{what}" + (f" ({details})" if details else "")
 
 

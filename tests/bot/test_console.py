@@ -240,3 +240,12 @@ def test_a_file_that_cannot_be_saved_is_one_line_and_the_text_still_shows(tmp_pa
     out = show(Reply(parts=(Text("Spend"), File("T", "t.png", b"x"))), blocked)
     assert out.startswith("Spend\n\n⚠ The chart could not be saved:")
     assert "saved to" not in out
+
+
+def test_the_audit_log_names_people_and_no_confirmation_waits_for_a_no(console, demo_db):
+    """ "Who" is the person's name ("Alex (support)", not "U_SUPPORT1 (support)"); a "no"
+    with nothing waiting says so, as a "yes" does, instead of searching the documents."""
+    out = console("U_SUPPORT1", "upgrade Initech to Business", "yes", "no")
+    assert out.split("> no", 1)[1].strip().startswith("There is nothing waiting")
+    log = console("U_ADMIN1", "audit")
+    assert "Alex (support)" in log and "U_SUPPORT1" not in log

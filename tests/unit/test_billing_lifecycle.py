@@ -60,6 +60,11 @@ def test_check_pause() -> None:
     assert annual is not None and "Annual" in annual
     assert "6 days" in (check_pause(Interval.MONTH, 6, start, None) or "")
     assert "91 days" in (check_pause(Interval.MONTH, 91, start, None) or "")
+    # "three months" from Nov 16 is 92 days: the reply says where the longest pause ends
+    assert check_pause(Interval.MONTH, 92, date(2026, 11, 16), None) == (
+        "A pause lasts 7 to 90 days; 92 days is not allowed (the longest, 90 days, ends on "
+        "Feb 14, 2027)."
+    )
     too_soon = check_pause(Interval.MONTH, 30, start, start - timedelta(days=364))
     assert too_soon is not None and "from 2025-11-11" in too_soon
     assert check_pause(Interval.MONTH, 30, start, start - timedelta(days=365)) is None
