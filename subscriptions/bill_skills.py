@@ -74,7 +74,8 @@ def next_bill(ctx: SkillContext, args: OwnAccountArgs) -> Reply:
     }
     first = tuple(("First", step) for step in forecast.before)
     if forecast.on is None:
-        why = forecast.last or why
+        # the billing step's own summary names the account ("Initech: cancelled on …")
+        why = forecast.last.removeprefix(f"{name}: ") or why
         parts: tuple[Part, ...] = (Text(f"No invoice is coming for {name}: {why}", "info"),)
         if overdue or first:
             parts = (Facts(f"Billing of {name}", (*overdue, *first)), *parts)

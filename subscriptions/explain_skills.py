@@ -37,6 +37,7 @@ REASONS = {
     "upgrade": "a change of plan, billed at once",
     "seats": "seats added, billed at once",
     "reactivation": "a reactivation",
+    "final": "the last period's storage overage, billed as the subscription ended",
 }
 
 

@@ -11,6 +11,7 @@ from store.models import Invoice, InvoiceStatus
 from subscriptions import transitions
 from subscriptions.commands import Cancel
 from subscriptions.executor import OpContext, operation, refuse_if_canceled, who
+from subscriptions.operations.renew import storage_line
 
 
 @operation(Cancel)
@@ -23,9 +24,15 @@ def cancel(ctx: OpContext, cmd: Cancel) -> str:
             raise InvalidRequest(
                 f"{who(sub)} is already set to cancel on {fmt.date(sub.current_period_end)}."
             )
+        overage = storage_line(ctx, sub.current_period_end) if sub.current_period_end else None
         transitions.schedule_cancel(sub)
         ctx.effective_on = sub.current_period_end
         ctx.notes.append("It can be reactivated until then. Data is kept 30 days after that.")
+        if overage is not None:
+            ctx.notes.append(
+                f"Storage above the allowance this period is still billed, on a last invoice "
+                f"on {fmt.date(sub.current_period_end)} ({fmt.money(overage.amount)} so far)."
+            )
         return (
             f"Cancel {who(sub)} at the end of the paid period, {fmt.date(sub.current_period_end)}."
         )

@@ -1,6 +1,7 @@
 """Renew every period that has ended, one at a time, until one fails or none is due.
 
-At each period end: a scheduled cancellation cancels; the closing period's storage peak above
+At each period end: a scheduled cancellation cancels, billing the closing period's storage
+overage on a last invoice of its own; otherwise the closing period's storage peak above
 its allowance is measured (billing/metering.py: the plan and seats in force on its last day);
 a scheduled downgrade or seat cut takes effect; then the new period is invoiced (less the
 better of discount and loyalty), with the storage overage as its own line, and charged.
@@ -39,8 +40,18 @@ def renew(ctx: OpContext, cmd: Renew) -> str:
     while sub.status is SubStatus.ACTIVE and sub.current_period_end <= today:
         end = sub.current_period_end
         if sub.cancel_at_period_end:
+            # The closing period's storage overage is billed in arrears; with no renewal to
+            # carry it, it is the last invoice (nothing used goes unbilled).
+            storage = storage_line(ctx, end)
             transitions.cancel(sub, end, "requested")
             done.append(f"cancelled on {fmt.date(end)} as requested")
+            if storage is not None:
+                closing = (storage.period_start or end, storage.period_end or end)
+                if ctx.bill((storage,), reason="final", period=closing) is False:
+                    owed = fmt.money(storage.amount)
+                    done.append(f"its final usage invoice of {owed} was declined and stays open")
+                else:
+                    done.append(f"its final usage invoice: {fmt.money(storage.amount)}")
             break
         storage = storage_line(ctx, end)  # on the closing period's own plan and seats
         if sub.pending_plan is not None or sub.pending_interval is not None:

@@ -143,15 +143,28 @@ def test_the_next_bill_is_the_invoice_the_billing_run_then_issues(core: Core, db
     assert "Resume Soylent" in facts(bills["Soylent"])["First"]
 
 
-def test_a_scheduled_cancellation_means_no_next_bill(core: Core, db: Database) -> None:
+def test_a_scheduled_cancellation_bills_only_the_usage_still_owed(
+    core: Core, db: Database
+) -> None:
+    """Initech set to cancel still owes this period's storage overage: its next (last)
+    invoice is that line alone on Dec 1; an account that owes nothing has no next bill, said
+    once by name."""
     with db.read() as s:
         sub = resolve_account(s, "Initech").subscriptions[0].id
+        stark = resolve_account(s, "Stark Industries").subscriptions[0].id
     actor = Actor(CUSTOMER, "customer", "test")
     core.services.writes.apply(Cancel(), sub, actor, idempotency_key="t:cancel")
     reply = say(core, CUSTOMER, "next-bill")
+    assert reply.data["next_invoice_on"] == "2026-12-01"
+    assert [ln["amount_cents"] for ln in reply.data["lines"]] == [3_500]
+    assert reply.data["lines"][0]["description"].startswith("Storage over the allowance")
+    support = Actor("U_SUPPORT1", "support", "test")
+    core.services.writes.apply(Cancel(), stark, support, idempotency_key="t:cancel-stark")
+    reply = say(core, "U_SUPPORT1", "next-bill Stark Industries")
     assert reply.data["next_invoice_on"] is None
-    assert "No invoice is coming for Initech" in str(reply.as_dict())
-    assert "cancelled on Dec 1, 2026 as requested" in str(reply.as_dict())
+    said = str(reply.as_dict())
+    assert "No invoice is coming for Stark Industries: cancelled on " in said
+    assert "Stark Industries: Stark Industries" not in said
 
 
 # ---- quotes ------------------------------------------------------------------------------------

@@ -130,6 +130,37 @@ def test_an_upgrade_mid_period_counts_the_new_plans_allowance(db: Database, cloc
     assert storage_lines(db, sid) == []  # Business: 10 × 1,000 GB
 
 
+def test_a_cancellation_at_period_end_bills_the_overage_on_a_last_invoice(
+    db: Database, clock: Clock
+) -> None:
+    """No renewal carries the closing period's overage when the subscription ends: it is a
+    last invoice of its own ("final"), said on the cancellation card beforehand; a quiet one
+    ends with no invoice at all."""
+    from subscriptions.commands import Cancel
+
+    writes = build_writes(db, clock)
+    heavy = make_subscription(db, "Leaving", seats=10, start=START, end=END)
+    quiet = make_subscription(db, "Leaving quietly", seats=10, start=START, end=END)
+    snapshots(db, "Leaving", (D(2026, 11, 12), 2_350))
+    card = writes.preview(Cancel(), heavy, SUPPORT)
+    assert "on a last invoice on Dec 1, 2026 ($35.00 so far)" in " ".join(card.notes)
+    for sid in (heavy, quiet):
+        writes.apply(Cancel(), sid, SUPPORT, idempotency_key=f"leave-{sid}")
+    run_billing(Billing(db, clock, build_writes(db, clock)), END)
+    with db.read() as s:
+        invoices = s.scalars(
+            select(Invoice).where(Invoice.subscription_id.in_((heavy, quiet)))
+        ).all()
+        assert [(i.subscription_id, i.reason, i.total_cents) for i in invoices] == [
+            (heavy, "final", 3_500)
+        ]
+        assert [ln.description for ln in invoices[0].lines] == [
+            "Storage over the allowance, Nov 1 – Nov 30: peak 2,350 GB − 2,000 GB included = "
+            "350 GB × $0.10"
+        ]
+        assert s.get_one(Subscription, heavy).status == "canceled"
+
+
 def test_the_demo_renews_initech_with_a_35_dollar_storage_line(db: Database, clock: Clock) -> None:
     seed_demo_copy(db, clock)
     run_billing(Billing(db, clock, build_writes(db, clock)), END)
