@@ -143,9 +143,7 @@ def test_the_next_bill_is_the_invoice_the_billing_run_then_issues(core: Core, db
     assert "Resume Soylent" in facts(bills["Soylent"])["First"]
 
 
-def test_a_scheduled_cancellation_bills_only_the_usage_still_owed(
-    core: Core, db: Database
-) -> None:
+def test_a_scheduled_cancellation_bills_only_the_usage_still_owed(core: Core, db: Database) -> None:
     """Initech set to cancel still owes this period's storage overage: its next (last)
     invoice is that line alone on Dec 1; an account that owes nothing has no next bill, said
     once by name."""
