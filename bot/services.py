@@ -58,7 +58,7 @@ def build_writes(
     gateway = gateway or SimulatedGateway()
     return (
         WritePath(db, clock)
-        .register(SubscriptionExecutor(gateway))
+        .register(SubscriptionExecutor(gateway, public_url=public_url))
         .register(AccountExecutor(gateway, public_url=public_url))
         .register(DealExecutor())
         .register(LicenceExecutor())

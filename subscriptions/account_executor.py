@@ -25,10 +25,8 @@ from store.commands import Command, Operations
 from store.errors import InvalidRequest, InvalidState, NotFound
 from store.models import Account, Subscription, SubStatus
 from store.preview import Preview, diff
-from subscriptions.executor import OpContext
+from subscriptions.executor import DEFAULT_PUBLIC_URL, OpContext
 from subscriptions.executor import snapshot as subscription_snapshot
-
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:3000"  # config's default: `run_bot.py --http`
 
 LABELS: dict[str, str] = {
     "account": "Account",
@@ -114,6 +112,7 @@ class AccountContext:
             gateway=self.gateway,
             preview=self.preview,
             key=self.key,
+            public_url=self.public_url,
         )
         return self.billing
 

@@ -43,7 +43,7 @@ from store.models import (
     UsageSnapshot,
 )
 from store.preview import Preview, diff
-from subscriptions import transitions
+from subscriptions import card_links, transitions
 
 # Fields shown in previews and stored in audit rows, with the label people read.
 LABELS: dict[str, str] = {
@@ -205,6 +205,9 @@ def require(sub: Subscription, allowed: set[SubStatus], doing: str) -> None:
     raise InvalidState(f"Can't {doing} {who(sub)}: {why}.")
 
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:3000"  # config's default: `run_bot.py --http`
+
+
 @dataclass
 class OpContext:
     """What an operation works with. In preview mode nothing is charged or issued."""
@@ -221,6 +224,7 @@ class OpContext:
     invoice: Invoice | None = None
     effective_on: dt.date | None = None
     permission: str | None = None  # set by an operation whose permission depends on the case
+    public_url: str = DEFAULT_PUBLIC_URL  # where a card link sent from here points
 
     _method: PaymentMethod | None = field(default=None, repr=False)
     _method_known: bool = field(default=False, repr=False)
@@ -282,6 +286,22 @@ class OpContext:
         else:
             self.notes.append(f"The charge of {fmt.money(amount)} failed: {result.failure}.")
         return result.ok
+
+    def bill_open_with_card_link(
+        self, lines: tuple[Line, ...] | list[Line], *, period: tuple[dt.date, dt.date]
+    ) -> str:
+        """A first invoice with no card on file (BRIEF §13): issued and left open, and — once
+        applied — a single-use link to add a card and pay it sent to the account's contacts.
+        Returns the card's note saying so."""
+        self.bill(lines, reason="first", period=period, collect=False)
+        if self.invoice is not None:  # applied, not previewed
+            card_links.send_link(
+                self.session, self.sub.account, self.invoice, self.today, self.public_url
+            )
+        return (
+            f"No card on file: the first invoice ({fmt.money(total(lines))}) stays open, and "
+            "the account's contacts get a link to add a card and pay it."
+        )
 
     def bill_or_past_due(
         self, lines: tuple[Line, ...] | list[Line], *, reason: str, period: tuple[dt.date, dt.date]
@@ -354,8 +374,11 @@ class SubscriptionExecutor:
     domain: ClassVar[str] = "subscriptions"
     operations: ClassVar[Operations[OpContext]] = operation
 
-    def __init__(self, gateway: PaymentGateway | None = None) -> None:
+    def __init__(
+        self, gateway: PaymentGateway | None = None, *, public_url: str = DEFAULT_PUBLIC_URL
+    ) -> None:
         self.gateway = gateway or SimulatedGateway()
+        self.public_url = public_url
 
     def open(
         self,
@@ -377,6 +400,7 @@ class SubscriptionExecutor:
                 gateway=self.gateway,
                 preview=preview,
                 key=key,
+                public_url=self.public_url,
             )
         )
 

@@ -15,7 +15,7 @@ from store import catalog
 from store import format as fmt
 from store.errors import InvalidRequest, InvalidState, NotAllowed, NotFound, PaymentDeclined
 from store.models import Account, Deal, DealActivity, DealStage, Staff
-from subscriptions import card_links, start
+from subscriptions import start
 from subscriptions.account_executor import AccountContext, operation
 from subscriptions.commands import StartSubscription
 from subscriptions.executor import catalog_price, find_plan, period_lines
@@ -53,13 +53,7 @@ def start_subscription(ctx: AccountContext, cmd: StartSubscription) -> str:
     lines = period_lines(sub, period)
     first = f"{fmt.money(total(lines))} for the first period, to {fmt.date(period.end)}"
     if billing.payment_method() is None:
-        billing.bill(lines, reason="first", period=(period.start, period.end), collect=False)
-        ctx.notes.append(
-            f"No card on file: the first invoice ({fmt.money(total(lines))}) stays open, and "
-            "the account's contacts get a link to add a card and pay it."
-        )
-        if billing.invoice is not None:  # applied, not previewed
-            card_links.send_link(session, account, billing.invoice, today, ctx.public_url)
+        ctx.notes.append(billing.bill_open_with_card_link(lines, period=(period.start, period.end)))
     elif billing.bill(lines, reason="first", period=(period.start, period.end)) is False:
         raise PaymentDeclined(
             f"The card on file for {account.name} was declined; no subscription was started."

@@ -1,4 +1,5 @@
-"""Start paying during a trial: the trial ends today and the first period is charged at once."""
+"""Start paying during a trial: the trial ends today and the first period is charged at once
+(with no card on file, invoiced and left open, and a card link sent, as for a paid start)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,15 @@ def subscribe(ctx: OpContext, cmd: Subscribe) -> str:
     reason = check_seats(catalog.plan_by_code(sub.plan.code), sub.seats)
     if reason:
         raise NotAllowed(f"{reason} {who(sub)} has {fmt.plural(sub.seats, 'seat')}.")
-    if ctx.payment_method() is None:
-        raise NotAllowed(f"{who(sub)} has no payment method on file; add one first.")
     interval = Interval(str(sub.interval))
     period = first_paid_period(today, interval)
     transitions.subscribe(sub, period.start, period.end)
     lines = period_lines(sub, period)  # no loyalty yet: paid since today
-    if ctx.bill(lines, reason="first", period=(period.start, period.end)) is False:
+    if ctx.payment_method() is None:
+        # As a paid start with no card (BRIEF §13): the first invoice stays open and the
+        # account's contacts get a link to add a card and pay it.
+        ctx.notes.append(ctx.bill_open_with_card_link(lines, period=(period.start, period.end)))
+    elif ctx.bill(lines, reason="first", period=(period.start, period.end)) is False:
         raise PaymentDeclined(
             f"The card on file for {who(sub)} was declined; the trial goes on unchanged."
         )

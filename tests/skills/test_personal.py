@@ -233,3 +233,20 @@ def test_a_forecast_step_runs_only_inside_a_rehearsal(core: Core, db: Database) 
         core.services.writes.quote_in(
             s, SetSeats(seats=12), sub, Actor("U_SUPPORT1", "support", "t")
         )
+
+
+def test_a_trialing_customer_with_no_card_subscribes_and_gets_a_card_link(
+    core: Core, db: Database
+) -> None:
+    """Hooli (trial, no card) says "subscribe us": the card says the first invoice stays open,
+    and on "yes" its contact's DM with the link to pay it is queued (it was refused, pointing
+    back at the command just refused)."""
+    from store.models import AlertDelivery
+
+    card = say(core, "U_HOOLI1", "subscribe us")
+    assert card.pending is not None and "No card on file" in str(card.as_dict())
+    done = say(core, "U_HOOLI1", "yes")
+    assert done.data["status"] == "applied"
+    with db.read() as s:
+        [dm] = s.scalars(select(AlertDelivery).where(AlertDelivery.kind == "card_needed"))
+        assert dm.recipient == "U_HOOLI1" and "/cards/" in dm.payload["alert"]["detail"]
