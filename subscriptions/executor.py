@@ -185,10 +185,13 @@ def open_invoice(session: Session, sub: Subscription) -> Invoice | None:
 
 
 def refuse_if_canceled(sub: Subscription) -> None:
+    """A cancelled subscription changes no more: say the two ways back (support reactivates
+    within 30 days, BRIEF §7; anyone who may start one starts a new subscription)."""
     if sub.status is SubStatus.CANCELED:
         raise InvalidState(
-            f"{who(sub)}'s subscription was cancelled on {fmt.date(sub.canceled_on)}; "
-            "reactivate it first."
+            f"{who(sub)}'s subscription was cancelled on {fmt.date(sub.canceled_on)}: support "
+            "can reactivate it within 30 days of that, or start a new one with "
+            f"`subscribe {sub.account.name} to <plan> <N> seats`."
         )
 
 

@@ -250,3 +250,11 @@ def test_a_trialing_customer_with_no_card_subscribes_and_gets_a_card_link(
     with db.read() as s:
         [dm] = s.scalars(select(AlertDelivery).where(AlertDelivery.kind == "card_needed"))
         assert dm.recipient == "U_HOOLI1" and "/cards/" in dm.payload["alert"]["detail"]
+
+
+def test_a_cancelled_customer_is_told_a_way_back_they_can_take(core: Core) -> None:
+    """Customers may not reactivate (BRIEF §7): Vandelay's refusal names support for that and
+    the command the customer may use, instead of "reactivate it first"."""
+    said = str(say(core, "U_VANDELAY1", "subscribe us").as_dict())
+    assert "cancelled on Nov 8, 2026: support can reactivate it within 30 days" in said
+    assert "subscribe Vandelay to <plan> <N> seats" in said
