@@ -72,7 +72,7 @@ def next_bill(ctx: SkillContext, args: OwnAccountArgs) -> Reply:
         "total_cents": forecast.total_cents if forecast.on else None,
         "lines": _lines(forecast.lines),
     }
-    first = tuple(("First", step) for step in forecast.before)
+    first = tuple(("Before it", step) for step in forecast.before)  # "Resume Initech on …"
     if forecast.on is None:
         # the billing step's own summary names the account ("Initech: cancelled on …")
         why = forecast.last.removeprefix(f"{name}: ") or why

@@ -257,4 +257,4 @@ def test_a_tool_call_number_beyond_64_bits_is_a_one_line_refusal(make_core, demo
     assert "That seat count is not possible." in render(reply)
     assert subscription(demo_db, "Initech").seats == 10
     results = {m.tool_call_id: m for m in model.tool_results(1)}
-    assert any("less than or equal to 100000" in m.text for m in results.values())
+    assert any("seats must be at most 100,000." in m.text for m in results.values())

@@ -140,7 +140,7 @@ def test_the_next_bill_is_the_invoice_the_billing_run_then_issues(core: Core, db
         "350 GB × $0.10",
     ]
     assert "8 seats" in initech_lines[0]["description"]
-    assert "Resume Soylent" in facts(bills["Soylent"])["First"]
+    assert "Resume Soylent" in facts(bills["Soylent"])["Before it"]
 
 
 def test_a_scheduled_cancellation_bills_only_the_usage_still_owed(core: Core, db: Database) -> None:
