@@ -242,7 +242,7 @@ def seat_change(terms: Terms, new_seats: int, on: date, period: Period) -> SeatC
     line = Line(
         kind=LineKind.CHARGE,
         description=(
-            f"{terms.plan_name}{interval} ({added} additional "
+            f"{terms.plan_name}{interval} ({added:,} additional "
             f"{'seat' if added == 1 else 'seats'}) {format_date_range(on, period.end)}"
         ),
         quantity=1,

@@ -174,7 +174,7 @@ def plan_details(ctx: SkillContext, args: PlanArgs) -> Reply:
                 ("Seats", f"up to {p.max_seats}" if p.max_seats else f"from {p.min_seats}"),
             ]
             if p.storage_gb_per_seat:
-                items.append(("Storage", f"{p.storage_gb_per_seat} GB per seat"))
+                items.append(("Storage", f"{p.storage_gb_per_seat:,} GB per seat"))
             if p.support_first_response_hours:
                 items.append(
                     ("Support", f"first response within {p.support_first_response_hours} h")

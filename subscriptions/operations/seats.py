@@ -40,7 +40,7 @@ def set_seats(ctx: OpContext, cmd: SetSeats) -> str:
         transitions.schedule_seats(sub, seats)
         ctx.effective_on = sub.current_period_end
         return (
-            f"Reduce {who(sub)} from {sub.seats} to {fmt.plural(seats, 'seat')} at renewal, "
+            f"Reduce {who(sub)} from {sub.seats:,} to {fmt.plural(seats, 'seat')} at renewal, "
             f"{fmt.date(sub.current_period_end)}; the paid seats stay until then."
         )
     old = sub.seats
@@ -48,6 +48,6 @@ def set_seats(ctx: OpContext, cmd: SetSeats) -> str:
     assert sub.current_period_end is not None
     ctx.bill_or_past_due(change.lines, reason="seats", period=(today, sub.current_period_end))
     return (
-        f"Add {fmt.plural(seats - old, 'seat')} to {who(sub)} now ({old} → {seats}), "
+        f"Add {fmt.plural(seats - old, 'seat')} to {who(sub)} now ({old:,} → {seats:,}), "
         f"prorated: {fmt.money(total(change.lines))} due today."
     )
