@@ -18,6 +18,7 @@ from typing import Any
 from billing import MrrMovement, add_months, format_money, renewal_rate
 from billing.revenue import total_mrr
 from deals.queries import stalled_deals
+from reports import common
 from reports import queries as reporting
 from reports.outlook import Outlook, outlook
 from skills.base import NoArgs, skill
@@ -148,7 +149,7 @@ def report_reply(data: ReportData) -> Reply:
     move = data.movement_week
     first, renewed, up = data.last_month
     rate = renewal_rate(renewed, up)
-    rate_text = f"{(rate * 100).quantize(1)}%" if rate is not None else "n/a"
+    rate_text = common.percent(rate)  # as `summary` says it (96.7%, not 97%)
     parts: list[Part] = [
         Text(f"Weekly manager report, week {week_label(today)} ({_day(today)})", "info"),
         Facts(

@@ -100,3 +100,20 @@ def test_on_demand_for_managers_only(demo: Services) -> None:
     assert reply.kind == "answer" and reply.data["week"] == "2026-W47"
     refused = invoke(core.context("U_SALES1", "c", "console"), "manager_report", {})
     assert refused.kind == "refusal"
+
+
+def test_the_reports_renewal_rate_reads_as_the_summarys(demo: Services) -> None:
+    """One rate, one way of writing it: the weekly report and `summary` both say "96.7%"."""
+    from billing.metrics import renewal_rate
+    from reports.common import percent
+
+    core = Core(demo)
+    ctx = core.context("U_MANAGER1", "c", "console")
+    report = invoke(ctx, "manager_report", {})
+    summary = invoke(ctx, "renewal_summary", {})
+    prev = summary.data["previous_month"]
+    rate = renewal_rate(prev["renewed"], prev["up_for_renewal"])
+    shown = [
+        v for p in report.parts if isinstance(p, Facts) for k, v in p.items if k == "Renewal rate"
+    ]
+    assert shown == [f"{percent(rate)} ({prev['renewed']} of {prev['up_for_renewal']} renewed)"]
