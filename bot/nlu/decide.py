@@ -259,9 +259,8 @@ def _missing(spec: SkillSpec | None, args: Mapping[str, Any]) -> tuple[str, ...]
         return ()
     need = set(spec.required) - set(args)
     if spec.one_of and not spec.one_of & set(args):
-        need.add(
-            "seats" if "seats" in spec.one_of and "plan" not in spec.one_of else "what to change"
-        )
+        # a seat change lacks its seats; a quote, the change it prices
+        need.add("seats" if spec.one_of == ONE_OF["set_seats"] else "what to change")
     return tuple(sorted(need))
 
 

@@ -141,8 +141,8 @@ def plan(text: str) -> str | None:
 
 def plans_named(text: str) -> set[str]:
     """Every plan the text names or describes ("compare pro and business": two)."""
-    found = {_best_plan(w) or w for w in words(text) if is_plan(w)} - {None}
-    found = {"pro" if p == "professional" else p for p in found if p}
+    named = {_best_plan(w) or w for w in words(text) if is_plan(w)}
+    found = {"pro" if p == "professional" else p for p in named}
     described = described_plan(text)
     return found | ({described} if described else set())
 
@@ -163,7 +163,7 @@ def without_described_plans(text: str) -> str:
     """The text less its plan descriptions ("move globex to the mid tier" → "move globex to
     the"): a description is no account's name."""
     for pattern in (_PRICE_PLAN, _CHEAPEST, _MIDDLE, _DEAREST):
-        text = pattern.sub(" ", text.lower()) if pattern.search(text.lower()) else text
+        text = pattern.sub(" ", text.lower())
     return text
 
 
@@ -239,15 +239,18 @@ _MONEY = re.compile(
 )
 
 
+# Of several numbers, the one said with seats counts ("for a month, 3 more seats": 3).
+_SAID_WITH_SEATS = re.compile(
+    r"\b\d+\s+(?:(?:more|extra|additional|new|fewer|less)\s+)?"
+    r"(?:seats?|users?|people|licen[cs]es?)\b"
+)
+
+
 def seats(text: str) -> Slots:
     """{"seats": N} for a total, {"add": N} for "N more" / "add N" (negative to remove); an
     amount of money ("the $99 plan", "20 dollars") is no number of seats."""
     text = _MONEY.sub(" ", numbers.numberize(text))
-    # Of several numbers, the one said with seats counts ("for a month, 3 more seats": 3).
-    said = re.search(
-        r"\b(\d+)\s+(?:(?:more|extra|additional|new|fewer|less)\s+)?(?:seats?|users?|people|licen[cs]es?)\b",
-        text,
-    )
+    said = _SAID_WITH_SEATS.search(text)
     n = numbers.integers(said[0] if said else text)
     if not n:
         return {}
