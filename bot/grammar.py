@@ -535,7 +535,9 @@ COMMANDS: tuple[Command, ...] = (
         "cancel <account> [now] [because <reason>] [anyway]",
         "cancel at period end (or now: managers); asks why and makes an offer first",
         "cancel_subscription",
-        rf"{ACCOUNT}(?P<now>\s+now)?(?:(?:\s+because|,)\s+(?P<why>.+?))?(?P<anyway>,?\s+anyway)?",
+        # "cancel anyway" alone names no account (no offer is open to say it to)
+        rf"(?!anyway\s*$){ACCOUNT}(?P<now>\s+now)?(?:(?:\s+because|,)\s+(?P<why>.+?))?"
+        r"(?P<anyway>,?\s+anyway)?",
         _cancel,
         example="cancel Initech because it's too expensive",
     ),

@@ -215,3 +215,16 @@ def test_staffs_our_is_the_company_never_an_account_called_us(core: Core) -> Non
     said = str(reply.as_dict())
     assert "No account matches" not in said and "“us”" not in said
     assert reply.pending is None
+
+
+def test_cancel_anyway_with_no_offer_open_names_no_account(core: Core) -> None:
+    """ "cancel anyway" said to no open offer is no account called "anyway": staff are asked
+    which account; a customer's own is asked why first, as any cancel request is."""
+    from bot.grammar import ParseError, parse
+
+    assert isinstance(parse("cancel anyway"), ParseError)
+    staff = str(core.handle("U_SUPPORT1", "cancel anyway", "c-anyway").as_dict())
+    assert "No account matches" not in staff and "I need the account" in staff
+    customer = core.handle("U_INITECH1", "cancel anyway", "c-anyway-2")
+    assert customer.pending is None
+    assert "what is the main reason?" in str(customer.as_dict())
