@@ -241,7 +241,12 @@ _MONEY = re.compile(
 
 # Of several numbers, the one said with seats counts ("for a month, 3 more seats": 3).
 _SAID_WITH_SEATS = re.compile(
-    r"\b\d+\s+(?:(?:more|extra|additional|new|fewer|less)\s+)?"
+    r"(?<![\d.,\-\u2212])\b\d+\s+(?:(?:more|extra|additional|new|fewer|less)\s+)?"
+    r"(?:seats?|users?|people|licen[cs]es?)\b"
+)
+# A negative or decimal number said with seats ("add -2 seats", "12.5 seats") is no count.
+_NOT_A_COUNT = re.compile(
+    r"(?:[-\u2212]\s?\d|\d[.,]\d)[\d.,]*\s+(?:(?:more|extra|additional|new|fewer|less)\s+)?"
     r"(?:seats?|users?|people|licen[cs]es?)\b"
 )
 
@@ -250,6 +255,8 @@ def seats(text: str) -> Slots:
     """{"seats": N} for a total, {"add": N} for "N more" / "add N" (negative to remove); an
     amount of money ("the $99 plan", "20 dollars") is no number of seats."""
     text = _MONEY.sub(" ", numbers.numberize(text))
+    if _NOT_A_COUNT.search(text):
+        return {}
     said = _SAID_WITH_SEATS.search(text)
     n = numbers.integers(said[0] if said else text)
     if not n:

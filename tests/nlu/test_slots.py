@@ -56,6 +56,10 @@ def test_no_count_is_read_out_of_a_negative_or_decimal_number() -> None:
 def test_the_count_said_with_seats_is_the_one_read() -> None:
     from bot.nlu.slots import seats
 
+    for text in ("add 2.5 seats", "add -2 seats", "remove -3 seats", "initech needs 12.5 seats"):
+        assert seats(text) == {}, text  # proposed 5, 2, a total of 3 and 5 seats before
+    assert seats("add 1,000 seats") == {"add": 1000}
+
     assert seats("we pay $490 a month, how much for 3 more seats?") == {"add": 3}
     assert seats("for a month, cut 3 users") == {"add": -3}
 
