@@ -27,8 +27,10 @@ from billing import (
     renewal_lines,
     total,
 )
+from billing.metering import allowance_gb, overage_line
 from billing.payments import PaymentGateway, SimulatedGateway
 from billing.revenue import subscription_mrr
+from store import catalog
 from store import format as fmt
 from store.actors import Actor
 from store.commands import Command, Operations
@@ -146,6 +148,19 @@ def find_plan(session: Session, name: str) -> Plan:
             return plan
     names = ", ".join(p.name for p in plans)
     raise InvalidRequest(f"There is no plan called “{name.strip()}”. Plans: {names}.")
+
+
+def storage_line(ctx: OpContext, end: dt.date) -> Line | None:
+    """The overage line of the current period, closing on `end` (exclusive), or None (BRIEF
+    §13): billed by the renewal, or — when the period ends early (a cancellation now, a
+    switch to yearly billing) or without a renewal — on that change's own invoice."""
+    sub = ctx.sub
+    start = sub.current_period_start
+    allowance = allowance_gb(catalog.plan_by_code(sub.plan.code), sub.seats)
+    if start is None or allowance is None:
+        return None
+    peak = storage_peak(ctx.session, sub.account_id, start, end)
+    return overage_line(peak, allowance, start, end) if peak is not None else None
 
 
 def storage_peak(session: Session, account_id: int, start: dt.date, end: dt.date) -> int | None:

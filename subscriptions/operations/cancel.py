@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from billing import data_deletion_date, ledger, refund_on_immediate_cancel
@@ -10,8 +12,7 @@ from store.errors import InvalidRequest
 from store.models import Invoice, InvoiceStatus
 from subscriptions import transitions
 from subscriptions.commands import Cancel
-from subscriptions.executor import OpContext, operation, refuse_if_canceled, who
-from subscriptions.operations.renew import storage_line
+from subscriptions.executor import OpContext, operation, refuse_if_canceled, storage_line, who
 
 
 @operation(Cancel)
@@ -52,7 +53,13 @@ def cancel(ctx: OpContext, cmd: Cancel) -> str:
         if not ctx.preview:
             inv.status = InvoiceStatus.VOID
         ctx.notes.append(f"Open invoice {inv.number} is voided.")
+    # The storage used above the allowance this period, today's included, is still owed.
+    used = storage_line(ctx, today + timedelta(days=1))
     transitions.cancel(sub, today, "requested_now")
+    if used is not None:
+        closing = (used.period_start or today, used.period_end or today)
+        if ctx.bill((used,), reason="final", period=closing) is False:
+            ctx.notes.append(f"The final usage invoice ({fmt.money(used.amount)}) stays open.")
     if refund and paid is not None:
         if ctx.preview:
             ctx.notes.append(

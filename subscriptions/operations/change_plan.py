@@ -18,6 +18,7 @@ from subscriptions.executor import (
     operation,
     period_of,
     require,
+    storage_line,
     terms_of,
     who,
 )
@@ -66,12 +67,16 @@ def change_plan(ctx: OpContext, cmd: ChangePlan) -> str:
             f"{fmt.date(sub.current_period_end)}; nothing changes before then."
         )
     change = plan_change(old, new, today, period_of(sub))
+    lines = list(change.lines)
+    if change.new_period is not None:  # the period closes today: its overage is billed now
+        used = storage_line(ctx, change.new_period.start)
+        lines += [used] if used is not None else []
     transitions.switch_plan(sub, plan, IntervalCol(interval), new.unit_price)
     if change.new_period is not None:
         transitions.start_period(sub, change.new_period.start, change.new_period.end, anchor=True)
     assert sub.current_period_end is not None
-    ctx.bill_or_past_due(change.lines, reason="upgrade", period=(today, sub.current_period_end))
+    ctx.bill_or_past_due(lines, reason="upgrade", period=(today, sub.current_period_end))
     return (
         f"Upgrade {who(sub)} from {was} to {label} now ({fmt.plural(sub.seats, 'seat')}), "
-        f"prorated: {fmt.money(total(change.lines))} due today."
+        f"prorated: {fmt.money(total(lines))} due today."
     )

@@ -9,11 +9,7 @@ better of discount and loyalty), with the storage overage as its own line, and c
 
 from __future__ import annotations
 
-import datetime as dt
-
-from billing import Interval, Line, Period, add_months
-from billing.metering import allowance_gb, overage_line
-from store import catalog
+from billing import Interval, Period, add_months
 from store import format as fmt
 from store.errors import InvalidRequest, InvalidState
 from store.models import IntervalCol, SubStatus
@@ -24,7 +20,7 @@ from subscriptions.executor import (
     catalog_price,
     operation,
     period_lines,
-    storage_peak,
+    storage_line,
     who,
 )
 
@@ -77,14 +73,3 @@ def renew(ctx: OpContext, cmd: Renew) -> str:
         if ctx.preview:
             break
     return f"{who(sub)}: " + "; ".join(done) + "."
-
-
-def storage_line(ctx: OpContext, end: dt.date) -> Line | None:
-    """The overage line of the period closing on `end`, or None (BRIEF §13)."""
-    sub = ctx.sub
-    start = sub.current_period_start
-    allowance = allowance_gb(catalog.plan_by_code(sub.plan.code), sub.seats)
-    if start is None or allowance is None:
-        return None
-    peak = storage_peak(ctx.session, sub.account_id, start, end)
-    return overage_line(peak, allowance, start, end) if peak is not None else None

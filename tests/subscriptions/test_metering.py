@@ -161,6 +161,30 @@ def test_a_cancellation_at_period_end_bills_the_overage_on_a_last_invoice(
         assert s.get_one(Subscription, heavy).status == "canceled"
 
 
+def test_a_period_that_ends_early_bills_its_overage_on_that_change(
+    db: Database, clock: Clock
+) -> None:
+    """A cancellation now (its day included) and a switch to yearly billing (the monthly
+    period closes today) bill the overage so far on their own invoice: nothing used is lost."""
+    from subscriptions.commands import Cancel
+
+    writes = build_writes(db, clock)
+    gone = make_subscription(db, "Gone now", seats=10, start=START, end=END)
+    yearly = make_subscription(db, "Goes yearly", seats=10, start=START, end=END)
+    for name in ("Gone now", "Goes yearly"):
+        snapshots(db, name, (D(2026, 11, 12), 2_350))
+    manager = Actor("U_MANAGER1", "manager")
+    writes.apply(Cancel(now=True), gone, manager, idempotency_key="gone")
+    writes.apply(ChangePlan(plan="Pro", interval="annual"), yearly, SUPPORT, idempotency_key="y")
+    with db.read() as s:
+        final = s.scalars(select(Invoice).where(Invoice.subscription_id == gone)).one()
+        assert (final.reason, final.total_cents) == ("final", 3_500)
+        assert final.lines[0].description.startswith("Storage over the allowance, Nov 1 – Nov 16")
+        upgrade = s.scalars(select(Invoice).where(Invoice.subscription_id == yearly)).one()
+        assert [ln.amount_cents for ln in upgrade.lines] == [-24_500, 490_000, 3_500]
+        assert upgrade.lines[2].description.startswith("Storage over the allowance, Nov 1 – Nov 15")
+
+
 def test_the_demo_renews_initech_with_a_35_dollar_storage_line(db: Database, clock: Clock) -> None:
     seed_demo_copy(db, clock)
     run_billing(Billing(db, clock, build_writes(db, clock)), END)
