@@ -166,6 +166,20 @@ def find_accounts(
     return list(starts)
 
 
+def people_names(session: Session, user_ids: set[str]) -> dict[str, str]:
+    """Slack ids → the names of the staff and customer contacts behind them ("Riley", not
+    U_ADMIN1); an id nobody has (the billing run, a removed person) is left out."""
+    if not user_ids:
+        return {}
+    staff = session.execute(
+        select(Staff.slack_user_id, Staff.name).where(Staff.slack_user_id.in_(user_ids))
+    ).all()
+    contacts = session.execute(
+        select(Contact.slack_user_id, Contact.name).where(Contact.slack_user_id.in_(user_ids))
+    ).all()
+    return {str(uid): name for uid, name in (*contacts, *staff) if uid}
+
+
 def account_names(session: Session, *, within: frozenset[int] | None = None) -> list[str]:
     """The names of the accounts among `within` (None: all)."""
     if within is not None and not within:

@@ -23,16 +23,15 @@ from store.accounts import (
     is_self_reference,
     latest_snapshot,
     no_account,
+    people_names,
     resolve_account,
 )
 from store.audit import recent_events
 from store.errors import Ambiguous, InvalidRequest, NotFound
 from store.models import (
     Account,
-    Contact,
     Invoice,
     Role,
-    Staff,
     Subscription,
     SubStatus,
     UsageSnapshot,
@@ -344,19 +343,6 @@ def list_invoices(ctx: SkillContext, args: InvoiceArgs) -> Reply:
         )
 
 
-def _people(ctx: SkillContext, user_ids: set[str]) -> dict[str, str]:
-    """Slack ids → the names of the staff and contacts behind them ("Riley", not U_ADMIN1);
-    an id nobody has (the billing run, a removed person) stays as written."""
-    with ctx.db.read() as s:
-        staff = s.execute(
-            select(Staff.slack_user_id, Staff.name).where(Staff.slack_user_id.in_(user_ids))
-        ).all()
-        contacts = s.execute(
-            select(Contact.slack_user_id, Contact.name).where(Contact.slack_user_id.in_(user_ids))
-        ).all()
-    return {str(uid): name for uid, name in (*contacts, *staff) if uid}
-
-
 class AuditArgs(Args):
     account: str | None = Field(default=None, description="Only this account")
     limit: int = Field(default=15, ge=1, le=100)
@@ -377,7 +363,8 @@ def audit_log(ctx: SkillContext, args: AuditArgs) -> Reply:
     events = recent_events(ctx.db, account_id=account_id, limit=args.limit)
     if not events:
         return Reply.text("The audit log is empty.")
-    names = _people(ctx, {e.actor for e in events})
+    with ctx.db.read() as s:
+        names = people_names(s, {e.actor for e in events})
     rows = tuple(
         (
             e.occurred_at.strftime("%Y-%m-%d %H:%M"),

@@ -25,9 +25,9 @@ from skills.parts import Facts, Reply, Table, Text
 from skills.policy import authorize
 from skills.visibility import may_read_account
 from store import format as fmt
-from store.accounts import current_subscription
+from store.accounts import current_subscription, people_names
 from store.errors import InvalidRequest, NotFound
-from store.models import Account, AuditEvent, Invoice, PaymentMethod, PaymentStatus, Staff
+from store.models import Account, AuditEvent, Invoice, PaymentMethod, PaymentStatus
 from subscriptions.account_skills import load_account
 from subscriptions.forecast import next_invoice
 
@@ -196,8 +196,7 @@ def _cause(s: Session, invoice: Invoice) -> str:
     if event.actor == "system":
         who = "the daily billing run"
     else:
-        staff = s.scalar(select(Staff.name).where(Staff.slack_user_id == event.actor))
-        who = staff or event.actor
+        who = people_names(s, {event.actor}).get(event.actor, event.actor)  # staff or contact
     return f"Caused by: {event.summary.rstrip('.')} ({event.action}, by {who}, {when})."
 
 

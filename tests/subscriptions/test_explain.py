@@ -170,3 +170,10 @@ def test_a_line_of_the_invoice_to_come_is_explained_from_the_next_bill(talk: Cor
     assert [row[1] for row in table.rows] == ["$490.00", "$35.00"]
     missing = talk.handle("U_INITECH1", "explain $36", "c-36")
     assert "Initech has no invoice of $36.00." in str(missing.as_dict())
+
+
+def test_a_change_a_customer_confirmed_is_told_by_their_name(core: Core) -> None:
+    core.handle("U_INITECH1", "upgrade us to business", "c-own")
+    assert core.handle("U_INITECH1", "yes", "c-own").data["status"] == "applied"
+    _, _, text = told(core.handle("U_INITECH1", "explain $250", "c-why"))
+    assert "by Peter Gibbons" in text[0] and "U_INITECH1" not in text[0]
