@@ -47,6 +47,8 @@ def next_bill(ctx: SkillContext, args: OwnAccountArgs) -> Reply:
         if sub is None:
             return Reply.text(f"{account.name} has no subscription, so no invoice is coming.")
         name, sub_id = account.name, sub.id
+        trialing = sub.status is SubStatus.TRIALING and not sub.cancel_at_period_end
+        trial_end = sub.trial_end
         why = f"{name}'s subscription is not billed again as it stands."
         if sub.status is SubStatus.CANCELED:
             why = f"the subscription was cancelled on {fmt.date(sub.canceled_on)}."
@@ -76,6 +78,13 @@ def next_bill(ctx: SkillContext, args: OwnAccountArgs) -> Reply:
     if forecast.on is None:
         # the billing step's own summary names the account ("Initech: cancelled on …")
         why = forecast.last.removeprefix(f"{name}: ") or why
+        if trialing and trial_end is not None and trial_end >= ctx.clock.today():
+            # ahead, not behind: the step's own words are the billing run's, after the fact
+            why = (
+                f"its trial ends on {fmt.date(trial_end)} and, with no card on file, the "
+                "subscription is then cancelled. `subscribe` starts paying now (with no card, "
+                "its invoice comes with a link to add one)."
+            )
         parts: tuple[Part, ...] = (Text(f"No invoice is coming for {name}: {why}", "info"),)
         if overdue or first:
             parts = (Facts(f"Billing of {name}", (*overdue, *first)), *parts)

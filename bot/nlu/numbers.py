@@ -130,8 +130,8 @@ def period(text: str) -> str | None:
 
 def days_until(text: str, today: dt.date) -> int | None:
     """A window ahead in days: "next 60 days", "two weeks", "this quarter" (to its last day),
-    "this month" / "next month" (to that month's last day), "this week" / "next week" (to
-    that week's Sunday)."""
+    "this month" / "next month" (to that month's last day), "this week" (to its Sunday), "next
+    week" (the coming 7 days)."""
     named = period(text)
     if named == "last_month":
         return None  # behind, not ahead: the list and the summary answer it by its period
@@ -145,6 +145,6 @@ def days_until(text: str, today: dt.date) -> int | None:
     to_sunday = 6 - today.weekday()  # a week ends on Sunday
     if re.search(r"\bthis\s+week\b", lowered):
         return to_sunday
-    if re.search(r"\bnext\s+week\b", lowered):  # to the end of next week
-        return to_sunday + 7
+    if re.search(r"\bnext\s+week\b", lowered):  # the coming week: a window ahead starts today
+        return 7
     return in_days(text)

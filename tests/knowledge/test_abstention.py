@@ -54,7 +54,7 @@ def routed() -> tuple[frozenset[str], frozenset[str]]:
 @pytest.mark.xfail(
     strict=True,
     reason="measured on the blind held-out set of 2026-12-02 (45 + 45 questions, looked at "
-    "nine times, aggregates only): pipeline precision 0.864, recall 0.844, recall@5 0.822 "
+    "ten times, aggregates only): pipeline precision 0.864, recall 0.844, recall@5 0.822 "
     "(the router still sends some in-scope questions to skills); the knowledge path alone "
     "0.972 / 0.778 / 0.956 (see bench/retrieval.py)",
 )

@@ -258,3 +258,11 @@ def test_a_cancelled_customer_is_told_a_way_back_they_can_take(core: Core) -> No
     said = str(say(core, "U_VANDELAY1", "subscribe us").as_dict())
     assert "cancelled on Nov 8, 2026: support can reactivate it within 30 days" in said
     assert "subscribe Vandelay to <plan> <N> seats" in said
+
+
+def test_a_trial_without_a_card_says_what_happens_next_in_the_future_tense(core: Core) -> None:
+    said = str(say(core, "U_HOOLI1", "next-bill").as_dict())
+    assert (
+        "its trial ends on Nov 18, 2026 and, with no card on file, the subscription is then" in said
+    )
+    assert "ended" not in said
