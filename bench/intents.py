@@ -149,6 +149,7 @@ def evaluate(name: str, rows: Sequence[Labelled], router: Any, specs: dict[str, 
             allowed=allowed,
             tools=DEMO_TOOLS,
             is_account=demo_account(Role(row.role)),
+            for_own=Role(row.role) is Role.CUSTOMER,  # as the product: a customer's own account
         )
         got = outcome.intent
         if row.intent in specs and row.intent not in allowed:

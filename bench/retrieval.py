@@ -206,6 +206,7 @@ def route(
             allowed=allowed[q.who],
             tools=DEMO_TOOLS,
             is_account=accounts[q.who],
+            for_own=q.who == "customer",
         )
         if outcome.route in ("knowledge", "unknown"):
             continue

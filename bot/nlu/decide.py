@@ -275,6 +275,7 @@ def decide(
     allowed: frozenset[str] | None = None,
     tools: Sequence[str] = (),
     is_account: Callable[[str], bool] | None = None,
+    for_own: bool = False,
 ) -> Outcome:
     """`ranked`: (intent, score) best first; `best_plain`: the best similarity of the
     unmasked message to any example (how close anything is at all); `known`: words that are
@@ -283,7 +284,9 @@ def decide(
     considered besides the documents; `tools`: the company's tool names (slots.tool);
     `is_account`: whether a span could be an account the speaker may read — asked only of a
     general question's would-be account ("how long are audit logs kept?" reads "long" as
-    one), so that a name nobody has is no reason to read the question as a request."""
+    one), so that a name nobody has is no reason to read the question as a request;
+    `for_own`: the speaker is a customer, whose request names their own account when it
+    names none ("add 3 seats")."""
     if best_plain < th.unknown and not opens_account(text):
         return Outcome("unknown")
     readings = []
@@ -294,6 +297,8 @@ def decide(
         args = (
             extract(intent, text, today, tools=tools) if intent != KNOWLEDGE else {"question": text}
         )
+        if for_own and spec is not None and "account" in spec.required and "account" not in args:
+            args = {**args, "account": SELF}  # a customer acts on their own account only
         named = _names(args.get(spec.subject or ""), known) if spec is not None else False
         span = _account_span(spec, args, intent) if general and is_account else None
         # a general question's would-be account that is a known word, or no account the

@@ -107,6 +107,7 @@ class Understanding:
             # read only when a skill the speaker may use needs them
             tools=tool_names(ctx) if any(reads_tools(s) for s in allowed) else (),
             is_account=could_name_account(ctx),
+            for_own=_speaks_for_own(ctx),
         )
 
     def reply(self, ctx: SkillContext, text: str, otherwise: Reply | None = None) -> Reply:

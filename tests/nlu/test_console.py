@@ -178,6 +178,8 @@ def test_another_companys_name_routes_like_a_name_nobody_has(core: Core, invoked
         ("add 3 seats", "Add 3 seats to Initech now (10 → 13)"),
         ("we want to add two seats", "Add 2 seats to Initech now (10 → 12)"),
         ("upgrade to business", "Upgrade Initech from Pro monthly to Business monthly"),
+        # was "I don't have a good answer": unnamed, it lost to a licence write of the staff's
+        ("add 100 seats", "Add 100 seats to Initech now (10 → 110)"),
     ],
 )
 def test_a_customers_request_without_an_account_is_for_their_own(
