@@ -37,7 +37,7 @@ from store.models import (
     UsageSnapshot,
 )
 from subscriptions.churn_card import churn_items
-from subscriptions.executor import storage_peak
+from subscriptions.storage import storage_peak
 
 # The stored reason codes (subscriptions.transitions.cancel) in words, for the card.
 CANCEL_REASONS = {

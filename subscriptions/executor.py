@@ -4,6 +4,10 @@
 command; the operations themselves live one per file in `subscriptions/operations/` and work
 through an `OpContext`: the loaded subscription, the day, who acts, and `bill()`, which issues
 an invoice and charges the card on file — or, in a preview, only describes the charge.
+
+Long because: `OpContext` is the one toolkit every operation bills through (a charge, an
+open first invoice with its card link, a change that makes the account past due), kept with
+the executor that builds it, so an operation imports its whole write-path surface from here.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from billing import (
@@ -27,10 +31,8 @@ from billing import (
     renewal_lines,
     total,
 )
-from billing.metering import allowance_gb, overage_line
 from billing.payments import PaymentGateway, SimulatedGateway
 from billing.revenue import subscription_mrr
-from store import catalog
 from store import format as fmt
 from store.actors import Actor
 from store.commands import Command, Operations
@@ -42,7 +44,6 @@ from store.models import (
     Plan,
     Subscription,
     SubStatus,
-    UsageSnapshot,
 )
 from store.preview import Preview, diff
 from subscriptions import card_links, transitions
@@ -148,30 +149,6 @@ def find_plan(session: Session, name: str) -> Plan:
             return plan
     names = ", ".join(p.name for p in plans)
     raise InvalidRequest(f"There is no plan called “{name.strip()}”. Plans: {names}.")
-
-
-def storage_line(ctx: OpContext, end: dt.date) -> Line | None:
-    """The overage line of the current period, closing on `end` (exclusive), or None (BRIEF
-    §13): billed by the renewal, or — when the period ends early (a cancellation now, a
-    switch to yearly billing) or without a renewal — on that change's own invoice."""
-    sub = ctx.sub
-    start = sub.current_period_start
-    allowance = allowance_gb(catalog.plan_by_code(sub.plan.code), sub.seats)
-    if start is None or allowance is None:
-        return None
-    peak = storage_peak(ctx.session, sub.account_id, start, end)
-    return overage_line(peak, allowance, start, end) if peak is not None else None
-
-
-def storage_peak(session: Session, account_id: int, start: dt.date, end: dt.date) -> int | None:
-    """The highest storage snapshot of the account in [start, end), or None."""
-    return session.scalar(
-        select(func.max(UsageSnapshot.storage_gb)).where(
-            UsageSnapshot.account_id == account_id,
-            UsageSnapshot.taken_on >= start,
-            UsageSnapshot.taken_on < end,
-        )
-    )
 
 
 def load_subscription(session: Session, subscription_id: int) -> Subscription:

@@ -12,7 +12,8 @@ from store.errors import InvalidRequest
 from store.models import Invoice, InvoiceStatus
 from subscriptions import transitions
 from subscriptions.commands import Cancel
-from subscriptions.executor import OpContext, operation, refuse_if_canceled, storage_line, who
+from subscriptions.executor import OpContext, operation, refuse_if_canceled, who
+from subscriptions.storage import storage_line
 
 
 @operation(Cancel)

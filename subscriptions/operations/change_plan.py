@@ -18,10 +18,10 @@ from subscriptions.executor import (
     operation,
     period_of,
     require,
-    storage_line,
     terms_of,
     who,
 )
+from subscriptions.storage import storage_line
 
 
 @operation(ChangePlan)

@@ -20,9 +20,9 @@ from subscriptions.executor import (
     catalog_price,
     operation,
     period_lines,
-    storage_line,
     who,
 )
+from subscriptions.storage import storage_line
 
 
 @operation(Renew)
