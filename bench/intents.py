@@ -139,6 +139,7 @@ def evaluate(name: str, rows: Sequence[Labelled], router: Any, specs: dict[str, 
     for row in rows:
         ranking = router.rank(row.text)
         allowed = usable(Role(row.role))  # a labelled customer has an account
+        staff = Role(row.role) not in (Role.CUSTOMER, Role.GUEST)
         outcome = decide(
             row.text,
             ranking.intents,
@@ -150,13 +151,16 @@ def evaluate(name: str, rows: Sequence[Labelled], router: Any, specs: dict[str, 
             tools=DEMO_TOOLS,
             is_account=demo_account(Role(row.role)),
             for_own=Role(row.role) is Role.CUSTOMER,  # as the product: a customer's own account
+            staff=staff,
         )
         got = outcome.intent
         if row.intent in specs and row.intent not in allowed:
             # A change the speaker's role may never make: right when nothing is proposed
             # and the documents answer (who can, how), never another skill or a question.
+            # A report staff may not see is also right when its own skill refuses it.
             report.out_of_role += 1
-            ok = got in DOCUMENTS
+            refused = staff and not specs[row.intent].writes and got == row.intent
+            ok = got in DOCUMENTS or refused
         else:
             ok = got == row.intent or (row.intent in DOCUMENTS and got in DOCUMENTS)
         report.total += 1

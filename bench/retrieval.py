@@ -207,6 +207,7 @@ def route(
             tools=DEMO_TOOLS,
             is_account=accounts[q.who],
             for_own=q.who == "customer",
+            staff=q.who == "staff",
         )
         if outcome.route in ("knowledge", "unknown"):
             continue

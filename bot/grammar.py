@@ -71,7 +71,9 @@ def _n(digits: str) -> int:
 
 
 _INVOICE = re.compile(r"(?i)inv-\d{4}-\d{6}")
-_AMOUNT = re.compile(r"\s*\$?(\d[\d,]*(?:\.\d{1,2})?)\s*$")
+# A credit reads as "-$318.50" (or "$-318.50"); lines are matched by their size, so the sign
+# only tells which line is meant.
+_AMOUNT = re.compile(r"\s*[-−]?\$?[-−]?(\d[\d,]*(?:\.\d{1,2})?)\s*$")
 _ON_DAY = re.compile(r"(?:^|\s)on\s+(\S.*)$", re.IGNORECASE)
 
 
@@ -86,7 +88,7 @@ def _explain(m: re.Match[str]) -> dict[str, Any]:
     if day is not None:
         args["on"] = day[1].strip()
         ref = ref[: day.start()].strip()
-    amount = _AMOUNT.search(ref) if " " in ref or ref.startswith("$") else None
+    amount = _AMOUNT.search(ref) if " " in ref or ref.lstrip("-−").startswith("$") else None
     if amount is not None:
         args["amount"] = amount[1].replace(",", "")
         ref = ref[: amount.start()].strip()
@@ -377,6 +379,14 @@ def _own_account(m: re.Match[str]) -> dict[str, Any]:
     return {"account": m["account"]} if m.group("account") else {}
 
 
+def _seats(m: re.Match[str]) -> dict[str, Any]:
+    """`seats Initech 12` is a new total; `+2` / `-3` a change (the card shows the total)."""
+    sign = (m["sign"] or "").strip()
+    if not sign:
+        return {"account": m["account"], "seats": _n(m["n"])}
+    return {"account": m["account"], "add": _n(m["n"]) * (-1 if sign == "-" else 1)}
+
+
 def _quote(m: re.Match[str]) -> dict[str, Any]:
     args = _own_account(m)
     if m.group("more"):
@@ -523,11 +533,11 @@ COMMANDS: tuple[Command, ...] = (
     ),
     Command(
         "seats",
-        "seats <account> <N>",
-        "set the number of seats",
+        "seats <account> <N> | +<N> | -<N>",
+        "set the number of seats, or add (+) or remove (-) some",
         "set_seats",
-        rf"{ACCOUNT}\s+(?P<n>\d+)",
-        lambda m: {"account": m["account"], "seats": _n(m["n"])},
+        rf"{ACCOUNT}\s+(?P<sign>[+-]\s*)?(?P<n>\d+)",
+        _seats,
         example="seats Initech 12",
     ),
     Command(

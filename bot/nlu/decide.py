@@ -276,6 +276,7 @@ def decide(
     tools: Sequence[str] = (),
     is_account: Callable[[str], bool] | None = None,
     for_own: bool = False,
+    staff: bool = False,
 ) -> Outcome:
     """`ranked`: (intent, score) best first; `best_plain`: the best similarity of the
     unmasked message to any example (how close anything is at all); `known`: words that are
@@ -286,7 +287,8 @@ def decide(
     general question's would-be account ("how long are audit logs kept?" reads "long" as
     one), so that a name nobody has is no reason to read the question as a request;
     `for_own`: the speaker is a customer, whose request names their own account when it
-    names none ("add 3 seats")."""
+    names none ("add 3 seats"); `staff`: the speaker works here, so a report their role may
+    not see is refused by name ("what is our mrr" to sales) rather than read as another."""
     if best_plain < th.unknown and not opens_account(text):
         return Outcome("unknown")
     readings = []
@@ -338,7 +340,14 @@ def decide(
             # A change the speaker may never make: no other change is proposed in its place
             # ("undo our cancellation" is not a cancellation); the documents say who can.
             return Outcome("knowledge", Reading(KNOWLEDGE, {"question": text}, meant.score))
-        readings = [r for r in readings if r.intent in allowed or r.intent == KNOWLEDGE]
+        kept = [r for r in readings if r.intent in allowed or r.intent == KNOWLEDGE]
+        # A read the role may not see, clearly meant: its skill refuses it in one line, where
+        # the next reading would answer another question (sales' "what is our mrr" is not the
+        # licence spend). Customers never learn of staff reports.
+        clearly = kept[0].intent == KNOWLEDGE or meant.score - kept[0].score > th.choice_span
+        if staff and meant.intent in specs and meant.intent not in allowed and clearly:
+            return Outcome("skill", meant)
+        readings = kept
     top = readings[0]
     if top.intent == KNOWLEDGE:
         return Outcome("knowledge", top, ranked=tuple(readings))

@@ -332,19 +332,21 @@ def tool(text: str, names: Sequence[str] = ()) -> str | None:
 
 
 def known_tool(text: str, names: Sequence[str]) -> str | None:
-    """The one of `names` the message says (longest, then closest, first), or None."""
+    """The one of `names` the message says (longest, then closest, then the first said), or
+    None. Ties go by place in the message, never by the order of a set: "webex, not zoom"
+    reads the same on every run."""
     said = words(text)
-    best: tuple[int, int, str] | None = None  # (words, similarity, form)
-    for form in _name_forms(names):
+    best: tuple[int, int, int, str] | None = None  # (words, similarity, -position, form)
+    for form in sorted(_name_forms(names)):
         n = len(form.split())
         for i in range(len(said) - n + 1):
             window = " ".join(said[i : i + n])
             score = 100 if window == form else 0
             if not score and len(form) >= 5:
                 score = int(fuzz.ratio(window, form))
-            if score >= 85 and (best is None or (n, score) > best[:2]):
-                best = (n, score, form)
-    return best[2] if best else None
+            if score >= 85 and (best is None or (n, score, -i) > best[:3]):
+                best = (n, score, -i, form)
+    return best[3] if best else None
 
 
 def _drop_none(**slots: Any) -> Slots:

@@ -108,6 +108,7 @@ class Understanding:
             tools=tool_names(ctx) if any(reads_tools(s) for s in allowed) else (),
             is_account=could_name_account(ctx),
             for_own=_speaks_for_own(ctx),
+            staff=ctx.speaker.role not in (Role.CUSTOMER, Role.GUEST),
         )
 
     def reply(self, ctx: SkillContext, text: str, otherwise: Reply | None = None) -> Reply:

@@ -203,7 +203,7 @@ def test_removing_more_seats_than_there_are_is_refused_in_words(core: Core) -> N
     [
         ("U_SUPPORT1", "extend-trial hooli -3 days"),
         ("U_SUPPORT1", "pause initech for 1.5 weeks"),
-        ("U_INITECH1", "seats us -3"),
+        ("U_INITECH1", "we need -3 seats"),
         ("U_INITECH1", "add 2.5 seats"),
         ("U_INITECH1", "add -2 seats"),
         ("U_SUPPORT1", "initech needs 12.5 seats"),
@@ -216,11 +216,40 @@ def test_a_negative_or_decimal_count_proposes_nothing(core: Core, who: str, text
     assert "I need " in str(reply.as_dict())  # the count, or what to change
 
 
+def test_a_signed_seat_command_is_a_change_a_customer_may_only_make_upward(core: Core) -> None:
+    removal = core.handle("U_INITECH1", "seats us -3", "c-signed")
+    assert removal.kind == "refusal" and "may not remove seats" in str(removal.as_dict())
+    assert removal.pending is None
+    addition = core.handle("U_INITECH1", "seats us +3", "c-signed")
+    assert addition.pending is not None and "10 → 13" in str(addition.as_dict())
+
+
 def test_staffs_our_is_the_company_never_an_account_called_us(core: Core) -> None:
     reply = core.handle("U_SALES1", "what's our mrr", "c-our")
     said = str(reply.as_dict())
     assert "No account matches" not in said and "“us”" not in said
     assert reply.pending is None
+
+
+@pytest.mark.parametrize(
+    ("user", "text"),
+    [
+        ("U_SALES1", "what is our mrr"),
+        ("U_SALES1", "show me the mrr"),
+        ("U_SUPPORT1", "weekly report"),
+    ],
+)
+def test_a_report_staff_may_not_see_is_refused_by_name(core: Core, invoked, user, text) -> None:
+    """Not answered with whatever the role may see next (it was the licence spend)."""
+    reply = core.handle(user, text, f"c-refused-{user}")
+    assert reply.kind == "refusal" and "may not see revenue reports" in str(reply.as_dict())
+    assert reply.pending is None
+
+
+def test_a_customer_never_learns_of_a_staff_report(core: Core, invoked) -> None:
+    reply = core.handle("U_INITECH1", "what is our mrr", "c-refused-customer")
+    said = str(reply.as_dict())
+    assert reply.kind != "refusal" and "revenue reports" not in said
 
 
 def test_cancel_anyway_with_no_offer_open_names_no_account(core: Core) -> None:

@@ -24,6 +24,8 @@ HUGE = "9" * 100_000
         ("discount globex 12.345%", "percent can have at most 2 decimal places."),
         ("discount globex 0.001%", "percent can have at most 2 decimal places."),
         ("seats initech 0", "seats must be at least 1."),
+        ("seats initech -10", "removing 10 would leave none"),
+        (f"seats initech +{HUGE}", "add must be at most 100,000."),
         ("snooze 2 10000 days", "days must be at most 30."),
     ],
 )
@@ -45,3 +47,11 @@ def test_a_two_place_discount_is_stored_as_previewed(core, db) -> None:
     with db.read() as s:
         audit = s.scalars(select(AuditEvent).where(AuditEvent.outcome == "applied")).all()[-1]
         assert audit.after is not None and audit.after["_params"]["percent"] == "12.35"
+
+
+@pytest.mark.parametrize(
+    ("text", "seats"), [("seats initech +2", "10 → 12"), ("seats initech -3", "10 to 7")]
+)
+def test_a_signed_count_adds_or_removes_seats(core, text, seats) -> None:
+    reply = core.handle("U_SUPPORT1", text, "C_SIGNED")
+    assert seats in render(reply) and reply.data["status"] == "pending"

@@ -50,6 +50,9 @@ def test_why_initech_was_charged_250_after_its_upgrade(core: Core) -> None:
     assert "Upgrade Initech from Pro monthly to Business monthly now" in text[0]
     assert "by Alex" in text[0] and "Nov 16, 2026" in text[0]  # who confirmed it, when
     assert text[1] == "Paid: Nov 16, 2026: $250.00 by visa •••• 4242 succeeded."
+    # the credit line, said as it is printed, finds the same invoice
+    credit, _, _ = told(core.handle("U_INITECH1", "explain -$245.00", "c2"))
+    assert credit.title == facts.title
 
 
 @pytest.mark.parametrize(
@@ -148,6 +151,11 @@ def test_an_invoice_is_found_by_the_day_it_was_issued(core: Core) -> None:
             {"account": "Initech", "amount": "250", "on": "2026-11-16"},
         ),
         ("explain on nov 1", {"on": "nov 1"}),
+        # a credit is said with its sign; lines are matched by their size
+        ("explain Initech -$245.00", {"account": "Initech", "amount": "245.00"}),
+        ("explain Initech $-245", {"account": "Initech", "amount": "245"}),
+        ("explain -$35", {"amount": "35"}),
+        ("explain -3M", {"account": "-3M"}),
     ],
 )
 def test_the_grammar_reads_a_number_an_account_and_an_amount(line: str, args: dict) -> None:
