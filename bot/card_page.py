@@ -109,7 +109,10 @@ class CardPage:
                 why = f"This link was used on {fmt.date(link.used_on)}: {invoice.number} is paid."
                 return Page("410 Gone", "Link already used", why)
             if link.expires_on < today:
-                why = f"This link expired on {fmt.date(link.expires_on)}; ask us for a new one."
+                why = (
+                    f"This link expired on {fmt.date(link.expires_on)}; ask us for a new one "
+                    "(in Slack, say `card-link` to the bot)."
+                )
                 return Page("410 Gone", "Link expired", why)
             if invoice.status is not InvoiceStatus.OPEN:
                 why = f"{invoice.number} is {invoice.status}: there is nothing to pay."

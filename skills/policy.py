@@ -46,6 +46,9 @@ MATRIX: dict[str, frozenset[Role]] = {
     # The page a card link opens (BRIEF §13): the link's token is the authority, and the
     # customer who got it acts there; no chat skill makes this change.
     "pay_by_link": frozenset({C}),
+    # A new link for an open invoice (the first one waiting for a card, or an overdue one whose
+    # card was declined): whoever may start a subscription, a customer for their own account.
+    "card_link": frozenset({C, SU, SA, M, A}),
     "retry_payment": frozenset({SU, M, A}),
     "discount": frozenset({SA, M, A}),
     "log_activity": frozenset({SA, M, A}),
@@ -88,6 +91,7 @@ WHAT = {
     "new_account": "open accounts",
     "contract_price": "set contract prices",
     "pay_by_link": "add a card from a payment link",
+    "card_link": "send card links",
     "retry_payment": "retry payments",
     "discount": "grant discounts",
     "log_activity": "log deal activity",

@@ -36,7 +36,9 @@ from store.models import (
     SubStatus,
     UsageSnapshot,
 )
+from subscriptions.card_links import waiting_text
 from subscriptions.churn_card import churn_items
+from subscriptions.executor import open_invoice
 from subscriptions.storage import storage_peak
 
 # The stored reason codes (subscriptions.transitions.cancel) in words, for the card.
@@ -221,7 +223,7 @@ def find_account(ctx: SkillContext, args: OwnAccountArgs) -> Reply:
         return Reply(parts=(Facts(account.name, tuple(items)),), data=data)
 
 
-def subscription_items(s: Session, sub: Subscription, today: object) -> list[tuple[str, str]]:
+def subscription_items(s: Session, sub: Subscription, today: dt.date) -> list[tuple[str, str]]:
     billing = "annual" if str(sub.interval) == "year" else "monthly"
     items = [
         (
@@ -248,6 +250,9 @@ def subscription_items(s: Session, sub: Subscription, today: object) -> list[tup
         )
         if sub.suspended_on:
             items.append(("Suspended", fmt_date(sub.suspended_on)))
+    elif sub.status is not SubStatus.CANCELED and (unpaid := open_invoice(s, sub)) is not None:
+        # a first invoice left open for want of a card (BRIEF §13)
+        items.append(("Unpaid", waiting_text(s, unpaid, sub.account.name, today)))
     if sub.pending_plan or sub.pending_interval or sub.pending_seats:
         what = []
         if sub.pending_plan:
@@ -262,7 +267,7 @@ def subscription_items(s: Session, sub: Subscription, today: object) -> list[tup
         end = sub.discount_ends_on  # exclusive: the invoice of that day is at full price
         until = f" on invoices before {fmt_date(end)}" if end else ""
         items.append(("Discount", f"{sub.discount_percent.normalize():f}%{until}"))
-    items.append(("MRR", format_money(subscription_mrr(sub, today))))  # type: ignore[arg-type]
+    items.append(("MRR", format_money(subscription_mrr(sub, today))))
     usage = latest_snapshot(s, sub.account_id, today, UsageSnapshot.active_seats)
     if usage is not None:
         items.append(("Seats in use", f"{usage.active_seats} of {sub.seats}"))

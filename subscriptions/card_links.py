@@ -12,6 +12,7 @@ import datetime as dt
 import secrets
 from dataclasses import asdict
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from skills.parts import Alert
@@ -42,14 +43,15 @@ def send_link(
     session.add(link)
     alert = Alert(
         kind="card_needed",
-        title=f"Your first Nimbus Notes invoice {invoice.number} is open",
+        title=f"Your Nimbus Notes invoice {invoice.number} is open",
         detail=(
             f"{fmt.money(invoice.total_cents)} for {account.name}. Add a card to pay it: "
             f"{url_of(base_url, link.token)} (the link works once, until "
             f"{fmt.date(link.expires_on)})."
         ),
         urgency=50,
-        key=f"card_needed:invoice:{invoice.number}:open",
+        # one per link: a new link for the same invoice is a new message
+        key=f"card_needed:invoice:{invoice.number}:{link.token[:12]}",
     )
     now = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
     for contact in account.contacts:
@@ -64,3 +66,24 @@ def send_link(
                 now,
             )
     return link
+
+
+def waiting_text(session: Session, invoice: Invoice, account_name: str, today: dt.date) -> str:
+    """An open invoice waiting for a card, as an account's card says it: the newest link and
+    until when it works, or how to send a new one."""
+    link = session.scalar(
+        select(CardLink)
+        .where(CardLink.invoice_id == invoice.id)
+        .order_by(CardLink.created_on.desc(), CardLink.expires_on.desc())
+        .limit(1)
+    )
+    what = f"{invoice.number}, {fmt.money(invoice.total_cents)}"
+    again = f"`card-link {account_name}` sends a new one"
+    if link is None:
+        return f"{what}; no card link was sent: {again}"
+    if link.expires_on < today:
+        return f"{what}; its card link expired on {fmt.date(link.expires_on)}: {again}"
+    return (
+        f"{what}, waiting for a card: a link was sent on {fmt.date(link.created_on)} and "
+        f"works until {fmt.date(link.expires_on)}"
+    )

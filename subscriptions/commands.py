@@ -256,6 +256,16 @@ class PayByLink(SubscriptionCommand):
     outcome: Literal["succeed", "fail"] = "succeed"  # what the simulated gateway answers
 
 
+@command
+class SendCardLink(SubscriptionCommand):
+    """A new card link for the subscription's open invoice, sent to the account's contacts:
+    the first link expired or was lost, or the card on file was declined (BRIEF §13)."""
+
+    kind: ClassVar[str] = "card_link"
+    title: ClassVar[str] = "Send a card link"
+    permission: ClassVar[str] = "card_link"
+
+
 # ---- run by the billing schedule only ------------------------------------------------------------
 class ScheduleCommand(SubscriptionCommand):
     system: ClassVar[bool] = True
@@ -298,5 +308,6 @@ PERSON_COMMANDS: tuple[type[SubscriptionCommand], ...] = (
     RetryPayment,
     Subscribe,
     AcceptOffer,
+    SendCardLink,
 )
 SCHEDULE_COMMANDS: tuple[type[ScheduleCommand], ...] = (Renew, ConvertTrial, Dunning, EndPause)

@@ -20,7 +20,7 @@ from skills.pending import propose
 from skills.policy import Refused, authorize, check
 from store.accounts import current_subscription
 from store.preview import Preview
-from subscriptions.account_skills import AccountArgs, load_account
+from subscriptions.account_skills import AccountArgs, OwnAccountArgs, load_account
 from subscriptions.commands import (
     ChangePlan,
     Discount,
@@ -29,6 +29,7 @@ from subscriptions.commands import (
     Reactivate,
     Resume,
     RetryPayment,
+    SendCardLink,
     SetSeats,
     Subscribe,
     SubscriptionCommand,
@@ -301,3 +302,15 @@ def subscribe_now(ctx: SkillContext, args: AccountArgs) -> Reply:
 )
 def retry_payment(ctx: SkillContext, args: AccountArgs) -> Reply:
     return _propose(ctx, args.account, RetryPayment())
+
+
+@skill(
+    "send_card_link",
+    "Send an account's contacts a new link to add a card and pay its open invoice.",
+    OwnAccountArgs,
+    writes=True,
+    proposes=(SendCardLink,),
+    permission="card_link",
+)
+def send_card_link(ctx: SkillContext, args: OwnAccountArgs) -> Reply:
+    return _propose(ctx, args.account or "", SendCardLink())

@@ -63,7 +63,7 @@ _COMMON_WORDS = """
     upcoming coming due amount expect expected nxt charges people anyway regardless accept
     accepting accepted accepts offers offered expensive cheaper budget afford feature features
     missing using use used competitor competitors alternative interested because fine okay ok
-    sure many few dollar dollars bucks euro euros
+    sure many few dollar dollars bucks euro euros send sent resend link links card-link
 """
 COMMON = set(_COMMON_WORDS.split())
 PLAN_WORDS = set(PLANS) | {"busines", "buisness", "bussiness", "starter's", "professional"}
@@ -549,6 +549,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "explain_charge": _explain,
     "apply_discount": _discount,
     "retry_payment": _account,
+    "send_card_link": _account,
     "log_deal_activity": _log,
     "snooze_deal": _snooze,
     "renewals": lambda text, today: {**_renewals(text, today), **mine(text)},

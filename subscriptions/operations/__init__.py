@@ -3,6 +3,7 @@
 from subscriptions.operations import (  # noqa: F401
     accept_offer,
     cancel,
+    card_link,
     change_plan,
     convert_trial,
     discount,

@@ -25,7 +25,9 @@ def pay_by_link(ctx: OpContext, cmd: PayByLink) -> str:
     if link.used_on is not None:
         raise InvalidState(f"This link was used on {fmt.date(link.used_on)}.")
     if link.expires_on < today:
-        raise InvalidState(f"This link expired on {fmt.date(link.expires_on)}; ask for a new one.")
+        raise InvalidState(
+            f"This link expired on {fmt.date(link.expires_on)}; `card-link` sends a new one."
+        )
     invoice = session.get_one(Invoice, link.invoice_id)
     if invoice.status is not InvoiceStatus.OPEN:
         raise InvalidState(f"{invoice.number} is {invoice.status}; there is nothing to pay.")

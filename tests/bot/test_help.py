@@ -21,11 +21,13 @@ CUSTOMER |= {"pending", "confirm", "discard"}
 CUSTOMER |= {"accept-offer"}  # BRIEF §12: the retention offer made to their cancel request
 CUSTOMER |= {"explain"}  # BRIEF §13: their own invoices
 CUSTOMER |= {"start-trial"}  # BRIEF §13: start a subscription for their own company
+CUSTOMER |= {"card-link"}  # a new link to add a card and pay their open invoice
 SUPPORT = EVERY_VERB - {"discount", "stalled", "log", "snooze", "mrr", "summary", "report"}
 SUPPORT -= {"audit"}  # churn risk (BRIEF §12): support may read it, reps their accounts
 SALES = GUEST | {"account", "invoices", "subscribe", "discount", "renewals", "stalled", "log"}
 SALES |= {"next-bill", "quote", "explain"}
 SALES |= {"new-account", "start-trial"}  # BRIEF §13: new business (a won deal is linked)
+SALES |= {"card-link"}  # whoever may start a subscription may send its card link again
 SALES |= {"snooze", "pending", "confirm", "discard", "at-risk"}
 # BRIEF §11: `licences …` for staff (sales and support: the tools they own; admins and
 # managers: every tool); `my tools` for staff and employees.

@@ -195,3 +195,49 @@ def test_a_link_pays_only_its_own_accounts_invoice(harness: SlackHarness) -> Non
         with pytest.raises(NotFound):
             writes.apply(bad, initech_sub, stranger, idempotency_key=f"k:{bad.token}")
     assert invoice(harness, number).status is InvoiceStatus.OPEN
+
+
+def test_an_expired_link_is_replaced_by_a_new_one_the_contact_asks_for(
+    harness: SlackHarness, web: WebApp, slack_core
+) -> None:
+    """The page says to ask for a new link; `card-link` is how: previewed, confirmed, audited,
+    a new DM with a new token, and the new link pays the invoice."""
+    token, number = start_without_card(harness)
+    with harness.db.uow() as s:
+        s.execute(
+            update(CardLink)
+            .where(CardLink.token == token)
+            .values(expires_on=harness.services.clock.today() - dt.timedelta(days=1))
+        )
+    card = str(slack_core.handle("U_SUPPORT1", "account Acme Corp", "c-card").as_dict())
+    assert f"{number}, $245.00; its card link expired" in card
+    assert "`card-link Acme Corp` sends a new one" in card
+    asked = slack_core.handle("U_ACME1", "card-link", "c-link")  # their own: no name needed
+    assert asked.pending is not None and "Send" in str(asked.as_dict()) and number in str(asked)
+    with harness.db.read() as s:  # nothing is sent before the confirmation
+        assert len(list(s.scalars(select(CardLink)))) == 1
+    assert slack_core.handle("U_ACME1", "yes", "c-link").data["status"] == "applied"
+    with harness.db.read() as s:
+        fresh = s.scalars(select(CardLink).where(CardLink.token != token)).one()
+        dms = list(s.scalars(select(AlertDelivery).where(AlertDelivery.kind == "card_needed")))
+        assert len(dms) == 2 and fresh.token in dms[-1].payload["alert"]["detail"]
+        audit = s.scalars(select(AuditEvent).where(AuditEvent.action == "card_link")).one()
+        assert (audit.outcome, audit.actor_role) == ("applied", "customer")
+    assert call(web, "POST", f"/cards/{token}", GOOD)[0] == "410 Gone"
+    assert call(web, "POST", f"/cards/{fresh.token}", GOOD)[0] == "200 OK"
+    assert invoice(harness, number).status is InvoiceStatus.PAID
+    # Paid: there is nothing left to send a link for.
+    again = slack_core.handle("U_ACME1", "card-link", "c-link")
+    assert again.pending is None and "has no open invoice" in str(again.as_dict())
+
+
+@pytest.mark.parametrize(
+    ("user", "words"),
+    [("U_EMP001", "may not send card links"), ("U_NOBODY", "before you send card links")],
+)
+def test_only_those_who_may_start_a_subscription_send_card_links(
+    harness: SlackHarness, slack_core, user: str, words: str
+) -> None:
+    start_without_card(harness)
+    reply = slack_core.handle(user, "card-link Acme Corp", "c-nolink")
+    assert reply.pending is None and words in str(reply.as_dict())

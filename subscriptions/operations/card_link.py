@@ -1,0 +1,40 @@
+"""A new card link for an open invoice, sent to the account's contacts on Slack.
+
+The first invoice of a subscription started without a card stays open with a link that works
+once, for 14 days (`card_links`); an overdue invoice stays open while its card keeps being
+declined. Either way the customer needs a (new) page to add a card and pay: this sends one.
+Nothing about the money changes; the invoice is paid only on the page.
+"""
+
+from __future__ import annotations
+
+from store import format as fmt
+from store.errors import InvalidState
+from subscriptions import card_links
+from subscriptions.commands import SendCardLink
+from subscriptions.executor import OpContext, open_invoice, operation, refuse_if_canceled, who
+
+
+@operation(SendCardLink)
+def card_link(ctx: OpContext, cmd: SendCardLink) -> str:
+    sub, session = ctx.sub, ctx.session
+    refuse_if_canceled(sub)
+    invoice = open_invoice(session, sub)
+    if invoice is None:
+        raise InvalidState(f"{who(sub)} has no open invoice: there is nothing to pay.")
+    people = [c.name for c in sub.account.contacts if c.slack_user_id]
+    if not people:
+        raise InvalidState(f"{who(sub)} has no contact on Slack to send a link to.")
+    summary = (
+        f"Send {', '.join(people)} a link to add a card and pay {invoice.number} "
+        f"({fmt.money(invoice.total_cents)}) for {who(sub)}."
+    )
+    if ctx.preview:
+        ctx.notes.append(
+            f"The link works once, for {card_links.LINK_DAYS} days; nothing is charged until a "
+            "card is added on its page."
+        )
+        return summary
+    link = card_links.send_link(session, sub.account, invoice, ctx.today, ctx.public_url)
+    ctx.notes.append(f"Sent; the link works until {fmt.date(link.expires_on)}.")
+    return summary
