@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/retrieval.py [--grid] [--synthetic-docs 1000] [--sections 10]
                                         [--queries 300] [--questions N] [--skip-synthetic]
+                                        [--tune-only]
 
 Prints recall@1, recall@5 and MRR@10 (document level: the rank of the first passage from the
 expected document) for dense-only, BM25-only and hybrid retrieval on the in-scope questions of
@@ -68,12 +69,13 @@ class Quality:
 
 
 def load_eval(
-    path: Path = EVAL_FILE, limit: int | None = None
+    path: Path = EVAL_FILE, limit: int | None = None, splits: Sequence[str] = SPLITS
 ) -> tuple[list[tuple[str, str]], list[str]]:
-    """The eval questions and off-topic questions, the first `limit` of each if given."""
+    """The eval questions and off-topic questions of `splits`, the first `limit` of each if
+    given."""
     data = json.loads(path.read_text(encoding="utf-8"))
-    questions = [(q["q"], q["doc"]) for q in data["questions"]]
-    off_topic = [q["q"] for q in data["out_of_scope"]]
+    questions = [(q["q"], q["doc"]) for q in data["questions"] if q["split"] in splits]
+    off_topic = [q["q"] for q in data["out_of_scope"] if q["split"] in splits]
     return questions[:limit], off_topic[:limit]
 
 
@@ -135,9 +137,13 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
 
 
-def bench_quality(settings: Settings, grid: bool, limit: int | None = None) -> None:
-    questions, _ = load_eval(limit=limit)
+def bench_quality(
+    settings: Settings, grid: bool, limit: int | None = None, splits: Sequence[str] = SPLITS
+) -> None:
+    questions, _ = load_eval(limit=limit, splits=splits)
     subset = "" if limit is None else f", only the first {len(questions)}"
+    if tuple(splits) != tuple(SPLITS):
+        subset += f", {' and '.join(splits)} only"
     print(
         f"\n== Retrieval quality: {len(questions)} questions "
         f"({EVAL_FILE.relative_to(ROOT)}{subset})"
@@ -150,7 +156,7 @@ def bench_quality(settings: Settings, grid: bool, limit: int | None = None) -> N
         print(f"{mode:8} {q.recall1:9.3f} {q.recall5:9.3f} {q.mrr:8.3f}")
 
     hybrid = retrievers["hybrid"]
-    bench_abstention(hybrid, limit)
+    bench_abstention(hybrid, limit, splits)
 
     if grid:
         print("\n== Fusion grid (hybrid): recall@1 / recall@5 / MRR@10")
@@ -224,9 +230,10 @@ def routed_away(questions: Sequence[Question], router: Any = None) -> frozenset[
     return route(questions, router)[0]
 
 
-def bench_abstention(hybrid: Retriever, limit: int | None) -> None:
-    """Calibrate on `tune`, measure both splits; each question asked as its asker. Twice:
-    the knowledge path alone, and the pipeline as users get it (router first)."""
+def bench_abstention(hybrid: Retriever, limit: int | None, splits: Sequence[str] = SPLITS) -> None:
+    """Calibrate on `tune`, measure `splits` (both by default); each question asked as its
+    asker. Twice: the knowledge path alone, and the pipeline as users get it (router first).
+    `--tune-only` measures `tune` alone, so tuning never shows a held-out figure."""
     everything = load_questions()
     if limit is not None:  # the smoke run: the first questions of each kind and split
         everything = [
@@ -260,7 +267,7 @@ def bench_abstention(hybrid: Retriever, limit: int | None) -> None:
     )
     none = frozenset[str]()
     for name, skipped, answered in (("knowledge", none, none), ("pipeline", away, by_skill)):
-        for split in SPLITS:
+        for split in splits:
             part = [s for s in scored if s.question.split == split]
             f = figures(part, FLOOR, ABSTAIN_BELOW, skipped, answered)
             verdict = ""
@@ -270,10 +277,11 @@ def bench_abstention(hybrid: Retriever, limit: int | None) -> None:
                 f"{name:9} {split:8} {f.in_scope:4} {f.out_of_scope:4} {f.precision:10.3f} "
                 f"{f.recall:7.3f} {f.recall_at_5:9.3f}  {verdict}".rstrip()
             )
-    print(f"  in-scope questions answered by a plan skill (both splits): {len(by_skill)}")
+    by_plan = [q for q in everything if q.split in splits and q.text in by_skill]
+    print(f"  in-scope questions answered by a plan skill ({', '.join(splits)}): {len(by_plan)}")
     # The misses are printed for `tune` only: tuning reads them. `heldout` stays blind (its
     # texts are never shown while the router and the thresholds are tuned): counts only.
-    for split in SPLITS:
+    for split in splits:
         part = [s for s in scored if s.question.split == split]
         f = figures(part, FLOOR, ABSTAIN_BELOW, away, by_skill)
         routed = [t for t in f.wrongly_abstained if t in away]
@@ -333,7 +341,13 @@ def main(argv: list[str] | None = None) -> int:
         "--questions", type=int, default=None, help="only the first N eval questions (all)"
     )
     parser.add_argument("--skip-synthetic", action="store_true")
+    parser.add_argument(
+        "--tune-only",
+        action="store_true",
+        help="quality on the tune split alone: no held-out figure is printed (for tuning)",
+    )
     args = parser.parse_args(argv)
+    splits = ("tune",) if args.tune_only else SPLITS
 
     print(f"{os.cpu_count()} CPUs visible")
     t0 = time.perf_counter()
@@ -356,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
             f"re-index with nothing changed: {time.perf_counter() - t0:.2f} s "
             f"({again.unchanged} unchanged, {again.embedded} embedded)"
         )
-        bench_quality(settings, args.grid, args.questions)
+        bench_quality(settings, args.grid, args.questions, splits)
         if not args.skip_synthetic:
             bench_synthetic(tmp, args.synthetic_docs, args.sections, args.queries, args.questions)
     return 0

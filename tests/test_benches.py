@@ -280,3 +280,14 @@ def test_bench_runs_at_small_size(script: str, tmp_path: Path) -> None:
         assert held and not [t for t in held if t in done.stdout]
     if pg_problem:
         pytest.skip(f"{script} passed without its PostgreSQL half: {pg_problem}")
+
+
+@pytest.mark.slow
+def test_retrieval_tune_only_prints_no_held_out_figure(tmp_path: Path) -> None:
+    """Tuning reads `--tune-only`: the blind split gives no figure, not even a count."""
+    args = ["--questions", "3", "--skip-synthetic", "--tune-only"]
+    done = run_bench("retrieval.py", args, tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "tune only" in done.stdout
+    assert re.search(r"^pipeline\s+tune\s+3\s+3\s", done.stdout, re.MULTILINE), done.stdout
+    assert "heldout" not in done.stdout.replace("targets on heldout", ""), done.stdout
