@@ -117,6 +117,13 @@ class PlanArgs(Args):
     name: str = Field(max_length=40, description="Starter, Pro, Business or Enterprise")
 
 
+def _seat_range(least: int, most: int | None) -> str:
+    """The plans table's words in a sentence: "up to 10", "from 100", "any number"."""
+    if most:
+        return f"up to {most}"
+    return f"from {least}" if least > 1 else "any number (no upper limit)"
+
+
 class AccountArgs(Args):
     # Name, domain or #id: said once in the assistant's system prompt, not in every tool.
     account: str = Field(max_length=200)
@@ -172,7 +179,7 @@ def plan_details(ctx: SkillContext, args: PlanArgs) -> Reply:
                     "Annual",
                     f"{format_money(p.annual_cents)} per seat" if p.annual_cents else "by contract",
                 ),
-                ("Seats", f"up to {p.max_seats}" if p.max_seats else f"from {p.min_seats}"),
+                ("Seats", _seat_range(p.min_seats, p.max_seats)),
             ]
             if p.storage_gb_per_seat:
                 items.append(("Storage", f"{p.storage_gb_per_seat:,} GB per seat"))

@@ -41,6 +41,7 @@ def last_retention_discount(session: Session, account_id: int) -> dt.date | None
 
 def situation(session: Session, sub: Subscription, today: dt.date) -> Situation:
     seats = latest_snapshot(session, sub.account_id, today, UsageSnapshot.active_seats)
+    stored = latest_snapshot(session, sub.account_id, today, UsageSnapshot.storage_gb)
     owner = session.get(Staff, sub.account.owner_id) if sub.account.owner_id else None
     return Situation(
         plan=catalog.plan_by_code(sub.plan.code),
@@ -56,6 +57,7 @@ def situation(session: Session, sub: Subscription, today: dt.date) -> Situation:
         discount_active=discount_running(sub, today),
         last_retention_discount=last_retention_discount(session, sub.account_id),
         owner=owner.name if owner else None,
+        storage_gb=stored.storage_gb if stored else None,
     )
 
 

@@ -3,8 +3,9 @@
 Pure: the caller reads the subscription into a `Situation`; the offer, its numbers and its
 words come from here and the catalog, never from a model (an LLM may only rephrase them).
 The order of the rules is the brief's: a failed payment is fixed first whatever the reason;
-"too expensive" is a downgrade one plan down at period end when the seats fit its limit, else
-20 % off for 3 months (one retention discount per account in 12 months, never on top of
+"too expensive" is a downgrade one plan down at period end when the seats fit its limit (and it
+costs less at today's storage: a smaller allowance can bill more overage than the seats save),
+else 20 % off for 3 months (one retention discount per account in 12 months, never on top of
 another discount); "not using it" is paying for the seats in use from the renewal, else a
 pause; a temporary break is a pause of 1-3 months (monthly plans); a missing feature,
 switching or any other reason goes to the account's owner, with no discount. When the rule's
@@ -97,6 +98,7 @@ class Situation:
     discount_active: bool = False  # a sales or retention discount still running
     last_retention_discount: dt.date | None = None  # when one was last accepted
     owner: str | None = None  # the account owner's name
+    storage_gb: int | None = None  # the latest storage snapshot's, if any
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,22 @@ def discount_allowed(s: Situation) -> bool:
     return (s.today - s.last_retention_discount).days >= catalog.RETENTION_DISCOUNT_COOLDOWN_DAYS
 
 
+def downgrade_costs(s: Situation, lower: PlanSpec) -> tuple[int, int]:
+    """(what the seats save, what more storage overage is billed) per billing period on
+    `lower`, at today's storage (BRIEF §13: $0.10 a GB above the pooled allowance)."""
+    price = lower.annual_cents if s.interval is Interval.YEAR else lower.monthly_cents
+    assert price is not None
+    saving = s.seats * (s.unit_price_cents - price)
+
+    def overage(plan: PlanSpec) -> int:
+        if s.storage_gb is None or plan.storage_gb_per_seat is None:
+            return 0
+        return max(0, s.storage_gb - plan.storage_gb_per_seat * s.seats)
+
+    extra = (overage(lower) - overage(s.plan)) * catalog.STORAGE_OVERAGE_CENTS_PER_GB
+    return saving, max(0, extra)
+
+
 def pick_offer(reason: Reason, s: Situation) -> Offer:
     """The one offer for this reason and situation."""
     if s.status == "past_due":
@@ -177,7 +195,9 @@ def pick_offer(reason: Reason, s: Situation) -> Offer:
     if reason is Reason.TOO_EXPENSIVE:
         lower = None if s.plan.is_contract else plan_below(s.plan)  # contracts: the account team
         if lower is not None and s.pending_plan is None and fits(lower, s.seats):
-            return Offer(OfferKind.DOWNGRADE, plan=lower.name)
+            saving, extra = downgrade_costs(s, lower)
+            if saving > extra:  # "too expensive": only a plan that costs less is an offer
+                return Offer(OfferKind.DOWNGRADE, plan=lower.name)
         if discount_allowed(s):
             return Offer(
                 OfferKind.DISCOUNT,
@@ -214,17 +234,26 @@ def describe(offer: Offer, reason: Reason, s: Situation) -> str:
     if offer.kind is OfferKind.FIX_CARD:
         return (
             "The last payment failed. Instead of cancelling, update the card on file and retry "
-            "the payment: nothing else changes."
+            "the payment (`card-link` sends a link to add a new card and pay at once): nothing "
+            "else changes."
         )
     if offer.kind is OfferKind.DOWNGRADE:
         lower = next(p for p in catalog.CATALOG if p.name == offer.plan)
         price = lower.annual_cents if s.interval is Interval.YEAR else lower.monthly_cents
         assert price is not None
-        saving = s.seats * (s.unit_price_cents - price)
+        saving, extra = downgrade_costs(s, lower)
+        storage = ""
+        if extra:
+            allowance = (lower.storage_gb_per_seat or 0) * s.seats
+            storage = (
+                f" Your {s.storage_gb:,} GB of storage is over the {allowance:,} GB {lower.name} "
+                f"includes, so about {fmt.money(extra)} more storage would be billed each {per} "
+                f"at today's use: {fmt.money(saving - extra)} less in all."
+            )
         return (
             f"Move to {lower.name} at the end of this period ({renewal}) instead: "
             f"{fmt.plural(s.seats, 'seat')} at {fmt.money(price)} per seat per {per} instead of "
-            f"{fmt.money(s.unit_price_cents)}, {fmt.money(saving)} less each {per}. "
+            f"{fmt.money(s.unit_price_cents)}, {fmt.money(saving)} less each {per}.{storage} "
             "Your data stays as it is."
         )
     if offer.kind is OfferKind.DISCOUNT:

@@ -20,6 +20,7 @@ from subscriptions.retention import (
     Situation,
     accept_labels,
     describe,
+    downgrade_costs,
     pick_offer,
     reason_in,
 )
@@ -49,8 +50,41 @@ def kind(reason: Reason, s: Situation) -> OfferKind:
 
 def test_too_expensive_is_the_plan_below_when_the_seats_fit() -> None:
     assert pick_offer(Reason.TOO_EXPENSIVE, PRO_10) == Offer(OfferKind.DOWNGRADE, plan="Starter")
-    business = dataclasses.replace(PRO_12, plan=catalog.BUSINESS)
+    business = dataclasses.replace(PRO_12, plan=catalog.BUSINESS, unit_price_cents=9_900)
     assert pick_offer(Reason.TOO_EXPENSIVE, business).plan == "Pro"
+
+
+def test_storage_over_the_lower_plans_allowance_counts_against_its_saving() -> None:
+    """Initech at T: 2,150 GB; Pro includes 2,000 GB for 10 seats (150 over, $15.00), Starter
+    200 GB (1,950 over, $195.00): the seats save $300.00 a month, storage costs $180.00 more."""
+    stored = dataclasses.replace(PRO_10, storage_gb=2_150)
+    assert downgrade_costs(stored, catalog.STARTER) == (30_000, 18_000)
+    offer = pick_offer(Reason.TOO_EXPENSIVE, stored)
+    assert offer == Offer(OfferKind.DOWNGRADE, plan="Starter")
+    words = describe(offer, Reason.TOO_EXPENSIVE, stored)
+    assert "$300.00 less each month" in words
+    assert "Your 2,150 GB of storage is over the 200 GB Starter includes" in words
+    assert "about $180.00 more storage would be billed each month" in words
+    assert "$120.00 less in all" in words
+    assert "storage" not in describe(offer, Reason.TOO_EXPENSIVE, PRO_10)  # none measured
+
+
+def test_a_lower_plan_that_would_cost_more_in_storage_is_not_offered() -> None:
+    # Business, 10 seats at $99.00 with 9,000 GB (under its 10,000 GB): Pro includes 2,000 GB,
+    # so 7,000 GB over, $700.00 a month, against the seats' $500.00.
+    business = dataclasses.replace(
+        PRO_10, plan=catalog.BUSINESS, unit_price_cents=9_900, storage_gb=9_000
+    )
+    assert downgrade_costs(business, catalog.PRO) == (50_000, 70_000)
+    assert kind(Reason.TOO_EXPENSIVE, business) is OfferKind.DISCOUNT
+    # 4,000 GB: $200.00 over on Pro, less than the $500.00 saved: the downgrade, said so
+    lighter = dataclasses.replace(business, storage_gb=4_000)
+    assert downgrade_costs(lighter, catalog.PRO) == (50_000, 20_000)
+    assert kind(Reason.TOO_EXPENSIVE, lighter) is OfferKind.DOWNGRADE
+    # under both allowances: no storage difference
+    light = dataclasses.replace(PRO_10, storage_gb=150)
+    assert downgrade_costs(light, catalog.STARTER) == (30_000, 0)
+    assert kind(Reason.TOO_EXPENSIVE, light) is OfferKind.DOWNGRADE
 
 
 def test_too_expensive_is_twenty_percent_for_three_months_when_no_plan_below_fits() -> None:
