@@ -89,6 +89,16 @@ def test_a_customer_asks_about_their_own_account(core: Core, invoked, demo_db, t
     assert len(applied(demo_db)) == before
 
 
+@pytest.mark.parametrize("text", ["when does our pause end?", "are we paused?"])
+def test_a_paused_customer_asking_about_their_pause_gets_their_account(
+    core: Core, invoked, text: str
+) -> None:
+    """Not the pausing policy (nor a resume they may not make): Soylent's own dates."""
+    reply = core.handle("U_SOYLENT1", text, "c-paused")
+    assert [name for name, _ in invoked] == ["find_account"], reply.as_dict()
+    assert "Dec 6, 2026" in str(reply.as_dict()) and reply.pending is None
+
+
 def test_a_customer_quote_is_a_preview_of_more_seats(core: Core, invoked) -> None:
     reply = core.handle("U_INITECH1", "how much would 5 more seats cost", "c-quote")
     assert invoked == [("quote", {"more_seats": 5})]
