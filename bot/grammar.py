@@ -71,9 +71,8 @@ def _n(digits: str) -> int:
 
 
 _INVOICE = re.compile(r"(?i)inv-\d{4}-\d{6}")
-# A credit reads as "-$318.50" (or "$-318.50"); lines are matched by their size, so the sign
-# only tells which line is meant.
-_AMOUNT = re.compile(r"\s*[-−]?\$?[-−]?(\d[\d,]*(?:\.\d{1,2})?)\s*$")
+# A credit reads as "-$318.50" (or "$-318.50"): only a credit of that size is meant.
+_AMOUNT = re.compile(r"\s*(?P<minus>[-−])?\$?(?P<minus2>[-−])?(\d[\d,]*(?:\.\d{1,2})?)\s*$")
 _ON_DAY = re.compile(r"(?:^|\s)on\s+(\S.*)$", re.IGNORECASE)
 
 
@@ -90,7 +89,8 @@ def _explain(m: re.Match[str]) -> dict[str, Any]:
         ref = ref[: day.start()].strip()
     amount = _AMOUNT.search(ref) if " " in ref or ref.lstrip("-−").startswith("$") else None
     if amount is not None:
-        args["amount"] = amount[1].replace(",", "")
+        sign = "-" if amount["minus"] or amount["minus2"] else ""
+        args["amount"] = sign + amount[3].replace(",", "")
         ref = ref[: amount.start()].strip()
     if ref:
         args["account"] = ref

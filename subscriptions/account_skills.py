@@ -36,9 +36,9 @@ from store.models import (
     SubStatus,
     UsageSnapshot,
 )
-from subscriptions.card_links import waiting_text
+from subscriptions.card_links import owed_text
 from subscriptions.churn_card import churn_items
-from subscriptions.executor import open_invoice
+from subscriptions.executor import open_invoices
 from subscriptions.storage import storage_peak
 
 # The stored reason codes (subscriptions.transitions.cancel) in words, for the card.
@@ -257,9 +257,9 @@ def subscription_items(s: Session, sub: Subscription, today: dt.date) -> list[tu
         )
         if sub.suspended_on:
             items.append(("Suspended", fmt_date(sub.suspended_on)))
-    elif sub.status is not SubStatus.CANCELED and (unpaid := open_invoice(s, sub)) is not None:
-        # a first invoice left open for want of a card (BRIEF §13)
-        items.append(("Unpaid", waiting_text(s, unpaid, sub.account.name, today)))
+    if sub.status is not SubStatus.CANCELED and (unpaid := open_invoices(s, sub)):
+        # a first invoice left open for want of a card (BRIEF §13), and any renewal since
+        items.append(("Unpaid", owed_text(s, unpaid, sub.account.name, today)))
     if sub.pending_plan or sub.pending_interval or sub.pending_seats:
         what = []
         if sub.pending_plan:

@@ -23,9 +23,9 @@ from store.accounts import current_subscription
 from store.models import SubStatus
 from store.preview import Preview
 from subscriptions.account_skills import OwnAccountArgs, load_account
-from subscriptions.card_links import waiting_text
+from subscriptions.card_links import owed_text
 from subscriptions.commands import ChangePlan, SetSeats, SubscriptionCommand
-from subscriptions.executor import open_invoice
+from subscriptions.executor import open_invoice, open_invoices
 from subscriptions.forecast import next_invoice
 
 
@@ -59,10 +59,10 @@ def next_bill(ctx: SkillContext, args: OwnAccountArgs) -> Reply:
                 f"{fmt.date(sub.current_period_end)} is invoiced once it is paid."
             )
         overdue: list[tuple[str, str]] = []
-        unpaid = open_invoice(s, sub) if sub.status is not SubStatus.CANCELED else None
-        if unpaid is not None and sub.status is not SubStatus.PAST_DUE:
-            overdue.append(("Unpaid", waiting_text(s, unpaid, name, ctx.clock.today())))
-        if sub.status is SubStatus.PAST_DUE and (invoice := unpaid) is not None:
+        owed = open_invoices(s, sub) if sub.status is not SubStatus.CANCELED else []
+        if owed:
+            overdue.append(("Unpaid", owed_text(s, owed, name, ctx.clock.today())))
+        if sub.status is SubStatus.PAST_DUE and (invoice := open_invoice(s, sub)) is not None:
             retry = next_retry_date(
                 sub.past_due_since or invoice.issued_on, min(sub.dunning_retries, 3)
             )

@@ -80,10 +80,22 @@ def waiting_text(session: Session, invoice: Invoice, account_name: str, today: d
     what = f"{invoice.number}, {fmt.money(invoice.total_cents)}"
     again = f"`card-link {account_name}` sends a new one"
     if link is None:
-        return f"{what}; no card link was sent: {again}"
+        return f"{what}; no card link was sent: `card-link {account_name}` sends one"
     if link.expires_on < today:
         return f"{what}; its card link expired on {fmt.date(link.expires_on)}: {again}"
     return (
         f"{what}, waiting for a card: a link was sent on {fmt.date(link.created_on)} and "
         f"works until {fmt.date(link.expires_on)}"
     )
+
+
+def owed_text(session: Session, invoices: list[Invoice], account_name: str, today: dt.date) -> str:
+    """Every open invoice (oldest first: the one a card link pays) and, for more than one,
+    the total owed, so no unpaid invoice drops out of sight when a newer one is issued."""
+    first, *rest = invoices
+    parts = [waiting_text(session, first, account_name, today)]
+    parts += [f"{i.number}, {fmt.money(i.total_cents)}" for i in rest]
+    if rest:
+        total = sum(i.total_cents for i in invoices)
+        parts.append(f"{fmt.money(total)} owed in all")
+    return "; ".join(parts)

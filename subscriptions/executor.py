@@ -176,6 +176,18 @@ def open_invoice(session: Session, sub: Subscription) -> Invoice | None:
     )
 
 
+def open_invoices(session: Session, sub: Subscription) -> list[Invoice]:
+    """Every invoice of the subscription still open, oldest first (a first invoice waiting
+    for a card, then a renewal its missing card could not pay)."""
+    return list(
+        session.scalars(
+            select(Invoice)
+            .where(Invoice.subscription_id == sub.id, Invoice.status == InvoiceStatus.OPEN)
+            .order_by(Invoice.issued_on, Invoice.id)
+        )
+    )
+
+
 def refuse_if_canceled(sub: Subscription) -> None:
     """A cancelled subscription changes no more: say the two ways back (support reactivates
     within 30 days, BRIEF §7; anyone who may start one starts a new subscription)."""

@@ -44,7 +44,8 @@ REASONS = {
 class ExplainArgs(Args):
     invoice: str | None = Field(default=None, max_length=40, description="INV-YYYY-NNNNNN")
     account: str | None = Field(default=None, max_length=200)
-    amount: Decimal | None = Field(default=None, ge=0, le=10**9, decimal_places=2)
+    # negative: a credit of that size only ("explain -$245.00")
+    amount: Decimal | None = Field(default=None, ge=-(10**9), le=10**9, decimal_places=2)
     on: str | None = Field(
         default=None, max_length=40, description="The day it was issued: 2026-11-16 or Nov 16"
     )
@@ -115,7 +116,7 @@ def _coming(ctx: SkillContext, s: Session, args: ExplainArgs) -> Reply | None:
         return None
     cents = int(args.amount * 100)
     forecast = next_invoice(ctx.db, ctx.writes, sub.id)
-    asked = [ln for ln in forecast.lines if abs(ln.amount) == cents]
+    asked = [ln for ln in forecast.lines if (ln.amount if cents < 0 else abs(ln.amount)) == cents]
     if forecast.on is None or not asked:
         return None
     lines = Table(
@@ -169,10 +170,14 @@ def _find(ctx: SkillContext, s: Session, args: ExplainArgs) -> Invoice:
         invoices = [i for i in invoices if i.issued_on == day]
     if args.amount is not None:
         cents = int(args.amount * 100)
+
+        def said(line: int) -> bool:  # "$245" finds a credit of 245 too; "-$245" only one
+            return line == cents if cents < 0 else abs(line) == cents
+
         invoices = [
             i
             for i in invoices
-            if i.total_cents == cents or any(abs(ln.amount_cents) == cents for ln in i.lines)
+            if i.total_cents == cents or any(said(ln.amount_cents) for ln in i.lines)
         ]
     if not invoices:
         what = f" of {format_money(int(args.amount * 100))}" if args.amount is not None else ""

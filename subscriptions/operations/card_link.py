@@ -12,16 +12,17 @@ from store import format as fmt
 from store.errors import InvalidState
 from subscriptions import card_links
 from subscriptions.commands import SendCardLink
-from subscriptions.executor import OpContext, open_invoice, operation, refuse_if_canceled, who
+from subscriptions.executor import OpContext, open_invoices, operation, refuse_if_canceled, who
 
 
 @operation(SendCardLink)
 def card_link(ctx: OpContext, cmd: SendCardLink) -> str:
     sub, session = ctx.sub, ctx.session
     refuse_if_canceled(sub)
-    invoice = open_invoice(session, sub)
-    if invoice is None:
+    owed = open_invoices(session, sub)
+    if not owed:
         raise InvalidState(f"{who(sub)} has no open invoice: there is nothing to pay.")
+    invoice, *rest = owed  # the oldest: paying it puts the card on file for the rest
     people = [c.name for c in sub.account.contacts if c.slack_user_id]
     if not people:
         raise InvalidState(f"{who(sub)} has no contact on Slack to send a link to.")
@@ -34,6 +35,12 @@ def card_link(ctx: OpContext, cmd: SendCardLink) -> str:
             f"The link works once, for {card_links.LINK_DAYS} days; nothing is charged until a "
             "card is added on its page."
         )
+        if rest:
+            others = ", ".join(f"{i.number} ({fmt.money(i.total_cents)})" for i in rest)
+            ctx.notes.append(
+                f"Also open: {others}. The card added on the page becomes the card on file, "
+                "and the next payment retry charges it."
+            )
         return summary
     link = card_links.send_link(session, sub.account, invoice, ctx.today, ctx.public_url)
     ctx.notes.append(f"Sent; the link works until {fmt.date(link.expires_on)}.")

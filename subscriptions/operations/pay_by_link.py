@@ -13,7 +13,7 @@ from store.errors import InvalidState, NotFound, PaymentDeclined
 from store.models import CardLink, Invoice, InvoiceStatus, PaymentMethod, SubStatus
 from subscriptions import transitions
 from subscriptions.commands import PayByLink
-from subscriptions.executor import OpContext, operation, who
+from subscriptions.executor import OpContext, open_invoices, operation, who
 
 
 @operation(PayByLink)
@@ -51,7 +51,9 @@ def pay_by_link(ctx: OpContext, cmd: PayByLink) -> str:
     if not result.ok:
         raise PaymentDeclined(f"The card was declined ({result.failure}); nothing was saved.")
     link.used_on = today
-    if sub.status is SubStatus.PAST_DUE:
+    if sub.status is SubStatus.PAST_DUE and not open_invoices(session, sub):
+        # A renewal issued since is still owed: the subscription stays past due, and the next
+        # retry charges the card just added (now the default).
         transitions.mark_paid_up(sub)
     ctx.notes.append(f"Paid: {fmt.money(invoice.total_cents)} charged to {card}.")
     return summary

@@ -241,3 +241,37 @@ def test_only_those_who_may_start_a_subscription_send_card_links(
     start_without_card(harness)
     reply = slack_core.handle(user, "card-link Acme Corp", "c-nolink")
     assert reply.pending is None and words in str(reply.as_dict())
+
+
+def test_a_renewal_issued_while_the_first_invoice_waits_is_owed_too(
+    harness: SlackHarness, web: WebApp, slack_core
+) -> None:
+    """The renewal finds no card: two invoices are open. The card and next-bill show both and
+    the total; the link pays the oldest, the card it adds pays the renewal at the next retry."""
+    from store.models import Subscription, SubStatus
+    from subscriptions.schedule import run_billing
+
+    token, first = start_without_card(harness)
+    services = harness.services
+    renewal_day = services.clock.today() + dt.timedelta(days=30)
+    run_billing(services, renewal_day)
+    with harness.db.read() as s:
+        acme = s.scalars(select(Account).where(Account.name == "Acme Corp")).one()
+        sub = s.scalars(select(Subscription).where(Subscription.account_id == acme.id)).one()
+        assert sub.status is SubStatus.PAST_DUE
+        second = s.scalars(
+            select(Invoice.number).where(Invoice.account_id == acme.id, Invoice.number != first)
+        ).one()
+    card = str(slack_core.handle("U_SUPPORT1", "account Acme Corp", "c-owed").as_dict())
+    assert f"{first}, $245.00" in card and f"{second}, $245.00; $490.00 owed in all" in card
+    asked = str(slack_core.handle("U_SUPPORT1", "card-link Acme Corp", "c-owed").as_dict())
+    assert f"pay {first} ($245.00)" in asked and f"Also open: {second} ($245.00)" in asked
+    slack_core.handle("U_SUPPORT1", "no", "c-owed")
+    assert call(web, "POST", f"/cards/{token}", GOOD)[0] == "200 OK"
+    with harness.db.read() as s:  # the renewal is still owed: past due until it is paid
+        assert s.get_one(Subscription, sub.id).status is SubStatus.PAST_DUE
+    run_billing(services, renewal_day + dt.timedelta(days=3))  # the first retry
+    with harness.db.read() as s:
+        assert s.get_one(Subscription, sub.id).status is SubStatus.ACTIVE
+        statuses = s.scalars(select(Invoice.status).where(Invoice.account_id == acme.id)).all()
+        assert set(statuses) == {InvoiceStatus.PAID}

@@ -53,6 +53,10 @@ def test_why_initech_was_charged_250_after_its_upgrade(core: Core) -> None:
     # the credit line, said as it is printed, finds the same invoice
     credit, _, _ = told(core.handle("U_INITECH1", "explain -$245.00", "c2"))
     assert credit.title == facts.title
+    # a minus means a credit: no charge of $490.00 is one of -$490.00
+    none = core.handle("U_INITECH1", "explain -$490", "c2")
+    assert none.kind == "refusal" and "Initech has no invoice of -$490.00" in str(none)
+    assert told(core.handle("U_INITECH1", "explain $490", "c2"))[0].title.endswith("$490.00")
 
 
 @pytest.mark.parametrize(
@@ -152,9 +156,9 @@ def test_an_invoice_is_found_by_the_day_it_was_issued(core: Core) -> None:
         ),
         ("explain on nov 1", {"on": "nov 1"}),
         # a credit is said with its sign; lines are matched by their size
-        ("explain Initech -$245.00", {"account": "Initech", "amount": "245.00"}),
-        ("explain Initech $-245", {"account": "Initech", "amount": "245"}),
-        ("explain -$35", {"amount": "35"}),
+        ("explain Initech -$245.00", {"account": "Initech", "amount": "-245.00"}),
+        ("explain Initech $-245", {"account": "Initech", "amount": "-245"}),
+        ("explain -$35", {"amount": "-35"}),
         ("explain -3M", {"account": "-3M"}),
     ],
 )
