@@ -215,7 +215,9 @@ class Core:
             if self.brain is None and self.understanding is not None:
                 # "pause Initech 2 weeks" is no exact command, but it is clear enough.
                 with TURN_SECONDS.labels("understood").time():
-                    return self.understanding.reply(ctx, text, otherwise=error)
+                    return self.understanding.reply(
+                        ctx, text, otherwise=error, within=parsed.skills or None
+                    )
             return error
         if parsed is None:
             if self.brain is not None:

@@ -56,6 +56,10 @@ class Parsed:
 @dataclass(frozen=True)
 class ParseError:
     message: str
+    # the skills of the command the line began with, typed as a command with arguments it
+    # could not read: free text may still read it as one of them ("pause Initech 2 weeks"),
+    # never as another ("seats initech +1.5" is no account card)
+    skills: tuple[str, ...] = ()
 
 
 ACCOUNT = r"(?P<account>.+?)"
@@ -809,7 +813,10 @@ def parse(text: str) -> Parsed | ParseError | None:
         return Parsed(command.skill, {}, command.verb)
     match = re.fullmatch(command.pattern, rest, flags=re.IGNORECASE)
     if match is None:
-        return ParseError(f"I couldn't read that. Usage: `{command.usage}`")
+        # Typed as the command itself ("seats initech +1.5"), not a word of a sentence that
+        # happens to be an alias ("renewal summary for next month"): only its skills may read it.
+        skills = command.skills if head == command.verb else ()
+        return ParseError(f"I couldn't read that. Usage: `{command.usage}`", skills)
     args = command.build(match)
     return Parsed(command.skill_for(args), args, command.verb)
 

@@ -111,6 +111,20 @@ WHAT = {
 }
 
 
+# A change to a customer's own subscription that staff make for them (BRIEF §7): a customer
+# is told who to ask, in words rather than a role name; anything else is staff's own work.
+DONE_FOR_CUSTOMERS = {
+    "downgrade": "support",
+    "remove_seats": "support",
+    "resume": "support",
+    "reactivate": "support",
+    "extend_trial": "support",
+    "retry_payment": "support",
+    "cancel_now": "a Nimbus Notes manager",
+    "discount": "your account manager",
+}
+
+
 class Refused(Exception):
     """A refusal: `reason` goes to the audit log; the person is told `answer` when it is
     set (another company's account is answered as a missing one, but audited as a try)."""
@@ -138,10 +152,25 @@ def check(
                 f"I don't know you yet, so I can only answer questions about plans and "
                 f"policies; ask a Nimbus Notes admin to add you before you {what}."
             )
+        if role is Role.CUSTOMER:
+            return _to_customer(permission, what)
         return f"Your role ({role}) may not {what}."
     if role is Role.CUSTOMER and account_id is not None and account_id not in own_accounts:
         return "You can only see and change your own company's account."
     return None
+
+
+def _to_customer(permission: str, what: str) -> str:
+    who = DONE_FOR_CUSTOMERS.get(permission)
+    if who is None:
+        return f"That is for Nimbus Notes staff: customers may not {what}."
+    extra = " (or say `card-link` for a link to add a new card and pay)" * (
+        permission == "retry_payment"
+    )
+    return (
+        f"You can't {what} yourself here: {who} can do it for you, just ask them in this "
+        f"channel{extra}."
+    )
 
 
 def authorize(

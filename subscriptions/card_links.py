@@ -80,6 +80,8 @@ def waiting_text(session: Session, invoice: Invoice, account_name: str, today: d
     what = f"{invoice.number}, {fmt.money(invoice.total_cents)}"
     again = f"`card-link {account_name}` sends a new one"
     if link is None:
+        if invoice.reason != "first":  # a renewal the card on file did not pay
+            return f"{what}, declined: `card-link {account_name}` sends a link to add a new card"
         return f"{what}; no card link was sent: `card-link {account_name}` sends one"
     if link.expires_on < today:
         return f"{what}; its card link expired on {fmt.date(link.expires_on)}: {again}"

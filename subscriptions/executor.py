@@ -206,7 +206,10 @@ def require(sub: Subscription, allowed: set[SubStatus], doing: str) -> None:
     why = {
         SubStatus.TRIALING: "it is still on a free trial",
         SubStatus.PAUSED: f"it is paused until {fmt.date(sub.pause_end)}; resume it first",
-        SubStatus.PAST_DUE: "a payment is overdue; retry the payment first",
+        SubStatus.PAST_DUE: (
+            "a payment is overdue; pay it first (`card-link` sends a link to add a new card and "
+            "pay it; support can retry the card on file)"
+        ),
         SubStatus.ACTIVE: "it is active",
     }[sub.status]
     raise InvalidState(f"Can't {doing} {who(sub)}: {why}.")

@@ -111,10 +111,23 @@ class Understanding:
             staff=ctx.speaker.role not in (Role.CUSTOMER, Role.GUEST),
         )
 
-    def reply(self, ctx: SkillContext, text: str, otherwise: Reply | None = None) -> Reply:
+    def reply(
+        self,
+        ctx: SkillContext,
+        text: str,
+        otherwise: Reply | None = None,
+        within: tuple[str, ...] | None = None,
+    ) -> Reply:
         """Run the skill meant, or ask; else the documents (or `otherwise`: the grammar's
-        usage line when the text began like a command)."""
+        usage line when the text began like a command, whose skills are `within`: a reading
+        as any other skill is no answer to that command)."""
         outcome = self.outcome(ctx, text)
+        if within is not None:
+            choices = tuple(c for c in outcome.choices if c.intent in within)
+            if outcome.route == "clarify" and choices:
+                return self.ask(ctx, choices) if len(choices) > 1 else run(ctx, choices[0])
+            if outcome.intent not in within:
+                return otherwise or invoke(ctx, KNOWLEDGE, {"question": text})
         if outcome.route == "clarify":
             return self.ask(ctx, outcome.choices)
         if outcome.route == "skill" and outcome.reading is not None:

@@ -29,7 +29,9 @@ def cancel(ctx: OpContext, cmd: Cancel) -> str:
         overage = storage_line(ctx, sub.current_period_end) if sub.current_period_end else None
         transitions.schedule_cancel(sub)
         ctx.effective_on = sub.current_period_end
-        ctx.notes.append("It can be reactivated until then. Data is kept 30 days after that.")
+        ctx.notes.append(
+            "Until then support can reactivate it (just ask). Data is kept 30 days after that."
+        )
         if overage is not None:
             ctx.notes.append(
                 f"Storage above the allowance this period is still billed, on a last invoice "

@@ -84,7 +84,8 @@ def test_a_customer_contact_sees_only_their_own_account(console, demo_db):
     assert blocks[1] == missing[1].replace("Globux", "Globex")
     assert blocks[0].endswith("⛔ No account matches “Globex”.\n\n")
     assert "Pro monthly, 10 seats" in blocks[2]
-    assert "may not cancel immediately" in blocks[3]
+    assert "can't cancel immediately with a refund yourself" in blocks[3]
+    assert "a Nimbus Notes manager can do it for you" in blocks[3]
     # ... but the try is audited as the refusal it is.
     refused = audit_rows(demo_db, actor="U_INITECH1", outcome="refused")
     assert len(refused) == 3

@@ -96,7 +96,8 @@ def test_help_takes_aliases_and_backticks(core: Core) -> None:
 def test_help_on_a_command_the_speaker_may_not_use_says_why(core: Core) -> None:
     reply = core.handle("U_INITECH1", "help discount", "help:c")
     assert reply.kind == "refusal"
-    assert reply.parts == (Text("Your role (customer) may not grant discounts.", "refusal"),)
+    said = "You can't grant discounts yourself here: your account manager can do it for you"
+    assert reply.parts == (Text(f"{said}, just ask them in this channel.", "refusal"),)
     guest = core.handle("U_NOBODY", "help confirm", "help:g")
     assert guest.kind == "refusal" and "no changes" not in guest.parts[0].text  # type: ignore[union-attr]
     assert "for people who may make changes" in guest.parts[0].text  # type: ignore[union-attr]

@@ -228,7 +228,8 @@ def test_a_negative_or_decimal_count_proposes_nothing(core: Core, who: str, text
 
 def test_a_signed_seat_command_is_a_change_a_customer_may_only_make_upward(core: Core) -> None:
     removal = core.handle("U_INITECH1", "seats us -3", "c-signed")
-    assert removal.kind == "refusal" and "may not remove seats" in str(removal.as_dict())
+    assert removal.kind == "refusal"
+    assert "can't remove seats yourself here: support can do it" in str(removal.as_dict())
     assert removal.pending is None
     addition = core.handle("U_INITECH1", "seats us +3", "c-signed")
     assert addition.pending is not None and "10 → 13" in str(addition.as_dict())
@@ -273,3 +274,18 @@ def test_cancel_anyway_with_no_offer_open_names_no_account(core: Core) -> None:
     customer = core.handle("U_INITECH1", "cancel anyway", "c-anyway-2")
     assert customer.pending is None
     assert "what is the main reason?" in str(customer.as_dict())
+
+
+@pytest.mark.parametrize("text", ["seats initech +1.5", "seats initech 2.5"])
+def test_a_command_typed_with_arguments_it_cannot_read_gets_its_usage(
+    core: Core, invoked, text: str
+) -> None:
+    """Not whatever else the words resemble (it was Initech's account card)."""
+    reply = core.handle("U_SUPPORT1", text, "c-usage")
+    assert invoked == [] and reply.pending is None
+    assert "Usage: `seats <account> <N> | +<N> | -<N>`" in str(reply.as_dict())
+
+
+def test_a_sentence_starting_with_a_commands_word_is_still_understood(core: Core, invoked):
+    reply = core.handle("U_SUPPORT1", "pause Initech 2 weeks", "c-usage-2")
+    assert [name for name, _ in invoked] == ["pause_subscription"] and reply.pending is not None

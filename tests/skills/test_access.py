@@ -31,3 +31,19 @@ def test_every_skill_usable_by_a_role_holds_one_of_its_permissions() -> None:
             skill = skills[name]
             needs = {skill.permission} | {c.permission for c in skill.proposes}
             assert any(role in MATRIX[p] for p in needs if p in MATRIX), (role, name)
+
+
+def test_a_customer_is_told_who_can_do_what_they_may_not_in_words() -> None:
+    """Not "Your role (customer)": who does it for them, or that it is staff's own work."""
+    from skills.policy import check
+    from store.models import Role
+
+    assert check(Role.CUSTOMER, "reactivate") == (
+        "You can't reactivate subscriptions yourself here: support can do it for you, just "
+        "ask them in this channel."
+    )
+    assert "`card-link`" in (check(Role.CUSTOMER, "retry_payment") or "")
+    assert check(Role.CUSTOMER, "reports") == (
+        "That is for Nimbus Notes staff: customers may not see revenue reports."
+    )
+    assert check(Role.SALES, "reports") == "Your role (sales) may not see revenue reports."
