@@ -227,6 +227,27 @@ def months_of(days: int) -> int:
     return days // PAUSE_DAYS_PER_MONTH
 
 
+def _or(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + f" or {items[-1]}"
+
+
+def given_up(plan: PlanSpec, lower: PlanSpec, seats: int) -> str:
+    """What the plan below does not have, from the catalog, so a downgrade is offered with
+    what it costs besides money ("" when nothing is lost)."""
+    told: list[str] = []
+    lost = [f for f in plan.features if f not in lower.features and not f.startswith("every")]
+    if lost:
+        told.append(f"{lower.name} has no {_or(lost)}")
+    slower, faster = lower.support_first_response_hours, plan.support_first_response_hours
+    if slower and faster and slower > faster:
+        told.append(f"support answers within {slower} h instead of {faster} h")
+    if plan.uptime_sla and not lower.uptime_sla:
+        told.append(f"there is no {plan.uptime_sla} uptime SLA")
+    if lower.max_seats is not None and seats >= lower.max_seats:
+        told.append(f"it stops at {lower.max_seats} seats, so none could be added")
+    return f" Keep in mind: {'; '.join(told)}." if told else ""
+
+
 def describe(offer: Offer, reason: Reason, s: Situation) -> str:
     """The offer as the person reads it, in the subscription's own numbers."""
     per = _per(s.interval)
@@ -254,7 +275,7 @@ def describe(offer: Offer, reason: Reason, s: Situation) -> str:
             f"Move to {lower.name} at the end of this period ({renewal}) instead: "
             f"{fmt.plural(s.seats, 'seat')} at {fmt.money(price)} per seat per {per} instead of "
             f"{fmt.money(s.unit_price_cents)}, {fmt.money(saving)} less each {per}.{storage} "
-            "Your data stays as it is."
+            f"Your data stays as it is.{given_up(s.plan, lower, s.seats)}"
         )
     if offer.kind is OfferKind.DISCOUNT:
         assert offer.percent is not None and offer.months is not None

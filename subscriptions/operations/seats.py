@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from billing import ChangeTiming, check_seats, seat_change, total
+from billing import ChangeTiming, Interval, check_seats, seat_change, total
+from billing.metering import allowance_gb, overage_gb
 from store import catalog
 from store import format as fmt
+from store.accounts import latest_snapshot
 from store.errors import InvalidRequest, NotAllowed
-from store.models import SubStatus
+from store.models import SubStatus, UsageSnapshot
 from subscriptions import transitions
 from subscriptions.commands import SetSeats
 from subscriptions.executor import OpContext, operation, period_of, require, terms_of, who
@@ -37,6 +39,7 @@ def set_seats(ctx: OpContext, cmd: SetSeats) -> str:
         )
     change = seat_change(terms_of(sub), seats, today, period_of(sub))
     if change.timing is ChangeTiming.PERIOD_END:
+        ctx.notes.extend(_what_a_cut_means(ctx, seats))  # read before the change is scheduled
         transitions.schedule_seats(sub, seats)
         ctx.effective_on = sub.current_period_end
         return (
@@ -51,3 +54,35 @@ def set_seats(ctx: OpContext, cmd: SetSeats) -> str:
         f"Add {fmt.plural(seats - old, 'seat')} to {who(sub)} now ({old:,} → {seats:,}), "
         f"prorated: {fmt.money(total(change.lines))} due today."
     )
+
+
+def _what_a_cut_means(ctx: OpContext, seats: int) -> list[str]:
+    """A seat cut's card says what it costs from the renewal, and what it takes away at
+    today's use: people who lose their seat, storage the smaller allowance bills as overage."""
+    sub, session = ctx.sub, ctx.session
+    per = "year" if str(sub.interval) == Interval.YEAR else "month"
+    notes = [
+        f"From the renewal: {fmt.plural(seats, 'seat')} × {fmt.money(sub.unit_price_cents)} = "
+        f"{fmt.money(seats * sub.unit_price_cents)} a {per} "
+        f"(now {fmt.money(sub.seats * sub.unit_price_cents)})."
+    ]
+    used = latest_snapshot(session, sub.account_id, ctx.today, UsageSnapshot.active_seats)
+    if used is not None and used.active_seats is not None and used.active_seats > seats:
+        lose = used.active_seats - seats
+        notes.append(
+            f"{used.active_seats:,} seats are in use today: {fmt.plural(lose, 'person', 'people')} "
+            "would lose their seat at the renewal."
+        )
+    stored = latest_snapshot(session, sub.account_id, ctx.today, UsageSnapshot.storage_gb)
+    plan = catalog.plan_by_code(sub.plan.code)
+    smaller = allowance_gb(plan, seats)
+    if stored is not None and stored.storage_gb is not None and smaller is not None:
+        over = overage_gb(stored.storage_gb, smaller)
+        extra = over - overage_gb(stored.storage_gb, allowance_gb(plan, sub.seats))
+        if extra > 0:
+            notes.append(
+                f"At today's {stored.storage_gb:,} GB of storage, {fmt.plural(seats, 'seat')} "
+                f"include {smaller:,} GB: {over:,} GB over, about "
+                f"{fmt.money(over * catalog.STORAGE_OVERAGE_CENTS_PER_GB)} of storage a {per}."
+            )
+    return notes

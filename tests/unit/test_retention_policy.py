@@ -200,3 +200,19 @@ def test_typed_words_pick_an_option_only_when_one_label_is_all_there() -> None:
     assert by_words(options, "pause 2 months").choice.args == {"n": 1}
     assert by_words(options, "pause") is None  # no label is all there
     assert by_words(options, "we will cancel at some point anyway, not now, thanks") is None
+
+
+def test_a_downgrade_offer_says_what_the_plan_below_does_not_have() -> None:
+    offer = pick_offer(Reason.TOO_EXPENSIVE, PRO_10)
+    words = describe(offer, Reason.TOO_EXPENSIVE, PRO_10)
+    assert words.endswith(
+        "Keep in mind: Starter has no Google SSO, Slack integration or Jira integration; "
+        "support answers within 48 h instead of 24 h; it stops at 10 seats, so none could be "
+        "added."
+    )
+    business = dataclasses.replace(PRO_12, plan=catalog.BUSINESS, unit_price_cents=9_900)
+    said = describe(pick_offer(Reason.TOO_EXPENSIVE, business), Reason.TOO_EXPENSIVE, business)
+    assert said.endswith(
+        "Keep in mind: Pro has no SAML SSO, SCIM or sandbox workspace; support answers within "
+        "24 h instead of 4 h; there is no 99.9% uptime SLA."
+    )
