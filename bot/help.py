@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from rapidfuzz import fuzz, process
 
-from bot.grammar import ALIASES, BY_VERB, COMMANDS, Command
+from bot.grammar import ALIASES, BY_VERB, COMMANDS, Command, Parsed, parse
 from skills.base import Skill, all_skills
 from skills.parts import Facts, Reply, Table, Text
 from skills.policy import check
@@ -91,6 +91,18 @@ def command_help(role: Role, topic: str) -> Reply:
     items = (
         ("Usage", f"`{command.usage}`"),
         ("What it does", command.help),
-        ("Example", f"`{command.example}`"),
+        ("Example", f"`{example_for(role, command.example)}`"),
     )
     return Reply(parts=(Facts(command.verb, items),), private=True, kind="help")
+
+
+def example_for(role: Role, example: str) -> str:
+    """A customer's example names their own account as they would ("us"), never another
+    customer of ours ("explain Initech $250" told Umbrella's contact of Initech)."""
+    if role is not Role.CUSTOMER:
+        return example
+    parsed = parse(example)
+    name = parsed.args.get("account") if isinstance(parsed, Parsed) else None
+    if not isinstance(name, str) or name not in example:
+        return example
+    return example.replace(name, "us", 1)

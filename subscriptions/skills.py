@@ -19,6 +19,7 @@ from skills.parts import Reply
 from skills.pending import propose
 from skills.policy import Refused, authorize, check
 from store.accounts import current_subscription
+from store.models import Role
 from store.preview import Preview
 from subscriptions.account_skills import AccountArgs, OwnAccountArgs, load_account
 from subscriptions.commands import (
@@ -38,6 +39,10 @@ from subscriptions.commands import (
 
 def _no_subscription(account: str, hint: str = "") -> Reply:
     return Reply.refusal(f"{account} has no subscription.{' ' + hint if hint else ''}")
+
+
+# Commands with a permission each way: a role with neither is refused the change as a whole.
+BOTH_WAYS = {"seats": "change seats", "change_plan": "change plans"}
 
 
 def _propose(
@@ -60,7 +65,11 @@ def preview_for(
     # looked up ("cancel my subscription" from a rep: their role, not "no account matches").
     roles = [check(ctx.speaker.role, permission) for permission in command.permissions()]
     if all(roles):
-        raise Refused(str(roles[0]))
+        both = BOTH_WAYS.get(command.kind)  # "may not add seats" when removing them misleads
+        staff = ctx.speaker.role not in (Role.GUEST, Role.CUSTOMER)
+        raise Refused(
+            f"Your role ({ctx.speaker.role}) may not {both}." if both and staff else str(roles[0])
+        )
     with ctx.db.read() as s:
         account = load_account(ctx, s, account_query, "read_account")
         sub = current_subscription(s, account)

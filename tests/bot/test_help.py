@@ -74,7 +74,7 @@ def test_help_pause_shows_usage_what_it_does_and_an_example(core: Core) -> None:
             (
                 ("Usage", "`pause <account> for <N> days|weeks|months`"),
                 ("What it does", "pause a monthly plan"),
-                ("Example", "`pause Initech for 2 weeks`"),
+                ("Example", "`pause us for 2 weeks`"),  # a customer's own account
             ),
         ),
     )
@@ -146,3 +146,20 @@ def test_help_on_a_two_word_command(core: Core) -> None:
         assert isinstance(facts, Facts) and facts.title == "licences add-tool", topic
         assert dict(facts.items)["Example"].startswith("`licences add-tool ")
     assert core.handle("U_ADMIN1", "help my tools", "help:a").parts[0].title == "my tools"  # type: ignore[union-attr]
+
+
+def test_a_customers_examples_name_their_own_account_never_another_customer(core: Core) -> None:
+    """Every command a customer may use: its example says "us", and it still parses."""
+    from bot.help import commands_for, example_for
+    from store.models import Role
+
+    demo_customers = {"initech", "globex", "hooli", "umbrella", "stark", "wayne", "soylent"}
+    for command in commands_for(Role.CUSTOMER):
+        said = example_for(Role.CUSTOMER, command.example)
+        assert not {w.strip(",.").lower() for w in said.split()} & demo_customers, said
+        parsed = parse(said)
+        assert isinstance(parsed, Parsed), (command.verb, said, parsed)
+    reply = core.handle("U_UMBRELLA1", "help explain", "help:own")
+    assert ("Example", "`explain us $250`") in reply.parts[0].items  # type: ignore[union-attr]
+    staff = core.handle("U_SUPPORT1", "help explain", "help:staff")
+    assert ("Example", "`explain Initech $250`") in staff.parts[0].items  # type: ignore[union-attr]

@@ -289,3 +289,10 @@ def test_a_command_typed_with_arguments_it_cannot_read_gets_its_usage(
 def test_a_sentence_starting_with_a_commands_word_is_still_understood(core: Core, invoked):
     reply = core.handle("U_SUPPORT1", "pause Initech 2 weeks", "c-usage-2")
     assert [name for name, _ in invoked] == ["pause_subscription"] and reply.pending is not None
+
+
+@pytest.mark.parametrize("text", ["seats initech -3", "seats initech 12"])
+def test_a_role_that_may_change_no_seats_is_refused_the_change_as_a_whole(core: Core, text):
+    reply = core.handle("U_SALES1", text, "c-sales-seats")
+    assert reply.kind == "refusal" and reply.pending is None
+    assert "Your role (sales) may not change seats." in str(reply.as_dict())
