@@ -46,9 +46,13 @@ BOTH_WAYS = {"seats": "change seats", "change_plan": "change plans"}
 
 
 def _propose(
-    ctx: SkillContext, account_query: str, command: SubscriptionCommand, no_subscription: str = ""
+    ctx: SkillContext,
+    account_query: str,
+    command: SubscriptionCommand,
+    no_subscription: str = "",
+    usage: str = "",
 ) -> Reply:
-    preview = preview_for(ctx, account_query, command, no_subscription=no_subscription)
+    preview = preview_for(ctx, account_query, command, no_subscription=no_subscription, usage=usage)
     return preview if isinstance(preview, Reply) else propose(ctx, preview)
 
 
@@ -58,6 +62,7 @@ def preview_for(
     command: SubscriptionCommand,
     *,
     no_subscription: str = "",
+    usage: str = "",
 ) -> Preview | Reply:
     """The command on the account's subscription as the speaker may make it, previewed (or
     the one-line answer why not), before anything is proposed."""
@@ -71,7 +76,7 @@ def preview_for(
             f"Your role ({ctx.speaker.role}) may not {both}." if both and staff else str(roles[0])
         )
     with ctx.db.read() as s:
-        account = load_account(ctx, s, account_query, "read_account")
+        account = load_account(ctx, s, account_query, "read_account", usage=usage)
         sub = current_subscription(s, account)
         if sub is None:
             return _no_subscription(account.name, no_subscription)
@@ -322,4 +327,4 @@ def retry_payment(ctx: SkillContext, args: AccountArgs) -> Reply:
     permission="card_link",
 )
 def send_card_link(ctx: SkillContext, args: OwnAccountArgs) -> Reply:
-    return _propose(ctx, args.account or "", SendCardLink())
+    return _propose(ctx, args.account or "", SendCardLink(), usage="card-link <account>")

@@ -275,3 +275,10 @@ def test_a_renewal_issued_while_the_first_invoice_waits_is_owed_too(
         assert s.get_one(Subscription, sub.id).status is SubStatus.ACTIVE
         statuses = s.scalars(select(Invoice.status).where(Invoice.account_id == acme.id)).all()
         assert set(statuses) == {InvoiceStatus.PAID}
+
+
+def test_staff_who_name_no_account_are_shown_the_usage(slack_core) -> None:
+    reply = slack_core.handle("U_SUPPORT1", "card-link", "c-which")
+    assert reply.pending is None and "Say which account: `card-link <account>`." in str(
+        reply.as_dict()
+    )
