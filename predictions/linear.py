@@ -56,10 +56,23 @@ class LinearChurn:
         return dict(zip(self.columns, self.weights, strict=True))
 
     def reasons(self, row: Features, k: int = 3) -> list[str]:
-        """The features that raise this account's risk most above a typical account's."""
-        push = np.array(self.weights) * (self._scaled(row) - self._scaled(self.typical))
-        order = np.argsort(-push, kind="stable")
-        return [self.columns[i] for i in order[:k] if push[i] > 1e-9]
+        """The features that raise this account's risk most above a typical account's.
+
+        A yearly contract and its days to renewal are one reason: the contract raises the risk
+        only as its renewal nears (far from it the two together lower it), so they count
+        together, named `annual` for a yearly contract and `days_to_renewal` otherwise."""
+        push = dict(
+            zip(
+                self.columns,
+                np.array(self.weights) * (self._scaled(row) - self._scaled(self.typical)),
+                strict=True,
+            )
+        )
+        if "annual" in push and "days_to_renewal" in push:
+            joint = push.pop("annual") + push.pop("days_to_renewal")
+            push["annual" if row.annual else "days_to_renewal"] = joint
+        ranked = sorted(push, key=lambda name: -push[name])  # stable: the pipeline's order
+        return [name for name in ranked[:k] if push[name] > 1e-9]
 
     def on(self, day: dt.date) -> LinearChurn:
         """The same fit, recorded on another day."""

@@ -5,8 +5,10 @@ and then shifts for good, mostly down: a team drifting away), seats are
 added when nearly full and removed when idle, cards are declined now and then (some cards far
 more than others), discounts start and run out, and at every monthly snapshot the account
 churns within the month with the hazard that gives the formula's 90-day probability
-(`predictions.formula`, frailty included). So for every snapshot the truth is known, and a
-model's quality can be compared with the formula's own.
+(`predictions.formula`, frailty included) over the chances it has to leave in 90 days: three
+renewals of a monthly account, the snapshots before a yearly contract's renewal when that falls
+within them (`_chances`). So for every snapshot the truth is known, and a model's quality can
+be compared with the formula's own.
 
 The same code draws the demo's history (a few hundred accounts) and the larger population the
 benchmark measures on (thousands): a fixed seed gives the same population every time.
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 
 from billing import add_months
 from predictions import formula
-from predictions.features import features_at
+from predictions.features import DAYS_PER_MONTH, Features, features_at
 from predictions.history import Attempt, History, Terms, Usage
 from store.catalog import plan_by_code
 
@@ -139,6 +141,18 @@ class _Account:
         self.usage.append(Usage(day, active, self.seats))
 
 
+def _chances(features: Features) -> int:
+    """How many monthly snapshots the 90-day probability is spread over. A monthly account
+    may leave at any of the three renewals ahead; a yearly one whose renewal falls within 90
+    days can leave only by that renewal, so its whole 90-day probability is drawn at the
+    snapshots before it (one, when the renewal is a month away). One that is overdue may
+    lapse at any time."""
+    months_left = round(features.days_to_renewal / DAYS_PER_MONTH)
+    if features.annual and not features.days_overdue and months_left < 3:
+        return max(1, months_left)
+    return 3
+
+
 def life(
     rng: random.Random,
     account_id: int,
@@ -161,9 +175,12 @@ def life(
         features = features_at(account.history(), day) if day >= observed_from else None
         if features is not None:
             p90 = formula.probability(features, account.frailty)
-            hazard = 1.0 - (1.0 - p90) ** (1.0 / 3.0)
+            chances = _chances(features)
+            hazard = 1.0 - (1.0 - p90) ** (1.0 / chances)
             if rng.random() < hazard:
-                ended_on = day + dt.timedelta(days=rng.randint(1, 30))
+                # before the next snapshot and, for a yearly contract, before its renewal
+                latest = 30 if chances == 3 else min(30, features.days_to_renewal - 1)
+                ended_on = day + dt.timedelta(days=rng.randint(1, max(1, latest)))
                 lapsed = features.days_overdue > 0
                 break
         k += 1

@@ -18,6 +18,7 @@ from predictions.training import train_synthetic
 from tests.proc import ROOT
 
 T = dt.date(2026, 11, 16)
+RENEWAL = ("annual", "days_to_renewal")
 
 
 def test_the_numbers_score_as_the_pipeline_does() -> None:
@@ -27,14 +28,22 @@ def test_the_numbers_score_as_the_pipeline_does() -> None:
     assert len(sample) > 500
     assert np.allclose(linear.probabilities(sample), fitted.probabilities(sample), atol=1e-12)
     # reasons: the numeric columns whose weighted, transformed value rises most above the
-    # typical account's, read straight from the fitted pipeline
+    # typical account's, read straight from the fitted pipeline (a yearly contract and its
+    # days to renewal counted together)
     columns = fitted.pipeline.named_steps["columns"]
     weights = fitted.pipeline.named_steps["model"].coef_[0][: len(COLUMNS)]
     typical = columns.transform(matrix([fitted.typical]))[0, : len(COLUMNS)]
+    joined = 0
     for f in sample[:300]:
-        push = weights * (columns.transform(matrix([f]))[0, : len(COLUMNS)] - typical)
-        top = [COLUMNS[i] for i in np.argsort(-push, kind="stable")[:3] if push[i] > 1e-9]
+        raw = weights * (columns.transform(matrix([f]))[0, : len(COLUMNS)] - typical)
+        push = {c: float(v) for c, v in zip(COLUMNS, raw, strict=True) if c not in RENEWAL}
+        push["annual" if f.annual else "days_to_renewal"] = sum(
+            float(raw[COLUMNS.index(c)]) for c in RENEWAL
+        )
+        top = [c for c in sorted(push, key=lambda c: -push[c])[:3] if push[c] > 1e-9]
         assert linear.reasons(f) == top
+        joined += f.annual and "annual" in top
+    assert joined  # some yearly contracts near their renewal are at risk for it
     again = LinearChurn.loads(linear.dumps())
     assert again == linear
     assert linear.on(T + dt.timedelta(days=7)).trained_on == T + dt.timedelta(days=7)

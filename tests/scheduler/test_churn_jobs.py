@@ -23,14 +23,14 @@ def counts(services: Services) -> tuple[int, int]:
 
 def test_the_daily_job_scores_and_the_weekly_job_retrains(demo: Services) -> None:
     rt = jobs.register(demo, RecordingNotifier(), holder="churn-test")
-    assert counts(demo) == (1, 127)  # the seed's model and scores
+    assert counts(demo) == (1, 123)  # the seed's model and scores
     with demo.db.uow() as s:  # yesterday's scores are gone; the daily job writes today's
         s.execute(ChurnScore.__table__.delete())
     jobs.churn_daily()
-    assert counts(demo) == (1, 127)
+    assert counts(demo) == (1, 123)
     assert list(rt.ran) == ["churn_daily"]
     jobs.churn_weekly()
-    assert counts(demo) == (2, 127)  # a rescore the same day replaces that day's scores
+    assert counts(demo) == (2, 123)  # a rescore the same day replaces that day's scores
     with demo.db.read() as s:
         newest = s.scalar(select(func.max(ChurnModelRow.id)))
         models = set(s.scalars(select(ChurnScore.model_id).where(ChurnScore.scored_on == TODAY)))
