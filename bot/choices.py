@@ -2,7 +2,8 @@
 
 Any reply may end in `Choices` (the router's "did you mean", the cancel reason, a retention
 offer): Slack shows buttons, the console numbers the options. What the person types next may
-be the number (`2`) or the option's own words ("too expensive", "cancel anyway"); either runs
+be the number (`2`) or the option's own words ("too expensive", "cancel anyway", "pause it for
+a month" for "Pause 1 month"); either runs
 the option's skill exactly as its button would. The question stays open for the next message
 only (a number within 15 minutes): an unrelated message closes it, so words typed later can
 never pick an option by accident. Kept in memory per conversation and person, like the
@@ -16,12 +17,14 @@ import threading
 import time
 from dataclasses import dataclass
 
+from bot.nlu.numbers import numberize
 from skills.buttons import CHOOSE, ChoiceRef, read_choice_value
 from skills.parts import Choices, Reply
 
 TTL = 15 * 60.0  # seconds a question's numbers stay meaningful
 MAX_OPEN = 10_000  # conversations remembered at most (the oldest are forgotten)
 SPARE_WORDS = 3  # words an answer may add to an option's label ("it's too expensive")
+UNITS = frozenset({"days", "weeks", "months", "years"})
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,10 @@ def options_of(reply: Reply) -> tuple[Option, ...]:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.lower().replace("\u2019", "'").replace("'", ""))
+    """Words as an answer and a label are compared: numbers as digits, units singular, so
+    "pause it for a month" says every word of "Pause 1 month"."""
+    words = re.findall(r"[a-z0-9]+", numberize(text).replace("'", ""))
+    return [w[:-1] if w in UNITS else w for w in words]
 
 
 def by_words(options: tuple[Option, ...], text: str) -> Option | None:

@@ -100,7 +100,10 @@ def propose(
     now = utc(ctx.clock.now())
     card = {
         "title": f"{preview.command.title}: {preview.account_name}",
-        "changes": [asdict(ChangeRow(c.field, c.before, c.after)) for c in preview.changes],
+        "changes": [
+            asdict(ChangeRow(c.field, fmt.dates_in(c.before), fmt.dates_in(c.after)))
+            for c in preview.changes
+        ],
         "lines": [asdict(MoneyLine(ln.description, fmt.money(ln.amount))) for ln in preview.lines],
         "total": fmt.money(preview.total_cents) if preview.lines else "",
         "total_cents": preview.total_cents,

@@ -42,6 +42,22 @@ def date(d: dt.date | None) -> str:
     return NONE if d is None else f"{day(d)}, {d.year}"
 
 
+_ISO_DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def dates_in(text: str) -> str:
+    """Every ISO day in `text` as people read it ("2026-12-01" → "Dec 1, 2026"): audit rows
+    keep ISO days, cards show these."""
+
+    def readable(m: re.Match[str]) -> str:
+        try:
+            return date(dt.date(int(m[1]), int(m[2]), int(m[3])))
+        except ValueError:  # not a real day: leave it as written
+            return m[0]
+
+    return _ISO_DAY.sub(readable, text)
+
+
 def month(first: dt.date) -> str:
     """ "November 2026"."""
     return f"{MONTH_NAMES[first.month - 1]} {first.year}"

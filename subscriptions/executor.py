@@ -88,7 +88,7 @@ def snapshot(sub: Subscription) -> dict[str, str]:
         discount = f"{sub.discount_percent.normalize():f}%{until}"
     pause = ""
     if sub.pause_start and sub.pause_end:
-        pause = f"{sub.pause_start.isoformat()} → {sub.pause_end.isoformat()}"
+        pause = f"{sub.pause_start.isoformat()} to {sub.pause_end.isoformat()}"
     return {
         "status": str(sub.status),
         "plan": sub.plan.name,

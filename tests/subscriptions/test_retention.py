@@ -179,6 +179,16 @@ def test_a_pause_offer_applies_the_length_picked(core: Core, db: Database) -> No
     assert offer_rows(db)[0].terms["chosen_days"] == 60
 
 
+def test_a_pause_said_in_free_words_accepts_the_offer(core: Core, db: Database) -> None:
+    """ "pause it for a month" answers the offer: the save is recorded, not a plain pause."""
+    ask(core, "U_INITECH1", "us", "not_using")
+    card = core.handle("U_INITECH1", "pause it for a month", "c1")
+    assert card.pending is not None and "30 days" in card.pending.summary
+    assert core.handle("U_INITECH1", "yes", "c1").data["status"] == "applied"
+    [offer] = offer_rows(db)
+    assert offer.status == OfferStatus.ACCEPTED and offer.terms["chosen_days"] == 30
+
+
 def test_a_handoff_asks_the_owner_once_confirmed_and_changes_nothing(
     core: Core, db: Database
 ) -> None:

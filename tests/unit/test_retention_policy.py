@@ -199,6 +199,10 @@ def test_typed_words_pick_an_option_only_when_one_label_is_all_there() -> None:
     assert by_words(options, "ok, Cancel anyway please").choice.args == {"n": 2}
     assert by_words(options, "pause 2 months").choice.args == {"n": 1}
     assert by_words(options, "pause") is None  # no label is all there
+    # the answer's own way of saying the number and the unit
+    assert by_words(options, "pause it for a month").choice.args == {"n": 0}
+    assert by_words(options, "Pause for two months").choice.args == {"n": 1}
+    assert by_words(options, "pause it for three months") is None  # not an option here
     assert by_words(options, "we will cancel at some point anyway, not now, thanks") is None
 
 
