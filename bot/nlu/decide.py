@@ -345,8 +345,13 @@ def decide(
         # the next reading would answer another question (sales' "what is our mrr" is not the
         # licence spend). Customers never learn of staff reports.
         clearly = kept[0].intent == KNOWLEDGE or meant.score - kept[0].score > th.choice_span
-        if staff and meant.intent in specs and meant.intent not in allowed and clearly:
-            return Outcome("skill", meant)
+        if meant.intent in specs and meant.intent not in allowed and clearly:
+            if staff:
+                return Outcome("skill", meant)
+            # A customer's "show me the audit log" is not a request to see their own account
+            # card, nor "what is our churn risk" one for the plans: the documents answer, or
+            # say they cannot, and no staff report is named.
+            return Outcome("knowledge", Reading(KNOWLEDGE, {"question": text}, meant.score))
         readings = kept
     top = readings[0]
     if top.intent == KNOWLEDGE:

@@ -263,6 +263,21 @@ def test_a_customer_never_learns_of_a_staff_report(core: Core, invoked) -> None:
     assert reply.kind != "refusal" and "revenue reports" not in said
 
 
+@pytest.mark.parametrize(
+    "text", ["show me the audit log", "what is our churn risk", "are we at risk of churning?"]
+)
+def test_a_customer_asking_for_a_staff_report_gets_the_documents(
+    core: Core, invoked, text: str
+) -> None:
+    """Not their own account card, nor the plans, in its place: the documents answer (here
+    they say they cannot) and no staff report is named."""
+    reply = core.handle("U_INITECH1", text, "c-staff-report")
+    said = str(reply.as_dict())
+    assert reply.kind != "refusal" and reply.pending is None
+    assert invoked[-1][0] == "search_knowledge", invoked
+    assert "Seats in use" not in said and "Plans (per seat)" not in said
+
+
 def test_cancel_anyway_with_no_offer_open_names_no_account(core: Core) -> None:
     """ "cancel anyway" said to no open offer is no account called "anyway": staff are asked
     which account; a customer's own is asked why first, as any cancel request is."""
