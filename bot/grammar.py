@@ -132,11 +132,30 @@ def _subscribe(m: re.Match[str]) -> dict[str, Any]:
 
 
 def _cancel(m: re.Match[str]) -> dict[str, Any]:
-    args: dict[str, Any] = {"account": m["account"], "now": bool(m.group("now"))}
-    if m.group("anyway"):
+    """`cancel <account>[, <reason>]`: words after a comma are a reason (or "anyway") only when
+    they say one, else they are the rest of the name ("Washington, Ryan and Cummings"); a name
+    in quotes is the whole name."""
+    account, after = m["quoted"] or m["account"], m.group("after") or ""
+    now, anyway = bool(m.group("now")), bool(m.group("anyway"))
+    reason = reason_in(m["why"]) or Reason.OTHER if m.group("why") else None
+    if after:
+        more, _, said = after.rpartition(",") if not m["quoted"] else ("", "", after)
+        if said.strip().lower() == "anyway":
+            anyway = True
+        elif reason_in(said) is not None:
+            reason = reason_in(said)
+        elif m["quoted"]:
+            reason = Reason.OTHER
+        else:
+            more = after
+        if more.strip():
+            rest, said_now = re.subn(r"\s+now$", "", more.strip(), flags=re.I)
+            account, now = f"{account}, {rest}", now or bool(said_now)
+    args: dict[str, Any] = {"account": account, "now": now}
+    if anyway:
         args["anyway"] = True
-    if m.group("why"):
-        args["reason"] = reason_in(m["why"]) or Reason.OTHER
+    if reason is not None:
+        args["reason"] = reason
     return args
 
 
@@ -550,8 +569,8 @@ COMMANDS: tuple[Command, ...] = (
         "cancel at period end (or now: managers); asks why and makes an offer first",
         "cancel_subscription",
         # "cancel anyway" alone names no account (no offer is open to say it to)
-        rf"(?!anyway\s*$){ACCOUNT}(?P<now>\s+now)?(?:(?:\s+because|,)\s+(?P<why>.+?))?"
-        r"(?P<anyway>,?\s+anyway)?",
+        rf'(?!anyway\s*$)(?:"(?P<quoted>[^"]+)"|{ACCOUNT})(?P<now>\s+now)?'
+        r"(?:\s+because\s+(?P<why>.+?)|,\s*(?P<after>.+?))?(?P<anyway>,?\s+anyway)?",
         _cancel,
         example="cancel Initech because it's too expensive",
     ),

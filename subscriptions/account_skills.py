@@ -66,6 +66,8 @@ def load_account(
     speaker = ctx.speaker
     authorize(speaker.role, permission)  # no account search for roles without it
     within = speaker.account_ids if speaker.role is Role.CUSTOMER else None
+    if query is not None:
+        query = query.strip().strip('"“”')  # a name in quotes is that name
     if query is None or not query.strip():
         if within is None:
             raise InvalidRequest(

@@ -279,6 +279,14 @@ def describe(offer: Offer, reason: Reason, s: Situation) -> str:
         )
     if offer.kind is OfferKind.DISCOUNT:
         assert offer.percent is not None and offer.months is not None
+        if s.interval is Interval.YEAR and offer.months <= 12:
+            # BRIEF §4: a discount for N months covers the invoices issued within them, which
+            # on a yearly plan is the one annual invoice; the offer says so, not "3 months".
+            return (
+                f"Stay and get {offer.percent.normalize():f}% off the next annual invoice "
+                f"({renewal}): a discount for {fmt.plural(offer.months, 'month')} covers the "
+                "one yearly invoice issued in them."
+            )
         return (
             f"Stay and get {offer.percent.normalize():f}% off for "
             f"{fmt.plural(offer.months, 'month')}, from the next invoice ({renewal})."

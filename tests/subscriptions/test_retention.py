@@ -93,6 +93,16 @@ def test_every_cancel_request_asks_why_first_and_changes_nothing(
     assert pending_count(db) == 0 and offer_rows(db) == []
 
 
+@pytest.mark.parametrize(
+    "text", ["cancel washington, ryan and cummings", 'cancel "Washington, Ryan and Cummings"']
+)
+def test_a_name_with_commas_is_asked_why_about_that_account(core: Core, text: str) -> None:
+    """Not "Washington" with the reason "ryan and cummings" (it offered a talk with the rep)."""
+    reply = core.handle("U_SUPPORT1", text, "c1")
+    assert reply.data["status"] == "question", reply.as_dict()
+    assert "Before I cancel Washington, Ryan and Cummings" in str(reply.as_dict())
+
+
 def test_a_cancel_the_role_may_not_make_is_refused_before_any_question(core: Core) -> None:
     for user, text in (("U_SALES1", "cancel Initech"), ("U_SUPPORT1", "cancel Initech now")):
         reply = core.handle(user, text, "c1")
@@ -111,7 +121,7 @@ def test_a_cancel_the_role_may_not_make_is_refused_before_any_question(core: Cor
     [
         ("Initech", "too_expensive", "downgrade", "Move to Starter at the end of this period"),
         ("Globex", "too_expensive", "downgrade", "Move to Pro at the end of this period"),
-        ("Stark Industries", "too_expensive", "discount", "20% off for 3 months"),
+        ("Stark Industries", "too_expensive", "discount", "20% off the next annual invoice"),
         ("Globex", "not_using", "remove_seats", "12 of your 40 seats are active"),
         ("Initech", "not_using", "pause", "pause for 1, 2 or 3 months"),
         ("Initech", "temporary", "pause", "pause for 1, 2 or 3 months"),

@@ -146,6 +146,11 @@ def test_the_words_are_the_subscriptions_own_numbers() -> None:
     assert "$300.00 less each month" in down
     twenty = describe(pick_offer(Reason.TOO_EXPENSIVE, PRO_12), Reason.TOO_EXPENSIVE, PRO_12)
     assert twenty == "Stay and get 20% off for 3 months, from the next invoice (Dec 1, 2026)."
+    # a yearly plan's "3 months" is its one annual invoice (BRIEF §4): said as such
+    yearly = dataclasses.replace(PRO_12, interval=Interval.YEAR)
+    said = describe(pick_offer(Reason.TOO_EXPENSIVE, yearly), Reason.TOO_EXPENSIVE, yearly)
+    assert said.startswith("Stay and get 20% off the next annual invoice (Dec 1, 2026)")
+    assert "get 20% off for 3 months" not in said
     idle = dataclasses.replace(PRO_10, active_seats=6)
     fewer = describe(pick_offer(Reason.NOT_USING, idle), Reason.NOT_USING, idle)
     assert "6 of your 10 seats are active, so go down to 6 seats" in fewer
@@ -220,3 +225,39 @@ def test_a_downgrade_offer_says_what_the_plan_below_does_not_have() -> None:
         "Keep in mind: Pro has no SAML SSO, SCIM or sandbox workspace; support answers within "
         "24 h instead of 4 h; there is no 99.9% uptime SLA."
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "args"),
+    [
+        ("cancel initech, too expensive", {"account": "initech", "reason": "too_expensive"}),
+        ("cancel initech because reasons", {"account": "initech", "reason": "other"}),
+        ("cancel initech, anyway", {"account": "initech", "anyway": True}),
+        # a name with commas is the whole name, with or without what follows it
+        ("cancel washington, ryan and cummings", {"account": "washington, ryan and cummings"}),
+        (
+            "cancel washington, ryan and cummings now",
+            {"account": "washington, ryan and cummings", "now": True},
+        ),
+        (
+            "cancel washington, ryan and cummings, too expensive",
+            {"account": "washington, ryan and cummings", "reason": "too_expensive"},
+        ),
+        (
+            "cancel washington, ryan and cummings, anyway",
+            {"account": "washington, ryan and cummings", "anyway": True},
+        ),
+        ('cancel "Baker, Mason and White"', {"account": "Baker, Mason and White"}),
+        (
+            'cancel "Baker, Mason and White", switching to notion',
+            {"account": "Baker, Mason and White", "reason": "switching"},
+        ),
+    ],
+)
+def test_cancel_reads_a_reason_after_a_comma_only_when_it_says_one(line: str, args) -> None:
+    from bot.grammar import Parsed, parse
+
+    parsed = parse(line)
+    assert isinstance(parsed, Parsed) and parsed.skill == "cancel_subscription"
+    got = {k: (v.value if isinstance(v, Reason) else v) for k, v in parsed.args.items()}
+    assert got == {"now": False, **args}
