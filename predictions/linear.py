@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from predictions.model import ChurnModel
 
 
+# A reason raises the odds by a tenth at least: "a customer for 26 months (typical 26)" is
+# above the median by days, not a reason anyone could act on.
+MIN_PUSH = math.log(1.1)
+
+
 @dataclass(frozen=True)
 class LinearChurn:
     version: str
@@ -72,7 +77,7 @@ class LinearChurn:
             joint = push.pop("annual") + push.pop("days_to_renewal")
             push["annual" if row.annual else "days_to_renewal"] = joint
         ranked = sorted(push, key=lambda name: -push[name])  # stable: the pipeline's order
-        return [name for name in ranked[:k] if push[name] > 1e-9]
+        return [name for name in ranked[:k] if push[name] >= MIN_PUSH]
 
     def on(self, day: dt.date) -> LinearChurn:
         """The same fit, recorded on another day."""

@@ -125,7 +125,7 @@ def at_risk_accounts(ctx: SkillContext, args: AtRiskArgs) -> Reply:
                 a["owner"],
                 "—" if a["health"] is None else str(a["health"]),
                 format_money(a["mrr_cents"]),
-                "; ".join([*a["signals"], *a["reasons"]]),
+                "; ".join(why(a["signals"], a["reasons"])),
             )
             for a in ranked
         ),
@@ -144,3 +144,10 @@ NOT_SCORED = (
     "No churn scores yet: the daily scoring job writes them, or run "
     "`run_bot.py predictions train` once."
 )
+
+
+def why(signals: list[str], reasons: list[str]) -> list[str]:
+    """The rules' signals, then the model's reasons that do not say the same thing again
+    ("payment past due 2 days" is "2 days overdue")."""
+    overdue = any(s.startswith("payment past due") for s in signals)
+    return [*signals, *(r for r in reasons if not (overdue and r.endswith(" overdue")))]

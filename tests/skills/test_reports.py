@@ -620,6 +620,9 @@ def test_at_risk_accounts_on_the_demo(demo: Database) -> None:
     rows = {row[0]: row for row in every_row(demo, reply, title, "U_MANAGER1")}
     assert rows["Globex"][1:4] == ("Sam", str(globex["health"]), "$3,300.00")
     assert "12 of 40 seats active (30 %; typical" in rows["Globex"][4]
+    # the rule's "payment past due 2 days" is not said again as the model's "2 days overdue"
+    assert rows["Umbrella"][4].startswith("payment past due 2 days; ")
+    assert "days overdue" not in rows["Umbrella"][4]
     with demo.read() as s:
         past_due = {
             sub.account.name for sub in subscriptions(s) if sub.status is SubStatus.PAST_DUE
