@@ -15,6 +15,19 @@ from skills.parts import Alert, Part, Reply, Text
 from store import format as fmt
 
 DIGEST_CAP = 12  # items shown in one message; the rest are counted ("and N more")
+# The command that lists every item of an alert kind (a customer's messages have none).
+LISTED_BY = {
+    "renewal": "renewals",
+    "stalled_deal": "stalled",
+    "stalled_manager": "stalled",
+    "failed_payment": "at-risk",
+    "trial_ending": "at-risk",
+    "expansion": "expansion",
+    "licence_renewal": "licences renewals",
+    "licence_at_risk": "licences at-risk",
+    "licence_over": "licences over",
+    "licence_digest": "licences underused",
+}
 
 
 def digest(
@@ -33,12 +46,7 @@ def digest(
         parts.append(Text(f"{noun}, most urgent first" if channel else f"{noun} for you", "info"))
     parts.extend(shown)
     if rest:
-        parts.append(
-            Text(
-                f"…and {len(rest)} more. Say `renewals`, `stalled` or `at-risk` to see them all.",
-                "info",
-            )
-        )
+        parts.append(Text(f"…and {len(rest)} more. {where_listed(rest)}".rstrip(), "info"))
     return Reply(
         parts=tuple(parts),
         data={"alert_keys": [a.key for a in ordered], "shown": len(shown), "more": len(rest)},
@@ -48,3 +56,14 @@ def digest(
 def digest_audience(payloads: Sequence[Mapping[str, Any]]) -> Audience:
     """A recipient's digest is a customer message only when every item in it is one."""
     return "customer" if all(p.get("audience") == "customer" for p in payloads) else "staff"
+
+
+def where_listed(hidden: Sequence[Alert]) -> str:
+    """Where the items not shown are listed: the commands for their kinds, in order of
+    their most urgent item ("Say `expansion` to see them all.")."""
+    commands = list(dict.fromkeys(LISTED_BY[a.kind] for a in hidden if a.kind in LISTED_BY))
+    if not commands:
+        return ""
+    said = ", ".join(f"`{c}`" for c in commands[:-1])
+    said = f"{said} and `{commands[-1]}`" if said else f"`{commands[-1]}`"
+    return f"Say {said} to see them all."

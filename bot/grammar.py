@@ -743,6 +743,15 @@ COMMANDS: tuple[Command, ...] = (
         example="at-risk all",
     ),
     Command(
+        "expansion",
+        "expansion [mine|all]",
+        "accounts that could grow: the next plan or more seats, priced (reps: theirs unless all)",
+        "expansion_opportunities",
+        r"(?P<scope>mine|all)?",
+        lambda m: {"scope": m["scope"]} if m.group("scope") else {},
+        example="expansion all",
+    ),
+    Command(
         "audit",
         "audit [<account>]",
         "recent changes and refusals",

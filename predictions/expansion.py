@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from billing import Period
 from billing.pricing import Terms as BillingTerms
 from billing.pricing import plan_change, seat_change, terms_for
+from store import format as fmt
 from store.catalog import CATALOG, PlanSpec, plan_by_code
 
 
@@ -55,11 +56,11 @@ def opportunity(
         limits.append(f"{storage_gb:,} GB stored of {allowance:,} GB ({share} %)")
     up = next_plan(plan)
     if limits and up is not None:
-        use = f"{active} of {seats} seats active"
+        use = f"{active} of {fmt.plural(seats, 'seat')} active"
         return Opportunity(up.code, seats, "; ".join([use, *limits]))
     if busy:
         wanted = (active * 5 + 3) // 4  # ceil(active / 0.8) in integers
-        use = f"{active} of {seats} seats active ({round(100 * active / seats)} %)"
+        use = f"{active} of {fmt.plural(seats, 'seat')} active ({round(100 * active / seats)} %)"
         if wanted > seats and (plan.max_seats is None or wanted <= plan.max_seats):
             return Opportunity(None, wanted, use)
         if wanted > seats and up is not None:  # more seats than the plan allows

@@ -105,6 +105,7 @@ SKILL_MODULES = (
     "reports.stalled",
     "reports.mrr",
     "reports.at_risk",
+    "reports.expansion",
     "reports.dashboard",
     "subscriptions.bill_skills",
     "subscriptions.explain_skills",

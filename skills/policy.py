@@ -58,6 +58,8 @@ MATRIX: dict[str, frozenset[Role]] = {
     "reports": frozenset({M, A}),
     # BRIEF §12: churn risk for staff who look after accounts (reps: their own by default).
     "churn_risk": frozenset({SU, SA, M, A}),
+    # The expansion list (BRIEF §12): whoever may see churn risk sees where accounts may grow.
+    "expansion": frozenset({SU, SA, M, A}),
     # An expansion nudge's button: proposing only; applying stays with `upgrade`/`add_seats`.
     "propose_expansion": frozenset({SA, M, A}),
     "audit": frozenset({M, A}),
@@ -100,6 +102,7 @@ WHAT = {
     "stalled": "see stalled deals",
     "reports": "see revenue reports",
     "churn_risk": "see churn risk",
+    "expansion": "see expansion opportunities",
     "propose_expansion": "propose expansions",
     "audit": "read the audit log",
     "licences": "see the company's software licences",

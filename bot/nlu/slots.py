@@ -281,6 +281,17 @@ def rep(text: str) -> str | None:
     return found[1]
 
 
+def scope(text: str) -> Slots:
+    """{"scope": "mine"} for "my upsell list", {"scope": "all"} for "… for everyone" / "all
+    reps"; {} when the person says neither (the skill's default for their role)."""
+    said = set(words(text))
+    if {"my", "mine"} & said:
+        return {"scope": "mine"}
+    if {"all", "everyone", "everybody", "every", "whole"} & said or "team-wide" in text.lower():
+        return {"scope": "all"}
+    return {}
+
+
 def mine(text: str) -> Slots:
     """{"mine": True} when a person asks about their own ("my renewals", "stalled mine")."""
     return {"mine": True} if {"my", "mine"} & set(words(text)) else {}
@@ -558,6 +569,7 @@ EXTRACTORS: dict[str, Extractor] = {
     "renewal_summary": _summary,
     "arr_up_for_renewal": _arr,
     "stalled_deals": lambda text, today: _drop_none(rep=rep(text)) or mine(text),
+    "expansion_opportunities": lambda text, today: scope(text),
     "search_knowledge": lambda text, today: {"question": " ".join(text.split())},
 }
 

@@ -28,7 +28,7 @@ SALES = GUEST | {"account", "invoices", "subscribe", "discount", "renewals", "st
 SALES |= {"next-bill", "quote", "explain"}
 SALES |= {"new-account", "start-trial"}  # BRIEF §13: new business (a won deal is linked)
 SALES |= {"card-link"}  # whoever may start a subscription may send its card link again
-SALES |= {"snooze", "pending", "confirm", "discard", "at-risk"}
+SALES |= {"snooze", "pending", "confirm", "discard", "at-risk", "expansion"}
 # BRIEF §11: `licences …` for staff (sales and support: the tools they own; admins and
 # managers: every tool); `my tools` for staff and employees.
 SALES |= {"licences", "my"}

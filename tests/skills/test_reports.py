@@ -646,6 +646,57 @@ def test_at_risk_is_staffs_and_a_reps_list_is_their_own_unless_all(demo: Databas
         assert run(demo, "at_risk_accounts", user=outsider).kind == "refusal"
 
 
+def test_expansion_opportunities_on_demand(demo: Database) -> None:
+    """BRIEF §12's opportunities as one list: the pipeline the manager report counts, each with
+    the suggestion and its price from the billing engine (Initech → Business, $250.00 at T);
+    reps their own unless `all`; never customers or guests. (Before the tests below that
+    change the demo's Initech.)"""
+    everyone = run(demo, "expansion_opportunities").data
+    pipeline = run(demo, "manager_report").data["outlook"]["expansion"]
+    assert (everyone["count"], everyone["uplift_cents"]) == (
+        pipeline["count"],
+        pipeline["uplift_cents"],
+    )
+    by_name = {e["account"]: e for e in everyone["accounts"]}
+    initech = by_name["Initech"]
+    assert (initech["suggestion"], initech["price_now_cents"], initech["uplift_cents"]) == (
+        "Business",
+        25_000,
+        50_000,
+    )
+    assert initech["command"] == "upgrade Initech to business"
+    # plan limits first, then by what the change adds
+    plans = [e["plan"] is not None for e in everyone["accounts"]]
+    assert plans == sorted(plans, reverse=True)
+    seats = [e["uplift_cents"] for e in everyone["accounts"] if e["plan"] is None]
+    assert seats == sorted(seats, reverse=True)
+    dana = run(demo, "expansion_opportunities", user="U_SALES1").data
+    assert dana["scope"] == "mine" and "Initech" in {e["account"] for e in dana["accounts"]}
+    assert {e["owner"] for e in dana["accounts"]} == {"Dana"}
+    sam = run(demo, "expansion_opportunities", user="U_SALES2").data["accounts"]
+    assert "Initech" not in {e["account"] for e in sam}
+    assert run(demo, "expansion_opportunities", {"scope": "all"}, user="U_SALES2").data == {
+        **everyone,
+        "scope": "all",
+    }
+    assert run(demo, "expansion_opportunities", user="U_SUPPORT1").data == everyone
+    for outsider in ("U_INITECH1", "U_NOBODY"):
+        assert run(demo, "expansion_opportunities", user=outsider).kind == "refusal"
+    rows = every_row(
+        demo,
+        run(demo, "expansion_opportunities"),
+        "Expansion opportunities on Nov 16, 2026 (all accounts)",
+        "U_MANAGER1",
+    )
+    assert len(rows) == everyone["count"] and rows[0][:5] == (
+        "Initech",
+        "Dana",
+        "Business",
+        "$250.00",
+        "+$500.00 a month",
+    )
+
+
 def test_a_scheduled_cancellation_and_a_suspension_are_risks(db: Database) -> None:
     clock = Clock(fixed_today=T)
     seed_demo(db, clock, generated=0)
