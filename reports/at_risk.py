@@ -48,6 +48,7 @@ def at_risk_accounts(ctx: SkillContext, args: AtRiskArgs) -> Reply:
         scored = latest_scores(s, today)
         scores = {x.account_id: x for x in scored[1]} if scored else {}
         flagged = reporting.at_risk(s, today)
+        owns = scope != "mine" or reporting.owns_accounts(s, ctx.speaker.user_id)
         wanted = {a for a, x in scores.items() if band(x.probability) in ("high", "medium")}
         wanted |= {row.sub.account_id for row in flagged}
         subs = reporting.live_subscriptions(s, wanted)
@@ -115,7 +116,10 @@ def at_risk_accounts(ctx: SkillContext, args: AtRiskArgs) -> Reply:
     }
     if not ranked:
         text = "No account shows a churn signal." if scored else NOT_SCORED
-        return Reply(parts=(facts, Text(text, "success" if scored else "info")), data=data)
+        if scored and scope == "mine" and not owns:
+            text = "You own no accounts: `at-risk all` lists everyone's."
+        kind = "success" if scored and owns else "info"
+        return Reply(parts=(facts, Text(text, kind)), data=data)
     table = Table(
         "At-risk accounts, riskiest first",
         ("Account", "Owner", "Health", "MRR", "Why"),

@@ -18,6 +18,7 @@ from billing.revenue import terms
 from predictions.expansion import monthly_uplift, opportunity, price_now, suggestion
 from predictions.queries import expansion_candidates
 from reports import common
+from reports import queries as reporting
 from skills import paging
 from skills.base import Args, skill
 from skills.context import SkillContext
@@ -46,6 +47,7 @@ def expansion_opportunities(ctx: SkillContext, args: ExpansionArgs) -> Reply:
     scope = args.scope or ("mine" if ctx.speaker.role == "sales" else "all")
     found: list[dict[str, Any]] = []
     with ctx.db.read() as s:
+        owns = scope != "mine" or reporting.owns_accounts(s, ctx.speaker.user_id)
         for c in expansion_candidates(s, today):
             sub = c.subscription
             if scope == "mine" and not common.owned_by(sub, ctx.speaker.user_id):
@@ -80,6 +82,9 @@ def expansion_opportunities(ctx: SkillContext, args: ExpansionArgs) -> Reply:
     data = {"scope": scope, "count": len(found), "uplift_cents": uplift, "accounts": found}
     whose = "your accounts" if scope == "mine" else "all accounts"
     if not found:
+        if not owns:
+            text = "You own no accounts: `expansion all` lists everyone's."
+            return Reply(parts=(Text(text, "info"),), data=data)
         return Reply(
             parts=(Text(f"No expansion opportunity open ({whose}).", "success"),), data=data
         )

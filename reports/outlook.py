@@ -20,6 +20,7 @@ from predictions.persist import latest_scores
 from predictions.queries import expansion_candidates
 from reports import queries as reporting
 from skills.parts import Facts
+from store import format as fmt
 from subscriptions.queries import RetentionFigures, retention_figures
 
 HIGH, MEDIUM = 0.5, 0.25  # the bands `at-risk` lists
@@ -64,7 +65,7 @@ class Outlook:
         r = self.retention
 
         def band(n_mrr: tuple[int, int]) -> str:
-            return f"{format_money(n_mrr[1])} ({n_mrr[0]} accounts)"
+            return f"{format_money(n_mrr[1])} ({fmt.plural(n_mrr[0], 'account')})"
 
         scored = (
             (

@@ -31,6 +31,7 @@ from store.models import (
     Invoice,
     InvoiceStatus,
     PaymentMethod,
+    Staff,
     Subscription,
     SubStatus,
     UsageSnapshot,
@@ -427,3 +428,14 @@ def logo_counts(session: Session, start: dt.date, end: dt.date) -> tuple[int, in
         ).select_from(per_account)
     ).one()
     return int(at_start), int(lost)
+
+
+def owns_accounts(session: Session, slack_user_id: str) -> bool:
+    """Whether the person owns any account (a "mine" list of someone who owns none is not
+    an empty book: it is the wrong question)."""
+    owned = (
+        select(Account.id)
+        .join(Staff, Account.owner_id == Staff.id)
+        .where(Staff.slack_user_id == slack_user_id)
+    )
+    return bool(session.scalar(select(exists(owned))))

@@ -815,3 +815,12 @@ def test_the_weekly_report_and_summary_show_churn_risk_and_expansion(demo: Datab
     assert report["expansion"]["uplift_cents"] >= 50_000  # Initech → Business: +$500.00
     words = facts(run(demo, "renewal_summary"))
     assert words["Expansion pipeline"].startswith(f"{report['expansion']['count']} opportunities")
+
+
+@pytest.mark.parametrize("skill", ["at_risk_accounts", "expansion_opportunities"])
+def test_a_mine_list_of_someone_who_owns_no_accounts_says_so(demo: Database, skill: str) -> None:
+    """Not "no account shows a churn signal" to a manager who owns none: the wrong question."""
+    reply = run(demo, skill, {"scope": "mine"}, user="U_MANAGER1")
+    said = str(reply.as_dict())
+    assert reply.data["accounts"] == [] and "You own no accounts" in said
+    assert "✅" not in said and "success" not in said
