@@ -254,9 +254,9 @@ def describe(offer: Offer, reason: Reason, s: Situation) -> str:
     renewal = fmt.date(s.period_end) if s.period_end else "the renewal"
     if offer.kind is OfferKind.FIX_CARD:
         return (
-            "The last payment failed. Instead of cancelling, update the card on file and retry "
-            "the payment (`card-link` sends a link to add a new card and pay at once): nothing "
-            "else changes."
+            "The last payment failed. Instead of cancelling, add a new card: I can send you a "
+            "link where you add one and pay the open invoice with it at once. Nothing else "
+            "changes."
         )
     if offer.kind is OfferKind.DOWNGRADE:
         lower = next(p for p in catalog.CATALOG if p.name == offer.plan)
@@ -326,7 +326,7 @@ def accept_labels(offer: Offer, s: Situation) -> tuple[tuple[str, int | None], .
     if offer.kind is OfferKind.PAUSE:
         return tuple((f"Pause {fmt.plural(months_of(d), 'month')}", d) for d in offer.pause_days)
     label = {
-        OfferKind.FIX_CARD: "Retry the payment",
+        OfferKind.FIX_CARD: "Send a card link",
         OfferKind.DOWNGRADE: f"Move to {offer.plan}",
         OfferKind.DISCOUNT: f"Take {(offer.percent or Decimal(0)).normalize():f}% off",
         OfferKind.REMOVE_SEATS: f"Go to {fmt.plural(offer.seats or 0, 'seat')}",

@@ -28,7 +28,7 @@ from subscriptions.commands import (
     AcceptOffer,
     ChangePlan,
     Pause,
-    RetryPayment,
+    SendCardLink,
     SetSeats,
     SubscriptionCommand,
 )
@@ -87,7 +87,9 @@ def _apply(ctx: OpContext, row: RetentionOffer, offer: Offer, cmd: AcceptOffer) 
     elif offer.kind is OfferKind.REMOVE_SEATS:
         inner = SetSeats(seats=offer.seats or 1)
     else:
-        inner = RetryPayment()
+        # The card was declined: retrying it would fail again. A link to add a new card and
+        # pay the open invoice with it is what fixes it (BRIEF §12: fix the card first).
+        inner = SendCardLink()
     return operation.of(inner)(ctx, inner)
 
 

@@ -21,6 +21,7 @@ from store.models import (
     Account,
     AlertDelivery,
     AuditEvent,
+    CardLink,
     OfferStatus,
     Payment,
     PendingAction,
@@ -129,7 +130,7 @@ def test_a_cancel_the_role_may_not_make_is_refused_before_any_question(core: Cor
         ("Initech", "missing_feature", "handoff", "the feature you are missing"),
         ("Initech", "switching", "handoff", "what the other tool does better"),
         ("Initech", "other", "handoff", "Dana, your account manager"),
-        ("Umbrella", "too_expensive", "fix_card", "update the card on file"),
+        ("Umbrella", "too_expensive", "fix_card", "add a new card: I can send you a link"),
     ],
 )
 def test_each_reason_gets_its_policys_offer_recorded_as_shown(
@@ -224,15 +225,21 @@ def test_a_handoff_asks_the_owner_once_confirmed_and_changes_nothing(
     )
 
 
-def test_a_customer_fixes_the_card_first_with_a_retry(core: Core, db: Database) -> None:
+def test_a_customer_fixes_the_card_first_with_a_card_link(core: Core, db: Database) -> None:
+    """Not a retry of the card that was declined: a link to add a new one and pay with it."""
     with db.read() as s:
         attempts = s.scalar(select(func.count()).select_from(Payment))
-    ask(core, "U_UMBRELLA1", "us", "switching")
-    card = core.handle("U_UMBRELLA1", "retry the payment", "c1")
-    assert card.pending is not None and "Retry INV-" in card.pending.summary
+    reply = ask(core, "U_UMBRELLA1", "us", "switching")
+    assert options(reply) == ["Send a card link", "Cancel anyway"]
+    card = core.handle("U_UMBRELLA1", "send a card link", "c1")
+    assert card.pending is not None and "card" in card.pending.summary.lower()
     assert core.handle("U_UMBRELLA1", "yes", "c1").data["status"] == "applied"
     with db.read() as s:
-        assert s.scalar(select(func.count()).select_from(Payment)) == attempts + 1
+        assert s.scalar(select(func.count()).select_from(Payment)) == attempts  # no charge
+        [link] = s.scalars(select(CardLink).join(Account).where(Account.name == "Umbrella"))
+        assert link.used_on is None
+        sent = s.scalars(select(AlertDelivery).where(AlertDelivery.kind == "card_needed")).all()
+        assert [d.recipient for d in sent] == ["U_UMBRELLA1"]
     assert offer_rows(db)[0].status is OfferStatus.ACCEPTED
 
 
