@@ -294,8 +294,8 @@ def storage_text(s: Session, sub: Subscription, latest: int | None, today: dt.da
         return ""
     text = f"{latest:,} GB of {allowance:,} GB included"
     start, end = sub.current_period_start, sub.current_period_end
-    if start is None or end is None:
-        return text
+    if start is None or end is None or sub.status is SubStatus.CANCELED:
+        return text  # a cancelled subscription's last overage was billed when it ended
     peak = storage_peak(s, sub.account_id, start, today + dt.timedelta(days=1))
     over = overage_gb(peak, allowance)
     if over:

@@ -183,6 +183,11 @@ def test_a_period_that_ends_early_bills_its_overage_on_that_change(
         upgrade = s.scalars(select(Invoice).where(Invoice.subscription_id == yearly)).one()
         assert [ln.amount_cents for ln in upgrade.lines] == [-24_500, 490_000, 3_500]
         assert upgrade.lines[2].description.startswith("Storage over the allowance, Nov 1 – Nov 15")
+        # the cancelled one's card no longer promises the overage "so far on" a renewal
+        from subscriptions.account_skills import storage_text
+
+        said = storage_text(s, s.get_one(Subscription, gone), 2_350, clock.today())
+        assert said == "2,350 GB of 2,000 GB included"
 
 
 def test_the_demo_renews_initech_with_a_35_dollar_storage_line(db: Database, clock: Clock) -> None:
