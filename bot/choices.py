@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass
 
 from bot.nlu.numbers import numberize
-from skills.buttons import CHOOSE, ChoiceRef, read_choice_value
-from skills.parts import Choices, Reply
+from skills.buttons import CHOOSE, ChoiceRef, choice_value, read_choice_value
+from skills.parts import Button, Choices, Reply
 
 TTL = 15 * 60.0  # seconds a question's numbers stay meaningful
 MAX_OPEN = 10_000  # conversations remembered at most (the oldest are forgotten)
@@ -90,6 +90,24 @@ class OpenQuestions:
                 if len(self._open) >= MAX_OPEN:
                     self._open.pop(next(iter(self._open)))
                 self._open[key] = Open(options, time.monotonic())
+
+    def again(self, key: tuple[str, str], question: str) -> Choices | None:
+        """The question open in this conversation asked again in other words (its options
+        unchanged), or None when none is open."""
+        with self._lock:
+            asked = self._open.get(key)
+            if asked is None or time.monotonic() - asked.at > TTL:
+                return None
+            options = asked.options
+        return Choices(
+            question,
+            tuple(
+                Button(
+                    o.label, CHOOSE, choice_value(o.choice.skill, o.choice.args, o.choice.missing)
+                )
+                for o in options
+            ),
+        )
 
     def forget(self, key: tuple[str, str]) -> None:
         with self._lock:

@@ -207,6 +207,13 @@ class Core:
                 if word in YES:
                     return self._decided(ctx, action_id, pending.confirm(ctx, action_id))
                 return self._decided(ctx, action_id, pending.cancel(ctx, action_id))
+            # "no" to "1. Pause 1 month … 4. Cancel anyway" picks neither: the question again
+            asked = self.questions.again(
+                (ctx.conversation_id, ctx.speaker.user_id),
+                "Which one? Nothing changes until you pick one and confirm it.",
+            )
+            if asked is not None:
+                return Reply(parts=(asked,), private=True, kind="help")
             # "no" with nothing waiting is no question for the documents either
             return Reply.text("There is nothing waiting for a confirmation here.", private=True)
         parsed = parse(text)

@@ -200,6 +200,18 @@ def test_a_pause_said_in_free_words_accepts_the_offer(core: Core, db: Database) 
     assert offer.status == OfferStatus.ACCEPTED and offer.terms["chosen_days"] == 30
 
 
+def test_no_to_an_offer_asks_again_and_changes_nothing(core: Core, db: Database) -> None:
+    """ "no" picks neither option (it said nothing was waiting): the question again, whose
+    numbers still work."""
+    ask(core, "U_INITECH1", "us", "temporary")
+    again = core.handle("U_INITECH1", "no", "c1")
+    assert again.pending is None and options(again)[-1] == "Cancel anyway"
+    assert "Which one?" in str(again.as_dict())
+    assert pending_count(db) == 0 and offer_rows(db)[0].status is OfferStatus.SHOWN
+    card = core.handle("U_INITECH1", "4", "c1")
+    assert card.pending is not None and "Cancel Initech" in card.pending.summary
+
+
 def test_a_handoff_asks_the_owner_once_confirmed_and_changes_nothing(
     core: Core, db: Database
 ) -> None:
