@@ -8,16 +8,20 @@ authority, the idempotency key is the link's, so a double submit pays once. It a
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import logging
 from dataclasses import dataclass
 
+from sqlalchemy.orm import Session
+
 from billing.cards import Card, read_card
 from bot.services import Services
 from store import format as fmt
+from store.accounts import current_subscription
 from store.actors import Actor
 from store.errors import Busy, PaymentDeclined, StoreError
-from store.models import Account, CardLink, Invoice, InvoiceStatus
+from store.models import Account, CardLink, Invoice, InvoiceStatus, SubStatus
 from subscriptions.commands import PayByLink
 
 log = logging.getLogger("subbot.cards")
@@ -29,6 +33,7 @@ class Page:
     title: str
     message: str
     form: bool = False  # show the card form (the link can still pay)
+    button: str = "Add card and pay"
 
 
 @dataclass(frozen=True)
@@ -37,8 +42,13 @@ class _Link:
     account: str
     account_id: int
     subscription_id: int | None
-    invoice: str
+    invoice: str  # "" for a trial's link: a card to add, nothing to pay yet
     amount: str
+    trial_ends: dt.date | None = None
+
+    @property
+    def trial(self) -> bool:
+        return not self.invoice
 
 
 class CardPage:
@@ -56,6 +66,15 @@ class CardPage:
                 "503 Service Unavailable",
                 "Card entry is not available here",
                 "Please contact Nimbus Notes support to add your card.",
+            )
+        if found.trial:
+            return Page(
+                "200 OK",
+                _title(found),
+                f"Nothing is charged now: {found.account}'s trial carries on as a paid "
+                f"subscription on {fmt.date(found.trial_ends)}, charged to this card then.",
+                form=True,
+                button="Add card",
             )
         return Page("200 OK", _title(found), f"{found.amount} for {found.account}.", form=True)
 
@@ -82,7 +101,10 @@ class CardPage:
                 command, link.subscription_id, actor, idempotency_key=f"card_link:{link.token}"
             )
         except PaymentDeclined as declined:
-            return Page("402 Payment Required", _title(link), declined.reason, form=True)
+            button = "Add card" if link.trial else "Add card and pay"
+            return Page(
+                "402 Payment Required", _title(link), declined.reason, form=True, button=button
+            )
         except Busy:
             return Page("503 Service Unavailable", _title(link), "Please try again in a minute.")
         except StoreError as err:
@@ -90,6 +112,8 @@ class CardPage:
         except Exception:
             log.exception("a card link payment failed")
             return Page("503 Service Unavailable", _title(link), "Nothing was charged; try again.")
+        if link.trial:
+            return Page("200 OK", "Thank you: your card is on file", outcome.message)
         done = outcome.message or f"{link.amount} paid."
         return Page("200 OK", f"Thank you: {link.invoice} is paid", done)
 
@@ -103,8 +127,10 @@ class CardPage:
             link = s.get(CardLink, token)
             if link is None:
                 return missing
-            invoice = s.get_one(Invoice, link.invoice_id)
             account = s.get_one(Account, link.account_id)
+            if link.invoice_id is None:
+                return _trial_link(s, link, account, today)
+            invoice = s.get_one(Invoice, link.invoice_id)
             if link.used_on is not None:
                 why = f"This link was used on {fmt.date(link.used_on)}: {invoice.number} is paid."
                 return Page("410 Gone", "Link already used", why)
@@ -127,7 +153,21 @@ class CardPage:
             )
 
 
+def _trial_link(s: Session, link: CardLink, account: Account, today: dt.date) -> _Link | Page:
+    """A trial's link: a card to add before the trial ends, while it has not."""
+    if link.used_on is not None:
+        why = f"This link was used on {fmt.date(link.used_on)}: the card is on file."
+        return Page("410 Gone", "Link already used", why)
+    sub = current_subscription(s, account)
+    if link.expires_on < today or sub is None or sub.status is not SubStatus.TRIALING:
+        why = "This link has expired; ask us for a new one (in Slack, say `card-link` to the bot)."
+        return Page("410 Gone", "Link expired", why)
+    return _Link(link.token, account.name, account.id, sub.id, "", "", sub.trial_end)
+
+
 def _title(link: _Link) -> str:
+    if link.trial:
+        return f"Add a card for {link.account}"
     return f"Pay {link.invoice} ({link.amount})"
 
 
@@ -140,7 +180,7 @@ def render(page: Page, action: str) -> bytes:
         '<label>Expiry (MM/YY) <input name="expiry" autocomplete="cc-exp" required></label><br>'
         '<label>Security code <input name="cvc" inputmode="numeric" autocomplete="cc-csc"'
         " required></label><br>"
-        '<button type="submit">Add card and pay</button></form>'
+        f'<button type="submit">{html.escape(page.button)}</button></form>'
         if page.form
         else ""
     )

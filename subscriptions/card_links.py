@@ -1,5 +1,6 @@
 """Card links (BRIEF §13): a first invoice left open for want of a card gets a link, sent to
-the account's contacts, to a page where they add one and pay it.
+the account's contacts, to a page where they add one and pay it; a trial with no card gets
+one to add a card before the trial ends (else it expires, BRIEF §4).
 
 The link's random token is the page's only authority, so it is single-use and expires; it is
 stored with the invoice it pays. The DM goes through the outbox in the transaction that opened
@@ -29,30 +30,44 @@ def url_of(base_url: str, token: str) -> str:
 
 
 def send_link(
-    session: Session, account: Account, invoice: Invoice, today: dt.date, base_url: str
+    session: Session,
+    account: Account,
+    invoice: Invoice | None,
+    today: dt.date,
+    base_url: str,
+    *,
+    trial_ends: dt.date | None = None,
 ) -> CardLink:
-    """A fresh link for `invoice`, and a DM with it to each of the account's Slack contacts."""
+    """A fresh link for `invoice` (None: a trial's card, before its first invoice, which
+    `trial_ends` says when), and a DM with it to each of the account's Slack contacts."""
     session.flush()  # the invoice's id
     link = CardLink(
         token=secrets.token_urlsafe(24),
         account_id=account.id,
-        invoice_id=invoice.id,
+        invoice_id=invoice.id if invoice is not None else None,
         created_on=today,
         expires_on=today + dt.timedelta(days=LINK_DAYS),
     )
     session.add(link)
-    alert = Alert(
-        kind="card_needed",
-        title=f"Your Nimbus Notes invoice {invoice.number} is open",
-        detail=(
+    works = f"(the link works once, until {fmt.date(link.expires_on)})"
+    url = url_of(base_url, link.token)
+    if invoice is None:
+        title = f"Add a card to keep {account.name} on Nimbus Notes"
+        detail = (
+            f"The trial ends on {fmt.date(trial_ends)}; with a card on file it carries on as a "
+            f"paid subscription, charged then and not before. Add one here: {url} {works}."
+        )
+        # one per link, like an invoice's
+        key = f"card_needed:trial:{account.id}:{link.token[:12]}"
+    else:
+        title = f"Your Nimbus Notes invoice {invoice.number} is open"
+        detail = (
             f"{fmt.money(invoice.total_cents)} for {account.name}. Add a card to pay it: "
-            f"{url_of(base_url, link.token)} (the link works once, until "
-            f"{fmt.date(link.expires_on)})."
-        ),
-        urgency=50,
+            f"{url} {works}."
+        )
         # one per link: a new link for the same invoice is a new message
-        key=f"card_needed:invoice:{invoice.number}:{link.token[:12]}",
-    )
+        key = f"card_needed:invoice:{invoice.number}:{link.token[:12]}"
+    alert = Alert(kind="card_needed", title=title, detail=detail, urgency=50, key=key)
     now = dt.datetime.combine(today, dt.time(), tzinfo=dt.UTC)
     for contact in account.contacts:
         if contact.slack_user_id:

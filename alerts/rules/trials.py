@@ -71,7 +71,7 @@ class TrialEndingRule:
         else:
             what = (
                 "No card on file: unless one is added, the subscription is cancelled on "
-                f"{fmt.date(end)}."
+                f"{fmt.date(end)}. `card-link` sends the customer a link to add one."
             )
         return Words(
             f"Trial ends {fmt.in_days(item.left)}: {sub.account.name}",

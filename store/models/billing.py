@@ -55,14 +55,15 @@ class PaymentMethod(Base):
 
 
 class CardLink(Base):
-    """A link sent to a customer to add a card and pay an open invoice (BRIEF §13): its random
-    token is the only authority the page has, so it is single-use and expires."""
+    """A link sent to a customer to add a card and pay an open invoice (BRIEF §13), or to add
+    one before a trial ends (no invoice yet): its random token is the only authority the page
+    has, so it is single-use and expires."""
 
     __tablename__ = "card_links"
 
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    invoice_id: Mapped[int | None] = mapped_column(ForeignKey("invoices.id"), index=True)
     created_on: Mapped[dt.date] = mapped_column(Date)
     expires_on: Mapped[dt.date] = mapped_column(Date)
     used_on: Mapped[dt.date | None] = mapped_column(Date)

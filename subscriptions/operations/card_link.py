@@ -2,7 +2,8 @@
 
 The first invoice of a subscription started without a card stays open with a link that works
 once, for 14 days (`card_links`); an overdue invoice stays open while its card keeps being
-declined. Either way the customer needs a (new) page to add a card and pay: this sends one.
+declined. Either way the customer needs a (new) page to add a card and pay: this sends one. A trial
+with no card on file gets a link to add one before it ends (nothing to pay yet).
 Nothing about the money changes; the invoice is paid only on the page.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from store import format as fmt
 from store.errors import InvalidState
+from store.models import SubStatus
 from subscriptions import card_links
 from subscriptions.commands import SendCardLink
 from subscriptions.executor import OpContext, open_invoices, operation, refuse_if_canceled, who
@@ -20,6 +22,8 @@ def card_link(ctx: OpContext, cmd: SendCardLink) -> str:
     sub, session = ctx.sub, ctx.session
     refuse_if_canceled(sub)
     owed = open_invoices(session, sub)
+    if not owed and sub.status is SubStatus.TRIALING:
+        return _trial_link(ctx)
     if not owed:
         raise InvalidState(f"{who(sub)} has no open invoice: there is nothing to pay.")
     invoice, *rest = owed  # the oldest: paying it puts the card on file for the rest
@@ -43,5 +47,34 @@ def card_link(ctx: OpContext, cmd: SendCardLink) -> str:
             )
         return summary
     link = card_links.send_link(session, sub.account, invoice, ctx.today, ctx.public_url)
+    ctx.notes.append(f"Sent; the link works until {fmt.date(link.expires_on)}.")
+    return summary
+
+
+def _trial_link(ctx: OpContext) -> str:
+    """A trial with no card on file expires at its end (BRIEF §4): a link to add one first."""
+    sub, session = ctx.sub, ctx.session
+    card = next((m for m in sub.account.payment_methods if m.is_default), None)
+    if card is not None:
+        raise InvalidState(
+            f"{who(sub)} has a card on file ({card.brand} •••• {card.last4}): the trial becomes "
+            f"a paid subscription on {fmt.date(sub.trial_end)}."
+        )
+    people = [c.name for c in sub.account.contacts if c.slack_user_id]
+    if not people:
+        raise InvalidState(f"{who(sub)} has no contact on Slack to send a link to.")
+    summary = (
+        f"Send {', '.join(people)} a link to add a card for {who(sub)}, so its trial carries on "
+        f"as a paid subscription on {fmt.date(sub.trial_end)}."
+    )
+    if ctx.preview:
+        ctx.notes.append(
+            f"The link works once, for {card_links.LINK_DAYS} days; nothing is charged before "
+            "the trial ends."
+        )
+        return summary
+    link = card_links.send_link(
+        session, sub.account, None, ctx.today, ctx.public_url, trial_ends=sub.trial_end
+    )
     ctx.notes.append(f"Sent; the link works until {fmt.date(link.expires_on)}.")
     return summary

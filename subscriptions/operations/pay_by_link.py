@@ -28,15 +28,12 @@ def pay_by_link(ctx: OpContext, cmd: PayByLink) -> str:
         raise InvalidState(
             f"This link expired on {fmt.date(link.expires_on)}; `card-link` sends a new one."
         )
+    if link.invoice_id is None:
+        return _add_for_trial(ctx, cmd, link)
     invoice = session.get_one(Invoice, link.invoice_id)
     if invoice.status is not InvoiceStatus.OPEN:
         raise InvalidState(f"{invoice.number} is {invoice.status}; there is nothing to pay.")
-    for old in sub.account.payment_methods:
-        old.is_default = False
-    method = PaymentMethod(brand=cmd.brand, last4=cmd.last4, is_default=True)
-    method.sim_outcome = cmd.outcome
-    sub.account.payment_methods.append(method)
-    session.flush()
+    method = _add_card(ctx, cmd)
     card = f"{cmd.brand} •••• {cmd.last4}"
     summary = (
         f"Add {card} for {who(sub)} and pay {invoice.number} ({fmt.money(invoice.total_cents)})."
@@ -56,4 +53,35 @@ def pay_by_link(ctx: OpContext, cmd: PayByLink) -> str:
         # retry charges the card just added (now the default).
         transitions.mark_paid_up(sub)
     ctx.notes.append(f"Paid: {fmt.money(invoice.total_cents)} charged to {card}.")
+    return summary
+
+
+def _add_card(ctx: OpContext, cmd: PayByLink) -> PaymentMethod:
+    """The card, as the account's default from now on."""
+    for old in ctx.sub.account.payment_methods:
+        old.is_default = False
+    method = PaymentMethod(brand=cmd.brand, last4=cmd.last4, is_default=True)
+    method.sim_outcome = cmd.outcome
+    ctx.sub.account.payment_methods.append(method)
+    ctx.session.flush()
+    return method
+
+
+def _add_for_trial(ctx: OpContext, cmd: PayByLink, link: CardLink) -> str:
+    """A trial's link: the card goes on file and nothing is charged; the trial's end charges
+    it (BRIEF §4). A card the gateway would decline is refused now, as a card check would."""
+    sub = ctx.sub
+    if sub.status is not SubStatus.TRIALING:
+        raise InvalidState(f"{who(sub)} is {sub.status}, not on a trial: this link has expired.")
+    card = f"{cmd.brand} •••• {cmd.last4}"
+    if cmd.outcome == "fail":
+        raise PaymentDeclined("The card was declined; nothing was saved. Try another card.")
+    _add_card(ctx, cmd)
+    summary = (
+        f"Add {card} for {who(sub)}: the trial carries on as a paid subscription on "
+        f"{fmt.date(sub.trial_end)}, charged to this card then."
+    )
+    if not ctx.preview:
+        link.used_on = ctx.today
+        ctx.notes.append(f"{card} is on file; nothing was charged.")
     return summary

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.card_page import CardPage
 from bot.web import WebApp
@@ -282,3 +282,77 @@ def test_staff_who_name_no_account_are_shown_the_usage(slack_core) -> None:
     assert reply.pending is None and "Say which account: `card-link <account>`." in str(
         reply.as_dict()
     )
+
+
+def trial_link(harness: SlackHarness, slack_core, user: str = "U_HOOLI1") -> str:
+    """Hooli's contact asks for a link before its trial ends (Nov 18, no card): the token."""
+    said = "card-link" if user == "U_HOOLI1" else "card-link hooli"
+    card = slack_core.handle(user, said, f"c-trial-{user}")
+    assert card.pending is not None, card.as_dict()
+    assert "so its trial carries on as a paid subscription on Nov 18, 2026" in (
+        card.pending.summary
+    )
+    assert slack_core.handle(user, "yes", f"c-trial-{user}").data["status"] == "applied"
+    with harness.db.read() as s:
+        [link] = s.scalars(select(CardLink).join(Account).where(Account.name == "Hooli"))
+        assert link.invoice_id is None
+        [dm] = s.scalars(select(AlertDelivery).where(AlertDelivery.kind == "card_needed"))
+        assert dm.recipient == "U_HOOLI1"
+        assert f"/cards/{link.token}" in dm.payload["alert"]["detail"]
+        assert "The trial ends on Nov 18, 2026" in dm.payload["alert"]["detail"]
+        return link.token
+
+
+def test_a_trial_without_a_card_gets_a_link_and_carries_on_paid(
+    harness: SlackHarness, web: WebApp, slack_core
+) -> None:
+    """BRIEF §4: a trial with no card expires at its end; the link puts one on file first
+    (nothing charged), and the trial's end charges it."""
+    from store.models import Subscription, SubStatus
+    from subscriptions.schedule import run_billing
+
+    token = trial_link(harness, slack_core)
+    status, _, page = call(web, "GET", f"/cards/{token}")
+    assert status == "200 OK" and "Add a card for Hooli" in page and "Nothing is charged" in page
+    assert ">Add card</button>" in page
+    declined = {**GOOD, "number": "4000 0000 0000 0002"}
+    status, _, page = call(web, "POST", f"/cards/{token}", declined)
+    assert status == "402 Payment Required" and cards_of(harness, "Hooli") == []
+    with harness.db.read() as s:
+        payments = s.scalar(select(func.count()).select_from(Payment))
+    status, _, page = call(web, "POST", f"/cards/{token}", GOOD)
+    assert status == "200 OK" and "your card is on file" in page and "nothing was charged" in page
+    [card] = cards_of(harness, "Hooli")
+    assert (card.brand, card.last4, card.is_default) == ("visa", "4242", True)
+    with harness.db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Payment)) == payments
+    assert call(web, "GET", f"/cards/{token}")[0] == "410 Gone"  # once
+    run_billing(harness.services, dt.date(2026, 11, 18))  # the trial's end
+    with harness.db.read() as s:
+        hooli = s.scalars(select(Account).where(Account.name == "Hooli")).one()
+        sub = s.scalars(select(Subscription).where(Subscription.account_id == hooli.id)).one()
+        assert sub.status is SubStatus.ACTIVE
+        [first] = s.scalars(select(Invoice).where(Invoice.account_id == hooli.id))
+        assert first.status is InvoiceStatus.PAID
+
+
+def test_a_trial_with_a_card_on_file_needs_no_link(harness: SlackHarness, slack_core) -> None:
+    with harness.db.uow() as s:
+        hooli = s.scalars(select(Account).where(Account.name == "Hooli")).one()
+        hooli.payment_methods.append(PaymentMethod(brand="visa", last4="1111", is_default=True))
+    reply = slack_core.handle("U_SUPPORT1", "card-link hooli", "c-has-card")
+    assert reply.pending is None
+    assert "has a card on file (visa •••• 1111)" in str(reply.as_dict())
+
+
+def test_a_trial_link_stops_working_once_the_trial_is_over(
+    harness: SlackHarness, web: WebApp, slack_core
+) -> None:
+    from subscriptions.schedule import run_billing
+
+    token = trial_link(harness, slack_core, user="U_SUPPORT1")
+    run_billing(harness.services, dt.date(2026, 11, 18))  # no card: the trial expires
+    status, _, page = call(web, "GET", f"/cards/{token}")
+    assert status == "410 Gone" and "<form" not in page
+    assert call(web, "POST", f"/cards/{token}", GOOD)[0] == "410 Gone"
+    assert cards_of(harness, "Hooli") == []
