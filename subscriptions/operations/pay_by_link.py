@@ -2,12 +2,14 @@
 
 Declined, nothing is kept (not the card, not the link's use): the page says so and the
 customer may try another card. The new card becomes the account's default, so renewals charge
-it too.
+it too. A trial's link has no invoice: the card only goes on file, and the trial's end charges
+it.
 """
 
 from __future__ import annotations
 
 from billing import ledger
+from billing.payments import add_payment_method
 from store import format as fmt
 from store.errors import InvalidState, NotFound, PaymentDeclined
 from store.models import CardLink, Invoice, InvoiceStatus, PaymentMethod, SubStatus
@@ -60,9 +62,9 @@ def _add_card(ctx: OpContext, cmd: PayByLink) -> PaymentMethod:
     """The card, as the account's default from now on."""
     for old in ctx.sub.account.payment_methods:
         old.is_default = False
-    method = PaymentMethod(brand=cmd.brand, last4=cmd.last4, is_default=True)
-    method.sim_outcome = cmd.outcome
-    ctx.sub.account.payment_methods.append(method)
+    method = add_payment_method(
+        ctx.sub.account, brand=cmd.brand, last4=cmd.last4, sim_outcome=cmd.outcome
+    )
     ctx.session.flush()
     return method
 
