@@ -59,7 +59,7 @@ def accept_offer(ctx: OpContext, cmd: AcceptOffer) -> str:
         offers.decide(row, OfferStatus.ACCEPTED, ctx.actor.user_id, today)
         if cmd.pause_days is not None:
             row.terms = {**row.terms, "chosen_days": cmd.pause_days}
-    return f"Take retention offer {row.id} instead of cancelling: {summary}"
+    return f"Instead of cancelling: {summary}"  # no 'offer 1': a number that means nothing to them
 
 
 def _apply(ctx: OpContext, row: RetentionOffer, offer: Offer, cmd: AcceptOffer) -> str:

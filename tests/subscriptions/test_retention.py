@@ -157,7 +157,7 @@ def test_accepting_proposes_the_offer_and_only_the_confirmation_applies_it(
     offer = ask(core, "U_INITECH1", "us", "too_expensive").data["offer"]
     card = core.handle("U_INITECH1", "1", "c1")  # the console's pick of "Move to Starter"
     assert card.kind == "pending" and card.pending is not None
-    assert "Take retention offer" in card.pending.summary
+    assert card.pending.summary.startswith("Instead of cancelling: ")
     sub = sub_of(db, "Initech")
     assert sub.pending_plan_id is None
     assert offer_rows(db)[0].status is OfferStatus.SHOWN
