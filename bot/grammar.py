@@ -131,6 +131,11 @@ def _subscribe(m: re.Match[str]) -> dict[str, Any]:
     return args
 
 
+def _scope(m: re.Match[str]) -> dict[str, Any]:
+    """`mine` or `all` after a list of accounts by owner (`at-risk`, `expansion`)."""
+    return {"scope": m["scope"]} if m.group("scope") else {}
+
+
 def _cancel(m: re.Match[str]) -> dict[str, Any]:
     """`cancel <account>[, <reason>]`: words after a comma are a reason (or "anyway") only when
     they say one, else they are the rest of the name ("Washington, Ryan and Cummings"); a name
@@ -739,7 +744,7 @@ COMMANDS: tuple[Command, ...] = (
         "accounts most likely to churn: health, MRR, reasons (reps: theirs unless all)",
         "at_risk_accounts",
         r"(?P<scope>mine|all)?",
-        lambda m: {"scope": m["scope"]} if m.group("scope") else {},
+        _scope,
         example="at-risk all",
     ),
     Command(
@@ -748,7 +753,7 @@ COMMANDS: tuple[Command, ...] = (
         "accounts that could grow: the next plan or more seats, priced (reps: theirs unless all)",
         "expansion_opportunities",
         r"(?P<scope>mine|all)?",
-        lambda m: {"scope": m["scope"]} if m.group("scope") else {},
+        _scope,
         example="expansion all",
     ),
     Command(

@@ -4,9 +4,7 @@ and the rules' signals beside them, riskiest first."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Literal
-
-from pydantic import Field
+from typing import Any
 
 from billing import format_money
 from predictions.persist import latest_scores
@@ -15,7 +13,7 @@ from reports import queries as reporting
 from reports.outlook import band
 from reports.queries import Risk
 from skills import paging
-from skills.base import Args, skill
+from skills.base import skill
 from skills.context import SkillContext
 from skills.parts import Facts, Reply, Table, Text
 from skills.policy import authorize
@@ -25,24 +23,18 @@ from skills.policy import authorize
 # and any account a rule flags (past due, cancelling, a trial ending without a card, paused).
 
 
-class AtRiskArgs(Args):
-    scope: Literal["mine", "all"] | None = Field(
-        default=None, description="mine: the speaker's accounts (a rep's default); all"
-    )
-
-
 @skill(
     "at_risk_accounts",
     "Accounts most likely to churn in 90 days: health, MRR, the model's top reasons and any "
     "signal (past due, cancelling, trial ending without card, paused); reps: their own "
     "unless scope=all.",
-    AtRiskArgs,
+    common.ScopeArgs,
     permission="churn_risk",
 )
-def at_risk_accounts(ctx: SkillContext, args: AtRiskArgs) -> Reply:
+def at_risk_accounts(ctx: SkillContext, args: common.ScopeArgs) -> Reply:
     authorize(ctx.speaker.role, "churn_risk")
     today = ctx.clock.today()
-    scope = args.scope or ("mine" if ctx.speaker.role == "sales" else "all")
+    scope = common.scope_of(ctx, args)
     entries: dict[int, dict[str, Any]] = {}
     with ctx.db.read() as s:
         scored = latest_scores(s, today)

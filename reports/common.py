@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from billing import add_months, format_money
 from reports import queries as reporting
 from reports.queries import Risk, SubscriptionRow
+from skills.base import Args
 from skills.context import SkillContext
 from store.format import date as format_day
 from store.format import month as format_month
@@ -159,3 +162,17 @@ def split_by_billing(items: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
 def count_and_value(bucket: dict[str, int]) -> str:
     n = bucket["count"]
     return f"{n} ({format_money(bucket['arr_cents'])})"
+
+
+# ---- whose accounts a list covers ------------------------------------------------------------
+class ScopeArgs(Args):
+    """A list of accounts by owner: `at-risk`, `expansion`."""
+
+    scope: Literal["mine", "all"] | None = Field(
+        default=None, description="mine: the speaker's accounts (a rep's default); all"
+    )
+
+
+def scope_of(ctx: SkillContext, args: ScopeArgs) -> Literal["mine", "all"]:
+    """The scope asked for, else a rep's own accounts and everyone's for the rest."""
+    return args.scope or ("mine" if ctx.speaker.role == "sales" else "all")

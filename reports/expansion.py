@@ -9,9 +9,7 @@ billing engine as it would invoice today, prorated to the period's end.
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
-from pydantic import Field
+from typing import Any
 
 from billing import Period, format_money
 from billing.revenue import terms
@@ -20,17 +18,11 @@ from predictions.queries import expansion_candidates
 from reports import common
 from reports import queries as reporting
 from skills import paging
-from skills.base import Args, skill
+from skills.base import skill
 from skills.context import SkillContext
 from skills.parts import Reply, Table, Text
 from skills.policy import authorize
 from store.catalog import plan_by_code
-
-
-class ExpansionArgs(Args):
-    scope: Literal["mine", "all"] | None = Field(
-        default=None, description="mine: the speaker's accounts (a rep's default); all"
-    )
 
 
 @skill(
@@ -38,13 +30,13 @@ class ExpansionArgs(Args):
     "Accounts that could grow: at a plan limit (the next plan) or using 90 % of their seats "
     "(more seats), with the prorated price now and the MRR it adds; reps: their own unless "
     "scope=all.",
-    ExpansionArgs,
+    common.ScopeArgs,
     permission="expansion",
 )
-def expansion_opportunities(ctx: SkillContext, args: ExpansionArgs) -> Reply:
+def expansion_opportunities(ctx: SkillContext, args: common.ScopeArgs) -> Reply:
     authorize(ctx.speaker.role, "expansion")
     today = ctx.clock.today()
-    scope = args.scope or ("mine" if ctx.speaker.role == "sales" else "all")
+    scope = common.scope_of(ctx, args)
     found: list[dict[str, Any]] = []
     with ctx.db.read() as s:
         owns = scope != "mine" or reporting.owns_accounts(s, ctx.speaker.user_id)

@@ -27,11 +27,8 @@ def card_link(ctx: OpContext, cmd: SendCardLink) -> str:
     if not owed:
         raise InvalidState(f"{who(sub)} has no open invoice: there is nothing to pay.")
     invoice, *rest = owed  # the oldest: paying it puts the card on file for the rest
-    people = [c.name for c in sub.account.contacts if c.slack_user_id]
-    if not people:
-        raise InvalidState(f"{who(sub)} has no contact on Slack to send a link to.")
     summary = (
-        f"Send {', '.join(people)} a link to add a card and pay {invoice.number} "
+        f"Send {_contacts(ctx)} a link to add a card and pay {invoice.number} "
         f"({fmt.money(invoice.total_cents)}) for {who(sub)}."
     )
     if ctx.preview:
@@ -54,17 +51,13 @@ def card_link(ctx: OpContext, cmd: SendCardLink) -> str:
 def _trial_link(ctx: OpContext) -> str:
     """A trial with no card on file expires at its end (BRIEF §4): a link to add one first."""
     sub, session = ctx.sub, ctx.session
-    card = next((m for m in sub.account.payment_methods if m.is_default), None)
-    if card is not None:
+    if ctx.payment_method() is not None:
         raise InvalidState(
-            f"{who(sub)} has a card on file ({card.brand} •••• {card.last4}): the trial becomes "
-            f"a paid subscription on {fmt.date(sub.trial_end)}."
+            f"{who(sub)} has a card on file ({ctx.card_on_file()}): the trial becomes a paid "
+            f"subscription on {fmt.date(sub.trial_end)}."
         )
-    people = [c.name for c in sub.account.contacts if c.slack_user_id]
-    if not people:
-        raise InvalidState(f"{who(sub)} has no contact on Slack to send a link to.")
     summary = (
-        f"Send {', '.join(people)} a link to add a card for {who(sub)}, so its trial carries on "
+        f"Send {_contacts(ctx)} a link to add a card for {who(sub)}, so its trial carries on "
         f"as a paid subscription on {fmt.date(sub.trial_end)}."
     )
     if ctx.preview:
@@ -78,3 +71,11 @@ def _trial_link(ctx: OpContext) -> str:
     )
     ctx.notes.append(f"Sent; the link works until {fmt.date(link.expires_on)}.")
     return summary
+
+
+def _contacts(ctx: OpContext) -> str:
+    """Who the link goes to: the account's contacts on Slack (a DM needs one)."""
+    people = [c.name for c in ctx.sub.account.contacts if c.slack_user_id]
+    if not people:
+        raise InvalidState(f"{who(ctx.sub)} has no contact on Slack to send a link to.")
+    return ", ".join(people)
