@@ -182,12 +182,14 @@ def route(
     (bot/nlu, as the core runs it) runs first, reading the text as one of the skills the
     asker's role may use (a customer's question as a customer's; a staff question as a
     manager's, who may use every staff skill — as bench/intents.py does); only "knowledge"
-    and "unknown" reach the knowledge path. A question it sends to another skill, or to a
-    clarifying question, is routed away, unless it is an in-scope question a read skill
-    answers from its document's facts (`knowledge.evaluation.skill_answers`, the same rule
-    on both splits)."""
+    and "unknown" reach the knowledge path, and so does a question it reads as a skill's
+    request that the documents answer too (`documents_too`: the core adds the documents'
+    answer, when sure, to the skill's, `bot.nlu.understand.answered_then_run`). A question
+    it sends to another skill, or to a clarifying question, is routed away, unless it is an
+    in-scope question a read skill answers from its document's facts
+    (`knowledge.evaluation.skill_answers`, the same rule on both splits)."""
     from bench.intents import DEMO_TOOLS, TODAY, demo_account
-    from bot.nlu.decide import decide, specs_of
+    from bot.nlu.decide import decide, documents_too, specs_of
     from bot.nlu.router import build_router
     from skills.access import usable
     from skills.base import all_skills
@@ -220,6 +222,12 @@ def route(
         reading = outcome.reading
         if reading is not None and skill_answers(q.doc, reading.intent, reading.args):
             answered.add(q.text)
+        elif (
+            reading is not None
+            and outcome.route == "skill"
+            and documents_too(q.text, writes=specs[reading.intent].writes)
+        ):
+            continue  # the documents answer it first, when sure (`answered_then_run`)
         else:
             away.add(q.text)
     return frozenset(away), frozenset(answered)
@@ -258,8 +266,9 @@ def bench_abstention(hybrid: Retriever, limit: int | None, splits: Sequence[str]
     away, by_skill = route(everything)
     print(
         "knowledge = the knowledge path alone; pipeline = router first (a question routed to "
-        "another skill or to a clarifying question is not answered from the documents; one "
-        "a plan skill answers from its plan document's facts counts as answered)"
+        "another skill or to a clarifying question is not answered from the documents, unless "
+        "it is a question they answer too; one a plan skill answers from its plan document's "
+        "facts counts as answered)"
     )
     print(
         f"{'measured':9} {'split':8} {'in':>4} {'out':>4} {'precision':>10} {'recall':>7} "

@@ -18,6 +18,7 @@ split gives, and measures the `heldout` split with them.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 from collections.abc import Sequence
 
@@ -26,7 +27,7 @@ from langchain_core.embeddings import Embeddings
 
 # Calibrated on the tune split (bench/retrieval.py, "calibrated").
 FLOOR = 0.45
-ABSTAIN_BELOW = -0.093
+ABSTAIN_BELOW = -0.085
 FLOORS = (0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5)  # what calibration tries
 
 # Requests the documents never answer. Written as kinds of request, not copied from the
@@ -139,6 +140,59 @@ OFF_TOPIC_EXAMPLES: tuple[str, ...] = (
     "extend a customer's trial",
     "which deals closed this week",
 )
+
+
+# Other companies' products people name in questions: note apps and wikis, office suites,
+# work and chat tools, identity providers, assistants. A question naming one that the
+# passages it would be answered from never mention is about that product, which no document
+# of ours describes ("does Google Keep support SAML?", "what does Notion cost?"), while "can
+# we import from Evernote?" is answered where the import section names Evernote. A
+# multi-word name counts only whole ("Google SSO" is ours; "Google Keep" is not).
+OTHER_PRODUCTS: tuple[str, ...] = (
+    # notes, docs and wikis
+    "evernote", "notion", "onenote", "google keep", "google docs", "google drive",
+    "google sheets", "apple notes", "bear app", "bear notes", "obsidian", "joplin",
+    "simplenote", "standard notes", "zoho notebook", "zoho", "roam research", "roam",
+    "logseq", "craft docs", "craft", "coda", "confluence", "dropbox paper", "dropbox", "quip",
+    "microsoft loop", "slite", "nuclino", "notejoy", "workflowy", "dynalist", "milanote",
+    "mem.ai", "tana", "anytype", "upnote", "amplenote", "heptabase", "affine", "supernotes",
+    "ulysses", "scrivener", "box notes", "onedrive", "sharepoint", "microsoft word",
+    "google workspace", "microsoft 365", "office 365", "icloud", "goodnotes", "notability",
+    "remnote", "reflect notes", "bookstack", "outline wiki", "gitbook", "guru", "tettra",
+    "document360", "slab",
+    # work, chat and calendars
+    "trello", "asana", "monday.com", "clickup", "airtable", "basecamp", "todoist",
+    "ticktick", "things 3", "linear app", "smartsheet", "wrike", "miro", "mural", "figma",
+    "canva", "loom", "zoom", "microsoft teams", "discord", "google meet", "webex",
+    "google calendar", "microsoft outlook", "outlook calendar", "gmail", "zapier", "ifttt",
+    "make.com", "github", "gitlab",
+    "bitbucket", "salesforce", "hubspot", "pipedrive", "zendesk", "intercom", "freshdesk",
+    "quickbooks", "xero", "paypal", "docusign",
+    # identity and assistants
+    "auth0", "jumpcloud", "ping identity", "chatgpt", "openai", "gemini", "copilot",
+    "claude", "perplexity", "grammarly",
+)  # fmt: skip
+_PRODUCT = re.compile(
+    r"(?<![\w.])("
+    + "|".join(re.escape(n) for n in sorted(OTHER_PRODUCTS, key=len)[::-1])
+    + r")(?![\w]|\.\w)",
+    re.IGNORECASE,
+)
+
+
+def other_products(text: str) -> frozenset[str]:
+    """The other companies' products `text` names (lower case, whole names)."""
+    return frozenset(m.lower() for m in _PRODUCT.findall(text.replace("\u2019", "'")))
+
+
+def about_another_product(question: str, passages: Sequence[str]) -> bool:
+    """Does the question name another company's product that none of `passages` (the text
+    it would be answered from) names? Then it asks about that product, not about ours."""
+    named = other_products(question)
+    if not named:
+        return False
+    said = set().union(*(other_products(p) for p in passages)) if passages else set()
+    return not named <= said
 
 
 class OffTopic:

@@ -81,7 +81,8 @@ def score(retriever: Retriever, questions: Sequence[Question], depth: int = 10) 
         passages, _ = retriever.assess(q.text, audience=q.audience, k=depth)
         rank = next((i for i, p in enumerate(passages, 1) if p.doc_path == q.doc), None)
         similarity = (passages[0].similarity or 0.0) if passages else 0.0
-        off_topic = retriever.off_topic.score(retriever.embeddings.embed_query(q.text))
+        vector = retriever.embeddings.embed_query(q.text)
+        off_topic = retriever.off_topic_of(q.text, vector, passages)
         out.append(Scored(q, similarity, off_topic, rank))
     return out
 

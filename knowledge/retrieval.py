@@ -32,7 +32,13 @@ from langchain_core.embeddings import Embeddings
 
 from config.metrics import RETRIEVAL_SECONDS
 from config.settings import Settings, get_settings
-from knowledge.abstention import ABSTAIN_BELOW, FLOOR, OffTopic, confidence
+from knowledge.abstention import (
+    ABSTAIN_BELOW,
+    FLOOR,
+    OffTopic,
+    about_another_product,
+    confidence,
+)
 from knowledge.chunking import ALL, SECTION_SEPARATOR, Chunk
 from knowledge.embeddings import embedder_name, make_embeddings
 from knowledge.lexical import BM25Index, tokenize
@@ -64,6 +70,9 @@ CANDIDATES = 50
 # A normalised BM25 score this high is a clear keyword hit ("SCIM", "net-30") even when the
 # embedding of a one-word question is vague; off-topic questions stay below 0.1.
 KEYWORD_MIN_SCORE = 0.15
+# The passages an answer may be drawn from (the best and those close to it), as far as
+# naming another product goes (`Retriever.off_topic_of`).
+ANSWERED_FROM = 3
 
 
 @dataclass(frozen=True)
@@ -408,8 +417,17 @@ class Retriever:
         top = passages[0]
         if vector is None or top.similarity is None:  # bm25 mode: the keyword evidence
             return passages, top.keyword or 0.0
-        off_topic = self.off_topic.score(vector)
+        off_topic = self.off_topic_of(query, vector, passages)
         return passages, confidence(top.similarity, off_topic, self.off_topic_floor)
+
+    def off_topic_of(self, query: str, vector: Sequence[float], passages: list[Passage]) -> float:
+        """How much the question resembles one the documents never answer: 1 (the most) when
+        it asks about another company's product that the passages it would be answered from
+        never name."""
+        near = [f"{p.title} {p.section} {p.text}" for p in passages[:ANSWERED_FROM]]
+        if about_another_product(query, near):
+            return 1.0
+        return self.off_topic.score(vector)
 
     def _trim(self, query: str, passage: Passage, max_units: int) -> str:
         """Keep the units of a passage that answer the question, in document order."""

@@ -212,6 +212,18 @@ def policy_question(text: str) -> bool:
     return bool(_MAY_WE.search(t) or _HOW_IT_WORKS.search(t))
 
 
+def documents_too(text: str, writes: bool) -> bool:
+    """Should the documents also answer, when they surely do, a message read as a skill's
+    request? A question about how things work ("I want to stop, do I lose access at once?"),
+    or any question a read answers, a price question included ("what login options does
+    Starter have?": Starter's plan card, and the sign-in page says more; "Business yearly
+    price per user?": the quote, and the plan's page). A write's own request is not a
+    question, nor is one about the speaker's own facts (`own_fact`: "when does our pause
+    end?") one for the policies."""
+    asked = asks(text) or asks_price(text)
+    return policy_question(text) or (asked and not writes and not own_fact(text))
+
+
 def own_fact(text: str) -> bool:
     """A question about the speaker's own account as it stands ("what's our next bill?",
     "how many seats do we have", "show my invoices"), not about how things work."""

@@ -64,6 +64,7 @@ _COMMON_WORDS = """
     accepting accepted accepts offers offered expensive cheaper budget afford feature features
     missing using use used competitor competitors alternative interested because fine okay ok
     sure many few dollar dollars bucks euro euros send sent resend link links card-link
+    per person head
 """
 COMMON = set(_COMMON_WORDS.split())
 PLAN_WORDS = set(PLANS) | {"busines", "buisness", "bussiness", "starter's", "professional"}
@@ -302,13 +303,17 @@ _CHANGE = re.compile(r"\b(to|onto|upgrad\w*|downgrad\w*|switch\w*|mov\w*|go|goin
 
 def quote_slots(text: str) -> Slots:
     """One change to price: "N more seats", "N seats", or a plan ("to business", "upgrading
-    to pro": a plan merely named is no change) and/or a billing interval."""
+    to pro": a plan merely named is no change, unless with an interval) and/or a billing
+    interval."""
     found = _drop_none(account=account(text))
     counted = seats(text)
     if counted.get("add", 0) > 0:
         return {**found, "more_seats": counted["add"]}
     changing = _CHANGE.search(normalise(text))
-    named, interval = (plan(text) if changing else None), billing(text)
+    interval = billing(text)
+    # "business yearly price per user?" prices Business on yearly billing, not a switch of
+    # the current plan to yearly: a plan named with an interval is the plan priced.
+    named = plan(text) if changing or interval else None
     if named is None and interval is None and "seats" in counted:
         return {**found, "seats": counted["seats"]}
     return {**found, **_drop_none(plan=named, billing=interval)}
@@ -384,9 +389,19 @@ def _change_plan(text: str, today: dt.date) -> Slots:
     )
 
 
+# A clause that asks what happens ("do I lose access immediately?"), not for a change ("can
+# you cancel us now" asks for one): its "now" is no cancel's timing.
+_ASKING_CLAUSE = re.compile(
+    r"^(?!(can|could|would|will) you\b)(do|does|did|will|would|is|are|am|can|could|should|"
+    r"what|how|when|whats|what's)\b"
+)
+
+
 def _cancel(text: str, today: dt.date) -> Slots:
     said = normalise(text)
-    now = re.search(r"\b(now|immediately|right away|today|at once)\b", said)
+    clauses = (c.strip() for c in re.split(r"[,;?]|\b(?:and|but|so)\b", said))
+    told = " ".join(c for c in clauses if c and not _ASKING_CLAUSE.search(c))
+    now = re.search(r"\b(now|immediately|right away|today|at once)\b", told)
     anyway = re.search(r"\b(anyway|regardless|no offers?|not interested|just cancel)\b", said)
     return _drop_none(
         account=account(text),

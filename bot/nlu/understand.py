@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from bot.nlu.decide import Outcome, Reading, SkillSpec, decide, specs_of
+from bot.nlu.decide import Outcome, Reading, SkillSpec, decide, documents_too, specs_of
 from bot.nlu.examples import KNOWLEDGE
 from bot.nlu.slots import SELF, reads_tools
 from skills.access import usable
@@ -131,6 +131,9 @@ class Understanding:
         if outcome.route == "clarify":
             return self.ask(ctx, outcome.choices)
         if outcome.route == "skill" and outcome.reading is not None:
+            skill = all_skills().get(outcome.reading.intent)
+            if documents_too(text, writes=skill is None or skill.writes):
+                return answered_then_run(ctx, text, outcome.reading)
             return run(ctx, outcome.reading)
         if otherwise is not None:
             return otherwise
@@ -167,6 +170,24 @@ def run(ctx: SkillContext, reading: Reading) -> Reply:
     if reading.missing or any(f.is_required() and k not in args for k, f in fields.items()):
         return Reply.text(missing_text(reading), "info", private=True, kind="help")
     return invoke(ctx, reading.intent, args)
+
+
+def answered_then_run(ctx: SkillContext, text: str, reading: Reading) -> Reply:
+    """A message that is both a question and a request (`documents_too`: "I want to stop, do
+    I lose access at once?", "what login options does Starter have?"): the skill does its part
+    (a write only proposes its card) and the documents answer the question when they surely
+    do: before a card, which waits for a yes and so comes last; after a read's own answer.
+    When they are not sure, the skill's reply alone, with no "I'm not sure" beside it."""
+    done = run(ctx, reading)
+    answer = invoke(ctx, KNOWLEDGE, {"question": text})
+    if not answer.data.get("found"):
+        return done
+    first, then = (answer, done) if done.pending is not None else (done, answer)
+    return replace(
+        done,
+        parts=(*first.parts, *then.parts),
+        data={**done.data, "knowledge": answer.data},
+    )
 
 
 def _speaks_for_own(ctx: SkillContext) -> bool:

@@ -34,7 +34,9 @@ def test_out_of_scope_questions_and_the_split() -> None:
     for items in (EVAL["questions"], out):
         splits = [q["split"] for q in items]
         assert set(splits) == {"tune", "heldout"}
-        assert splits.count("heldout") >= len(items) // 3
+        # the issue asks for at least 40 out-of-scope questions; the blind held-out set
+        # alone has more than that of each kind of question
+        assert splits.count("heldout") >= 45
     assert "heldout" in EVAL["split"] and "tune" in EVAL["split"]
 
 

@@ -261,3 +261,17 @@ def test_of_two_tools_named_the_first_said_is_the_subject_whatever_the_order(nam
     # Ties were broken by a set's order, which moves with Python's hash seed between runs.
     assert known_tool("the webex call is cancel, we all use zoom", names) == "webex"
     assert known_tool("zoom stays, webex goes", names) == "zoom"
+
+
+@pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        # a plan named with an interval is the plan priced, not the current plan made yearly
+        ("business yearly price per user?", {"plan": "business", "billing": "annual"}),
+        ("what would annual billing cost us", {"account": "us", "billing": "annual"}),
+        # "per" is no account
+        ("price per seat if we upgrade to pro", {"account": "us", "plan": "pro"}),
+    ],
+)
+def test_quote_slots(text: str, slots: dict[str, object]) -> None:
+    assert extract("quote", text, dt.date(2026, 11, 16)) == slots
