@@ -275,3 +275,14 @@ def test_of_two_tools_named_the_first_said_is_the_subject_whatever_the_order(nam
 )
 def test_quote_slots(text: str, slots: dict[str, object]) -> None:
     assert extract("quote", text, dt.date(2026, 11, 16)) == slots
+
+
+def test_refund_is_no_account_of_a_cancel() -> None:
+    today = dt.date(2026, 11, 16)
+    assert extract("cancel_subscription", "please cancel right away and refund", today) == {
+        "now": True
+    }
+    assert extract("cancel_subscription", "cancel globex now and refund them", today) == {
+        "account": "globex",
+        "now": True,
+    }
