@@ -215,12 +215,12 @@ def policy_question(text: str) -> bool:
 def documents_too(text: str, writes: bool) -> bool:
     """Should the documents also answer, when they surely do, a message read as a skill's
     request? A question about how things work ("I want to stop, do I lose access at once?"),
-    or any question a read answers, a price question included ("what login options does
-    Starter have?": Starter's plan card, and the sign-in page says more; "Business yearly
-    price per user?": the quote, and the plan's page). A write's own request is not a
-    question, nor is one about the speaker's own facts (`own_fact`: "when does our pause
-    end?") one for the policies."""
-    asked = asks(text) or asks_price(text)
+    or any question a read answers, a price question or anything ending in "?" included
+    ("what login options does Starter have?": Starter's plan card, and the sign-in page says
+    more; "Business yearly price per user?": the quote, and the plan's page). A write's own
+    request is not a question, nor is one about the speaker's own facts (`own_fact`: "when
+    does our pause end?") one for the policies."""
+    asked = asks(text) or asks_price(text) or text.rstrip().endswith("?")
     return policy_question(text) or (asked and not writes and not own_fact(text))
 
 
