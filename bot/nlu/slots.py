@@ -64,7 +64,7 @@ _COMMON_WORDS = """
     accepting accepted accepts offers offered expensive cheaper budget afford feature features
     missing using use used competitor competitors alternative interested because fine okay ok
     sure many few dollar dollars bucks euro euros send sent resend link links card-link
-    per person head refund refunds refunded
+    per person head refund refunds refunded health healthy score scores risky churn churning
 """
 COMMON = set(_COMMON_WORDS.split())
 PLAN_WORDS = set(PLANS) | {"busines", "buisness", "bussiness", "starter's", "professional"}

@@ -286,3 +286,11 @@ def test_refund_is_no_account_of_a_cancel() -> None:
         "account": "globex",
         "now": True,
     }
+
+
+@pytest.mark.parametrize(
+    "text", ["how healthy is globex?", "is globex healthy", "what's globex's health score"]
+)
+def test_health_words_are_no_part_of_an_account(text: str) -> None:
+    """It was "No account matches “healthy”"."""
+    assert extract("find_account", text, dt.date(2026, 11, 16)) == {"account": "globex"}
