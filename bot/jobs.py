@@ -399,8 +399,17 @@ def alerts_command(
         print(dry_run_text(services, now), file=out)
         return 0
     result = run_alerts(services, notifier or ConsoleNotifier(out), now, evaluate=True)
+    with services.db.read() as s:
+        later, first = outbox.waiting(s, now)
+    sent = result.delivery
+    # Every row not sent is said: "52 new; 0 sent" alone reads as 52 lost, where they wait
+    # for their recipients' business hours (those just held among them).
+    wait = f"{later} waiting for business hours"
+    if later and first is not None:
+        wait += f" (from {fmt.moment(first.astimezone(services.clock.zone))})"
     print(
-        f"Alerts for {result.today.isoformat()}: {result.queued} new; {result.delivery.summary()}.",
+        f"Alerts for {result.today.isoformat()}: {result.queued} new; {sent.alerts} alert(s) "
+        f"sent in {sent.messages} message(s), {wait}, {sent.failed} failed (retried next run).",
         file=out,
     )
     return 0

@@ -322,6 +322,19 @@ def find(session: Session, keys: Iterable[str] | None = None) -> list[Delivery]:
     return [_delivery(row) for row in session.scalars(stmt)]
 
 
+def waiting(session: Session, now: dt.datetime) -> tuple[int, dt.datetime | None]:
+    """(rows, the earliest time) of alerts queued for later (business hours, a retry), cards
+    aside: what a run that sent nothing still has to send."""
+    stmt = select(func.count(), func.min(AlertDelivery.not_before)).where(
+        AlertDelivery.status.in_(OPEN_STATUSES),
+        AlertDelivery.not_before > utc(now),
+        AlertDelivery.attempts < MAX_ATTEMPTS,
+        AlertDelivery.kind != PENDING_CARD,
+    )
+    n, first = session.execute(stmt).one()
+    return int(n), as_utc(first)
+
+
 def counts(session: Session) -> dict[str, int]:
     """Rows per status."""
     rows = session.execute(

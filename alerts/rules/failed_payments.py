@@ -3,7 +3,8 @@ date or what follows the last one, to #billing and the account owner.
 
 Read from the payments themselves (`billing.queries`), so a failure from the billing run, a
 manual retry or an upgrade charge is announced the same way. The attempt number is the
-episode: every retry that fails is news.
+episode: every retry that fails is news, and when several fall in the days caught up on, only
+the latest is (`latest_per_invoice`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,18 @@ class Failure:
     number: int  # which charge attempt on the invoice
 
 
+def latest_per_invoice(failures: Sequence[Failure]) -> list[Failure]:
+    """The last failed attempt of each invoice: catching up on missed days, an earlier
+    attempt's alert would repeat the same headline with stale news (its "next retry" has
+    already failed too)."""
+    last: dict[int, Failure] = {}
+    for f in failures:
+        seen = last.get(f.attempt.invoice_id)
+        if seen is None or f.number > seen.number:
+            last[f.attempt.invoice_id] = f
+    return [f for f in failures if last[f.attempt.invoice_id] is f]
+
+
 class FailedPaymentRule:
     name = "failed_payment"
     label = "failed payments"
@@ -43,7 +56,8 @@ class FailedPaymentRule:
         if not attempts:
             return []
         numbers = attempt_numbers(session, (a.invoice_id for a in attempts))
-        return [Failure(a, numbers.get(a.payment_id, 1)) for a in attempts]
+        failures = [Failure(a, numbers.get(a.payment_id, 1)) for a in attempts]
+        return latest_per_invoice(failures)
 
     def recipients(self, item: Failure, channels: Channels) -> tuple[str, ...]:
         owner = item.attempt.owner_slack_id

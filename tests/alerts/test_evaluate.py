@@ -47,3 +47,13 @@ def test_date_rules_catch_up_after_a_missed_day_and_then_stop(demo: Services) ->
     assert f"{base}:7d" not in due(demo, d(26))
     hooli = f"trial:sub:{ids(demo)['Hooli']}:{d(2).isoformat()}"
     assert hooli in due(demo, d(2)) and hooli not in due(demo, d(3))
+
+
+def test_an_invoice_whose_retry_failed_too_is_announced_once(demo: Services) -> None:
+    """Catching up on the days before, each invoice's latest failed attempt only: the demo's
+    Patton-Jenkins invoice failed more than once and was listed twice with one headline."""
+    keys = [k for k in due(demo, T) if k.startswith("failed_payment:invoice:")]
+    invoices = [k.rsplit(":", 1)[0] for k in keys]
+    assert len(invoices) == len(set(invoices)) >= 4, keys
+    # the latest retry, not the first try
+    assert any(not k.endswith(":attempt-1") for k in keys), keys

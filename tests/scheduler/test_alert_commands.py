@@ -54,3 +54,18 @@ def test_alerts_command_sends_and_prints_in_the_console(demo: Services) -> None:
     alerts_command(demo, None, notifier=ConsoleNotifier(again), out=again)
     assert "scheduled message" not in again.getvalue()  # sent once
     assert "0 new" in again.getvalue()
+
+
+def test_a_run_before_business_hours_says_its_alerts_wait(demo: Services) -> None:
+    """It said "52 new; 0 message(s) with 0 alert(s) sent, 0 held": every new alert seemed
+    lost. Now the line accounts for each: sent, waiting (and from when) or failed."""
+    clock = demo.clock
+    assert isinstance(clock, FrozenClock)
+    clock.set(at(T, 7))  # before anyone's 09:00
+    out = io.StringIO()
+    assert alerts_command(demo, None, notifier=ConsoleNotifier(out), out=out) == 0
+    last = out.getvalue().rstrip().splitlines()[-1]
+    new = int(last.split(": ", 1)[1].split(" new", 1)[0])
+    assert new > 0 and "scheduled message" not in out.getvalue()
+    assert f"0 alert(s) sent in 0 message(s), {new} waiting for business hours (from " in last
+    assert "09:00" in last and "0 failed" in last
