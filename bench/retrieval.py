@@ -191,6 +191,7 @@ def route(
     from bench.intents import DEMO_TOOLS, TODAY, demo_account
     from bot.nlu.decide import decide, documents_too, specs_of
     from bot.nlu.router import build_router
+    from bot.nlu.understand import clarify_with_documents
     from skills.access import usable
     from skills.base import all_skills
     from store.models import Role
@@ -219,6 +220,8 @@ def route(
         )
         if outcome.route in ("knowledge", "unknown"):
             continue
+        if outcome.route == "clarify" and clarify_with_documents(q.text, outcome.choices):
+            continue  # the documents answer when sure, the other readings offered after
         reading = outcome.reading
         if reading is not None and skill_answers(q.doc, reading.intent, reading.args):
             answered.add(q.text)

@@ -23,7 +23,7 @@ from skills.pending import AGENT_TURN_STARTED, propose, utc
 from skills.policy import authorize
 from skills.visibility import may_read_account
 from store.accounts import current_subscription
-from store.models import OfferStatus, RetentionOffer, Subscription
+from store.models import OfferStatus, RetentionOffer, Role, Subscription
 from subscriptions import offers
 from subscriptions.account_skills import AccountArgs, OwnAccountArgs, load_account
 from subscriptions.commands import AcceptOffer, Cancel
@@ -33,7 +33,9 @@ from subscriptions.retention import (
     Offer,
     OfferKind,
     Reason,
+    Situation,
     accept_labels,
+    describe,
     months_of,
 )
 from subscriptions.skills import checked_preview, preview_for
@@ -72,7 +74,8 @@ def cancel_subscription(ctx: SkillContext, args: CancelArgs) -> Reply:
             # it, so it is theirs to turn down, not the model's.
             offer = Offer.from_terms(standing.kind, standing.terms)
             facts = offers.situation(s, s.get_one(Subscription, sub_id), today)
-            return offer_reply(standing, offer, accept_labels(offer, facts), ref, args.now)
+            said = said_to(ctx, standing, offer, facts, name)
+            return offer_reply(standing, offer, accept_labels(offer, facts), ref, args.now, said)
         if args.anyway and standing is not None:
             offers.decide(standing, OfferStatus.DECLINED, ctx.speaker.user_id, today)
             declined = True
@@ -86,7 +89,8 @@ def cancel_subscription(ctx: SkillContext, args: CancelArgs) -> Reply:
                 asked_by=ctx.speaker.user_id,
                 conversation_id=ctx.conversation_id,
             )
-            return offer_reply(row, offer, accept_labels(offer, facts), ref, args.now)
+            said = said_to(ctx, row, offer, facts, name)
+            return offer_reply(row, offer, accept_labels(offer, facts), ref, args.now, said)
     if declined:
         # "Cancel anyway" to a standing offer (or again today, after one): the card.
         return propose(ctx, preview)
@@ -113,14 +117,25 @@ def reason_question(name: str, ref: str, now: bool) -> Reply:
     )
 
 
+def said_to(
+    ctx: SkillContext, row: RetentionOffer, offer: Offer, facts: Situation, name: str
+) -> str:
+    """The offer's words for this speaker: as recorded (to the customer), or about the
+    account when staff ask on its behalf."""
+    if ctx.speaker.role in (Role.CUSTOMER, Role.GUEST):
+        return row.text
+    return describe(offer, Reason(row.reason), facts, account=name)[:1000]
+
+
 def offer_reply(
     row: RetentionOffer,
     offer: Offer,
     labels: tuple[tuple[str, int | None], ...],
     ref: str,
     now: bool,
+    text: str,
 ) -> Reply:
-    """The offer in its own words, its accept button(s) and Cancel anyway."""
+    """The offer in `text`, its accept button(s) and Cancel anyway."""
     accept = tuple(
         Button(
             label,
@@ -138,12 +153,12 @@ def offer_reply(
         cancel_args["now"] = True
     anyway = Button("Cancel anyway", CHOOSE, choice_value("cancel_subscription", cancel_args))
     return Reply(
-        parts=(Choices(row.text, (*accept, anyway)),),
+        parts=(Choices(text, (*accept, anyway)),),
         private=True,
         kind="help",
         data={
             "status": "offer",
-            "offer": {"id": row.id, "kind": row.kind, "terms": row.terms, "text": row.text},
+            "offer": {"id": row.id, "kind": row.kind, "terms": row.terms, "text": text},
             "note": "Offer and numbers are policy's: say them as they are.",
         },
     )

@@ -248,11 +248,22 @@ def given_up(plan: PlanSpec, lower: PlanSpec, seats: int) -> str:
     return f" Keep in mind: {'; '.join(told)}." if told else ""
 
 
-def describe(offer: Offer, reason: Reason, s: Situation) -> str:
-    """The offer as the person reads it, in the subscription's own numbers."""
+def describe(offer: Offer, reason: Reason, s: Situation, account: str | None = None) -> str:
+    """The offer as the person reads it, in the subscription's own numbers: said to the
+    customer, or, given the `account`'s name, to staff about that account (staff asking to
+    cancel Initech read of "Initech's 2,150 GB", not of "your 2,150 GB")."""
     per = _per(s.interval)
     renewal = fmt.date(s.period_end) if s.period_end else "the renewal"
+    your = f"{account}'s" if account else "your"
+    your_ = f"{account}'s" if account else "Your"  # at the start of a sentence
+    you, they = ("they", "they") if account else ("you", "you")
     if offer.kind is OfferKind.FIX_CARD:
+        if account:
+            return (
+                f"{your} last payment failed. Instead of cancelling, they can add a new card: "
+                f"I can send {your} contacts a link where they add one and pay the open "
+                "invoice with it at once. Nothing else changes."
+            )
         return (
             "The last payment failed. Instead of cancelling, add a new card: I can send you a "
             "link where you add one and pay the open invoice with it at once. Nothing else "
@@ -267,15 +278,16 @@ def describe(offer: Offer, reason: Reason, s: Situation) -> str:
         if extra:
             allowance = (lower.storage_gb_per_seat or 0) * s.seats
             storage = (
-                f" Your {s.storage_gb:,} GB of storage is over the {allowance:,} GB {lower.name} "
-                f"includes, so about {fmt.money(extra)} more storage would be billed each {per} "
+                f" {your_} {s.storage_gb:,} GB of storage is over the {allowance:,} GB "
+                f"{lower.name} includes, so about {fmt.money(extra)} more storage would be "
+                f"billed each {per} "
                 f"at today's use: {fmt.money(saving - extra)} less in all."
             )
         return (
             f"Move to {lower.name} at the end of this period ({renewal}) instead: "
             f"{fmt.plural(s.seats, 'seat')} at {fmt.money(price)} per seat per {per} instead of "
             f"{fmt.money(s.unit_price_cents)}, {fmt.money(saving)} less each {per}.{storage} "
-            f"Your data stays as it is.{given_up(s.plan, lower, s.seats)}"
+            f"{your_} data stays as it is.{given_up(s.plan, lower, s.seats)}"
         )
     if offer.kind is OfferKind.DISCOUNT:
         assert offer.percent is not None and offer.months is not None
@@ -295,7 +307,7 @@ def describe(offer: Offer, reason: Reason, s: Situation) -> str:
         assert offer.seats is not None
         saving = (s.seats - offer.seats) * s.unit_price_cents
         return (
-            f"Pay only for the seats in use: {s.active_seats} of your {s.seats} seats are "
+            f"Pay only for the seats in use: {s.active_seats} of {your} {s.seats} seats are "
             f"active, so go down to {fmt.plural(offer.seats, 'seat')} from the renewal on "
             f"{renewal}, {fmt.money(saving)} less each {per}."
         )
@@ -310,13 +322,13 @@ def describe(offer: Offer, reason: Reason, s: Situation) -> str:
             f"Take a break instead: pause for {lengths}. Nothing is charged while paused, the "
             "data is kept (read-only), and the renewal moves later by the pause."
         )
-    who = f"{s.owner}, your account manager," if s.owner else "Your account manager"
+    who = f"{s.owner}, {your} account manager," if s.owner else f"{your_} account manager"
     about = {
-        Reason.MISSING_FEATURE: "the feature you are missing",
+        Reason.MISSING_FEATURE: f"the feature {they} are missing",
         Reason.SWITCHING: "what the other tool does better",
-    }.get(reason, "what would make you stay")
+    }.get(reason, f"what would make {'them' if account else 'you'} stay")
     return (
-        f"{who} would like to hear about {about} before you go: I can ask them to get in "
+        f"{who} would like to hear about {about} before {you} go: I can ask them to get in "
         "touch. Nothing changes on the subscription."
     )
 

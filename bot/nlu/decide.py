@@ -129,6 +129,27 @@ def asks(text: str) -> bool:
     return bool(first) and first[0].strip("?!.,") in QUESTION_WORDS
 
 
+# The words a question clause starts with; "can you …" is a request, not one.
+_ASKING = QUESTION_WORDS - {"show", "list", "tell", "display", "explain"} | {
+    "can", "could", "will", "would", "should", "may", "might", "did", "am", "was", "were",
+    "right", "correct",
+}  # fmt: skip
+_CLAUSE = re.compile(r"[^.,;:!?\n]+[.,;:!?\n]*")
+_REQUESTS = re.compile(r"^(can|could|would|will) you\b")
+
+
+def question_clause(text: str) -> bool:
+    """Does a clause after the first ask something ("Acme wants to drop to Starter with 14
+    people. can they?", "Globex cuts to 20 seats today, when does that take effect?")? A
+    request stated first and a question after it: the question is for the documents."""
+    clauses = [c.strip().lower() for c in _CLAUSE.findall(_lower(text))]
+    for clause in clauses[1:]:
+        words = clause.split(maxsplit=1)
+        if words and words[0].strip("?!.,;:") in _ASKING and not _REQUESTS.search(clause):
+            return True
+    return False
+
+
 _EITHER = re.compile(r"\w\s+or\s+\w")
 _PRICE = re.compile(r"\b(quote|quoted|cost|costs|price|priced|estimate|how much)\b")
 # "can I/we …?", "do we lose …?": asking what is possible or what follows, not for a change.
@@ -220,8 +241,10 @@ def documents_too(text: str, writes: bool) -> bool:
     more; "Business yearly price per user?": the quote, and the plan's page). A write's own
     request is not a question, nor is one about the speaker's own facts (`own_fact`: "when
     does our pause end?") one for the policies."""
+    if policy_question(text) or (writes and question_clause(text) and "?" in text):
+        return True
     asked = asks(text) or asks_price(text) or text.rstrip().endswith("?")
-    return policy_question(text) or (asked and not writes and not own_fact(text))
+    return (asked or question_clause(text)) and not writes and not own_fact(text)
 
 
 def own_fact(text: str) -> bool:

@@ -252,12 +252,18 @@ _NOT_A_COUNT = re.compile(
 )
 
 
+_FROM_TO = re.compile(r"\bfrom\s+\d+\s*(?:seats?|users?|people)?\s+(?:to|down to|up to)\s+(\d+)\b")
+
+
 def seats(text: str) -> Slots:
     """{"seats": N} for a total, {"add": N} for "N more" / "add N" (negative to remove); an
     amount of money ("the $99 plan", "20 dollars") is no number of seats."""
     text = _MONEY.sub(" ", numbers.numberize(text))
     if _NOT_A_COUNT.search(text):
         return {}
+    moved = _FROM_TO.search(text)
+    if moved:  # "cut from 40 seats to 20": the new total
+        return {"seats": int(moved[1])}
     said = _SAID_WITH_SEATS.search(text)
     n = numbers.integers(said[0] if said else text)
     if not n:

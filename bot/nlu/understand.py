@@ -129,6 +129,8 @@ class Understanding:
             if outcome.intent not in within:
                 return otherwise or invoke(ctx, KNOWLEDGE, {"question": text})
         if outcome.route == "clarify":
+            if clarify_with_documents(text, outcome.choices):
+                return self.answer_or_ask(ctx, text, outcome.choices)
             return self.ask(ctx, outcome.choices)
         if outcome.route == "skill" and outcome.reading is not None:
             skill = all_skills().get(outcome.reading.intent)
@@ -139,12 +141,28 @@ class Understanding:
             return otherwise
         return invoke(ctx, KNOWLEDGE, {"question": text})
 
-    def ask(self, ctx: SkillContext, readings: tuple[Reading, ...]) -> Reply:
+    def answer_or_ask(self, ctx: SkillContext, text: str, readings: tuple[Reading, ...]) -> Reply:
+        """Unsure between the documents and a skill ("pro vs business, what extra do we get
+        for paying double"): when the documents surely answer, their answer, with the other
+        readings offered after it; else the question."""
+        answer = invoke(ctx, KNOWLEDGE, {"question": text})
+        others = tuple(r for r in readings if r.intent != KNOWLEDGE)
+        if not answer.data.get("found") or not others:
+            return answer if answer.data.get("found") else self.ask(ctx, readings)
+        asked = self.ask(ctx, others, "Or did you mean:")
+        return replace(answer, parts=(*answer.parts, *asked.parts))
+
+    def ask(
+        self,
+        ctx: SkillContext,
+        readings: tuple[Reading, ...],
+        question: str = "I'm not sure what you mean. Did you mean:",
+    ) -> Reply:
         options = tuple(
             Button(describe(r), CHOOSE, choice_value(r.intent, r.args, r.missing)) for r in readings
         )
         return Reply(
-            parts=(Choices("I'm not sure what you mean. Did you mean:", options),),
+            parts=(Choices(question, options),),
             private=True,
             kind="help",
         )
@@ -170,6 +188,16 @@ def run(ctx: SkillContext, reading: Reading) -> Reply:
     if reading.missing or any(f.is_required() and k not in args for k, f in fields.items()):
         return Reply.text(missing_text(reading), "info", private=True, kind="help")
     return invoke(ctx, reading.intent, args)
+
+
+def clarify_with_documents(text: str, choices: tuple[Reading, ...]) -> bool:
+    """Is the message, which reads as any of `choices`, also one for the documents: one of
+    the readings, or a question they may answer (`documents_too`)?"""
+    if any(c.intent == KNOWLEDGE for c in choices):
+        return True
+    skills = all_skills()
+    writes = any(c.intent in skills and skills[c.intent].writes for c in choices)
+    return documents_too(text, writes=writes)
 
 
 def answered_then_run(ctx: SkillContext, text: str, reading: Reading) -> Reply:

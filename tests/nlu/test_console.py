@@ -360,3 +360,35 @@ def test_a_question_a_read_answers_gets_the_documents_after_it(core: Core, invok
     invoked.clear()
     core.handle("U_SOYLENT1", "when does our pause end?", "c-own")
     assert [name for name, _ in invoked] == ["find_account"]
+
+
+def test_an_unclear_request_with_a_question_gets_the_documents_then_the_choices(
+    core: Core, invoked, retriever, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A seat cut or something else, and a question after it: the documents answer the
+    question, then the readings are offered ("Or did you mean:"); a pick still only proposes
+    a card (it read "cut from 40 seats to 20" as 40 seats)."""
+    from knowledge.retrieval import KnowledgeAnswer, Source
+
+    said_by_docs = "Removing seats takes effect at the next renewal."
+    monkeypatch.setattr(
+        retriever,
+        "answer",
+        lambda query, audience="public": KnowledgeAnswer(
+            True, said_by_docs, (Source("Seats", "Removing seats", "policies/seats.md"),)
+        ),
+    )
+    text = (
+        "Globex wants to cut from 40 seats to 20 today. when does that take effect and what "
+        "will they be invoiced?"
+    )
+    reply = core.handle("U_SUPPORT1", text, "c-clarify-docs")
+    said = str(reply.as_dict())
+    choices = [p for p in reply.parts if type(p).__name__ == "Choices"]
+    assert said_by_docs in said and choices, said
+    assert choices[0].question == "Or did you mean:" and len(choices[0].options) >= 2
+    assert said.index(said_by_docs) < said.index("Or did you mean:")
+    assert [name for name, _ in invoked] == ["search_knowledge"]  # nothing else run yet
+    picked = core.handle("U_SUPPORT1", "1", "c-clarify-docs")
+    assert invoked[-1] == ("set_seats", {"account": "globex", "seats": 20}), invoked
+    assert picked.pending is not None, picked.as_dict()

@@ -294,3 +294,16 @@ def test_refund_is_no_account_of_a_cancel() -> None:
 def test_health_words_are_no_part_of_an_account(text: str) -> None:
     """It was "No account matches “healthy”"."""
     assert extract("find_account", text, dt.date(2026, 11, 16)) == {"account": "globex"}
+
+
+@pytest.mark.parametrize(
+    ("text", "total"),
+    [
+        ("Globex wants to cut from 40 seats to 20 today", 20),
+        ("go from ten to fifteen seats", 15),
+        ("reduce from 40 users down to 30", 30),
+    ],
+)
+def test_from_n_to_m_seats_is_the_new_total(text: str, total: int) -> None:
+    """It took the first number: "cut from 40 seats to 20" read as 40 seats."""
+    assert extract("set_seats", text, dt.date(2026, 11, 16)).get("seats") == total

@@ -123,14 +123,14 @@ def test_a_cancel_the_role_may_not_make_is_refused_before_any_question(core: Cor
         ("Initech", "too_expensive", "downgrade", "Move to Starter at the end of this period"),
         ("Globex", "too_expensive", "downgrade", "Move to Pro at the end of this period"),
         ("Stark Industries", "too_expensive", "discount", "20% off the next annual invoice"),
-        ("Globex", "not_using", "remove_seats", "12 of your 40 seats are active"),
+        ("Globex", "not_using", "remove_seats", "12 of Globex's 40 seats are active"),
         ("Initech", "not_using", "pause", "pause for 1, 2 or 3 months"),
         ("Initech", "temporary", "pause", "pause for 1, 2 or 3 months"),
-        ("Globex", "temporary", "handoff", "Sam, your account manager"),
-        ("Initech", "missing_feature", "handoff", "the feature you are missing"),
+        ("Globex", "temporary", "handoff", "Sam, Globex's account manager"),
+        ("Initech", "missing_feature", "handoff", "the feature they are missing"),
         ("Initech", "switching", "handoff", "what the other tool does better"),
-        ("Initech", "other", "handoff", "Dana, your account manager"),
-        ("Umbrella", "too_expensive", "fix_card", "add a new card: I can send you a link"),
+        ("Initech", "other", "handoff", "Dana, Initech's account manager"),
+        ("Umbrella", "too_expensive", "fix_card", "I can send Umbrella's contacts a link"),
     ],
 )
 def test_each_reason_gets_its_policys_offer_recorded_as_shown(
@@ -148,6 +148,19 @@ def test_each_reason_gets_its_policys_offer_recorded_as_shown(
     assert pending_count(db) == 0
     again = ask(core, "U_MANAGER1", account, reason)  # a second click: the same offer
     assert again.data["offer"]["id"] == row.id and len(offer_rows(db)) == 1
+
+
+def test_staff_read_the_offer_about_the_account_and_the_customer_in_their_own_voice(
+    core: Core, db: Database
+) -> None:
+    """One offer, recorded once in the customer's words; staff asking on Initech's behalf
+    read "Initech's 2,150 GB", not "Your 2,150 GB"."""
+    staff = ask(core, "U_SUPPORT1", "Initech", "too_expensive").data["offer"]["text"]
+    assert "Initech's 2,150 GB of storage" in staff and "Your" not in staff
+    customer = ask(core, "U_INITECH1", "us", "too_expensive").data["offer"]["text"]
+    assert "Your 2,150 GB of storage" in customer and "Initech's" not in customer
+    [row] = offer_rows(db)
+    assert row.text == customer
 
 
 # ---- accepting ---------------------------------------------------------------------------------

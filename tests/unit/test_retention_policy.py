@@ -132,6 +132,8 @@ def test_a_temporary_break_is_a_pause_of_one_to_three_months_on_monthly_plans() 
 def test_a_missing_feature_or_switching_goes_to_the_owner_with_no_discount(reason) -> None:
     assert pick_offer(reason, PRO_12) == Offer(OfferKind.HANDOFF)
     assert "Dana Scully, your account manager" in describe(Offer(OfferKind.HANDOFF), reason, PRO_12)
+    to_staff = describe(Offer(OfferKind.HANDOFF), reason, PRO_12, account="Initech")
+    assert "Dana Scully, Initech's account manager" in to_staff and "you" not in to_staff
 
 
 @pytest.mark.parametrize("reason", list(Reason))
