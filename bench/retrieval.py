@@ -256,17 +256,18 @@ def bench_abstention(hybrid: Retriever, limit: int | None, splits: Sequence[str]
             ]
         ]
     scored = score(hybrid, everything)
-    floor, threshold = calibrated(scored)
+    away, by_skill = route(everything)
+    floor, threshold = calibrated(scored, away, by_skill)
     shipped = "the shipped one" if (floor, threshold) == (FLOOR, ABSTAIN_BELOW) else "NOT shipped"
     print(
-        f"\n== Abstention (hybrid): calibrated on tune: floor {floor}, threshold {threshold} "
+        f"\n== Abstention (hybrid): calibrated on tune, router first: floor {floor}, "
+        f"threshold {threshold} "
         f"({shipped}: floor {FLOOR}, threshold {ABSTAIN_BELOW})"
     )
     print(
         f"targets on heldout (pipeline): abstention precision ≥ {MIN_ABSTENTION_PRECISION}, "
         f"recall ≥ {MIN_ABSTENTION_RECALL}; recall@5 ≥ {MIN_RECALL_AT_5}"
     )
-    away, by_skill = route(everything)
     print(
         "knowledge = the knowledge path alone; pipeline = router first (a question routed to "
         "another skill or to a clarifying question is not answered from the documents, unless "

@@ -146,10 +146,26 @@ def figures(
     )
 
 
-def calibrated(scored: Sequence[Scored]) -> tuple[float, float]:
-    """(floor, threshold) chosen on the tune split only, whatever else `scored` holds."""
+def calibrated(
+    scored: Sequence[Scored],
+    routed_away: frozenset[str] = frozenset(),
+    answered_by_skill: frozenset[str] = frozenset(),
+) -> tuple[float, float]:
+    """(floor, threshold) chosen on the tune split only, whatever else `scored` holds, for the
+    pipeline as users get it when the router's outcomes are given (`figures`): a question it
+    sends elsewhere never reaches the threshold (never answered from the documents), one a
+    skill answers always counts as answered, so the threshold is chosen for the questions
+    that do reach it."""
     tune = [s for s in scored if s.question.split == "tune"]
+
+    def evidence(s: Scored) -> tuple[float, float]:
+        if s.question.text in answered_by_skill and s.question.doc is not None:
+            return (math.inf, 0.0)
+        if s.question.text in routed_away:
+            return (-math.inf, 0.0)
+        return (s.similarity, s.off_topic)
+
     return calibrate(
-        [(s.similarity, s.off_topic) for s in tune if s.question.doc is not None],
-        [(s.similarity, s.off_topic) for s in tune if s.question.doc is None],
+        [evidence(s) for s in tune if s.question.doc is not None],
+        [evidence(s) for s in tune if s.question.doc is None],
     )

@@ -46,9 +46,7 @@ def test_off_topic_question_has_no_answer(retriever: Retriever) -> None:
     ],
 )
 def test_first_source(retriever: Retriever, question: str, doc: str) -> None:
-    """The ranking's first passage; whether it is sure enough to answer is the calibrated
-    threshold's call (the first question sits just under it since the tune split grew)."""
-    assert retriever.search(question, k=3, min_score=0.0)[0].doc_path == doc
+    assert retriever.answer(question).sources[0].path == doc
 
 
 def test_answer_is_trimmed_to_relevant_sentences(retriever: Retriever) -> None:
