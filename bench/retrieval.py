@@ -189,9 +189,10 @@ def route(
     in-scope question a read skill answers from its document's facts
     (`knowledge.evaluation.skill_answers`, the same rule on both splits)."""
     from bench.intents import DEMO_TOOLS, TODAY, demo_account
-    from bot.nlu.decide import decide, documents_too, specs_of
+    from bot.nlu.decide import decide, specs_of
     from bot.nlu.router import build_router
     from bot.nlu.understand import clarify_with_documents
+    from bot.nlu.wording import documents_too
     from skills.access import usable
     from skills.base import all_skills
     from store.models import Role

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from bot.nlu.decide import Outcome, Reading, SkillSpec, decide, documents_too, specs_of
+from bot.nlu.decide import Outcome, Reading, SkillSpec, decide, specs_of
 from bot.nlu.examples import KNOWLEDGE
 from bot.nlu.slots import SELF, reads_tools
+from bot.nlu.wording import documents_too
 from skills.access import usable
 from skills.base import all_skills, invoke
 from skills.buttons import CHOOSE, choice_value

@@ -62,7 +62,7 @@ def test_between_two_reads_the_better_answers() -> None:
 
 
 def test_general_questions_about_a_policy_and_questions_about_ones_own_facts() -> None:
-    from bot.nlu.decide import asks_price, own_fact, policy_question
+    from bot.nlu.wording import asks_price, own_fact, policy_question
 
     for text in ("can I pause?", "what happens if our card fails", "is there a refund",
                  "how are seat additions billed", "we cancelled, can we undo it?"):  # fmt: skip
@@ -76,7 +76,7 @@ def test_general_questions_about_a_policy_and_questions_about_ones_own_facts() -
 
 
 def test_limits_how_tos_and_accounts_of_a_kind_are_general_questions() -> None:
-    from bot.nlu.decide import policy_question
+    from bot.nlu.wording import policy_question
 
     for text in (
         "what's the maximum number of seats on starter",
