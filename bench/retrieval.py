@@ -261,9 +261,8 @@ def bench_abstention(hybrid: Retriever, limit: int | None, splits: Sequence[str]
     floor, threshold = calibrated(scored, away, by_skill)
     shipped = "the shipped one" if (floor, threshold) == (FLOOR, ABSTAIN_BELOW) else "NOT shipped"
     print(
-        f"\n== Abstention (hybrid): calibrated on tune, router first: floor {floor}, "
-        f"threshold {threshold} "
-        f"({shipped}: floor {FLOOR}, threshold {ABSTAIN_BELOW})"
+        f"\n== Abstention (hybrid): calibrated on tune: floor {floor}, threshold {threshold} "
+        f"(router first; {shipped}: floor {FLOOR}, threshold {ABSTAIN_BELOW})"
     )
     print(
         f"targets on heldout (pipeline): abstention precision ≥ {MIN_ABSTENTION_PRECISION}, "
