@@ -183,16 +183,16 @@ def route(
     asker's role may use (a customer's question as a customer's; a staff question as a
     manager's, who may use every staff skill — as bench/intents.py does); only "knowledge"
     and "unknown" reach the knowledge path, and so does a question it reads as a skill's
-    request that the documents answer too (`documents_too`: the core adds the documents'
-    answer, when sure, to the skill's, `bot.nlu.understand.answered_then_run`). A question
+    request or a clarifying question that the documents answer too
+    (`bot.nlu.understand.documents_answer_too`: the core adds the documents' answer, when
+    sure). A question
     it sends to another skill, or to a clarifying question, is routed away, unless it is an
     in-scope question a read skill answers from its document's facts
     (`knowledge.evaluation.skill_answers`, the same rule on both splits)."""
     from bench.intents import DEMO_TOOLS, TODAY, demo_account
     from bot.nlu.decide import decide, specs_of
     from bot.nlu.router import build_router
-    from bot.nlu.understand import clarify_with_documents
-    from bot.nlu.wording import documents_too
+    from bot.nlu.understand import documents_answer_too
     from skills.access import usable
     from skills.base import all_skills
     from store.models import Role
@@ -221,17 +221,11 @@ def route(
         )
         if outcome.route in ("knowledge", "unknown"):
             continue
-        if outcome.route == "clarify" and clarify_with_documents(q.text, outcome.choices):
-            continue  # the documents answer when sure, the other readings offered after
         reading = outcome.reading
         if reading is not None and skill_answers(q.doc, reading.intent, reading.args):
             answered.add(q.text)
-        elif (
-            reading is not None
-            and outcome.route == "skill"
-            and documents_too(q.text, writes=specs[reading.intent].writes)
-        ):
-            continue  # the documents answer it first, when sure (`answered_then_run`)
+        elif documents_answer_too(q.text, outcome):
+            continue  # the core adds the documents' answer, when sure
         else:
             away.add(q.text)
     return frozenset(away), frozenset(answered)

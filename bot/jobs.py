@@ -401,15 +401,14 @@ def alerts_command(
     result = run_alerts(services, notifier or ConsoleNotifier(out), now, evaluate=True)
     with services.db.read() as s:
         later, first = outbox.waiting(s, now)
-    sent = result.delivery
-    # Every row not sent is said: "52 new; 0 sent" alone reads as 52 lost, where they wait
+    # Every row not sent is said: "52 new; 0 sent, 0 held" read as 52 lost, where they wait
     # for their recipients' business hours (those just held among them).
     wait = f"{later} waiting for business hours"
     if later and first is not None:
         wait += f" (from {fmt.moment(first.astimezone(services.clock.zone))})"
     print(
-        f"Alerts for {result.today.isoformat()}: {result.queued} new; {sent.alerts} alert(s) "
-        f"sent in {sent.messages} message(s), {wait}, {sent.failed} failed (retried next run).",
+        f"Alerts for {result.today.isoformat()}: {result.queued} new; "
+        f"{result.delivery.summary(wait)}.",
         file=out,
     )
     return 0

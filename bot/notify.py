@@ -314,10 +314,13 @@ class DeliveryReport:
     failed: int = 0  # rows whose send failed (due again next run)
     recipients: list[str] = field(default_factory=list)
 
-    def summary(self) -> str:
+    def summary(self, waiting: str | None = None) -> str:
+        """`waiting`: said instead of the rows held by this run, when the caller counted every
+        row still waiting (those queued for later by the run that gathered them too)."""
+        held = waiting or f"{self.held} held for business hours"
         return (
-            f"{self.messages} message(s) with {self.alerts} alert(s) sent, "
-            f"{self.held} held for business hours, {self.failed} failed (retried next run)"
+            f"{self.messages} message(s) with {self.alerts} alert(s) sent, {held}, "
+            f"{self.failed} failed (retried next run)"
         )
 
 

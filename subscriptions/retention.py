@@ -256,7 +256,7 @@ def describe(offer: Offer, reason: Reason, s: Situation, account: str | None = N
     renewal = fmt.date(s.period_end) if s.period_end else "the renewal"
     your = f"{account}'s" if account else "your"
     your_ = f"{account}'s" if account else "Your"  # at the start of a sentence
-    you, they = ("they", "they") if account else ("you", "you")
+    you = "they" if account else "you"
     if offer.kind is OfferKind.FIX_CARD:
         if account:
             return (
@@ -324,7 +324,7 @@ def describe(offer: Offer, reason: Reason, s: Situation, account: str | None = N
         )
     who = f"{s.owner}, {your} account manager," if s.owner else f"{your_} account manager"
     about = {
-        Reason.MISSING_FEATURE: f"the feature {they} are missing",
+        Reason.MISSING_FEATURE: f"the feature {you} are missing",
         Reason.SWITCHING: "what the other tool does better",
     }.get(reason, f"what would make {'them' if account else 'you'} stay")
     return (

@@ -130,12 +130,11 @@ class Understanding:
             if outcome.intent not in within:
                 return otherwise or invoke(ctx, KNOWLEDGE, {"question": text})
         if outcome.route == "clarify":
-            if clarify_with_documents(text, outcome.choices):
+            if documents_answer_too(text, outcome):
                 return self.answer_or_ask(ctx, text, outcome.choices)
             return self.ask(ctx, outcome.choices)
         if outcome.route == "skill" and outcome.reading is not None:
-            skill = all_skills().get(outcome.reading.intent)
-            if documents_too(text, writes=skill is None or skill.writes):
+            if documents_answer_too(text, outcome):
                 return answered_then_run(ctx, text, outcome.reading)
             return run(ctx, outcome.reading)
         if otherwise is not None:
@@ -147,9 +146,9 @@ class Understanding:
         for paying double"): when the documents surely answer, their answer, with the other
         readings offered after it; else the question."""
         answer = invoke(ctx, KNOWLEDGE, {"question": text})
-        others = tuple(r for r in readings if r.intent != KNOWLEDGE)
-        if not answer.data.get("found") or not others:
-            return answer if answer.data.get("found") else self.ask(ctx, readings)
+        if not answer.data.get("found"):
+            return self.ask(ctx, readings)
+        others = tuple(r for r in readings if r.intent != KNOWLEDGE)  # a clarify has two or more
         asked = self.ask(ctx, others, "Or did you mean:")
         return replace(answer, parts=(*answer.parts, *asked.parts))
 
@@ -191,14 +190,24 @@ def run(ctx: SkillContext, reading: Reading) -> Reply:
     return invoke(ctx, reading.intent, args)
 
 
-def clarify_with_documents(text: str, choices: tuple[Reading, ...]) -> bool:
-    """Is the message, which reads as any of `choices`, also one for the documents: one of
-    the readings, or a question they may answer (`documents_too`)?"""
-    if any(c.intent == KNOWLEDGE for c in choices):
-        return True
-    skills = all_skills()
-    writes = any(c.intent in skills and skills[c.intent].writes for c in choices)
-    return documents_too(text, writes=writes)
+def documents_answer_too(text: str, outcome: Outcome) -> bool:
+    """Does the core add the documents' answer, when they are sure, to what this outcome
+    does? A clarifying question one of whose readings is the documents', or any skill's or
+    clarifying question's message that is also a question they may answer (`documents_too`;
+    a write, or a reading of no known skill, only for a question about how things work or
+    one asked after the request). bench/retrieval.py counts what reaches the documents by it."""
+    if outcome.route == "clarify":
+        if any(c.intent == KNOWLEDGE for c in outcome.choices):
+            return True
+        return documents_too(text, writes=any(_writes(c.intent) for c in outcome.choices))
+    if outcome.route == "skill" and outcome.reading is not None:
+        return documents_too(text, writes=_writes(outcome.reading.intent))
+    return False
+
+
+def _writes(intent: str) -> bool:
+    skill = all_skills().get(intent)
+    return skill is None or skill.writes
 
 
 def answered_then_run(ctx: SkillContext, text: str, reading: Reading) -> Reply:

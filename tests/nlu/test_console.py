@@ -108,7 +108,7 @@ def test_a_paused_customer_asking_about_their_pause_gets_their_account(
 
 def test_a_customer_quote_is_a_preview_of_more_seats(core: Core, invoked) -> None:
     reply = core.handle("U_INITECH1", "how much would 5 more seats cost", "c-quote")
-    assert invoked[0] == ("quote", {"more_seats": 5})
+    assert invoked[0] == ("quote", {"more_seats": 5}) and run_names(invoked) == ["quote"]
     assert reply.data["status"] == "quote" and reply.pending is None
 
 
@@ -160,6 +160,7 @@ def test_free_text_is_read_as_what_the_speaker_may_do(core: Core, invoked, user,
 def test_the_tool_of_an_idle_seats_question_is_read_from_the_stack(core: Core, invoked) -> None:
     reply = core.handle("U_MANAGER1", "who hasnt used figmaa in 30 days", "c-unused")
     assert invoked[0] == ("licences_unused", {"tool": "figma", "days": 30}), reply.as_dict()
+    assert run_names(invoked) == ["licences_unused"]
     assert "Figma" in str(reply.as_dict()) and reply.kind != "error", reply.as_dict()
 
 

@@ -67,5 +67,5 @@ def test_a_run_before_business_hours_says_its_alerts_wait(demo: Services) -> Non
     last = out.getvalue().rstrip().splitlines()[-1]
     new = int(last.split(": ", 1)[1].split(" new", 1)[0])
     assert new > 0 and "scheduled message" not in out.getvalue()
-    assert f"0 alert(s) sent in 0 message(s), {new} waiting for business hours (from " in last
+    assert f"0 message(s) with 0 alert(s) sent, {new} waiting for business hours (from " in last
     assert "09:00" in last and "0 failed" in last
