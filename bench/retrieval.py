@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from config.settings import Settings, load_settings  # noqa: E402
-from knowledge.abstention import ABSTAIN_BELOW, FLOOR  # noqa: E402
+from knowledge.abstention import ABSTAIN_BELOW, ANSWERED_WEIGHT, FLOOR  # noqa: E402
 from knowledge.embeddings import LocalEmbeddings  # noqa: E402
 from knowledge.evaluation import (  # noqa: E402
     EVAL_FILE,
@@ -252,11 +252,13 @@ def bench_abstention(hybrid: Retriever, limit: int | None, splits: Sequence[str]
         ]
     scored = score(hybrid, everything)
     away, by_skill = route(everything)
-    floor, threshold = calibrated(scored, away, by_skill)
-    shipped = "the shipped one" if (floor, threshold) == (FLOOR, ABSTAIN_BELOW) else "NOT shipped"
+    floor, weight, threshold = calibrated(scored, away, by_skill)
+    ours = (FLOOR, ANSWERED_WEIGHT, ABSTAIN_BELOW)
+    shipped = "the shipped one" if (floor, weight, threshold) == ours else "NOT shipped"
     print(
-        f"\n== Abstention (hybrid): calibrated on tune: floor {floor}, threshold {threshold} "
-        f"(router first; {shipped}: floor {FLOOR}, threshold {ABSTAIN_BELOW})"
+        f"\n== Abstention (hybrid): calibrated on tune: floor {floor}, answered weight {weight}, "
+        f"threshold {threshold} (router first; {shipped}: floor {FLOOR}, answered weight "
+        f"{ANSWERED_WEIGHT}, threshold {ABSTAIN_BELOW})"
     )
     print(
         f"targets on heldout (pipeline): abstention precision ≥ {MIN_ABSTENTION_PRECISION}, "
@@ -276,7 +278,7 @@ def bench_abstention(hybrid: Retriever, limit: int | None, splits: Sequence[str]
     for name, skipped, answered in (("knowledge", none, none), ("pipeline", away, by_skill)):
         for split in splits:
             part = [s for s in scored if s.question.split == split]
-            f = figures(part, FLOOR, ABSTAIN_BELOW, skipped, answered)
+            f = figures(part, FLOOR, ABSTAIN_BELOW, skipped, answered, ANSWERED_WEIGHT)
             verdict = ""
             if split == "heldout" and name == "pipeline":
                 verdict = "met" if f.meets_targets() else "NOT met"
@@ -290,7 +292,7 @@ def bench_abstention(hybrid: Retriever, limit: int | None, splits: Sequence[str]
     # texts are never shown while the router and the thresholds are tuned): counts only.
     for split in splits:
         part = [s for s in scored if s.question.split == split]
-        f = figures(part, FLOOR, ABSTAIN_BELOW, away, by_skill)
+        f = figures(part, FLOOR, ABSTAIN_BELOW, away, by_skill, ANSWERED_WEIGHT)
         routed = [t for t in f.wrongly_abstained if t in away]
         print(
             f"  {split}: in-scope not answered: {len(routed)} routed to a skill, "

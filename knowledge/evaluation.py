@@ -17,10 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from knowledge.abstention import abstention_quality, calibrate, confidence
+from knowledge.abstention import (
+    ANSWERED_WEIGHT,
+    EVAL_FILE,
+    Evidence,
+    abstention_quality,
+    calibrate,
+    confidence,
+)
 from knowledge.retrieval import Audience, Retriever
 
-EVAL_FILE = Path(__file__).resolve().parent / "eval" / "questions.json"
+__all__ = ["EVAL_FILE"]  # re-exported: bench/ and tests read the file's path from here
 Split = Literal["tune", "heldout"]
 SPLITS: tuple[Split, ...] = ("tune", "heldout")
 
@@ -69,9 +76,10 @@ class Scored:
     similarity: float  # of the best passage the asker may read
     off_topic: float
     rank: int | None  # rank of the first passage of the expected document (in scope)
+    answered: float | None = None  # nearest known answered question, the question aside
 
-    def confidence(self, floor: float) -> float:
-        return confidence(self.similarity, self.off_topic, floor)
+    def confidence(self, floor: float, weight: float = ANSWERED_WEIGHT) -> float:
+        return confidence(self.similarity, self.off_topic, floor, self.answered, weight)
 
 
 def score(retriever: Retriever, questions: Sequence[Question], depth: int = 10) -> list[Scored]:
@@ -83,7 +91,9 @@ def score(retriever: Retriever, questions: Sequence[Question], depth: int = 10) 
         similarity = (passages[0].similarity or 0.0) if passages else 0.0
         vector = retriever.embeddings.embed_query(q.text)
         off_topic = retriever.off_topic_of(q.text, vector, passages)
-        out.append(Scored(q, similarity, off_topic, rank))
+        # A tune question is one of the answered questions: it is scored as a new one would be.
+        answered = retriever.answered_of(vector, leave_out=q.text)
+        out.append(Scored(q, similarity, off_topic, rank, answered))
     return out
 
 
@@ -111,6 +121,7 @@ def figures(
     threshold: float,
     routed_away: frozenset[str] = frozenset(),
     answered_by_skill: frozenset[str] = frozenset(),
+    weight: float = ANSWERED_WEIGHT,
 ) -> Figures:
     """Abstention and recall@5 figures; `routed_away` are questions that never reach the
     documents (the bot's intent router sends them to another skill or asks which one was
@@ -122,7 +133,7 @@ def figures(
     def score_of(s: Scored) -> float:
         if s.question.text in answered_by_skill and s.question.doc is not None:
             return math.inf
-        return -math.inf if s.question.text in routed_away else s.confidence(floor)
+        return -math.inf if s.question.text in routed_away else s.confidence(floor, weight)
 
     inside = [s for s in scored if s.question.doc is not None]
     outside = [s for s in scored if s.question.doc is None]
@@ -150,20 +161,20 @@ def calibrated(
     scored: Sequence[Scored],
     routed_away: frozenset[str] = frozenset(),
     answered_by_skill: frozenset[str] = frozenset(),
-) -> tuple[float, float]:
-    """(floor, threshold) chosen on the tune split only, whatever else `scored` holds, for the
-    pipeline as users get it when the router's outcomes are given (`figures`): a question it
-    sends elsewhere never reaches the threshold (never answered from the documents), one a
-    skill answers always counts as answered, so the threshold is chosen for the questions
-    that do reach it."""
+) -> tuple[float, float, float]:
+    """(floor, answered weight, threshold) chosen on the tune split only, whatever else
+    `scored` holds, for the pipeline as users get it when the router's outcomes are given
+    (`figures`): a question it sends elsewhere never reaches the threshold (never answered
+    from the documents), one a skill answers always counts as answered, so the threshold is
+    chosen for the questions that do reach it."""
     tune = [s for s in scored if s.question.split == "tune"]
 
-    def evidence(s: Scored) -> tuple[float, float]:
+    def evidence(s: Scored) -> Evidence:
         if s.question.text in answered_by_skill and s.question.doc is not None:
-            return (math.inf, 0.0)
+            return (math.inf, 0.0, None)
         if s.question.text in routed_away:
-            return (-math.inf, 0.0)
-        return (s.similarity, s.off_topic)
+            return (-math.inf, 0.0, None)
+        return (s.similarity, s.off_topic, s.answered)
 
     return calibrate(
         [evidence(s) for s in tune if s.question.doc is not None],

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from config.settings import SettingsError, load_settings
-from knowledge.abstention import OFF_TOPIC_EXAMPLES
+from knowledge.abstention import OFF_TOPIC_EXAMPLES, answered_questions
 from knowledge.chunking import load_documents
 from knowledge.embeddings import LocalEmbeddings
 
@@ -31,8 +31,10 @@ def prebuild(docs_dir: Path, cache_dir: Path | None = None) -> str:
     embeddings = LocalEmbeddings(cache_dir=cache_dir)
     onnx_path = embeddings.files.ensure_onnx()  # exported now if no artefact dir has it
     chunks = [c.context_text for d in load_documents(docs_dir) for c in d.chunks]
-    # The abstention exemplars too: the first question then embeds only itself.
-    texts = list(dict.fromkeys([*chunks, *OFF_TOPIC_EXAMPLES]))
+    # The abstention exemplars and the answered questions too: the first question then
+    # embeds only itself.
+    known = [q for q, _ in answered_questions()]
+    texts = list(dict.fromkeys([*chunks, *OFF_TOPIC_EXAMPLES, *known]))
     cached = embeddings.cached_vectors(texts)
     missing = [t for t, v in zip(texts, cached, strict=True) if v is None]
     if missing:
@@ -44,7 +46,7 @@ def prebuild(docs_dir: Path, cache_dir: Path | None = None) -> str:
     stored = [d / files.vectors_name for d in files.dirs if (d / files.vectors_name).is_file()]
     return (
         f"knowledge prebuild: {onnx_path}; {len(chunks)} chunks of {docs_dir} and "
-        f"{len(OFF_TOPIC_EXAMPLES)} abstention exemplars in "
+        f"{len(OFF_TOPIC_EXAMPLES)} abstention exemplars and {len(known)} answered questions in "
         f"{stored[0] if stored else 'no vector cache'} ({len(missing)} newly embedded) "
         f"in {time.perf_counter() - started:.1f} s"
     )

@@ -34,7 +34,9 @@ from config.metrics import RETRIEVAL_SECONDS
 from config.settings import Settings, get_settings
 from knowledge.abstention import (
     ABSTAIN_BELOW,
+    ANSWERED_WEIGHT,
     FLOOR,
+    Answered,
     OffTopic,
     about_another_product,
     confidence,
@@ -128,6 +130,7 @@ class _Corpus:
     position: dict[str, int]
     bm25: BM25Index
     public: np.ndarray  # True where a customer or guest may see the chunk
+    docs: frozenset[str]  # the indexed documents' paths
 
 
 class Retriever:
@@ -147,6 +150,7 @@ class Retriever:
         candidates: int = CANDIDATES,
         abstain_below: float = ABSTAIN_BELOW,
         off_topic_floor: float = FLOOR,
+        answered_weight: float = ANSWERED_WEIGHT,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"unknown retrieval mode {mode!r} (use {', '.join(MODES)})")
@@ -162,6 +166,8 @@ class Retriever:
         self.abstain_below = abstain_below
         self.off_topic_floor = off_topic_floor
         self.off_topic = OffTopic(embeddings)
+        self.answered_weight = answered_weight
+        self.answered = Answered(embeddings)
         self._corpus: _Corpus | None = None
         self._lock = threading.Lock()
 
@@ -201,6 +207,7 @@ class Retriever:
             position={cid: i for i, cid in enumerate(ids)},
             bm25=BM25Index([c.context_text for c in chunks]),
             public=np.array([c.audience == ALL for c in chunks], dtype=bool),
+            docs=frozenset(c.doc_path for c in chunks),
         )
         with self._lock:
             self._corpus = corpus
@@ -418,7 +425,11 @@ class Retriever:
         if vector is None or top.similarity is None:  # bm25 mode: the keyword evidence
             return passages, top.keyword or 0.0
         off_topic = self.off_topic_of(query, vector, passages)
-        return passages, confidence(top.similarity, off_topic, self.off_topic_floor)
+        answered = self.answered_of(vector)
+        sure = confidence(
+            top.similarity, off_topic, self.off_topic_floor, answered, self.answered_weight
+        )
+        return passages, sure
 
     def off_topic_of(self, query: str, vector: Sequence[float], passages: list[Passage]) -> float:
         """How much the question resembles one the documents never answer: 1 (the most) when
@@ -428,6 +439,13 @@ class Retriever:
         if about_another_product(query, near):
             return 1.0
         return self.off_topic.score(vector)
+
+    def answered_of(self, vector: Sequence[float], leave_out: str | None = None) -> float | None:
+        """Closeness to the nearest question an indexed document is known to answer
+        (`leave_out`: the question itself, when the evaluation scores a known one)."""
+        if not self.answered_weight and leave_out is None:
+            return None  # not weighed: spare the comparison
+        return self.answered.score_among(vector, self._get_corpus().docs, leave_out)
 
     def _trim(self, query: str, passage: Passage, max_units: int) -> str:
         """Keep the units of a passage that answer the question, in document order."""

@@ -100,7 +100,8 @@ FIGURES: dict[str, list[str]] = {
         rf"^re-index with nothing changed: {NUM} s \(\d+ unchanged, 0 embedded\)$",
         r"^== Retrieval quality: 3 questions \(.+, only the first 3\)$",
         *(rf"^{mode}\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}$" for mode in RETRIEVAL_MODES),
-        rf"^== Abstention \(hybrid\): calibrated on tune: floor {NUM}, threshold -?{NUM} ",
+        rf"^== Abstention \(hybrid\): calibrated on tune: floor {NUM}, answered weight {NUM}, "
+        rf"threshold -?{NUM} ",
         *(
             rf"^{measured}\s+{split}\s+3\s+3\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}\s+[01]\.\d{{3}}"
             for measured in ("knowledge", "pipeline")
