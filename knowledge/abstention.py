@@ -251,7 +251,7 @@ class Exemplars:
                     fresh = self.embeddings.embed_documents([texts[i] for i in missing])
                     for i, vector in zip(missing, fresh, strict=True):
                         found[i] = vector
-                matrix = np.asarray(found, dtype=np.float32).reshape(len(texts), -1)
+                matrix = np.asarray(found, dtype=np.float32)
                 norms = np.linalg.norm(matrix, axis=1, keepdims=True)
                 self._matrix = matrix / np.where(norms == 0, 1.0, norms)
             return self._matrix

@@ -27,7 +27,6 @@ from knowledge.abstention import (
 )
 from knowledge.retrieval import Audience, Retriever
 
-__all__ = ["EVAL_FILE"]  # re-exported: bench/ and tests read the file's path from here
 Split = Literal["tune", "heldout"]
 SPLITS: tuple[Split, ...] = ("tune", "heldout")
 

@@ -443,8 +443,6 @@ class Retriever:
     def answered_of(self, vector: Sequence[float], leave_out: str | None = None) -> float | None:
         """Closeness to the nearest question an indexed document is known to answer
         (`leave_out`: the question itself, when the evaluation scores a known one)."""
-        if not self.answered_weight and leave_out is None:
-            return None  # not weighed: spare the comparison
         return self.answered.score_among(vector, self._get_corpus().docs, leave_out)
 
     def _trim(self, query: str, passage: Passage, max_units: int) -> str:
